@@ -1,0 +1,81 @@
+import type { AgentError } from "./types.ts";
+
+/** The reply of a JSON POST: its parsed body, or why there is none. */
+export type JsonReply = { ok: true; body: unknown; status: number } | { ok: false; error: AgentError };
+
+export interface PostJsonOptions {
+  url: string;
+  method?: string;
+  headers: Record<string, string>;
+  body: unknown;
+  timeoutMs: number;
+  maxBytes: number;
+  signal: AbortSignal;
+  fetch?: typeof fetch;
+}
+
+/** Reads at most `max` bytes of a body; undefined when it is larger (the rest is not read). */
+async function readBounded(res: Response, max: number): Promise<string | undefined> {
+  const declared = Number(res.headers.get("content-length") ?? "NaN");
+  if (declared > max) {
+    await res.body?.cancel();
+    return undefined;
+  }
+  if (!res.body) return "";
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel();
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+const snippet = (text: string) => {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat;
+};
+
+/**
+ * POSTs JSON and parses a JSON reply. Timeouts abort the request; HTTP errors, network errors,
+ * oversize and non-JSON replies come back as an AgentError, never as an exception. Messages never
+ * include request headers (they carry credentials).
+ */
+export async function postJson(opts: PostJsonOptions): Promise<JsonReply> {
+  const timeout = AbortSignal.timeout(opts.timeoutMs);
+  const signal = AbortSignal.any([opts.signal, timeout]);
+  const doFetch = opts.fetch ?? fetch;
+  try {
+    const res = await doFetch(opts.url, {
+      method: opts.method ?? "POST",
+      headers: { "content-type": "application/json", accept: "application/json", ...opts.headers },
+      body: JSON.stringify(opts.body),
+      signal,
+    });
+    const text = await readBounded(res, opts.maxBytes);
+    if (text === undefined) {
+      return { ok: false, error: { kind: "too_large", status: res.status, message: `reply larger than ${opts.maxBytes} bytes` } };
+    }
+    if (!res.ok) {
+      return { ok: false, error: { kind: "http", status: res.status, message: `HTTP ${res.status}: ${snippet(text)}` } };
+    }
+    try {
+      return { ok: true, body: JSON.parse(text), status: res.status };
+    } catch {
+      const type = res.headers.get("content-type") ?? "no content-type";
+      return { ok: false, error: { kind: "parse", status: res.status, message: `reply is not JSON (${type}): ${snippet(text)}` } };
+    }
+  } catch (e) {
+    if (timeout.aborted) return { ok: false, error: { kind: "timeout", message: `no reply within ${opts.timeoutMs} ms` } };
+    if (opts.signal.aborted) return { ok: false, error: { kind: "aborted", message: "trial aborted" } };
+    const cause = (e as { cause?: { code?: string } }).cause?.code;
+    return { ok: false, error: { kind: "network", message: `request failed: ${cause ?? (e as Error).message}` } };
+  }
+}

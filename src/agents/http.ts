@@ -1,0 +1,71 @@
+import type { HttpAgentConfig } from "../config/schema.ts";
+import { postJson } from "./http-call.ts";
+import { readPath } from "./jsonpath.ts";
+import { fillString, fillTemplate } from "./template.ts";
+import { costOf, type Agent, type AgentError, type Observation, type Step, type Usage } from "./types.ts";
+
+const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : Number(v) || 0);
+const str = (v: unknown): string | null => (v === undefined || v === null ? null : typeof v === "string" ? v : JSON.stringify(v));
+
+/** Normalises a reply's trace into steps: `[{tool|name, args|arguments|input, result|output, error}]`. */
+export function toSteps(raw: unknown): Step[] {
+  if (!Array.isArray(raw)) return [];
+  return raw.flatMap((s): Step[] => {
+    if (!s || typeof s !== "object") return [];
+    const o = s as Record<string, unknown>;
+    const tool = o.tool ?? o.name ?? (o.function as Record<string, unknown> | undefined)?.name;
+    if (typeof tool !== "string") return [];
+    const step: Step = { tool };
+    const args = o.args ?? o.arguments ?? o.input;
+    if (args !== undefined) step.args = args;
+    const result = o.result ?? o.output;
+    if (result !== undefined) step.result = result;
+    if (o.error !== undefined && o.error !== null) step.error = typeof o.error === "string" ? o.error : JSON.stringify(o.error);
+    return [step];
+  });
+}
+
+/** An agent behind a JSON-over-HTTP endpoint, mapped by JSON paths. */
+export function createHttpAgent(name: string, cfg: HttpAgentConfig, fetchImpl?: typeof fetch): Agent {
+  return {
+    name,
+    async call(req): Promise<Observation> {
+      const vars = { input: req.input, case_id: req.caseId, trial_id: req.trialId };
+      const headers = Object.fromEntries(Object.entries(cfg.headers).map(([k, v]) => [k, fillString(v, vars)]));
+      const started = performance.now();
+      const reply = await postJson({
+        url: cfg.url,
+        method: cfg.method,
+        headers,
+        body: fillTemplate(cfg.body, vars),
+        timeoutMs: cfg.timeout,
+        maxBytes: cfg.max_response_bytes,
+        signal: req.signal,
+        ...(fetchImpl ? { fetch: fetchImpl } : {}),
+      });
+      const latencyMs = performance.now() - started;
+      const base = { steps: [], usage: { inputTokens: 0, outputTokens: 0 }, model: null, fingerprint: null, latencyMs, costUsd: 0 };
+      if (!reply.ok) return { ...base, output: null, error: reply.error };
+      const m = cfg.response;
+      const outputValue = readPath(reply.body, m.output);
+      if (outputValue === undefined) {
+        const error: AgentError = { kind: "parse", status: reply.status, message: `reply has no ${m.output}` };
+        return { ...base, output: null, error };
+      }
+      const usage: Usage = {
+        inputTokens: m.input_tokens ? num(readPath(reply.body, m.input_tokens)) : 0,
+        outputTokens: m.output_tokens ? num(readPath(reply.body, m.output_tokens)) : 0,
+      };
+      return {
+        output: str(outputValue),
+        steps: m.steps ? toSteps(readPath(reply.body, m.steps)) : [],
+        usage,
+        model: m.model ? str(readPath(reply.body, m.model)) : null,
+        fingerprint: m.fingerprint ? str(readPath(reply.body, m.fingerprint)) : null,
+        latencyMs,
+        costUsd: costOf(usage, cfg.pricing),
+        error: null,
+      };
+    },
+  };
+}

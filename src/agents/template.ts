@@ -1,0 +1,24 @@
+/** Values a request template may name: `{{input}}`, `{{case_id}}`, `{{trial_id}}`. */
+export type TemplateVars = Record<string, string>;
+
+const PLACEHOLDER = /\{\{\s*([a-z_]+)\s*\}\}/g;
+
+/** Fills placeholders in one string. Unknown names are left as they are. */
+export function fillString(text: string, vars: TemplateVars): string {
+  return text.replace(PLACEHOLDER, (all, name: string) => vars[name] ?? all);
+}
+
+/**
+ * Fills placeholders in every string of a JSON template. Values are substituted as text after
+ * parsing, so an input containing quotes or braces cannot break the JSON.
+ */
+export function fillTemplate(template: unknown, vars: TemplateVars): unknown {
+  if (typeof template === "string") return fillString(template, vars);
+  if (Array.isArray(template)) return template.map((t) => fillTemplate(t, vars));
+  if (template && typeof template === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(template)) out[k] = fillTemplate(v, vars);
+    return out;
+  }
+  return template;
+}

@@ -1,0 +1,63 @@
+/** One tool call the agent made on its way to the answer. */
+export interface Step {
+  tool: string;
+  args?: unknown;
+  result?: unknown;
+  error?: string;
+}
+
+/** Token usage reported by the agent (zero when it reports none). */
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+/** Why a trial produced no scorable answer. Expected outcomes, not exceptions. */
+export type AgentErrorKind = "timeout" | "http" | "network" | "parse" | "too_large" | "budget_exceeded" | "aborted";
+
+export interface AgentError {
+  kind: AgentErrorKind;
+  message: string;
+  /** HTTP status, when there was one. */
+  status?: number;
+  /** For budget_exceeded: the bound that tripped (`tokens`, `usd`, `steps`, `ttl`). */
+  bound?: string;
+}
+
+/** Everything observed about one call of the agent. */
+export interface Observation {
+  output: string | null;
+  steps: Step[];
+  usage: Usage;
+  model: string | null;
+  /** Provider's system fingerprint, when the agent reports one. */
+  fingerprint: string | null;
+  latencyMs: number;
+  costUsd: number;
+  error: AgentError | null;
+}
+
+/** What the engine hands an agent for one trial. */
+export interface AgentRequest {
+  input: string;
+  caseId: string;
+  trialId: string;
+  signal: AbortSignal;
+}
+
+/** A production agent behind one adapter. */
+export interface Agent {
+  readonly name: string;
+  call(req: AgentRequest): Promise<Observation>;
+}
+
+export interface Pricing {
+  input_per_mtok: number;
+  output_per_mtok: number;
+}
+
+/** USD cost of `usage` at `pricing` (zero when the agent has no price). */
+export function costOf(usage: Usage, pricing: Pricing | undefined): number {
+  if (!pricing) return 0;
+  return (usage.inputTokens * pricing.input_per_mtok + usage.outputTokens * pricing.output_per_mtok) / 1e6;
+}

@@ -1,0 +1,62 @@
+import { hostname } from "node:os";
+import { createAgent } from "./agents/index.ts";
+import { notifyConsole } from "./alerts/console.ts";
+import { systemClock, type Clock } from "./clock.ts";
+import type { LoadedConfig } from "./config/load.ts";
+import { errorRateFinding, thresholdFinding, type Finding } from "./detect/threshold.ts";
+import { executeRun } from "./engine/run.ts";
+import type { RunSummary } from "./engine/summary.ts";
+import { Events } from "./events.ts";
+import type { Logger } from "./log.ts";
+import type { Database } from "./store/db.ts";
+
+/** What every command shares: the loaded config, the open database and the services. */
+export interface App {
+  loaded: LoadedConfig;
+  database: Database;
+  log: Logger;
+  clock: Clock;
+  events: Events;
+  replica: string;
+}
+
+export function createApp(loaded: LoadedConfig, database: Database, log: Logger, clock: Clock = systemClock): App {
+  return { loaded, database, log, clock, events: new Events(), replica: `${hostname()}:${process.pid}` };
+}
+
+export interface JobOutcome {
+  summary: RunSummary;
+  findings: Finding[];
+}
+
+/** Runs one configured job now (scheduled or manual), then its detectors and notifications. */
+export async function runJob(
+  app: App,
+  jobName: string,
+  opts: { trigger: "schedule" | "manual"; slotAt?: Date; signal?: AbortSignal },
+): Promise<JobOutcome> {
+  const { config, goldens, secrets } = app.loaded;
+  const job = config.jobs[jobName];
+  const golden = goldens.get(jobName);
+  if (!job || !golden) {
+    const known = Object.keys(config.jobs).join(", ") || "none";
+    throw new Error(`unknown job "${jobName}" in ${app.loaded.file} (jobs defined: ${known})`);
+  }
+  const agent = createAgent(job.agent, config.agents[job.agent]!);
+  const summary = await executeRun(
+    { db: app.database.db, clock: app.clock, log: app.log, secrets, replica: app.replica, events: app.events },
+    {
+      jobName,
+      job,
+      agent,
+      golden,
+      trigger: opts.trigger,
+      ...(opts.slotAt ? { slotAt: opts.slotAt } : {}),
+      ...(config.judge ? { judgeModel: config.judge.model } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    },
+  );
+  const findings = [thresholdFinding(job, summary), errorRateFinding(summary)].filter((f): f is Finding => f !== undefined);
+  if (config.notify.console) notifyConsole(app.log, findings);
+  return { summary, findings };
+}

@@ -1,0 +1,92 @@
+import { createHash } from "node:crypto";
+import { z } from "zod";
+import { assertionRegistry, assertionTypes } from "../scoring/registry.ts";
+import type { AssertionSpec } from "../scoring/types.ts";
+
+/** `- contains: "30 days"` → `{type: "contains", arg: "30 days"}`, validated by the type's schema. */
+const assertion = z.record(z.string(), z.unknown()).transform((obj, ctx): AssertionSpec => {
+  const keys = Object.keys(obj);
+  if (keys.length !== 1) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected exactly one assertion type per entry, got ${keys.length ? keys.join(", ") : "none"}`,
+    });
+    return z.NEVER;
+  }
+  const type = keys[0]!;
+  const def = assertionRegistry[type];
+  if (!def) {
+    ctx.addIssue({
+      code: "custom",
+      path: [type],
+      message: `unknown assertion type "${type}" (expected one of: ${assertionTypes().join(", ")})`,
+    });
+    return z.NEVER;
+  }
+  const parsed = def.schema.safeParse(obj[type]);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      ctx.addIssue({ code: "custom", path: [type, ...issue.path], message: issue.message });
+    }
+    return z.NEVER;
+  }
+  return { type, arg: parsed.data };
+});
+
+const caseSchema = z.strictObject({
+  id: z.string().min(1).regex(/^[A-Za-z0-9_.:-]+$/, "expected letters, digits, _ . : or -"),
+  input: z.string().min(1),
+  expected: z.string().optional(),
+  context: z.string().optional(),
+  tags: z.array(z.string()).default([]),
+  assert: z.array(assertion).default([]),
+});
+
+export const goldenSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    description: z.string().optional(),
+    cases: z.array(caseSchema).min(1, "expected at least one case"),
+  })
+  .superRefine((g, ctx) => {
+    const seen = new Set<string>();
+    g.cases.forEach((c, i) => {
+      if (seen.has(c.id)) ctx.addIssue({ code: "custom", path: ["cases", i, "id"], message: `duplicate case id "${c.id}"` });
+      seen.add(c.id);
+      if (c.assert.length === 0 && c.expected === undefined) {
+        ctx.addIssue({ code: "custom", path: ["cases", i, "assert"], message: "expected assertions or an `expected` answer" });
+      }
+    });
+  });
+
+export type GoldenCase = z.output<typeof caseSchema>;
+
+/** A validated golden set with its content hash. */
+export interface GoldenSet {
+  name: string;
+  file: string;
+  /** sha256 of the canonical JSON of the validated set: the same cases give the same hash. */
+  hash: string;
+  cases: GoldenCase[];
+}
+
+/** With no assertions, a case passes when its output contains `expected`, ignoring case. */
+export function assertionsOf(c: GoldenCase): AssertionSpec[] {
+  return c.assert.length > 0 ? c.assert : [{ type: "icontains", arg: c.expected }];
+}
+
+/** Stable JSON: object keys sorted, so the hash does not depend on key order in the YAML. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function hashGolden(g: { name: string; cases: GoldenCase[] }): string {
+  return createHash("sha256").update(canonicalJson({ name: g.name, cases: g.cases })).digest("hex");
+}

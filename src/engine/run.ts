@@ -1,0 +1,228 @@
+import { randomUUID } from "node:crypto";
+import type { Agent, Observation } from "../agents/types.ts";
+import type { Clock } from "../clock.ts";
+import { assertionsOf, type GoldenCase, type GoldenSet } from "../config/golden.ts";
+import type { JobConfig } from "../config/schema.ts";
+import type { Secrets } from "../config/secrets.ts";
+import type { Events } from "../events.ts";
+import type { Logger } from "../log.ts";
+import { scoreTrial } from "../scoring/score.ts";
+import type { Db } from "../store/db.ts";
+import { aggregateTrials, finishRun, heartbeatRun, insertRun, type RunStatus } from "../store/runs.ts";
+import { insertTrials, type TrialRow } from "../store/trials.ts";
+import { BatchWriter } from "./batch-writer.ts";
+import { runPool } from "./pool.ts";
+import { summarize, type RunSummary } from "./summary.ts";
+
+/** Services a run needs. */
+export interface RunDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  secrets: Secrets;
+  /** Identifies this process in run rows (host:pid). */
+  replica: string;
+  events?: Events;
+}
+
+export interface RunRequest {
+  jobName: string;
+  job: JobConfig;
+  agent: Agent;
+  golden: GoldenSet;
+  trigger: "schedule" | "manual" | "gate";
+  slotAt?: Date;
+  judgeModel?: string;
+  /** Aborting stops new trials and cancels those in flight; the run is stored as aborted. */
+  signal?: AbortSignal;
+  runId?: string;
+}
+
+/** Stored outputs are capped; a 50 MB reply must not become a 50 MB row. */
+const MAX_STORED_OUTPUT = 32 * 1024;
+const HEARTBEAT_MS = 15_000;
+
+interface WorkItem {
+  kase: GoldenCase;
+  repeat: number;
+}
+
+/** Repeat-major order: a run cut short still covers every case about equally. */
+function* workItems(cases: readonly GoldenCase[], repeats: number): Generator<WorkItem> {
+  for (let repeat = 0; repeat < repeats; repeat++) for (const kase of cases) yield { kase, repeat };
+}
+
+const cap = (s: string | null) => (s === null || s.length <= MAX_STORED_OUTPUT ? s : `${s.slice(0, MAX_STORED_OUTPUT)}…[truncated ${s.length - MAX_STORED_OUTPUT} chars]`);
+
+/**
+ * Replays a golden set against an agent: every case × repeat with bounded concurrency, each trial
+ * scored and streamed to the database in batches; then the run row gets its aggregates. Expected
+ * failures (agent errors) are data; the run is stored whatever happens.
+ */
+export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSummary> {
+  const { db, clock, log, secrets, events } = deps;
+  const runId = req.runId ?? randomUUID();
+  const startedAt = clock.now();
+  const signal = req.signal ?? new AbortController().signal;
+  const cases = req.golden.cases;
+  const total = cases.length * req.job.repeats;
+  const runLog = log.child({ runId, job: req.jobName });
+
+  await insertRun(db, {
+    id: runId,
+    job: req.jobName,
+    agent: req.agent.name,
+    trigger: req.trigger,
+    slotAt: req.slotAt ?? null,
+    goldenName: req.golden.name,
+    goldenHash: req.golden.hash,
+    judgeModel: req.judgeModel ?? null,
+    status: "running",
+    replica: deps.replica,
+    startedAt,
+    heartbeatAt: startedAt,
+    cases: cases.length,
+    repeats: req.job.repeats,
+  });
+  events?.emit("run:started", { runId, job: req.jobName, total });
+  runLog.info({ agent: req.agent.name, cases: cases.length, repeats: req.job.repeats, golden: req.golden.hash.slice(0, 12) }, "run started");
+
+  const writer = new BatchWriter<TrialRow>({
+    write: (rows) => insertTrials(db, rows),
+    clock,
+    onRetry: (error, attempt) => {
+      runLog.warn({ attempt, err: error.message }, "storing trials failed; retrying");
+      events?.emit("store:retry", { error, attempt });
+    },
+  });
+  const heartbeat = setInterval(() => {
+    heartbeatRun(db, runId, clock.now()).catch((e: Error) => runLog.warn({ err: e.message }, "heartbeat failed"));
+  }, HEARTBEAT_MS);
+  heartbeat.unref?.();
+
+  let status: RunStatus = "completed";
+  let failure: string | undefined;
+  try {
+    await runPool(
+      workItems(cases, req.job.repeats),
+      req.job.concurrency,
+      async ({ kase, repeat }) => {
+        const row = await runTrial(req, runId, kase, repeat, signal, clock, secrets);
+        events?.emit("trial:finished", { runId, job: req.jobName, caseId: kase.id, status: row.status as never, latencyMs: row.latencyMs, costUsd: row.costUsd });
+        await writer.push(row);
+      },
+      { signal },
+    );
+    if (signal.aborted) status = "aborted";
+  } catch (e) {
+    status = "failed";
+    failure = secrets.redact((e as Error).message);
+    runLog.error({ err: failure }, "run failed");
+  } finally {
+    clearInterval(heartbeat);
+    await writer.flush();
+  }
+
+  const finishedAt = clock.now();
+  const agg = await aggregateTrials(db, runId);
+  const order = new Map(cases.map((c, i) => [c.id, i]));
+  agg.cases.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  const summary = summarize(
+    {
+      runId,
+      job: req.jobName,
+      agent: req.agent.name,
+      status,
+      goldenName: req.golden.name,
+      goldenHash: req.golden.hash,
+      startedAt,
+      finishedAt,
+      cases: cases.length,
+      repeats: req.job.repeats,
+      ...(failure ? { error: failure } : signal.aborted ? { error: "aborted before all trials finished" } : {}),
+    },
+    agg,
+  );
+  const acc = summary.accuracy;
+  await finishRun(db, runId, {
+    status,
+    finishedAt,
+    heartbeatAt: finishedAt,
+    trials: summary.trials,
+    scored: summary.scored,
+    passed: summary.passed,
+    errored: summary.errored,
+    budgetExceeded: summary.budgetExceeded,
+    judgeErrors: summary.judgeErrors,
+    accuracy: acc?.estimate ?? null,
+    ciLow: acc?.low ?? null,
+    ciHigh: acc?.high ?? null,
+    ciMethod: acc?.method ?? null,
+    se: acc && Number.isFinite(acc.se) ? acc.se : null,
+    pooledLow: acc?.pooled.low ?? null,
+    pooledHigh: acc?.pooled.high ?? null,
+    errorRate: summary.errorRate,
+    p50Ms: summary.latency.p50Ms,
+    p95Ms: summary.latency.p95Ms,
+    inputTokens: summary.tokens.input,
+    outputTokens: summary.tokens.output,
+    costUsd: summary.costUsd,
+    agentModel: summary.model,
+    agentFingerprint: summary.fingerprint,
+    caseStats: summary.perCase,
+    error: summary.error ?? null,
+  });
+  events?.emit("run:finished", summary);
+  runLog.info({ status, accuracy: acc?.estimate, trials: summary.trials, costUsd: summary.costUsd }, "run finished");
+  return summary;
+}
+
+async function runTrial(
+  req: RunRequest,
+  runId: string,
+  kase: GoldenCase,
+  repeat: number,
+  runSignal: AbortSignal,
+  clock: Clock,
+  secrets: Secrets,
+): Promise<TrialRow> {
+  const startedAt = clock.now();
+  const trialId = `${runId}:${kase.id}:${repeat}`;
+  let obs: Observation;
+  try {
+    obs = await req.agent.call({ input: kase.input, caseId: kase.id, trialId, signal: runSignal });
+  } catch (e) {
+    // Adapters return errors as data; an exception here is a bug in an adapter, kept as an error trial.
+    obs = {
+      output: null,
+      steps: [],
+      usage: { inputTokens: 0, outputTokens: 0 },
+      model: null,
+      fingerprint: null,
+      latencyMs: clock.now().getTime() - startedAt.getTime(),
+      costUsd: 0,
+      error: { kind: "network", message: `agent adapter failed: ${(e as Error).message}` },
+    };
+  }
+  const score = await scoreTrial(assertionsOf(kase), { id: kase.id, input: kase.input, expected: kase.expected, context: kase.context }, obs, runSignal);
+  return {
+    runId,
+    caseId: kase.id,
+    repeat,
+    startedAt,
+    latencyMs: obs.latencyMs,
+    status: score.status,
+    passed: score.passed,
+    score: score.score,
+    output: cap(obs.output === null ? null : secrets.redact(obs.output)),
+    steps: obs.steps.length > 0 ? secrets.redactDeep(obs.steps) : null,
+    inputTokens: obs.usage.inputTokens,
+    outputTokens: obs.usage.outputTokens,
+    costUsd: obs.costUsd,
+    model: obs.model,
+    fingerprint: obs.fingerprint,
+    errorKind: obs.error?.kind ?? null,
+    errorMessage: obs.error ? secrets.redact(obs.error.message) : null,
+    assertions: score.assertions.length > 0 ? score.assertions : null,
+  };
+}

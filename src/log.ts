@@ -1,0 +1,36 @@
+import pino, { type Logger } from "pino";
+import type { Secrets } from "./config/secrets.ts";
+
+export type { Logger };
+
+/**
+ * JSON logs (pino). Every string that reaches a log line goes through the secret registry, and
+ * fields named like credentials are censored whatever their value.
+ */
+export function createLogger(opts: { secrets?: Secrets; level?: string; destination?: pino.DestinationStream } = {}): Logger {
+  const secrets = opts.secrets;
+  return pino(
+    {
+      level: opts.level ?? process.env.LOG_LEVEL ?? "info",
+      base: { service: "goldwatch" },
+      redact: {
+        paths: ["*.token", "*.api_key", "*.apiKey", "*.authorization", "*.routing_key", "*.headers", "token", "api_key", "headers"],
+        censor: "[redacted]",
+      },
+      hooks: secrets
+        ? {
+            logMethod(args, method) {
+              method.apply(this, args.map((a) => (typeof a === "string" ? secrets.redact(a) : a)) as Parameters<typeof method>);
+            },
+          }
+        : {},
+      formatters: {
+        log: (obj) => (secrets ? secrets.redactDeep(obj) : obj),
+      },
+    },
+    opts.destination,
+  );
+}
+
+/** A logger that drops everything (quiet tests and CLI runs with --json). */
+export const silentLogger = (): Logger => pino({ level: "silent" });

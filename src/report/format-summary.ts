@@ -1,0 +1,34 @@
+import type { RunSummary } from "../engine/summary.ts";
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? "—" : `${(x * 100).toFixed(1)}%`);
+const ms = (x: number | null) => (x === null ? "—" : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x)} ms`);
+const usd = (x: number) => `$${x < 0.01 && x > 0 ? x.toFixed(5) : x.toFixed(4)}`;
+
+/** A run summary as readable terminal text. */
+export function formatSummary(s: RunSummary): string {
+  const lines: string[] = [];
+  const a = s.accuracy;
+  lines.push(`run ${s.runId}  job ${s.job}  agent ${s.agent}  ${s.status}`);
+  lines.push(`golden set ${s.goldenName} (${s.goldenHash.slice(0, 12)})  ${s.cases} cases × ${s.repeats} repeats = ${s.trials} trials in ${(s.durationMs / 1000).toFixed(1)} s`);
+  lines.push("");
+  if (a) {
+    const method = a.method === "t-cases" ? `t-interval over ${s.perCase.filter((c) => c.scored > 0).length} case pass rates` : "Wilson, pooled";
+    lines.push(`accuracy   ${pct(a.estimate)}  95% CI [${pct(a.low)}, ${pct(a.high)}]  (${method})`);
+    if (a.method === "t-cases") lines.push(`           pooled ${s.passed}/${s.scored}, Wilson [${pct(a.pooled.low)}, ${pct(a.pooled.high)}]`);
+  } else {
+    lines.push("accuracy   — (no trial could be scored)");
+  }
+  lines.push(`errors     ${s.errored} agent errors (${pct(s.errorRate)})${s.budgetExceeded ? `, ${s.budgetExceeded} over budget` : ""}${s.judgeErrors ? `, ${s.judgeErrors} judge errors` : ""}`);
+  lines.push(`latency    p50 ${ms(s.latency.p50Ms)}  p95 ${ms(s.latency.p95Ms)}`);
+  lines.push(`tokens     ${s.tokens.input.toLocaleString("en-US")} in, ${s.tokens.output.toLocaleString("en-US")} out   cost ${usd(s.costUsd)} (${usd(s.cases ? s.costUsd / s.cases : 0)} per case)`);
+  if (s.model) lines.push(`model      ${s.model}${s.fingerprint ? ` (${s.fingerprint})` : ""}`);
+  if (s.error) lines.push(`note       ${s.error}`);
+  lines.push("");
+  const width = Math.max(4, ...s.perCase.map((c) => c.id.length));
+  lines.push(`${"case".padEnd(width)}  pass rate   passed/scored  errors`);
+  for (const c of s.perCase) {
+    const mark = c.rate === null ? "?" : c.rate === 1 ? " " : c.rate === 0 ? "✗" : "~";
+    lines.push(`${c.id.padEnd(width)}  ${pct(c.rate).padStart(7)} ${mark}  ${`${c.passes}/${c.scored}`.padStart(13)}  ${String(c.errors).padStart(6)}`);
+  }
+  return lines.join("\n");
+}

@@ -1,0 +1,52 @@
+import type { Observation } from "../agents/types.ts";
+import { assertionRegistry } from "./registry.ts";
+import type { AssertionContext, AssertionResult, AssertionSpec, CaseView } from "./types.ts";
+
+/**
+ * How a trial ended. `error` (the agent gave no scorable answer) and `judge_error` (the judge
+ * gave no verdict) are not counted in accuracy; `budget_exceeded` counts as a failure, since
+ * running away with the budget is the agent's fault.
+ */
+export type TrialStatus = "pass" | "fail" | "error" | "budget_exceeded" | "judge_error";
+
+export interface TrialScore {
+  status: TrialStatus;
+  passed: boolean;
+  /** Fraction of decided assertions that passed. */
+  score: number;
+  assertions: AssertionResult[];
+}
+
+/** True when a trial with this status counts towards accuracy. */
+export const isScored = (s: TrialStatus): boolean => s === "pass" || s === "fail" || s === "budget_exceeded";
+
+/** Runs every assertion of a case on one observation. Never throws. */
+export async function scoreTrial(
+  specs: readonly AssertionSpec[],
+  kase: CaseView,
+  obs: Observation,
+  signal: AbortSignal,
+): Promise<TrialScore> {
+  if (obs.error) {
+    const status: TrialStatus = obs.error.kind === "budget_exceeded" ? "budget_exceeded" : "error";
+    return { status, passed: false, score: 0, assertions: [] };
+  }
+  const ctx: AssertionContext = { case: kase, obs, signal };
+  const assertions = await Promise.all(specs.map((spec) => runOne(spec, ctx)));
+  const decided = assertions.filter((a) => a.kind !== "judge_error");
+  const failed = decided.some((a) => !a.passed);
+  const undecided = decided.length < assertions.length;
+  const status: TrialStatus = failed ? "fail" : undecided ? "judge_error" : "pass";
+  const score = decided.length === 0 ? 0 : decided.filter((a) => a.passed).length / decided.length;
+  return { status, passed: status === "pass", score, assertions };
+}
+
+async function runOne(spec: AssertionSpec, ctx: AssertionContext): Promise<AssertionResult> {
+  const def = assertionRegistry[spec.type];
+  if (!def) return { type: spec.type, passed: false, reason: `unknown assertion type ${spec.type}` };
+  try {
+    return await def.evaluate(spec.arg, ctx);
+  } catch (e) {
+    return { type: spec.type, passed: false, reason: `assertion failed to evaluate: ${(e as Error).message}` };
+  }
+}

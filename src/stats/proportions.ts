@@ -1,0 +1,124 @@
+// Comparing two pass rates: Newcombe intervals for a difference (independent and paired) and
+// exact tests (Fisher for independent samples, McNemar for paired). Used by the release gate
+// when each case is run once (N = 1), where per-case t statistics have nothing to work with.
+import { binomialTable, hypergeometricTable, tableCdf, tablePmf } from "./discrete.ts";
+import { wilson, type Interval } from "./intervals.ts";
+
+const clampDiff = (x: number) => Math.min(1, Math.max(-1, x));
+
+/**
+ * Newcombe's hybrid score interval (1998, method 10) for p1 − p2 from two independent samples:
+ * the Wilson intervals (l, u) of each rate are combined by "square and add",
+ *   low  = d − √((p1 − l1)² + (u2 − p2)²),   high = d + √((u1 − p1)² + (p2 − l2)²).
+ */
+export function newcombeDiff(x1: number, n1: number, x2: number, n2: number, level = 0.95): Interval {
+  if (n1 <= 0 || n2 <= 0) return { estimate: Number.NaN, low: -1, high: 1, level };
+  const p1 = x1 / n1;
+  const p2 = x2 / n2;
+  const w1 = wilson(x1, n1, level);
+  const w2 = wilson(x2, n2, level);
+  const d = p1 - p2;
+  return {
+    estimate: d,
+    low: clampDiff(d - Math.hypot(p1 - w1.low, w2.high - p2)),
+    high: clampDiff(d + Math.hypot(w1.high - p1, p2 - w2.low)),
+    level,
+  };
+}
+
+/**
+ * Paired 2×2 table of n cases each run once by two agents (first, second):
+ * a = both pass, b = only first passes, c = only second passes, d = both fail.
+ */
+export interface PairedTable {
+  a: number;
+  b: number;
+  c: number;
+  d: number;
+}
+
+/**
+ * Newcombe's interval (1998 paired paper, method 10) for p_first − p_second = (b − c)/n.
+ * Square-and-add of the two marginal Wilson intervals, corrected for the positive correlation
+ * of paired rates by φ: with A = (a+b)(c+d)(a+c)(b+d) and B = ad − bc, φ = (B − n/2)/√A when
+ * B > n/2, 0 when 0 ≤ B ≤ n/2, B/√A when B < 0, and 0 when A = 0 (Newcombe's own definition,
+ * as given in Altman et al., "Statistics with Confidence", and Fagerland et al. 2014).
+ */
+export function newcombePairedDiff(t: PairedTable, level = 0.95): Interval & { phi: number } {
+  const { a, b, c, d } = t;
+  const n = a + b + c + d;
+  if (n <= 0) return { estimate: Number.NaN, low: -1, high: 1, level, phi: 0 };
+  const p1 = (a + b) / n;
+  const p2 = (a + c) / n;
+  const w1 = wilson(a + b, n, level);
+  const w2 = wilson(a + c, n, level);
+  const prod = (a + b) * (c + d) * (a + c) * (b + d);
+  const cross = a * d - b * c;
+  let phi = 0;
+  if (prod > 0) {
+    if (cross > n / 2) phi = (cross - n / 2) / Math.sqrt(prod);
+    else if (cross < 0) phi = cross / Math.sqrt(prod);
+  }
+  const dl1 = p1 - w1.low;
+  const du1 = w1.high - p1;
+  const dl2 = p2 - w2.low;
+  const du2 = w2.high - p2;
+  const est = p1 - p2;
+  // max(0, ·) only guards rounding: the radicand is ≥ (1 − |φ|)·(x² + y²) ≥ 0.
+  const lowHalf = Math.sqrt(Math.max(0, dl1 * dl1 - 2 * phi * dl1 * du2 + du2 * du2));
+  const highHalf = Math.sqrt(Math.max(0, du1 * du1 - 2 * phi * du1 * dl2 + dl2 * dl2));
+  return { estimate: est, low: clampDiff(est - lowHalf), high: clampDiff(est + highHalf), level, phi };
+}
+
+/** Which way a one-sided test looks: "greater" tests p1 > p2, "less" tests p1 < p2. */
+export type Alternative = "two-sided" | "greater" | "less";
+
+// R's fisher.test tolerance: tables within this relative distance of the observed probability
+// count as "as extreme", so floating-point noise cannot drop exactly tied tables.
+const FISHER_REL_TOL = 1e-7;
+
+/**
+ * Fisher's exact test for x1/n1 vs x2/n2 (table [[x1, n1−x1], [x2, n2−x2]]). Two-sided p sums
+ * the probabilities of all tables with the same margins whose probability is ≤ the observed one
+ * (×(1 + 1e−7)), as R's fisher.test and scipy do.
+ */
+export function fisherExact(x1: number, n1: number, x2: number, n2: number, alternative: Alternative = "two-sided"): number {
+  for (const [name, v] of [["x1", x1], ["n1", n1], ["x2", x2], ["n2", n2]] as const) {
+    if (!Number.isInteger(v) || v < 0) throw new RangeError(`fisherExact: ${name} must be a non-negative integer, got ${v}`);
+  }
+  if (x1 > n1 || x2 > n2) throw new RangeError("fisherExact: successes exceed trials");
+  const table = hypergeometricTable(n1 + n2, x1 + x2, n1);
+  if (alternative === "less") return tableCdf(table, x1);
+  if (alternative === "greater") return Math.min(1, 1 - tableCdf(table, x1 - 1));
+  const observed = tablePmf(table, x1) * (1 + FISHER_REL_TOL);
+  let p = 0;
+  for (const q of table.probs) if (q <= observed) p += q;
+  return Math.min(1, p);
+}
+
+/** Exact and mid-p two-sided McNemar p-values. */
+export interface McNemarResult {
+  /** Discordant pairs (b + c). */
+  discordant: number;
+  /** Exact conditional p: 2·P(X ≤ min(b, c)), X ~ Binomial(b + c, ½), capped at 1. */
+  pExact: number;
+  /** Mid-p: the exact p minus P(X = min(b, c)); less conservative, recommended by Fagerland et al. 2013. */
+  pMid: number;
+}
+
+/**
+ * McNemar's test for paired binary outcomes from the discordant counts: b = only the first
+ * passes, c = only the second passes. Conditional on b + c, b ~ Binomial(b + c, ½) under H0.
+ */
+export function mcnemar(b: number, c: number): McNemarResult {
+  if (!Number.isInteger(b) || !Number.isInteger(c) || b < 0 || c < 0) {
+    throw new RangeError(`mcnemar: counts must be non-negative integers, got b=${b}, c=${c}`);
+  }
+  const n = b + c;
+  if (n === 0) return { discordant: 0, pExact: 1, pMid: 1 };
+  const table = binomialTable(n, 0.5);
+  const k = Math.min(b, c);
+  const tail = tableCdf(table, k);
+  const point = tablePmf(table, k);
+  return { discordant: n, pExact: Math.min(1, 2 * tail), pMid: Math.min(1, 2 * tail - point) };
+}

@@ -1,0 +1,98 @@
+import { and, eq, sql } from "drizzle-orm";
+import type { Db } from "./db.ts";
+import { queryRows } from "./db.ts";
+import { runs } from "./schema.ts";
+
+export type RunRow = typeof runs.$inferSelect;
+export type NewRun = typeof runs.$inferInsert;
+export type RunStatus = "running" | "completed" | "failed" | "aborted" | "budget_exhausted";
+
+/** Inserts a run in state `running`. */
+export async function insertRun(db: Db, run: NewRun): Promise<void> {
+  await db.insert(runs).values(run);
+}
+
+/** Proves the run's process is alive; a run without heartbeats is reaped as aborted. */
+export async function heartbeatRun(db: Db, id: string, at: Date): Promise<void> {
+  await db.update(runs).set({ heartbeatAt: at }).where(and(eq(runs.id, id), eq(runs.status, "running")));
+}
+
+/** Writes a run's final status and aggregates. */
+export async function finishRun(db: Db, id: string, values: Partial<NewRun> & { status: RunStatus }): Promise<void> {
+  await db.update(runs).set(values).where(eq(runs.id, id));
+}
+
+export async function getRun(db: Db, id: string): Promise<RunRow | undefined> {
+  const [row] = await db.select().from(runs).where(eq(runs.id, id));
+  return row;
+}
+
+/** Per-case counts of a run's stored trials. */
+export interface CaseCounts {
+  id: string;
+  trials: number;
+  /** Trials that count towards accuracy (pass, fail, budget_exceeded). */
+  scored: number;
+  passes: number;
+  errors: number;
+  budgetExceeded: number;
+  judgeErrors: number;
+}
+
+/** Aggregates of a run computed by the database from its trials (memory stays flat in the engine). */
+export interface TrialAggregates {
+  cases: CaseCounts[];
+  p50Ms: number | null;
+  p95Ms: number | null;
+  inputTokens: number;
+  outputTokens: number;
+  costUsd: number;
+  /** Most frequent model and fingerprint reported by the agent. */
+  model: string | null;
+  fingerprint: string | null;
+}
+
+export async function aggregateTrials(db: Db, runId: string): Promise<TrialAggregates> {
+  const cases = await queryRows<Record<string, unknown>>(
+    db,
+    sql`select case_id as id,
+          count(*)::int as trials,
+          count(*) filter (where status in ('pass','fail','budget_exceeded'))::int as scored,
+          count(*) filter (where status = 'pass')::int as passes,
+          count(*) filter (where status = 'error')::int as errors,
+          count(*) filter (where status = 'budget_exceeded')::int as budget_exceeded,
+          count(*) filter (where status = 'judge_error')::int as judge_errors
+        from trials where run_id = ${runId} group by case_id order by case_id`,
+  );
+  const [totals] = await queryRows<Record<string, unknown>>(
+    db,
+    sql`select percentile_cont(0.5) within group (order by latency_ms) as p50,
+          percentile_cont(0.95) within group (order by latency_ms) as p95,
+          coalesce(sum(input_tokens), 0)::bigint as input_tokens,
+          coalesce(sum(output_tokens), 0)::bigint as output_tokens,
+          coalesce(sum(cost_usd), 0)::float8 as cost_usd,
+          mode() within group (order by model) as model,
+          mode() within group (order by fingerprint) as fingerprint
+        from trials where run_id = ${runId} and status <> 'error'`,
+  );
+  const n = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
+  const nn = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  return {
+    cases: cases.map((c) => ({
+      id: String(c.id),
+      trials: n(c.trials),
+      scored: n(c.scored),
+      passes: n(c.passes),
+      errors: n(c.errors),
+      budgetExceeded: n(c.budget_exceeded),
+      judgeErrors: n(c.judge_errors),
+    })),
+    p50Ms: nn(totals?.p50),
+    p95Ms: nn(totals?.p95),
+    inputTokens: n(totals?.input_tokens),
+    outputTokens: n(totals?.output_tokens),
+    costUsd: n(totals?.cost_usd),
+    model: (totals?.model as string | null) ?? null,
+    fingerprint: (totals?.fingerprint as string | null) ?? null,
+  };
+}

@@ -1,9 +1,9 @@
 import { hostname } from "node:os";
 import { createAgent } from "./agents/index.ts";
-import { notifyConsole } from "./alerts/console.ts";
+import { handleFindings } from "./alerts/index.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { LoadedConfig } from "./config/load.ts";
-import { errorRateFinding, thresholdFinding, type Finding } from "./detect/threshold.ts";
+import { runDetectors, type Finding } from "./detect/index.ts";
 import { executeRun } from "./engine/run.ts";
 import type { RunSummary } from "./engine/summary.ts";
 import { Events } from "./events.ts";
@@ -56,7 +56,8 @@ export async function runJob(
       ...(opts.signal ? { signal: opts.signal } : {}),
     },
   );
-  const findings = [thresholdFinding(job, summary), errorRateFinding(summary)].filter((f): f is Finding => f !== undefined);
-  if (config.notify.console) notifyConsole(app.log, findings);
+  // Data flows one way: run → detectors → alerts.
+  const findings = await runDetectors(app, { jobName, job, summary });
+  await handleFindings(app, { jobName, job, summary, findings });
   return { summary, findings };
 }

@@ -1,0 +1,51 @@
+import cliProgress from "cli-progress";
+import pino from "pino";
+import { createApp, runJob } from "../app.ts";
+import { createLogger } from "../log.ts";
+import { formatSummary } from "../report/format-summary.ts";
+import { openStore } from "../store/open.ts";
+import type { Command } from "./types.ts";
+
+export const runCommand: Command = {
+  summary: "replay a job's golden set now and print the summary (run <job>)",
+  async run({ loaded, args, json }) {
+    const jobName = args[0];
+    if (!jobName || !loaded.config.jobs[jobName]) {
+      const known = Object.keys(loaded.config.jobs).join(", ") || "none";
+      process.stderr.write(`goldwatch: ${jobName ? `unknown job "${jobName}"` : "run needs a job name"} (jobs in ${loaded.file}: ${known})\n`);
+      return 2;
+    }
+    // Logs go to stderr so stdout carries only the summary (or its JSON).
+    const log = createLogger({ secrets: loaded.secrets, destination: pino.destination(2), level: process.env.LOG_LEVEL ?? "warn" });
+    const database = await openStore(loaded);
+    const app = createApp(loaded, database, log);
+    const abort = new AbortController();
+    const onSignal = () => abort.abort(new Error("interrupted"));
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    const bar =
+      !json && process.stderr.isTTY
+        ? new cliProgress.SingleBar(
+            { stream: process.stderr, format: "{bar} {value}/{total} trials  {percentage}%  eta {eta_formatted}", hideCursor: true },
+            cliProgress.Presets.shades_classic,
+          )
+        : undefined;
+    app.events.on("run:started", ({ total }) => bar?.start(total, 0));
+    app.events.on("trial:finished", () => bar?.increment());
+    try {
+      const { summary, findings } = await runJob(app, jobName, { trigger: "manual", signal: abort.signal });
+      bar?.stop();
+      if (json) process.stdout.write(`${JSON.stringify({ ...summary, findings }, null, 2)}\n`);
+      else {
+        process.stdout.write(`${formatSummary(summary)}\n`);
+        for (const f of findings) process.stdout.write(`\nALERT [${f.detector}] ${f.summary}\n`);
+      }
+      return summary.status === "completed" ? 0 : 1;
+    } finally {
+      bar?.stop();
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      await database.close();
+    }
+  },
+};

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { createAgent } from "./agents/index.ts";
 import { handleFindings } from "./alerts/index.ts";
@@ -21,7 +22,8 @@ export interface App {
 }
 
 export function createApp(loaded: LoadedConfig, database: Database, log: Logger, clock: Clock = systemClock): App {
-  return { loaded, database, log, clock, events: new Events(), replica: `${hostname()}:${process.pid}` };
+  // host:pid:boot — in a container every start is pid 1, so a random part tells restarts apart.
+  return { loaded, database, log, clock, events: new Events(), replica: `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}` };
 }
 
 export interface JobOutcome {
@@ -33,7 +35,7 @@ export interface JobOutcome {
 export async function runJob(
   app: App,
   jobName: string,
-  opts: { trigger: "schedule" | "manual"; slotAt?: Date; signal?: AbortSignal },
+  opts: { trigger: "schedule" | "manual"; slotAt?: Date; signal?: AbortSignal; runId?: string },
 ): Promise<JobOutcome> {
   const { config, goldens, secrets } = app.loaded;
   const job = config.jobs[jobName];
@@ -42,9 +44,18 @@ export async function runJob(
     const known = Object.keys(config.jobs).join(", ") || "none";
     throw new Error(`unknown job "${jobName}" in ${app.loaded.file} (jobs defined: ${known})`);
   }
-  const agent = createAgent(job.agent, config.agents[job.agent]!);
+  const agent = createAgent(job.agent, config.agents[job.agent]!, undefined, config.pricing);
   const summary = await executeRun(
-    { db: app.database.db, clock: app.clock, log: app.log, secrets, replica: app.replica, events: app.events },
+    {
+      db: app.database.db,
+      clock: app.clock,
+      log: app.log,
+      secrets,
+      replica: app.replica,
+      events: app.events,
+      // Four heartbeats per timeout: one lost to a blip does not get a live run reaped.
+      heartbeatMs: config.server.heartbeat_timeout / 4,
+    },
     {
       jobName,
       job,
@@ -52,8 +63,11 @@ export async function runJob(
       golden,
       trigger: opts.trigger,
       ...(opts.slotAt ? { slotAt: opts.slotAt } : {}),
-      ...(config.judge ? { judgeModel: config.judge.model } : {}),
+      ...(config.judge ? { judgeModel: config.judge.model, judge: config.judge } : {}),
+      prices: config.pricing,
+      redactPii: job.redact_pii ?? config.redact_pii,
       ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.runId ? { runId: opts.runId } : {}),
     },
   );
   // Data flows one way: run → detectors → alerts.

@@ -2,6 +2,7 @@ import { parseArgs } from "node:util";
 import { migrateCommand } from "./commands/migrate.ts";
 import { runCommand } from "./commands/run.ts";
 import { serveCommand } from "./commands/serve.ts";
+import { silenceCommand } from "./commands/silence.ts";
 import type { Command } from "./commands/types.ts";
 import { validateCommand } from "./commands/validate.ts";
 import { ConfigError } from "./config/errors.ts";
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, Command> = {
   run: runCommand,
   validate: validateCommand,
   migrate: migrateCommand,
+  silence: silenceCommand,
 };
 
 function usage(): string {

@@ -1,60 +1,191 @@
+import { randomUUID } from "node:crypto";
+import { sql } from "drizzle-orm";
 import { runJob, type App } from "./app.ts";
-import { createScheduler, type ScheduledJob } from "./schedule/scheduler.ts";
-import { sendJson, startHttpServer, type HttpServer } from "./server/http.ts";
+import type { LoadedConfig } from "./config/load.ts";
+import { loadConfig } from "./config/load.ts";
+import { watchConfig, type ConfigWatcher } from "./config/watch.ts";
+import type { Logger } from "./log.ts";
+import { createMetrics } from "./metrics.ts";
+import { defaultBackend, type CronBackend } from "./schedule/backend.ts";
+import { startJobs, type JobScheduler } from "./schedule/jobs.ts";
+import { startReaper, type Worker } from "./schedule/reaper.ts";
+import { RunTracker } from "./schedule/tracker.ts";
+import { coreRoutes, type TriggerResult } from "./server/core-routes.ts";
+import { startHttpServer, type HttpServer, type Routes } from "./server/http.ts";
+import { queryRows } from "./store/db.ts";
+import { jobBusy } from "./store/slots.ts";
 
-/** The running service: scheduled jobs and the HTTP port. */
+/** The running service: scheduled jobs, background workers and the HTTP port. */
 export interface Service {
   port: number;
+  /** The job scheduler (reload, tests). */
+  jobs: JobScheduler;
+  /** Reloads the config and golden sets now (SIGHUP); the last good config stays if invalid. */
+  reload(reason?: string): Promise<LoadedConfig | undefined>;
+  /**
+   * Stops claiming slots, lets running runs finish within `server.shutdown_grace`, aborts and
+   * records the rest, then closes the port. Never throws.
+   */
   stop(): Promise<void>;
+  /** A second SIGTERM: abort running runs now. */
+  abortRuns(): void;
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-/**
- * `goldwatch serve`: schedules every enabled job in-process and answers /healthz. A slot that
- * comes while the job's previous run is still going is skipped; a failing run is logged and
- * never stops the scheduler.
- */
-export async function startService(app: App): Promise<Service> {
-  const { config } = app.loaded;
-  const scheduler = createScheduler();
-  const running = new Map<string, Promise<unknown>>();
-  const stopping = new AbortController();
-  const jobs: ScheduledJob[] = [];
+export interface ServiceOptions {
+  /** Environment for GOLDWATCH_API_TOKEN (default process.env). */
+  env?: Record<string, string | undefined>;
+  /** Cron engine (default: Bun.cron on Bun, croner elsewhere). */
+  backend?: CronBackend;
+  /** Watch the config files for changes (default true). */
+  watch?: boolean;
+  /** Builds the logger again when a reload brings new secret values to redact. */
+  makeLogger?: (loaded: LoadedConfig) => Logger;
+  /** Reads the config again on reload (default loadConfig with the same environment). */
+  load?: (file: string) => Promise<LoadedConfig>;
+}
 
-  for (const [name, job] of Object.entries(config.jobs)) {
-    if (!job.enabled) continue;
-    const handle = scheduler.schedule(job.schedule, job.timezone, async (slot) => {
-      if (stopping.signal.aborted) return;
-      if (running.has(name)) {
-        app.log.warn({ job: name, slot: slot.toISOString() }, "previous run still going; slot skipped");
-        return;
-      }
-      const run = runJob(app, name, { trigger: "schedule", slotAt: slot, signal: stopping.signal })
-        .catch((e: Error) => app.log.error({ job: name, err: app.loaded.secrets.redact(e.message) }, "scheduled run failed"))
-        .finally(() => running.delete(name));
-      running.set(name, run);
-      await run;
-    });
-    jobs.push(handle);
-    app.log.info({ job: name, schedule: job.schedule, timezone: job.timezone, next: handle.nextRun()?.toISOString() }, "job scheduled");
+// How long /readyz waits for the database before it says "unreachable".
+const PING_TIMEOUT_MS = 2_000;
+// After shutdown_grace has run out and runs were aborted, how long their final writes may take.
+const ABORT_WRITE_MS = 10_000;
+
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
+}
+
+/**
+ * `goldwatch serve`: every enabled job on its schedule (each slot claimed in Postgres, so many
+ * replicas run it once), the reaper for runs of dead replicas, config reload, and HTTP (probes,
+ * metrics, manual trigger). Faults in any part are logged and never stop the process.
+ */
+export async function startService(app: App, opts: ServiceOptions = {}): Promise<Service> {
+  const env = opts.env ?? process.env;
+  const apiToken = env.GOLDWATCH_API_TOKEN || undefined;
+  if (apiToken) app.loaded.secrets.add(apiToken);
+  const server = app.loaded.config.server;
+  const tracker = new RunTracker();
+  const backend = opts.backend ?? defaultBackend();
+  const log = () => app.log;
+  let stopping = false;
+
+  const metrics = createMetrics(app.events, {
+    activeRuns: () => tracker.size,
+    scheduledJobs: () => jobs.size,
+    alertsFiring: async () => {
+      // The alerts table belongs to src/alerts; read-only here. Absent (older schema): no gauge.
+      const rows = await queryRows<{ job: string; n: number }>(app.database.db, sql`select job, count(*)::int as n from alerts where state = 'firing' group by job`);
+      return Object.fromEntries(rows.map((r) => [r.job, Number(r.n)]));
+    },
+  });
+
+  const trigger = async (job: string): Promise<TriggerResult> => {
+    if (!app.loaded.config.jobs[job]) return { ok: false, reason: "unknown-job", known: Object.keys(app.loaded.config.jobs) };
+    if (stopping || !tracker.accepting) return { ok: false, reason: "stopping" };
+    const staleBefore = new Date(app.clock.now().getTime() - app.loaded.config.server.heartbeat_timeout);
+    if (tracker.busy(job) || (await jobBusy(app.database.db, job, { staleBefore }))) return { ok: false, reason: "busy" };
+    const runId = randomUUID();
+    tracker
+      .start(job, runId, (signal) => runJob(app, job, { trigger: "manual", runId, signal }))
+      .catch((e: Error) => app.log.error({ job, runId, err: e.message }, "manual run failed"));
+    app.log.info({ job, runId }, "manual run started");
+    return { ok: true, runId };
+  };
+
+  const readiness = async (): Promise<Record<string, string>> => {
+    let database = "ok";
+    try {
+      await withTimeout(app.database.ping(), PING_TIMEOUT_MS);
+    } catch (e) {
+      database = `unreachable: ${app.loaded.secrets.redact((e as Error).message)}`;
+    }
+    return { database, scheduler: stopping ? "stopping" : "running" };
+  };
+
+  // Route tables, one line per area (alerts, dashboard, ... add theirs here).
+  const routes: Routes = {
+    ...coreRoutes({ readiness, metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }), trigger, apiToken }),
+  };
 
   let http: HttpServer;
   try {
-    http = await startHttpServer(config.server.port, {
-      "GET /healthz": (_req, res) => sendJson(res, 200, { status: "ok" }),
-    });
+    http = await startHttpServer({ port: server.port, routes, log: app.log });
   } catch (e) {
-    for (const j of jobs) j.stop();
-    throw new Error(`cannot listen on port ${config.server.port}: ${(e as Error).message}`, { cause: e });
+    metrics.stop();
+    throw new Error(`cannot listen on port ${server.port}: ${(e as Error).message}`, { cause: e });
   }
-  app.log.info({ port: http.port, scheduler: scheduler.backend, jobs: jobs.length }, "goldwatch serving");
 
-  const stop = async () => {
-    for (const j of jobs) j.stop();
-    stopping.abort(new Error("service stopping"));
-    await Promise.allSettled(running.values());
-    await http.stop();
+  // Background workers: started here, stopped in reverse once runs have drained (so what the last
+  // runs produce is still handled). The alert outbox worker goes in this list too.
+  const workers: Worker[] = [startReaper({ db: app.database.db, clock: app.clock, log, tracker, timeoutMs: server.heartbeat_timeout })];
+
+  // Intake: the scheduler and config reload; stopped first on shutdown.
+  const jobs = startJobs(
+    {
+      db: app.database.db,
+      clock: app.clock,
+      log,
+      events: app.events,
+      replica: app.replica,
+      backend,
+      tracker,
+      heartbeatTimeoutMs: server.heartbeat_timeout,
+      run: (job, runId, slotAt, signal) => runJob(app, job, { trigger: "schedule", slotAt, runId, signal }),
+    },
+    app.loaded.config,
+  );
+  const load = opts.load ?? ((file: string) => loadConfig(file, { env }));
+  const watcher: ConfigWatcher = watchConfig({
+    current: () => app.loaded,
+    load,
+    apply: (next) => {
+      const before = app.loaded.config;
+      if (next.config.database !== before.database || next.config.server.port !== before.server.port) {
+        app.log.warn({}, "database and server.port changes take effect after a restart");
+      }
+      if (apiToken) next.secrets.add(apiToken);
+      app.loaded = next;
+      if (opts.makeLogger) app.log = opts.makeLogger(next);
+      jobs.apply(next.config);
+    },
+    log,
+    watchFiles: opts.watch !== false,
+  });
+
+  app.log.info({ port: http.port, scheduler: jobs.backend, jobs: jobs.size, replica: app.replica }, "goldwatch serving");
+
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      stopping = true;
+      app.log.info({ runs: tracker.size, graceMs: server.shutdown_grace }, "stopping: no new slots; waiting for runs");
+      // Stop claiming first (scheduler and watcher), then drain runs, then the rest, then HTTP.
+      await watcher.stop().catch(() => {});
+      await jobs.stop().catch(() => {});
+      const drained = await tracker.drain(app.clock, server.shutdown_grace, ABORT_WRITE_MS);
+      if (drained.aborted > 0) app.log.warn(drained, "runs aborted at shutdown");
+      if (drained.unfinished > 0) app.log.error(drained, "runs could not record their end (database unreachable?); another replica will mark them aborted");
+      for (const w of [...workers].reverse()) {
+        await w.stop().catch((e: Error) => app.log.warn({ worker: w.name, err: e.message }, "worker stop failed"));
+      }
+      metrics.stop();
+      await http.stop();
+      app.log.info({}, "stopped");
+    })());
+  return {
+    port: http.port,
+    jobs,
+    reload: (reason = "requested") => watcher.reload(reason),
+    stop,
+    abortRuns: () => tracker.abortAll("aborted: second shutdown signal"),
+    [Symbol.asyncDispose]: stop,
   };
-  return { port: http.port, stop, [Symbol.asyncDispose]: stop };
 }

@@ -1,4 +1,5 @@
 import type { HttpAgentConfig } from "../config/schema.ts";
+import { resolvePricing, type PriceTable } from "../pricing.ts";
 import { postJson } from "./http-call.ts";
 import { readPath } from "./jsonpath.ts";
 import { fillString, fillTemplate } from "./template.ts";
@@ -25,8 +26,11 @@ export function toSteps(raw: unknown): Step[] {
   });
 }
 
-/** An agent behind a JSON-over-HTTP endpoint, mapped by JSON paths. */
-export function createHttpAgent(name: string, cfg: HttpAgentConfig, fetchImpl?: typeof fetch): Agent {
+/**
+ * An agent behind a JSON-over-HTTP endpoint, mapped by JSON paths. Its reply is read whole, so the
+ * trial's budget is checked when it arrives (and `ttl` cancels the request while it waits).
+ */
+export function createHttpAgent(name: string, cfg: HttpAgentConfig, fetchImpl?: typeof fetch, prices?: PriceTable): Agent {
   return {
     name,
     async call(req): Promise<Observation> {
@@ -56,14 +60,15 @@ export function createHttpAgent(name: string, cfg: HttpAgentConfig, fetchImpl?: 
         inputTokens: m.input_tokens ? num(readPath(reply.body, m.input_tokens)) : 0,
         outputTokens: m.output_tokens ? num(readPath(reply.body, m.output_tokens)) : 0,
       };
+      const model = m.model ? str(readPath(reply.body, m.model)) : null;
       return {
         output: str(outputValue),
         steps: m.steps ? toSteps(readPath(reply.body, m.steps)) : [],
         usage,
-        model: m.model ? str(readPath(reply.body, m.model)) : null,
+        model,
         fingerprint: m.fingerprint ? str(readPath(reply.body, m.fingerprint)) : null,
         latencyMs,
-        costUsd: costOf(usage, cfg.pricing),
+        costUsd: costOf(usage, resolvePricing(cfg.pricing, [model], prices)),
         error: null,
       };
     },

@@ -1,28 +1,81 @@
 import type { OpenAiAgentConfig } from "../config/schema.ts";
+import { resolvePricing, type PriceTable } from "../pricing.ts";
 import { postJson } from "./http-call.ts";
-import { costOf, type Agent, type Observation, type Step } from "./types.ts";
+import { ChatAccumulator, streamChat, type ChatPayload } from "./openai-stream.ts";
+import { costOf, type Agent, type AgentRequest, type Observation, type Pricing } from "./types.ts";
 
-interface ChatReply {
-  model?: string;
-  system_fingerprint?: string;
-  choices?: { message?: { content?: string | null; tool_calls?: { function?: { name?: string; arguments?: string } }[] } }[];
-  usage?: { prompt_tokens?: number; completion_tokens?: number };
-}
-
-function parseArgs(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-/** An agent behind any OpenAI-compatible chat-completions endpoint; tool calls become steps. */
-export function createOpenAiAgent(name: string, cfg: OpenAiAgentConfig, fetchImpl?: typeof fetch): Agent {
+/**
+ * An agent behind any OpenAI-compatible chat-completions endpoint; tool calls become steps.
+ * With `stream: true` the reply is read as server-sent events and the trial's budget is checked
+ * after every chunk, so a runaway reply is cancelled as soon as it crosses a bound. Cost comes
+ * from the agent's `pricing`, else the price table, by the model the endpoint reports.
+ */
+export function createOpenAiAgent(name: string, cfg: OpenAiAgentConfig, fetchImpl?: typeof fetch, prices?: PriceTable): Agent {
   const url = `${cfg.base_url.replace(/\/+$/, "")}/chat/completions`;
   const headers: Record<string, string> = { ...cfg.headers };
   if (cfg.api_key) headers.authorization = `Bearer ${cfg.api_key}`;
+  const priceOf = (model: string | null): Pricing | undefined => resolvePricing(cfg.pricing, [model, cfg.model], prices);
+
+  const observe = (acc: ChatAccumulator, latencyMs: number): Observation => {
+    const usage = acc.usage();
+    return {
+      output: acc.content,
+      steps: acc.steps(),
+      usage,
+      model: acc.model,
+      fingerprint: acc.fingerprint,
+      latencyMs,
+      costUsd: costOf(usage, priceOf(acc.model)),
+      error: null,
+    };
+  };
+
+  async function callOnce(req: AgentRequest, body: Record<string, unknown>): Promise<Observation> {
+    const started = performance.now();
+    const reply = await postJson({
+      url,
+      headers,
+      body,
+      timeoutMs: cfg.timeout,
+      maxBytes: cfg.max_response_bytes,
+      signal: req.signal,
+      ...(fetchImpl ? { fetch: fetchImpl } : {}),
+    });
+    const latencyMs = performance.now() - started;
+    const empty = { steps: [], usage: { inputTokens: 0, outputTokens: 0 }, model: null, fingerprint: null, latencyMs, costUsd: 0 };
+    if (!reply.ok) return { ...empty, output: null, error: reply.error };
+    const r = reply.body as ChatPayload;
+    if (!r?.choices?.[0]?.message) {
+      return { ...empty, output: null, error: { kind: "parse", status: reply.status, message: "reply has no choices[0].message" } };
+    }
+    const acc = new ChatAccumulator(0);
+    acc.add(r);
+    const obs = observe(acc, latencyMs);
+    // A whole reply reports its usage or none: never estimate it.
+    return acc.usageReported ? obs : { ...obs, usage: { inputTokens: 0, outputTokens: 0 }, costUsd: 0 };
+  }
+
+  async function callStreaming(req: AgentRequest, body: Record<string, unknown>, promptChars: number): Promise<Observation> {
+    const started = performance.now();
+    const result = await streamChat({
+      url,
+      headers,
+      body,
+      timeoutMs: cfg.timeout,
+      maxBytes: cfg.max_response_bytes,
+      signal: req.signal,
+      promptChars,
+      onProgress: (acc) => {
+        const usage = acc.usage();
+        req.meter?.progress({ usage, steps: acc.toolCalls, costUsd: costOf(usage, priceOf(acc.model)) });
+      },
+      ...(fetchImpl ? { fetch: fetchImpl } : {}),
+    });
+    const obs = observe(result.acc, performance.now() - started);
+    // A stream cut short keeps what arrived: the partial output, steps and (estimated) spend.
+    return result.error ? { ...obs, output: obs.output || null, error: result.error } : obs;
+  }
+
   return {
     name,
     async call(req): Promise<Observation> {
@@ -32,38 +85,9 @@ export function createOpenAiAgent(name: string, cfg: OpenAiAgentConfig, fetchImp
       ];
       const body: Record<string, unknown> = { model: cfg.model, messages, user: req.trialId };
       if (cfg.temperature !== undefined) body.temperature = cfg.temperature;
-      const started = performance.now();
-      const reply = await postJson({
-        url,
-        headers,
-        body,
-        timeoutMs: cfg.timeout,
-        maxBytes: cfg.max_response_bytes,
-        signal: req.signal,
-        ...(fetchImpl ? { fetch: fetchImpl } : {}),
-      });
-      const latencyMs = performance.now() - started;
-      const empty = { steps: [], usage: { inputTokens: 0, outputTokens: 0 }, model: null, fingerprint: null, latencyMs, costUsd: 0 };
-      if (!reply.ok) return { ...empty, output: null, error: reply.error };
-      const r = reply.body as ChatReply;
-      const message = r?.choices?.[0]?.message;
-      if (!message) {
-        return { ...empty, output: null, error: { kind: "parse", status: reply.status, message: "reply has no choices[0].message" } };
-      }
-      const steps: Step[] = (message.tool_calls ?? []).flatMap((tc) =>
-        tc.function?.name ? [{ tool: tc.function.name, args: parseArgs(tc.function.arguments) }] : [],
-      );
-      const usage = { inputTokens: r.usage?.prompt_tokens ?? 0, outputTokens: r.usage?.completion_tokens ?? 0 };
-      return {
-        output: message.content ?? "",
-        steps,
-        usage,
-        model: r.model ?? null,
-        fingerprint: r.system_fingerprint ?? null,
-        latencyMs,
-        costUsd: costOf(usage, cfg.pricing),
-        error: null,
-      };
+      if (!cfg.stream) return callOnce(req, body);
+      const promptChars = messages.reduce((n, m) => n + m.content.length, 0);
+      return callStreaming(req, body, promptChars);
     },
   };
 }

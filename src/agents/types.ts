@@ -37,12 +37,30 @@ export interface Observation {
   error: AgentError | null;
 }
 
+/** What an adapter has seen of a reply so far, while it is still arriving. */
+export interface TrialProgress {
+  usage: Usage;
+  /** Tool calls seen so far. */
+  steps: number;
+  costUsd: number;
+}
+
+/**
+ * The per-trial budget as an adapter sees it: report progress as a streamed reply arrives; once a
+ * bound is crossed the request's `signal` aborts, cancelling the request.
+ */
+export interface TrialMeter {
+  progress(p: TrialProgress): void;
+}
+
 /** What the engine hands an agent for one trial. */
 export interface AgentRequest {
   input: string;
   caseId: string;
   trialId: string;
   signal: AbortSignal;
+  /** The trial's budget, for adapters that can count while a reply streams in. */
+  meter?: TrialMeter;
 }
 
 /** A production agent behind one adapter. */

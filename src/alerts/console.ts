@@ -1,9 +1,16 @@
-import type { Finding } from "../detect/threshold.ts";
 import type { Logger } from "../log.ts";
+import { plainText } from "./format.ts";
+import type { Notifier } from "./notifier.ts";
 
-/** The default notifier with no Slack or PagerDuty configured: alerts as log lines. */
-export function notifyConsole(log: Logger, findings: readonly Finding[]): void {
-  for (const f of findings) {
-    log.warn({ alert: f.detector, severity: f.severity, job: f.job, agent: f.agent, evidence: f.evidence }, `ALERT ${f.job}: ${f.summary}`);
-  }
+/** The default channel with no Slack, PagerDuty or webhook configured: alerts as log lines. */
+export function consoleNotifier(log: Logger, now: () => Date): Notifier {
+  return {
+    channel: "console",
+    wants: () => true,
+    async send(n) {
+      const level = n.kind === "resolved" ? "info" : "warn";
+      log[level]({ alert: n.kind, job: n.job, agent: n.agent, runId: n.runId, group: n.groupKey, alerts: n.alerts.length }, plainText(n));
+      return { status: "sent" };
+    },
+  };
 }

@@ -2,12 +2,112 @@ import type { App } from "../app.ts";
 import type { JobConfig } from "../config/schema.ts";
 import type { Finding } from "../detect/index.ts";
 import type { RunSummary } from "../engine/summary.ts";
-import { notifyConsole } from "./console.ts";
+import { enqueueOutbox } from "../store/alert-outbox.ts";
+import { closeGroup, insertAlertEvents, insertGroup, lockJobAlerts, loadJobAlerts, openGroupOf, upsertAlerts } from "../store/alerts.ts";
+import type { Db } from "../store/db.ts";
+import { activeSilences } from "../store/silences.ts";
+import { enabledChannels, lifecyclePolicy } from "./channels.ts";
+import { buildContext } from "./context.ts";
+import { fingerprint, labelsOf } from "./labels.ts";
+import type { MessageContext, Notification } from "./notification.ts";
+import { channelWants } from "./notifier.ts";
+import { planRun, type Plan } from "./plan.ts";
+import type { Matcher } from "./silence-matchers.ts";
 
-/** Turns a run's findings into alerts and notifications. */
+export { createAlertWorker, deliverQueued, startAlertDelivery } from "./delivery.ts";
+
+/** What one run's alert decisions came to. */
+export interface HandledFindings {
+  plan: Plan;
+  /** Outbox rows written (one per channel for the group message, if any). */
+  queued: number;
+}
+
+/**
+ * Turns a run's findings into alert state and notifications. Every alert of the job steps through
+ * its lifecycle (src/alerts/lifecycle.ts, pure); the new states, their history and the outbox rows
+ * are written in ONE transaction, under a per-job lock, so a crash leaves either all or none and a
+ * page is never lost between "alert firing" and "message queued". Delivery happens later, in the
+ * outbox worker of whichever replica claims the rows.
+ */
 export async function handleFindings(
   app: App,
   input: { jobName: string; job: JobConfig; summary: RunSummary; findings: Finding[] },
-): Promise<void> {
-  if (app.loaded.config.notify.console) notifyConsole(app.log, input.findings);
+): Promise<HandledFindings> {
+  const { config, secrets } = app.loaded;
+  const { summary, jobName } = input;
+  const now = app.clock.now();
+  const findings = input.findings.map((f) => secrets.redactDeep({ ...f, job: jobName }));
+  const channels = enabledChannels(config.notify);
+  const context = await contextFor(app, summary);
+
+  const result = await app.database.db.transaction(async (txn) => {
+    const tx = txn as unknown as Db;
+    await lockJobAlerts(tx, jobName);
+    const openGroupKey = await openGroupOf(tx, jobName);
+    const existing = await loadJobAlerts(tx, jobName, findings.map((f) => fingerprint(labelsOf(f))), openGroupKey);
+    const silences = (await activeSilences(tx, now)).map((s) => ({ id: s.id, matchers: s.matchers as Matcher[] }));
+    const plan = planRun({
+      job: jobName,
+      agent: summary.agent,
+      runId: summary.runId,
+      now,
+      // A run that did not complete proves nothing about absent findings.
+      countClear: summary.status === "completed",
+      findings,
+      existing,
+      silences,
+      openGroupKey,
+      policy: lifecyclePolicy(config.notify),
+    });
+    await upsertAlerts(tx, jobName, summary.agent, plan.upserts, now);
+    await insertAlertEvents(tx, jobName, summary.runId, now, plan.events);
+    const g = plan.group;
+    if (!g) return { plan, queued: 0, channels: [] as string[] };
+    if (g.opens) await insertGroup(tx, { groupKey: g.groupKey, job: jobName, agent: summary.agent, openedAt: now, runId: summary.runId });
+    if (g.closes) await closeGroup(tx, g.groupKey, now);
+    const n: Notification = {
+      version: 1,
+      kind: g.kind,
+      groupKey: g.groupKey,
+      job: jobName,
+      agent: summary.agent,
+      runId: summary.runId,
+      at: now.toISOString(),
+      alerts: g.alerts,
+      context,
+    };
+    const to = channels.filter((c) => channelWants(c, n));
+    const ids = await enqueueOutbox(
+      tx,
+      to.map((channel) => ({
+        dedupKey: `${g.groupKey}|${g.kind}|${summary.runId}|${channel}`,
+        groupKey: g.groupKey,
+        job: jobName,
+        channel,
+        kind: g.kind,
+        payload: n,
+        nextAttemptAt: now,
+        createdAt: now,
+      })),
+    );
+    return { plan, queued: ids.length, channels: to };
+  });
+
+  const g = result.plan.group;
+  for (const e of result.plan.events) {
+    app.log.info({ job: jobName, alert: e.fingerprint, detector: e.labels.detector, case: e.labels.case, event: e.event, silencedBy: e.silencedBy }, `alert ${e.event}: ${e.summary}`);
+  }
+  if (g && result.queued > 0) app.events.emit("alert:queued", { job: jobName, runId: summary.runId, groupKey: g.groupKey, kind: g.kind, channels: result.channels });
+  return { plan: result.plan, queued: result.queued };
+}
+
+/** The message context; a failure to read it costs the details, never the page. */
+async function contextFor(app: App, summary: RunSummary): Promise<MessageContext | null> {
+  try {
+    return await buildContext(app.database.db, summary, app.loaded.config.server.public_url);
+  } catch (e) {
+    app.log.warn({ job: summary.job, err: app.loaded.secrets.redact((e as Error).message) }, "cannot read run history for the alert message");
+    return null;
+  }
 }

@@ -1,5 +1,6 @@
 import cliProgress from "cli-progress";
 import pino from "pino";
+import { deliverQueued } from "../alerts/index.ts";
 import { createApp, runJob } from "../app.ts";
 import { createLogger } from "../log.ts";
 import { formatSummary } from "../report/format-summary.ts";
@@ -40,6 +41,11 @@ export const runCommand: Command = {
         process.stdout.write(`${formatSummary(summary)}\n`);
         for (const f of findings) process.stdout.write(`\nALERT [${f.detector}] ${f.summary}\n`);
       }
+      // Deliver what this run queued before exiting (bounded wait); the rest stays in the outbox.
+      await deliverQueued(app, { signal: abort.signal }).then(
+        (left) => left > 0 && log.warn({ queued: left }, "notifications still queued; the next goldwatch serve or run delivers them"),
+        (e: Error) => log.error({ err: loaded.secrets.redact(e.message) }, "cannot deliver notifications; they stay queued"),
+      );
       return summary.status === "completed" ? 0 : 1;
     } finally {
       bar?.stop();

@@ -1,26 +1,78 @@
 import { createApp } from "../app.ts";
-import { createLogger } from "../log.ts";
+import { systemClock } from "../clock.ts";
+import type { LoadedConfig } from "../config/load.ts";
+import { createLogger, type Logger } from "../log.ts";
 import { startService } from "../service.ts";
+import type { Database } from "../store/db.ts";
 import { openStore } from "../store/open.ts";
 import type { Command } from "./types.ts";
+
+/**
+ * Opens the database, retrying while a server is unreachable: a replica that starts during a
+ * database outage waits for it instead of crash-looping. The embedded database is not retried.
+ */
+async function openWithRetry(loaded: LoadedConfig, log: Logger, signal: AbortSignal): Promise<Database | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openStore(loaded);
+    } catch (e) {
+      if (!loaded.config.database || signal.aborted) throw e;
+      const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+      log.warn({ attempt, retryInMs: delay, err: loaded.secrets.redact((e as Error).message) }, "database unreachable at start; retrying");
+      try {
+        await systemClock.sleep(delay, signal);
+      } catch {
+        return undefined;
+      }
+    }
+  }
+}
 
 export const serveCommand: Command = {
   summary: "run every job on its schedule and serve HTTP (npm start)",
   async run({ loaded }) {
-    const log = createLogger({ secrets: loaded.secrets });
-    const database = await openStore(loaded);
-    const app = createApp(loaded, database, log);
-    const service = await startService(app);
-    await new Promise<void>((resolve) => {
-      const onSignal = (sig: string) => {
-        log.info({ signal: sig }, "shutting down");
-        resolve();
-      };
-      process.once("SIGINT", onSignal);
-      process.once("SIGTERM", onSignal);
-    });
-    await service.stop();
-    await database.close();
-    return 0;
+    const makeLogger = (l: LoadedConfig) => createLogger({ secrets: l.secrets });
+    const log = makeLogger(loaded);
+    // A fault anywhere is logged, never the end of the process (the brief: faults never crash it).
+    const onRejection = (e: unknown) => log.error({ err: (e as Error)?.message ?? String(e) }, "unhandled rejection");
+    const onException = (e: Error) => log.error({ err: e.message, stack: e.stack }, "uncaught exception");
+    process.on("unhandledRejection", onRejection);
+    process.on("uncaughtException", onException);
+
+    const shutdown = new AbortController();
+    let signals = 0;
+    let onStopSignal: (() => void) | undefined;
+    const onSignal = (sig: NodeJS.Signals) => {
+      signals++;
+      log.info({ signal: sig }, signals === 1 ? "shutting down" : "second signal: aborting runs now");
+      shutdown.abort();
+      onStopSignal?.();
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
+    try {
+      const database = await openWithRetry(loaded, log, shutdown.signal);
+      if (!database) return 0;
+      const app = createApp(loaded, database, log);
+      const service = await startService(app, { makeLogger });
+      const onHup = () => void service.reload("SIGHUP");
+      process.on("SIGHUP", onHup);
+      await new Promise<void>((resolve) => {
+        onStopSignal = () => {
+          if (signals > 1) service.abortRuns();
+          resolve();
+        };
+        if (shutdown.signal.aborted) resolve();
+      });
+      await service.stop();
+      process.off("SIGHUP", onHup);
+      await database.close().catch((e: Error) => log.warn({ err: e.message }, "closing the database failed"));
+      return 0;
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      process.off("unhandledRejection", onRejection);
+      process.off("uncaughtException", onException);
+    }
   },
 };

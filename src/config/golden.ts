@@ -1,7 +1,10 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
 import { assertionRegistry, assertionTypes } from "../scoring/registry.ts";
+import { canonicalJson } from "../scoring/canonical.ts";
+import { missingJudgeField, type JudgeArg } from "../scoring/judge/assertion.ts";
 import type { AssertionSpec } from "../scoring/types.ts";
+import type { ConfigIssue } from "./errors.ts";
 
 /** `- contains: "30 days"` → `{type: "contains", arg: "30 days"}`, validated by the type's schema. */
 const assertion = z.record(z.string(), z.unknown()).transform((obj, ctx): AssertionSpec => {
@@ -56,6 +59,17 @@ export const goldenSchema = z
       if (c.assert.length === 0 && c.expected === undefined) {
         ctx.addIssue({ code: "custom", path: ["cases", i, "assert"], message: "expected assertions or an `expected` answer" });
       }
+      c.assert.forEach((a, j) => {
+        if (a.type !== "judge") return;
+        const missing = missingJudgeField(a.arg as JudgeArg, c);
+        if (missing) {
+          ctx.addIssue({
+            code: "custom",
+            path: ["cases", i, "assert", j, "judge", missing],
+            message: `the ${(a.arg as JudgeArg).rubric} rubric needs ${missing === "expected" ? "an expected answer" : "a context"}: set ${missing} on the case or on this judge assertion`,
+          });
+        }
+      });
     });
   });
 
@@ -76,15 +90,21 @@ export function assertionsOf(c: GoldenCase): AssertionSpec[] {
 }
 
 /** Stable JSON: object keys sorted, so the hash does not depend on key order in the YAML. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
+export { canonicalJson };
+
+/**
+ * A golden set that uses `judge:` needs a judge in the config: one issue per such assertion,
+ * naming the golden-set file and the assertion's path, when the config has none.
+ */
+export function judgeIssues(golden: GoldenSet, hasJudge: boolean): ConfigIssue[] {
+  if (hasJudge) return [];
+  return golden.cases.flatMap((c, i) =>
+    c.assert.flatMap((a, j) =>
+      a.type === "judge"
+        ? [{ file: golden.file, path: `cases[${i}].assert[${j}].judge`, message: `case "${c.id}" uses the LLM judge, but the config has no judge: section (add judge: {base_url, model})` }]
+        : [],
+    ),
+  );
 }
 
 export function hashGolden(g: { name: string; cases: GoldenCase[] }): string {

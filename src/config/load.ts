@@ -1,11 +1,11 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { Cron } from "croner";
 import { parseDocument } from "yaml";
+import { checkSchedule } from "../schedule/validate.ts";
 import type { z } from "zod";
 import { interpolateEnv } from "./env.ts";
 import { ConfigError, formatPath, type ConfigIssue } from "./errors.ts";
-import { goldenSchema, hashGolden, type GoldenSet } from "./golden.ts";
+import { goldenSchema, hashGolden, judgeIssues, type GoldenSet } from "./golden.ts";
 import { configSchema, type Config } from "./schema.ts";
 import { Secrets } from "./secrets.ts";
 
@@ -58,23 +58,7 @@ export async function loadGolden(file: string): Promise<GoldenSet> {
 }
 
 /** Checks a 5-field cron expression or nickname in a time zone; returns a message when invalid. */
-export function checkSchedule(expr: string, timezone: string): string | undefined {
-  if (expr.trim().split(/\s+/).length > 5 && !expr.startsWith("@")) {
-    return `expected a 5-field cron expression (minute hour day month weekday) or a nickname like @hourly`;
-  }
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: timezone });
-  } catch {
-    return `unknown time zone "${timezone}" (expected an IANA name like UTC or Europe/Berlin)`;
-  }
-  try {
-    const c = new Cron(expr, { paused: true, timezone });
-    c.stop();
-  } catch (e) {
-    return `invalid cron expression: ${(e as Error).message}`;
-  }
-  return undefined;
-}
+export { checkSchedule };
 
 /**
  * Reads `goldwatch.config.yaml`, fills `${VAR}` from the environment, validates it, and loads every
@@ -110,7 +94,9 @@ export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<
     const goldenPath = path.resolve(dir, job.golden);
     if (!byPath.has(goldenPath)) byPath.set(goldenPath, loadGolden(goldenPath));
     try {
-      goldens.set(name, await byPath.get(goldenPath)!);
+      const golden = await byPath.get(goldenPath)!;
+      goldens.set(name, golden);
+      issues.push(...judgeIssues(golden, config.judge !== undefined));
     } catch (e) {
       if (e instanceof ConfigError) issues.push(...e.issues);
       else throw e;

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isPinnedModel, unpinnedMessage } from "../scoring/judge/pinned.ts";
 import { duration } from "./duration.ts";
 
 const pricing = z.strictObject({
@@ -40,6 +41,8 @@ const openaiAgent = z.strictObject({
   pricing: pricing.optional(),
   timeout: duration.default(60_000),
   max_response_bytes: z.number().int().positive().default(10 * 1024 * 1024),
+  /** Stream the reply (SSE, with usage): the trial budget is checked per chunk and cancels the request mid-reply. */
+  stream: z.boolean().default(false),
 });
 
 const demoAgent = z.strictObject({
@@ -83,31 +86,84 @@ const jobSchema = z.strictObject({
   enabled: z.boolean().default(true),
   /** Missed slots after downtime to run on start (0: skip them, recorded as missed). */
   catch_up: z.number().int().nonnegative().default(0),
+  /** How late a slot may still start (after a restart or a database outage); older slots are missed. */
+  grace: duration.default(5 * 60_000),
   budget: budget.default({ trial: {}, run: {} }),
+  /** Replace personal data and secrets in stored outputs, steps and reasons; unset: the top-level `redact_pii`. */
+  redact_pii: z.boolean().optional(),
   alerts: z
     .strictObject({
+      /** Fixed floor: alert when the accuracy interval's upper bound is below it. */
       accuracy_below: z.number().min(0).max(1).optional(),
+      /** Statistical accuracy detectors against the baseline: sudden drop, slow drift, flaky cases. */
       drift: z.boolean().default(true),
-      spend_growth: z.number().positive().optional(),
+      /** Alert when cost per case grows at least this much over the baseline median (and beyond its noise). */
+      spend_growth: z.number().gt(1, "expected a growth factor above 1, like 1.5").default(1.5),
+      /** Alert when p95 latency grows at least this much over the baseline median (and beyond its noise). */
+      latency_growth: z.number().gt(1, "expected a growth factor above 1, like 1.5").default(1.5),
+      /** "Agent down" when more than this share of trials get no usable reply. */
+      error_rate_above: z.number().min(0).max(1).default(0.2),
+      /** Expected runs per false alert, all detectors together; default: a month of runs, at least 720. */
+      false_alarm_runs: z.number().int().min(20).optional(),
+      /** Completed runs (same golden set and judge) the baseline is made of. */
+      baseline_runs: z.number().int().min(6).max(1000).default(48),
     })
-    .default({ drift: true }),
+    .prefault({}),
 });
 
 const judgeSchema = z.strictObject({
   base_url: z.url({ message: "expected an http(s) URL" }),
   api_key: z.string().optional(),
-  model: z.string().min(1),
+  /** Must be pinned (a dated snapshot or version, never `latest`): it is recorded with every verdict. */
+  model: z.string().min(1).refine(isPinnedModel, { error: (iss) => unpinnedMessage(String(iss.input)) }),
   timeout: duration.default(60_000),
   pricing: pricing.optional(),
+  /** `json_schema` (structured outputs) or `json_object` for endpoints without them. */
+  response_format: z.enum(["json_schema", "json_object"]).default("json_schema"),
 });
 
 const notifySchema = z.strictObject({
+  /** Consecutive runs a finding must be present before its alert fires (default 1). */
+  for: z.number().int().positive().default(1),
+  /** Consecutive clear runs before a firing alert resolves (default 2), so flapping does not page. */
+  keep_firing_for: z.number().int().positive().default(2),
+  /** Reminder for an alert that stays firing (default 4h). */
+  repeat_interval: duration.default(4 * 3_600_000),
   slack: z
-    .strictObject({ token: z.string().min(1), channel: z.string().min(1), api_url: z.url().optional() })
+    .strictObject({
+      token: z.string().min(1),
+      channel: z.string().min(1),
+      /** Web API base, for GovSlack or a gateway (default https://slack.com/api/). */
+      api_url: z.url().optional(),
+      timeout: duration.default(10_000),
+    })
     .optional(),
-  pagerduty: z.strictObject({ routing_key: z.string().min(1), api_url: z.url().optional() }).optional(),
-  webhook: z.strictObject({ url: z.url(), headers: z.record(z.string(), z.string()).default({}) }).optional(),
-  console: z.boolean().default(true),
+  pagerduty: z
+    .strictObject({
+      routing_key: z.string().min(1),
+      /** Events API base, e.g. https://events.eu.pagerduty.com for the EU region. */
+      api_url: z.url().optional(),
+      timeout: duration.default(10_000),
+    })
+    .optional(),
+  webhook: z
+    .strictObject({ url: z.url(), headers: z.record(z.string(), z.string()).default({}), timeout: duration.default(10_000) })
+    .optional(),
+  /** Alerts as log lines; on by default when no other channel is configured. */
+  console: z.boolean().optional(),
+  /** The outbox worker (every replica runs one; rows are claimed one replica at a time). */
+  delivery: z
+    .strictObject({
+      poll_interval: duration.default(2_000),
+      /** How long a claimed row stays leased to one replica while it sends. */
+      lease: duration.default(60_000),
+      max_backoff: duration.default(15 * 60_000),
+      /** A notification still failing after this long is marked failed (kept in alert_outbox). */
+      give_up_after: duration.default(24 * 3_600_000),
+      /** How long `goldwatch run` waits to deliver what it queued before exiting. */
+      drain_timeout: duration.default(15_000),
+    })
+    .prefault({}),
 });
 
 /** The whole `goldwatch.config.yaml`, after `${VAR}` interpolation. */
@@ -116,11 +172,33 @@ export const configSchema = z
     database: z.string().default(""),
     agents: z.record(z.string(), agentSchema),
     judge: judgeSchema.optional(),
+    /** Model prices (USD per million tokens) that override or extend the built-in table in src/pricing.ts. */
+    pricing: z.record(z.string().min(1), pricing).default({}),
+    /** Default for every job's `redact_pii` (personal data and secrets replaced in stored trials). */
+    redact_pii: z.boolean().default(false),
     jobs: z.record(z.string(), jobSchema).default({}),
-    notify: notifySchema.default({ console: true }),
-    server: z.strictObject({ port: z.number().int().min(0).max(65535).default(8080) }).default({ port: 8080 }),
+    notify: notifySchema.prefault({}),
+    server: z
+      .strictObject({
+        port: z.number().int().min(0).max(65535).default(8080),
+        /** Base URL of the dashboard, linked from alerts (e.g. https://goldwatch.internal). */
+        public_url: z.url().optional(),
+        /** On SIGTERM, how long running runs may take to finish before they are aborted (default 25s). */
+        shutdown_grace: duration.default(25_000),
+        /** A run without a heartbeat for this long is aborted by any replica (default 2m); heartbeats go every quarter of it. */
+        heartbeat_timeout: duration
+          .default(120_000)
+          .refine((ms) => ms >= 2_000, "expected a duration of at least 2s, like 2m"),
+      })
+      .prefault({}),
     /** Where the embedded database lives when `database` is empty (relative to the config file). */
     data_dir: z.string().default(".goldwatch"),
+    /** How long trial rows are kept (default 90d; whole months are dropped); run rows stay forever. */
+    retention: z
+      .strictObject({
+        trials: duration.default(90 * 86_400_000).refine((ms) => ms >= 86_400_000, "expected a duration of at least 1d, like 90d"),
+      })
+      .prefault({}),
   })
   .superRefine((cfg, ctx) => {
     for (const [name, job] of Object.entries(cfg.jobs)) {

@@ -9,6 +9,9 @@ export interface BatchWriterOptions<T> {
   maxDelayMs?: number;
   /** Called when a write fails; the batch is kept and retried with capped, jittered backoff. */
   onRetry?(error: Error, attempt: number): void;
+  /** Errors worth retrying without limit (database unreachable); others get `maxAttempts`. */
+  isTransient?(error: unknown): boolean;
+  maxAttempts?: number;
 }
 
 /**
@@ -18,6 +21,7 @@ export interface BatchWriterOptions<T> {
  */
 export class BatchWriter<T> {
   readonly #opts: Required<Omit<BatchWriterOptions<T>, "onRetry">> & Pick<BatchWriterOptions<T>, "onRetry">;
+  #failure: Error | undefined;
   #buffer: T[] = [];
   #inflight: Promise<void> = Promise.resolve();
   #pending = 0;
@@ -25,7 +29,7 @@ export class BatchWriter<T> {
   #written = 0;
 
   constructor(opts: BatchWriterOptions<T>) {
-    this.#opts = { maxRows: 500, maxDelayMs: 250, ...opts };
+    this.#opts = { maxRows: 500, maxDelayMs: 250, isTransient: () => true, maxAttempts: 5, ...opts };
   }
 
   /** Rows written so far. */
@@ -34,6 +38,7 @@ export class BatchWriter<T> {
   }
 
   async push(row: T): Promise<void> {
+    if (this.#failure) throw this.#failure;
     this.#buffer.push(row);
     if (this.#buffer.length >= this.#opts.maxRows) {
       this.#cut();
@@ -44,10 +49,11 @@ export class BatchWriter<T> {
     }
   }
 
-  /** Writes everything buffered and waits for all writes. */
+  /** Writes everything buffered and waits for all writes; throws when a batch could not be written. */
   async flush(): Promise<void> {
     this.#cut();
     await this.#inflight;
+    if (this.#failure) throw this.#failure;
   }
 
   #cut(): void {
@@ -67,6 +73,10 @@ export class BatchWriter<T> {
         this.#written += batch.length;
         return;
       } catch (e) {
+        if (!this.#opts.isTransient(e) && attempt >= this.#opts.maxAttempts) {
+          this.#failure = new Error(`storing ${batch.length} rows failed after ${attempt} attempts: ${(e as Error).message}`, { cause: e });
+          return;
+        }
         this.#opts.onRetry?.(e as Error, attempt);
         const backoff = Math.min(5_000, 100 * 2 ** Math.min(attempt, 6));
         await this.#opts.clock.sleep(backoff * (0.5 + Math.random() / 2));

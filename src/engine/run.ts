@@ -2,15 +2,20 @@ import { randomUUID } from "node:crypto";
 import type { Agent, Observation } from "../agents/types.ts";
 import type { Clock } from "../clock.ts";
 import { assertionsOf, type GoldenCase, type GoldenSet } from "../config/golden.ts";
-import type { JobConfig } from "../config/schema.ts";
+import type { JobConfig, JudgeConfig } from "../config/schema.ts";
 import type { Secrets } from "../config/secrets.ts";
 import type { Events } from "../events.ts";
 import type { Logger } from "../log.ts";
+import type { PriceTable } from "../pricing.ts";
+import { createJudge, type JudgeService } from "../scoring/judge/service.ts";
+import { redactPiiDeep } from "../scoring/pii.ts";
 import { scoreTrial } from "../scoring/score.ts";
-import type { Db } from "../store/db.ts";
+import { retrying, type Db } from "../store/db.ts";
 import { aggregateTrials, finishRun, heartbeatRun, insertRun, type RunStatus } from "../store/runs.ts";
+import { isTransientDbError } from "../store/errors.ts";
 import { insertTrials, type TrialRow } from "../store/trials.ts";
 import { BatchWriter } from "./batch-writer.ts";
+import { callWithBudget, RunBudget } from "./budget.ts";
 import { runPool } from "./pool.ts";
 import { summarize, type RunSummary } from "./summary.ts";
 
@@ -23,6 +28,8 @@ export interface RunDeps {
   /** Identifies this process in run rows (host:pid). */
   replica: string;
   events?: Events;
+  /** How often the run row proves this process alive (default 15 s); see server.heartbeat_timeout. */
+  heartbeatMs?: number;
 }
 
 export interface RunRequest {
@@ -33,6 +40,12 @@ export interface RunRequest {
   trigger: "schedule" | "manual" | "gate";
   slotAt?: Date;
   judgeModel?: string;
+  /** The LLM judge for `judge:` assertions; its verdicts are cached in the database. */
+  judge?: JudgeConfig;
+  /** The config's `pricing:` map, for the judge's cost. */
+  prices?: PriceTable;
+  /** Replace personal data and secrets in stored outputs, steps and assertion reasons. */
+  redactPii?: boolean;
   /** Aborting stops new trials and cancels those in flight; the run is stored as aborted. */
   signal?: AbortSignal;
   runId?: string;
@@ -68,7 +81,17 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
   const total = cases.length * req.job.repeats;
   const runLog = log.child({ runId, job: req.jobName });
 
-  await insertRun(db, {
+  // Run rows are written through database outages (retried, idempotent): a run whose row is lost
+  // would leave its trials orphaned and its slot claimed forever.
+  const retryOpts = (what: string, signal?: AbortSignal) => ({
+    sleep: (ms: number, s?: AbortSignal) => clock.sleep(ms, s),
+    ...(signal ? { signal } : {}),
+    onRetry: (error: Error, attempt: number) => {
+      runLog.warn({ attempt, err: secrets.redact(error.message) }, `${what} failed; retrying`);
+      events?.emit("store:retry", { error, attempt });
+    },
+  });
+  await retrying(() => insertRun(db, {
     id: runId,
     job: req.jobName,
     agent: req.agent.name,
@@ -76,20 +99,21 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
     slotAt: req.slotAt ?? null,
     goldenName: req.golden.name,
     goldenHash: req.golden.hash,
-    judgeModel: req.judgeModel ?? null,
+    judgeModel: req.judge?.model ?? req.judgeModel ?? null,
     status: "running",
     replica: deps.replica,
     startedAt,
     heartbeatAt: startedAt,
     cases: cases.length,
     repeats: req.job.repeats,
-  });
+  }), retryOpts("storing the run", signal));
   events?.emit("run:started", { runId, job: req.jobName, total });
   runLog.info({ agent: req.agent.name, cases: cases.length, repeats: req.job.repeats, golden: req.golden.hash.slice(0, 12) }, "run started");
 
   const writer = new BatchWriter<TrialRow>({
     write: (rows) => insertTrials(db, rows),
     clock,
+    isTransient: isTransientDbError,
     onRetry: (error, attempt) => {
       runLog.warn({ attempt, err: error.message }, "storing trials failed; retrying");
       events?.emit("store:retry", { error, attempt });
@@ -97,9 +121,12 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
   });
   const heartbeat = setInterval(() => {
     heartbeatRun(db, runId, clock.now()).catch((e: Error) => runLog.warn({ err: e.message }, "heartbeat failed"));
-  }, HEARTBEAT_MS);
+  }, deps.heartbeatMs ?? HEARTBEAT_MS);
   heartbeat.unref?.();
 
+  const judge = req.judge ? createJudge(req.judge, { db, clock, secrets, log: runLog, ...(req.prices ? { prices: req.prices } : {}) }) : undefined;
+  const runBudget = new RunBudget(req.job.budget.run.usd, () => judge?.stats().costUsd ?? 0);
+  let started = 0;
   let status: RunStatus = "completed";
   let failure: string | undefined;
   try {
@@ -107,24 +134,34 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
       workItems(cases, req.job.repeats),
       req.job.concurrency,
       async ({ kase, repeat }) => {
-        const row = await runTrial(req, runId, kase, repeat, signal, clock, secrets);
+        started++;
+        const row = await runTrial(req, runId, kase, repeat, signal, clock, secrets, judge);
+        runBudget.add(row.costUsd);
         events?.emit("trial:finished", { runId, job: req.jobName, caseId: kase.id, status: row.status as never, latencyMs: row.latencyMs, costUsd: row.costUsd });
         await writer.push(row);
       },
-      { signal },
+      // budget.run.usd: trials in flight finish, no new one starts.
+      { signal, stop: () => runBudget.exhausted },
     );
     if (signal.aborted) status = "aborted";
+    else if (started < total && runBudget.exhausted) status = "budget_exhausted";
   } catch (e) {
     status = "failed";
     failure = secrets.redact((e as Error).message);
     runLog.error({ err: failure }, "run failed");
   } finally {
     clearInterval(heartbeat);
+  }
+  try {
     await writer.flush();
+  } catch (e) {
+    status = "failed";
+    failure ??= secrets.redact((e as Error).message);
+    runLog.error({ err: failure }, "storing trials failed");
   }
 
   const finishedAt = clock.now();
-  const agg = await aggregateTrials(db, runId);
+  const agg = await retrying(() => aggregateTrials(db, runId), retryOpts("aggregating the run"));
   const order = new Map(cases.map((c, i) => [c.id, i]));
   agg.cases.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
   const summary = summarize(
@@ -139,12 +176,19 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
       finishedAt,
       cases: cases.length,
       repeats: req.job.repeats,
-      ...(failure ? { error: failure } : signal.aborted ? { error: "aborted before all trials finished" } : {}),
+      judge: judge?.stats(),
+      ...(failure
+        ? { error: failure }
+        : signal.aborted
+          ? { error: "aborted before all trials finished" }
+          : status === "budget_exhausted"
+            ? { error: `run budget of $${runBudget.limitUsd} reached ($${runBudget.spent.toFixed(4)} spent): ${started} of ${total} trials started` }
+            : {}),
     },
     agg,
   );
   const acc = summary.accuracy;
-  await finishRun(db, runId, {
+  const finalRow = {
     status,
     finishedAt,
     heartbeatAt: finishedAt,
@@ -167,11 +211,15 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
     inputTokens: summary.tokens.input,
     outputTokens: summary.tokens.output,
     costUsd: summary.costUsd,
+    judgeInputTokens: summary.judge?.inputTokens ?? 0,
+    judgeOutputTokens: summary.judge?.outputTokens ?? 0,
+    judgeCostUsd: summary.judge?.costUsd ?? 0,
     agentModel: summary.model,
     agentFingerprint: summary.fingerprint,
     caseStats: summary.perCase,
     error: summary.error ?? null,
-  });
+  } as const;
+  await retrying(() => finishRun(db, runId, finalRow), retryOpts("storing the run's result"));
   events?.emit("run:finished", summary);
   runLog.info({ status, accuracy: acc?.estimate, trials: summary.trials, costUsd: summary.costUsd }, "run finished");
   return summary;
@@ -185,12 +233,13 @@ async function runTrial(
   runSignal: AbortSignal,
   clock: Clock,
   secrets: Secrets,
+  judge: JudgeService | undefined,
 ): Promise<TrialRow> {
   const startedAt = clock.now();
   const trialId = `${runId}:${kase.id}:${repeat}`;
   let obs: Observation;
   try {
-    obs = await req.agent.call({ input: kase.input, caseId: kase.id, trialId, signal: runSignal });
+    obs = await callWithBudget(req.agent, { input: kase.input, caseId: kase.id, trialId, signal: runSignal }, req.job.budget.trial, clock);
   } catch (e) {
     // Adapters return errors as data; an exception here is a bug in an adapter, kept as an error trial.
     obs = {
@@ -204,7 +253,9 @@ async function runTrial(
       error: { kind: "network", message: `agent adapter failed: ${(e as Error).message}` },
     };
   }
-  const score = await scoreTrial(assertionsOf(kase), { id: kase.id, input: kase.input, expected: kase.expected, context: kase.context }, obs, runSignal);
+  const score = await scoreTrial(assertionsOf(kase), { id: kase.id, input: kase.input, expected: kase.expected, context: kase.context }, obs, runSignal, { judge });
+  // Scored on the real output (no_pii must see it); stored redacted when the job asks.
+  const pii = req.redactPii ? redactPiiDeep : <T>(v: T): T => v;
   return {
     runId,
     caseId: kase.id,
@@ -214,15 +265,15 @@ async function runTrial(
     status: score.status,
     passed: score.passed,
     score: score.score,
-    output: cap(obs.output === null ? null : secrets.redact(obs.output)),
-    steps: obs.steps.length > 0 ? secrets.redactDeep(obs.steps) : null,
+    output: cap(obs.output === null ? null : pii(secrets.redact(obs.output))),
+    steps: obs.steps.length > 0 ? pii(secrets.redactDeep(obs.steps)) : null,
     inputTokens: obs.usage.inputTokens,
     outputTokens: obs.usage.outputTokens,
     costUsd: obs.costUsd,
     model: obs.model,
     fingerprint: obs.fingerprint,
     errorKind: obs.error?.kind ?? null,
-    errorMessage: obs.error ? secrets.redact(obs.error.message) : null,
-    assertions: score.assertions.length > 0 ? score.assertions : null,
+    errorMessage: obs.error ? pii(secrets.redact(obs.error.message)) : null,
+    assertions: score.assertions.length > 0 ? pii(score.assertions) : null,
   };
 }

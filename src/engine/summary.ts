@@ -1,3 +1,4 @@
+import type { JudgeStats } from "../scoring/judge/types.ts";
 import { accuracyInterval, type AccuracyInterval } from "../stats/intervals.ts";
 import type { RunStatus } from "../store/runs.ts";
 import type { CaseCounts, TrialAggregates } from "../store/runs.ts";
@@ -36,6 +37,8 @@ export interface RunSummary {
   costUsd: number;
   model: string | null;
   fingerprint: string | null;
+  /** The LLM judge's work in this run (verdicts, cache hits, errors, its own tokens and cost), when there was a judge. */
+  judge?: JudgeStats;
   error?: string;
 }
 
@@ -50,6 +53,7 @@ export interface SummaryMeta {
   finishedAt: Date;
   cases: number;
   repeats: number;
+  judge?: JudgeStats | undefined;
   error?: string;
 }
 
@@ -86,6 +90,7 @@ export function summarize(meta: SummaryMeta, agg: TrialAggregates): RunSummary {
     costUsd: agg.costUsd,
     model: agg.model,
     fingerprint: agg.fingerprint,
+    ...(meta.judge ? { judge: meta.judge } : {}),
     ...(meta.error ? { error: meta.error } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import type { Observation } from "../agents/types.ts";
 import { assertionRegistry } from "./registry.ts";
-import type { AssertionContext, AssertionResult, AssertionSpec, CaseView } from "./types.ts";
+import { DEFAULT_MAX_REPEATS, loopResult } from "./trajectory.ts";
+import type { AssertionContext, AssertionResult, AssertionSpec, CaseView, ScoringServices } from "./types.ts";
 
 /**
  * How a trial ended. `error` (the agent gave no scorable answer) and `judge_error` (the judge
@@ -20,19 +21,29 @@ export interface TrialScore {
 /** True when a trial with this status counts towards accuracy. */
 export const isScored = (s: TrialStatus): boolean => s === "pass" || s === "fail" || s === "budget_exceeded";
 
-/** Runs every assertion of a case on one observation. Never throws. */
+/**
+ * Runs every assertion of a case on one observation. Never throws. Every trial is also checked
+ * for loops (the same tool call repeated more than 3 times) unless the case sets `no_loop` itself;
+ * the implicit check is listed only when it finds one.
+ */
 export async function scoreTrial(
   specs: readonly AssertionSpec[],
   kase: CaseView,
   obs: Observation,
   signal: AbortSignal,
+  services: ScoringServices = {},
 ): Promise<TrialScore> {
+  const implicitLoop = specs.some((s) => s.type === "no_loop") ? undefined : loopResult(obs.steps, DEFAULT_MAX_REPEATS);
+  const loopFound = implicitLoop && !implicitLoop.passed ? [implicitLoop] : [];
   if (obs.error) {
-    const status: TrialStatus = obs.error.kind === "budget_exceeded" ? "budget_exceeded" : "error";
-    return { status, passed: false, score: 0, assertions: [] };
+    if (obs.error.kind === "budget_exceeded") {
+      // Not scored on its answer, but a loop in the steps it took says why it ran away.
+      return { status: "budget_exceeded", passed: false, score: 0, assertions: loopFound };
+    }
+    return { status: "error", passed: false, score: 0, assertions: [] };
   }
-  const ctx: AssertionContext = { case: kase, obs, signal };
-  const assertions = await Promise.all(specs.map((spec) => runOne(spec, ctx)));
+  const ctx: AssertionContext = { case: kase, obs, signal, judge: services.judge };
+  const assertions = [...(await Promise.all(specs.map((spec) => runOne(spec, ctx)))), ...loopFound];
   const decided = assertions.filter((a) => a.kind !== "judge_error");
   const failed = decided.some((a) => !a.passed);
   const undecided = decided.length < assertions.length;

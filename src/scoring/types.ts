@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { Observation } from "../agents/types.ts";
+import type { Judge } from "./judge/types.ts";
 
 /** The outcome of one assertion on one trial; stored with the trial. */
 export interface AssertionResult {
@@ -13,6 +14,10 @@ export interface AssertionResult {
   kind?: "judge_error" | "loop";
   /** A graded score in [0, 1], when the assertion has one (judge rubrics). */
   score?: number;
+  /** The judge model that gave the verdict (judge rubrics). */
+  model?: string;
+  /** True when the verdict came from the cache rather than a new judge call. */
+  cached?: boolean;
 }
 
 /** What a case looks like to an assertion. */
@@ -23,11 +28,18 @@ export interface CaseView {
   context?: string | undefined;
 }
 
-/** Everything an assertion may look at. Services (judge, clock) are added by the issue that needs them. */
+/** Everything an assertion may look at. */
 export interface AssertionContext {
   case: CaseView;
   obs: Observation;
   signal: AbortSignal;
+  /** The LLM judge, when the config has one (golden-set validation requires it for `judge:`). */
+  judge?: Judge | undefined;
+}
+
+/** Services scoring may use. */
+export interface ScoringServices {
+  judge?: Judge | undefined;
 }
 
 /** An assertion type: how its argument is written in a golden set, and how it decides. */

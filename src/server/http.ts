@@ -1,40 +1,57 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Logger } from "../log.ts";
+import { HttpError, sendJson } from "./respond.ts";
+import { compileRoutes, type Routes } from "./router.ts";
 
-export type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
+export type { Handler, Params, Routes } from "./router.ts";
+export { readJson, sendJson, sendText } from "./respond.ts";
 
 /** The service's HTTP listener. */
 export interface HttpServer {
   port: number;
+  /** Stops accepting, closes idle keep-alive connections, waits for requests in flight. */
   stop(): Promise<void>;
 }
 
-/** Routes `GET path` to handlers; everything else is 404. */
-export async function startHttpServer(port: number, routes: Record<string, Handler>): Promise<HttpServer> {
+/**
+ * Serves a route table (node:http, no framework). Unknown paths are 404, known paths with
+ * another method 405; a handler that throws gets a 500 and a log line, never a crash.
+ */
+export async function startHttpServer(opts: { port: number; host?: string; routes: Routes; log: Logger }): Promise<HttpServer> {
+  const match = compileRoutes(opts.routes);
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
-    const handler = routes[`${req.method} ${url.pathname}`];
+    const found = match(req.method ?? "GET", url.pathname);
     try {
-      if (!handler) {
-        res.writeHead(404, { "content-type": "application/json" }).end(JSON.stringify({ error: "not found" }));
+      if (found.kind === "not-found") return sendJson(res, 404, { error: "not found" });
+      if (found.kind === "wrong-method") return sendJson(res, 405, { error: "method not allowed" }, { allow: found.allow.join(", ") });
+      await found.handler(req, res, found.params);
+    } catch (e) {
+      if (e instanceof HttpError) {
+        if (!res.headersSent) sendJson(res, e.status, { error: e.message });
         return;
       }
-      await handler(req, res);
-    } catch (e) {
-      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: "internal error" }));
+      opts.log.error({ method: req.method, path: url.pathname, err: (e as Error).message }, "request failed");
+      if (!res.headersSent) sendJson(res, 500, { error: "internal error" });
+      else res.end();
     }
   });
+  // A slow client must not hold a replica's shutdown: requests get 30 s.
+  server.requestTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(port, () => resolve());
+    server.listen(opts.port, opts.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
   });
   return {
     port: (server.address() as AddressInfo).port,
-    stop: () => new Promise((resolve) => server.close(() => resolve())),
+    stop: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
   };
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 }

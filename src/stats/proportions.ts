@@ -6,12 +6,20 @@ import { wilson, type Interval } from "./intervals.ts";
 
 const clampDiff = (x: number) => Math.min(1, Math.max(-1, x));
 
+function checkCounts(fn: string, counts: Record<string, number>): void {
+  for (const [name, v] of Object.entries(counts)) {
+    if (!Number.isInteger(v) || v < 0) throw new RangeError(`${fn}: ${name} must be a non-negative integer, got ${v}`);
+  }
+}
+
 /**
  * Newcombe's hybrid score interval (1998, method 10) for p1 − p2 from two independent samples:
  * the Wilson intervals (l, u) of each rate are combined by "square and add",
  *   low  = d − √((p1 − l1)² + (u2 − p2)²),   high = d + √((u1 − p1)² + (p2 − l2)²).
  */
 export function newcombeDiff(x1: number, n1: number, x2: number, n2: number, level = 0.95): Interval {
+  checkCounts("newcombeDiff", { x1, n1, x2, n2 });
+  if (x1 > n1 || x2 > n2) throw new RangeError("newcombeDiff: successes exceed trials");
   if (n1 <= 0 || n2 <= 0) return { estimate: Number.NaN, low: -1, high: 1, level };
   const p1 = x1 / n1;
   const p2 = x2 / n2;
@@ -46,6 +54,7 @@ export interface PairedTable {
  */
 export function newcombePairedDiff(t: PairedTable, level = 0.95): Interval & { phi: number } {
   const { a, b, c, d } = t;
+  checkCounts("newcombePairedDiff", { a, b, c, d });
   const n = a + b + c + d;
   if (n <= 0) return { estimate: Number.NaN, low: -1, high: 1, level, phi: 0 };
   const p1 = (a + b) / n;
@@ -83,9 +92,7 @@ const FISHER_REL_TOL = 1e-7;
  * (×(1 + 1e−7)), as R's fisher.test and scipy do.
  */
 export function fisherExact(x1: number, n1: number, x2: number, n2: number, alternative: Alternative = "two-sided"): number {
-  for (const [name, v] of [["x1", x1], ["n1", n1], ["x2", x2], ["n2", n2]] as const) {
-    if (!Number.isInteger(v) || v < 0) throw new RangeError(`fisherExact: ${name} must be a non-negative integer, got ${v}`);
-  }
+  checkCounts("fisherExact", { x1, n1, x2, n2 });
   if (x1 > n1 || x2 > n2) throw new RangeError("fisherExact: successes exceed trials");
   const table = hypergeometricTable(n1 + n2, x1 + x2, n1);
   if (alternative === "less") return tableCdf(table, x1);
@@ -111,9 +118,7 @@ export interface McNemarResult {
  * passes, c = only the second passes. Conditional on b + c, b ~ Binomial(b + c, ½) under H0.
  */
 export function mcnemar(b: number, c: number): McNemarResult {
-  if (!Number.isInteger(b) || !Number.isInteger(c) || b < 0 || c < 0) {
-    throw new RangeError(`mcnemar: counts must be non-negative integers, got b=${b}, c=${c}`);
-  }
+  checkCounts("mcnemar", { b, c });
   const n = b + c;
   if (n === 0) return { discordant: 0, pExact: 1, pMid: 1 };
   const table = binomialTable(n, 0.5);

@@ -33,6 +33,23 @@ export interface OpenOptions {
   maxConnections?: number;
 }
 
+/**
+ * PGlite's own start parameters (@electric-sql/pglite 0.5) plus smaller buffers: the default
+ * 128 MB of shared buffers would make the embedded database most of the service's memory.
+ */
+const PGLITE_START_PARAMS = [
+  "--single", "-F", "-O", "-j",
+  "-c", "search_path=public",
+  "-c", "exit_on_error=false",
+  "-c", "log_checkpoints=false",
+  "-c", "max_worker_processes=0",
+  "-c", "max_parallel_workers=0",
+  "-c", "max_parallel_workers_per_gather=0",
+  "-c", "io_method=sync",
+  "-c", "max_parallel_maintenance_workers=0",
+  "-c", "shared_buffers=16MB",
+];
+
 const ident = (name: string) => {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`invalid schema name ${JSON.stringify(name)}`);
   return `"${name}"`;
@@ -65,7 +82,7 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   }
   const owned = !opts.pglite;
   if (opts.dataDir && owned) await mkdir(opts.dataDir, { recursive: true });
-  const pg = opts.pglite ?? (opts.dataDir ? new PGlite(opts.dataDir) : new PGlite());
+  const pg = opts.pglite ?? new PGlite({ ...(opts.dataDir ? { dataDir: opts.dataDir } : {}), startParams: PGLITE_START_PARAMS });
   await pg.waitReady;
   if (opts.schema) {
     await pg.exec(`CREATE SCHEMA IF NOT EXISTS ${ident(opts.schema)}; SET search_path TO ${ident(opts.schema)}`);
@@ -90,4 +107,29 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
   const res = (await db.execute(query)) as unknown;
   if (Array.isArray(res)) return res as T[];
   return ((res as { rows?: T[] }).rows ?? []) as T[];
+}
+
+/**
+ * Retries a database operation through an outage with capped, jittered backoff (100 ms doubling
+ * to 5 s), until it succeeds or `signal` aborts (then the last error is thrown). For writes that
+ * must not be lost, such as a run's final row; the operation must be safe to repeat.
+ */
+export async function retrying<T>(
+  op: () => Promise<T>,
+  opts: { sleep: (ms: number, signal?: AbortSignal) => Promise<void>; signal?: AbortSignal; onRetry?: (error: Error, attempt: number) => void },
+): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await op();
+    } catch (e) {
+      if (opts.signal?.aborted) throw e;
+      opts.onRetry?.(e as Error, attempt);
+      const backoff = Math.min(5_000, 100 * 2 ** Math.min(attempt, 6));
+      try {
+        await opts.sleep(backoff * (0.5 + Math.random() / 2), opts.signal);
+      } catch {
+        throw e;
+      }
+    }
+  }
 }

@@ -7,9 +7,9 @@ export type RunRow = typeof runs.$inferSelect;
 export type NewRun = typeof runs.$inferInsert;
 export type RunStatus = "running" | "completed" | "failed" | "aborted" | "budget_exhausted";
 
-/** Inserts a run in state `running`. */
+/** Inserts a run in state `running`; idempotent, so a write retried through an outage is safe. */
 export async function insertRun(db: Db, run: NewRun): Promise<void> {
-  await db.insert(runs).values(run);
+  await db.insert(runs).values(run).onConflictDoNothing();
 }
 
 /** Proves the run's process is alive; a run without heartbeats is reaped as aborted. */

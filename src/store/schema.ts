@@ -81,5 +81,7 @@ export const trials = pgTable(
     errorMessage: text("error_message"),
     assertions: jsonb("assertions"),
   },
-  (t) => [primaryKey({ columns: [t.runId, t.caseId, t.repeat] })],
+  // started_at is in the key because trials are range-partitioned on it (a partitioned table's
+  // unique keys must include the partition column); see src/store/partitions.ts.
+  (t) => [primaryKey({ columns: [t.runId, t.caseId, t.repeat, t.startedAt] })],
 );

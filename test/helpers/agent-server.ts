@@ -8,7 +8,7 @@ export interface RecordedRequest {
   body: unknown;
 }
 
-export type Reply = (req: RecordedRequest, res: ServerResponse) => void | Promise<void>;
+export type Reply = (req: RecordedRequest, res: ServerResponse) => unknown;
 
 /** A real HTTP server on loopback that plays an agent (or a judge, or Slack): tests script its replies. */
 export interface FakeServer {
@@ -67,5 +67,6 @@ export async function startFakeServer(reply: Reply): Promise<FakeServer> {
   };
 }
 
-export const json = (res: ServerResponse, status: number, body: unknown) =>
+export const json = (res: ServerResponse, status: number, body: unknown): void => {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+};

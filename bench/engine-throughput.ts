@@ -1,0 +1,101 @@
+// Engine throughput: 100,000 trials (40 cases × 2,500 repeats) with scoring and storage on,
+// against a local agent that answers at once, next to a bare HTTP loop with the same
+// concurrency (the ceiling). Prints trials/s, the ratio, peak RSS and RSS as the run grows.
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { createHttpAgent } from "../src/agents/http.ts";
+import { systemClock } from "../src/clock.ts";
+import { hashGolden, type GoldenSet } from "../src/config/golden.ts";
+import { agentSchema, configSchema, type HttpAgentConfig } from "../src/config/schema.ts";
+import { Secrets } from "../src/config/secrets.ts";
+import { executeRun } from "../src/engine/run.ts";
+import { Events } from "../src/events.ts";
+import { silentLogger } from "../src/log.ts";
+import { openDatabase } from "../src/store/db.ts";
+import { migrate } from "../src/store/migrate.ts";
+
+const CASES = Number(process.env.BENCH_CASES ?? 40);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 2500);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
+const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
+
+async function startAgent(): Promise<{ url: string; stop(): void }> {
+  const runtime = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? process.execPath : "npx";
+  const args = runtime === "npx" ? ["tsx", "bench/echo-agent.ts"] : ["bench/echo-agent.ts"];
+  const child = spawn(runtime, args, { stdio: ["ignore", "pipe", "inherit"] });
+  const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once("line", resolve));
+  return { url: `http://127.0.0.1:${line.trim()}/agent`, stop: () => child.kill() };
+}
+
+function runScript(args: string[]): Promise<void> {
+  const bun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+  const child = spawn(bun ? process.execPath : "npx", bun ? args : ["tsx", ...args], { stdio: "inherit" });
+  return new Promise((resolve, reject) => child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${args[0]} exited ${code}`)))));
+}
+
+async function bareLoop(url: string, n: number): Promise<number> {
+  let next = 0;
+  const started = performance.now();
+  const worker = async () => {
+    while (next < n) {
+      const i = next++;
+      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ message: `q${i}` }) });
+      await res.json();
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return n / ((performance.now() - started) / 1000);
+}
+
+export async function run(): Promise<void> {
+  const agent = await startAgent();
+  const dir = await mkdtemp(path.join(tmpdir(), "goldwatch-bench-"));
+  await runScript(["bench/init-pglite.ts", path.join(dir, "pgdata")]);
+  const database = await openDatabase({ dataDir: path.join(dir, "pgdata") });
+  try {
+    await migrate(database.db);
+    const openRss = process.memoryUsage().rss;
+    const total = CASES * REPEATS;
+    console.log(`runtime ${typeof (globalThis as { Bun?: { version: string } }).Bun !== "undefined" ? `bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}` : `node ${process.version}`}, ${CASES} cases × ${REPEATS} repeats = ${total.toLocaleString("en-US")} trials, concurrency ${CONCURRENCY}, embedded PGlite on disk`);
+
+    await bareLoop(agent.url, 2_000); // warm up connections and JIT
+    const ceiling = await bareLoop(agent.url, Math.min(total, 50_000));
+
+    const cases = Array.from({ length: CASES }, (_, i) => ({ id: `case-${i}`, input: `How long is the refund window? #${i}`, tags: [], assert: [{ type: "contains", arg: "30 days" }, { type: "not_icontains", arg: "guarantee" }, { type: "max_latency_ms", arg: 5000 }] }));
+    const golden: GoldenSet = { name: "bench", file: "bench", hash: hashGolden({ name: "bench", cases }), cases };
+    const job = configSchema.parse({ agents: { a: { kind: "demo" } }, jobs: { j: { agent: "a", golden: "x", schedule: "@hourly", repeats: REPEATS, concurrency: CONCURRENCY } } }).jobs.j!;
+    const cfg = agentSchema.parse({ kind: "http", url: agent.url, body: { message: "{{input}}" }, response: { output: "$.answer", input_tokens: "$.usage.in", output_tokens: "$.usage.out", model: "$.model" }, pricing: { input_per_mtok: 3, output_per_mtok: 15 } }) as HttpAgentConfig;
+
+    const events = new Events();
+    let done = 0;
+    let peak = 0;
+    const checkpoints: string[] = [];
+    const marks = new Set([0.1, 0.25, 0.5, 0.75, 1].map((f) => Math.round(total * f)));
+    events.on("trial:finished", () => {
+      done++;
+      if (marks.has(done)) checkpoints.push(`${done.toLocaleString("en-US")}: ${mb(process.memoryUsage().rss)}`);
+    });
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
+    const started = performance.now();
+    const summary = await executeRun(
+      { db: database.db, clock: systemClock, log: silentLogger(), secrets: new Secrets(), replica: "bench", events },
+      { jobName: "bench", job, agent: createHttpAgent("echo", cfg), golden, trigger: "manual" },
+    );
+    const seconds = (performance.now() - started) / 1000;
+    clearInterval(sampler);
+    peak = Math.max(peak, process.memoryUsage().rss);
+    const rate = summary.trials / seconds;
+    console.log(`bare HTTP loop (ceiling): ${ceiling.toFixed(0)} req/s`);
+    console.log(`engine with scoring + storage: ${rate.toFixed(0)} trials/s (${summary.trials.toLocaleString("en-US")} trials in ${seconds.toFixed(1)} s, accuracy ${summary.accuracy?.estimate})`);
+    console.log(`ratio: ${((rate / ceiling) * 100).toFixed(0)}% of the ceiling (target ≥ 50% under Bun)`);
+    console.log(`peak RSS: ${mb(peak)} (target < 200 MB); after opening the embedded database, before any trial: ${mb(openRss)}`);
+    console.log(`RSS by trials done: ${checkpoints.join(", ")}`);
+  } finally {
+    agent.stop();
+    await database.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+}

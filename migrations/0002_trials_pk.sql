@@ -1,0 +1,2 @@
+ALTER TABLE "trials" DROP CONSTRAINT "trials_run_id_case_id_repeat_pk";--> statement-breakpoint
+ALTER TABLE "trials" ADD CONSTRAINT "trials_run_id_case_id_repeat_started_at_pk" PRIMARY KEY("run_id","case_id","repeat","started_at");

@@ -1,0 +1,72 @@
+import { and, desc, eq, ne, sql } from "drizzle-orm";
+import type { RunSummary } from "../engine/summary.ts";
+import { accuracyInterval } from "../stats/intervals.ts";
+import { queryRows, type Db } from "../store/db.ts";
+import { runs } from "../store/schema.ts";
+import { combineCases, failingCases, topCostChange, type CaseStat } from "./digest.ts";
+import type { MessageContext } from "./notification.ts";
+
+/** Runs shown in the sparkline, and the most used as the baseline. */
+const RECENT_RUNS = 24;
+const BASELINE_RUNS = 20;
+
+const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
+
+/** The dashboard page of a job, when the service's public URL is configured. */
+export function dashboardUrl(base: string | undefined, job: string): string | null {
+  if (!base) return null;
+  return `${base.replace(/\/+$/, "")}/?job=${encodeURIComponent(job)}`;
+}
+
+/**
+ * What a message says beyond the findings: accuracy now vs the baseline (the job's previous
+ * completed runs on the same golden set) with intervals, recent runs as a sparkline, the failing
+ * cases, the case whose cost moved most, and a query to dig in. Reads the runs table (and trials
+ * for per-case cost); bounded to a few dozen rows.
+ */
+export async function buildContext(db: Db, summary: RunSummary, publicUrl?: string): Promise<MessageContext> {
+  const recentRows = await db
+    .select({ id: runs.id, status: runs.status, accuracy: runs.accuracy, goldenHash: runs.goldenHash, caseStats: runs.caseStats, costUsd: runs.costUsd, trials: runs.trials })
+    .from(runs)
+    .where(and(eq(runs.job, summary.job), ne(runs.status, "running")))
+    .orderBy(desc(runs.startedAt))
+    .limit(RECENT_RUNS + 1);
+  const recent = recentRows.filter((r) => r.id !== summary.runId).slice(0, RECENT_RUNS - 1).reverse();
+  const baselineRuns = recent
+    .filter((r) => r.status === "completed" && r.goldenHash === summary.goldenHash)
+    .slice(-BASELINE_RUNS);
+  const baseCases = combineCases(baselineRuns.map((r) => (Array.isArray(r.caseStats) ? (r.caseStats as CaseStat[]) : [])));
+  const baseAcc = baseCases.size > 0 ? accuracyInterval([...baseCases.values()].map((c) => ({ passes: c.passes, trials: c.scored }))) : null;
+
+  const baseTrials = baselineRuns.reduce((s, r) => s + r.trials, 0);
+  const baseCost = baselineRuns.reduce((s, r) => s + r.costUsd, 0);
+  let top = null;
+  if (baselineRuns.length > 0 && summary.trials > 0) {
+    const ids = [summary.runId, ...baselineRuns.map((r) => r.id)];
+    const perCase = await queryRows<{ is_now: boolean; case_id: string; usd: number | string }>(
+      db,
+      sql`select run_id = ${summary.runId} as is_now, case_id, avg(cost_usd)::float8 as usd
+          from trials where run_id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)}) and status <> 'error'
+          group by 1, 2`,
+    );
+    const now = new Map<string, number>();
+    const base = new Map<string, number>();
+    for (const r of perCase) (r.is_now ? now : base).set(r.case_id, Number(r.usd));
+    top = topCostChange(now, base);
+  }
+  const acc = summary.accuracy;
+  return {
+    runId: summary.runId,
+    accuracy: acc ? { estimate: acc.estimate, low: acc.low, high: acc.high } : null,
+    baseline: baseAcc && Number.isFinite(baseAcc.estimate) ? { estimate: baseAcc.estimate, low: baseAcc.low, high: baseAcc.high, runs: baselineRuns.length } : null,
+    recent: [...recent.map((r) => r.accuracy), acc?.estimate ?? null],
+    failingCases: failingCases(summary.perCase, baseCases),
+    cost:
+      summary.trials > 0
+        ? { nowPerTrial: summary.costUsd / summary.trials, baselinePerTrial: baseTrials > 0 ? baseCost / baseTrials : null, top }
+        : null,
+    sql: `select case_id, status, error_kind, left(output, 120) as output from trials where run_id = ${sqlString(summary.runId)} and not passed order by case_id;`,
+    dashboardUrl: dashboardUrl(publicUrl, summary.job),
+  };
+}
+

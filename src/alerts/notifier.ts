@@ -1,0 +1,45 @@
+import type { Notification } from "./notification.ts";
+
+/** The channels goldwatch delivers to. */
+export type ChannelName = "slack" | "pagerduty" | "webhook" | "console";
+
+/**
+ * How one delivery attempt ended. Expected failures are data: `retry` keeps the row queued
+ * (`retryAfterMs` when the other side said how long to wait), `failed` gives up for good with the
+ * fix an operator needs.
+ */
+export type SendOutcome =
+  | { status: "sent"; ref?: string }
+  | { status: "retry"; error: string; retryAfterMs?: number }
+  | { status: "failed"; error: string; fix?: string };
+
+/** One delivery channel. */
+export interface Notifier {
+  readonly channel: ChannelName;
+  /** Whether this message means anything here (PagerDuty has no use for reminders). */
+  wants(n: Notification): boolean;
+  send(n: Notification, meta: { outboxId: number; dedupKey: string }): Promise<SendOutcome>;
+}
+
+/** Whether a message means anything on a channel: PagerDuty only hears of alerts that start or stop firing. */
+export function channelWants(channel: ChannelName, n: Notification): boolean {
+  if (channel === "pagerduty") return n.alerts.some((a) => a.change === "new" || a.change === "resolved");
+  return true;
+}
+
+/** Parses an HTTP Retry-After header (seconds or a date) to milliseconds from `now`. */
+export function retryAfterMs(header: string | null, now: Date): number | undefined {
+  if (!header) return undefined;
+  const secs = Number(header);
+  if (Number.isFinite(secs) && secs >= 0) return secs * 1000;
+  const at = Date.parse(header);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - now.getTime());
+}
+
+/** Outcome of a plain HTTP delivery by status code: 2xx sent, 408/429/5xx retried, other 4xx failed. */
+export function httpOutcome(status: number, body: string, retryAfter: number | undefined, fix: string): SendOutcome {
+  if (status >= 200 && status < 300) return { status: "sent" };
+  const error = `HTTP ${status}${body ? `: ${body.slice(0, 200)}` : ""}`;
+  if (status === 408 || status === 429 || status >= 500) return { status: "retry", error, ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}) };
+  return { status: "failed", error, fix };
+}

@@ -1,0 +1,208 @@
+import type { Clock } from "../clock.ts";
+import type { Events } from "../events.ts";
+import type { Logger } from "../log.ts";
+import type { Db } from "../store/db.ts";
+import { claimOutbox, markOutboxFailed, markOutboxSent, pendingOutbox, rescheduleOutbox, type OutboxRow } from "../store/alert-outbox.ts";
+import type { Notification } from "./notification.ts";
+import type { Notifier, SendOutcome } from "./notifier.ts";
+
+/** Tuning of the delivery loop (from `notify.delivery`). */
+export interface DeliveryOptions {
+  pollMs: number;
+  leaseMs: number;
+  maxBackoffMs: number;
+  giveUpAfterMs: number;
+  /** Rows claimed per pass. */
+  batch: number;
+}
+
+export const DEFAULT_DELIVERY: DeliveryOptions = {
+  pollMs: 2_000,
+  leaseMs: 60_000,
+  maxBackoffMs: 15 * 60_000,
+  giveUpAfterMs: 24 * 3_600_000,
+  batch: 10,
+};
+
+/** What the worker needs: the database, time, logs, events, and the channels to deliver to. */
+export interface OutboxDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  events: Events;
+  /** Who holds a claimed row (host:pid). */
+  replica: string;
+  notifiers: readonly Notifier[];
+  /** Scrubs secrets from error text before it is logged or stored. */
+  redact: (text: string) => string;
+  /** For backoff jitter; tests pin it. */
+  random?: () => number;
+}
+
+/** The delivery loop of one replica. */
+export interface OutboxWorker {
+  /** Runs the loop in the background until stopped. */
+  start(): void;
+  /** Asks for a pass now (rows were just queued). */
+  wake(): void;
+  /** Claims and delivers one batch of due rows; returns how many it claimed. */
+  tick(): Promise<number>;
+  /**
+   * Delivers until nothing is due, waiting for rows that come due before the deadline (a retry
+   * after a 429, say). Returns how many rows are still pending afterwards.
+   */
+  drain(opts: { timeoutMs: number; signal?: AbortSignal }): Promise<number>;
+  stop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+const BACKOFF_BASE_MS = 5_000;
+
+/** Capped exponential backoff with equal jitter: attempt 1 → 2.5–5 s, 2 → 5–10 s, … */
+export function backoffMs(attempt: number, maxMs: number, random: () => number): number {
+  const d = Math.min(maxMs, BACKOFF_BASE_MS * 2 ** Math.max(0, attempt - 1));
+  return Math.round(d / 2 + (random() * d) / 2);
+}
+
+/**
+ * The outbox worker: claims due rows (a short statement that leases them to this replica),
+ * sends each outside any transaction, then settles it: sent, retried later (Retry-After when the
+ * channel gave one, else capped jittered backoff), or failed for good (logged once with the fix).
+ * A 429 also pauses that channel on this replica for Retry-After, leaving other channels alone.
+ * Every failure of its own (the database down) is logged and retried; the loop never dies.
+ */
+export function createOutboxWorker(deps: OutboxDeps, options: Partial<DeliveryOptions> = {}): OutboxWorker {
+  const opts = { ...DEFAULT_DELIVERY, ...options };
+  const { db, clock, log, events, replica } = deps;
+  const random = deps.random ?? Math.random;
+  const byChannel = new Map<string, Notifier>(deps.notifiers.map((n) => [n.channel, n]));
+  const channels = [...byChannel.keys()];
+  const pausedUntil = new Map<string, number>();
+  const loggedPermanent = new Set<string>();
+  const stopping = new AbortController();
+  let wakeup = new AbortController();
+  let woken = false;
+  let loop: Promise<void> | undefined;
+
+  const activeChannels = (now: Date) => channels.filter((c) => (pausedUntil.get(c) ?? 0) <= now.getTime());
+
+  async function settle(row: OutboxRow, n: Notification, outcome: SendOutcome): Promise<void> {
+    const now = clock.now();
+    const base = { id: row.id, channel: row.channel, kind: row.kind, job: row.job, groupKey: row.groupKey, attempts: row.attempts };
+    if (outcome.status === "sent") {
+      const held = await markOutboxSent(db, row.id, replica, now, outcome.ref ?? null);
+      if (!held) log.warn({ outbox: row.id, channel: row.channel }, "outbox lease expired before the send was recorded; another replica may send it again");
+      log.info({ outbox: row.id, channel: row.channel, kind: n.kind, job: n.job, attempts: row.attempts }, "alert delivered");
+      events.emit("alert:sent", { ...base, ref: outcome.ref ?? null });
+      return;
+    }
+    const error = deps.redact(outcome.error);
+    const age = now.getTime() - row.createdAt.getTime();
+    if (outcome.status === "retry" && age < opts.giveUpAfterMs) {
+      const delay = outcome.retryAfterMs ?? backoffMs(row.attempts, opts.maxBackoffMs, random);
+      if (outcome.retryAfterMs !== undefined) pausedUntil.set(row.channel, now.getTime() + outcome.retryAfterMs);
+      const retryAt = new Date(now.getTime() + delay);
+      await rescheduleOutbox(db, row.id, replica, retryAt, error);
+      log.warn({ outbox: row.id, channel: row.channel, kind: n.kind, job: n.job, attempts: row.attempts, retryAt: retryAt.toISOString(), err: error }, "alert delivery failed; will retry");
+      events.emit("alert:failed", { ...base, error, permanent: false, retryAt });
+      return;
+    }
+    const fix = outcome.status === "failed" ? outcome.fix : `gave up after ${Math.round(age / 60_000)} minutes of retries`;
+    await markOutboxFailed(db, row.id, replica, fix ? `${error} — ${fix}` : error);
+    const key = `${row.channel}:${error}`;
+    if (!loggedPermanent.has(key)) {
+      loggedPermanent.add(key);
+      log.error({ outbox: row.id, channel: row.channel, job: n.job, err: error, fix }, `cannot deliver alerts to ${row.channel}: ${error}${fix ? ` — fix: ${fix}` : ""}`);
+    }
+    events.emit("alert:failed", { ...base, error, permanent: true, retryAt: null });
+  }
+
+  async function deliver(row: OutboxRow): Promise<void> {
+    const notifier = byChannel.get(row.channel)!;
+    const n = row.payload as Notification;
+    let outcome: SendOutcome;
+    try {
+      outcome = notifier.wants(n) ? await notifier.send(n, { outboxId: row.id, dedupKey: row.dedupKey }) : { status: "sent", ref: "not applicable" };
+    } catch (e) {
+      outcome = { status: "retry", error: `${row.channel} notifier threw: ${(e as Error).message}` };
+    }
+    try {
+      await settle(row, n, outcome);
+    } catch (e) {
+      // The lease runs out and the row is claimed again: at least once, never lost.
+      log.error({ outbox: row.id, err: deps.redact((e as Error).message) }, "cannot record an alert delivery; it will be retried");
+    }
+  }
+
+  async function tick(): Promise<number> {
+    const now = clock.now();
+    const rows = await claimOutbox(db, { replica, now, leaseMs: opts.leaseMs, limit: opts.batch, channels: activeChannels(now) });
+    await Promise.allSettled(rows.map(deliver));
+    return rows.length;
+  }
+
+  async function idle(ms: number): Promise<void> {
+    if (woken) {
+      woken = false;
+      return;
+    }
+    wakeup = new AbortController();
+    await clock.sleep(ms, AbortSignal.any([wakeup.signal, stopping.signal])).catch(() => {});
+    woken = false;
+  }
+
+  async function run(): Promise<void> {
+    let failures = 0;
+    while (!stopping.signal.aborted) {
+      let claimed = 0;
+      try {
+        claimed = await tick();
+        failures = 0;
+      } catch (e) {
+        failures++;
+        log.error({ err: deps.redact((e as Error).message), failures }, "outbox pass failed; retrying");
+        await idle(backoffMs(failures, opts.maxBackoffMs, random));
+        continue;
+      }
+      if (claimed === 0) await idle(opts.pollMs);
+    }
+  }
+
+  const stop = async () => {
+    stopping.abort(new Error("outbox worker stopping"));
+    await loop;
+  };
+
+  return {
+    start() {
+      loop ??= run();
+    },
+    wake() {
+      woken = true;
+      wakeup.abort();
+    },
+    tick,
+    async drain({ timeoutMs, signal }) {
+      const deadline = clock.now().getTime() + timeoutMs;
+      for (;;) {
+        if (signal?.aborted) break;
+        if ((await tick()) > 0) continue;
+        const { count, nextAt } = await pendingOutbox(db, channels);
+        if (count === 0 || !nextAt) return 0;
+        const now = clock.now().getTime();
+        const pauses = [...pausedUntil.values()].filter((t) => t > now);
+        // Due now but its channel is paused: wait for the pause, not a busy loop.
+        const at = nextAt.getTime() > now ? nextAt.getTime() : pauses.length > 0 ? Math.min(...pauses) : now + 50;
+        if (at > deadline) return count;
+        try {
+          await clock.sleep(Math.max(10, at - now), signal);
+        } catch {
+          break;
+        }
+      }
+      return (await pendingOutbox(db, channels)).count;
+    },
+    stop,
+    [Symbol.asyncDispose]: stop,
+  };
+}

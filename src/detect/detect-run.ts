@@ -1,0 +1,124 @@
+// Every detector over one finished run, as a pure function of the run, its history and the
+// previous run's detection record. The service (src/detect/index.ts) and the simulation bench
+// (bench/detection.ts) both call this, so the bench measures exactly what pages.
+import { cusumStart, type CusumState } from "../stats/control.ts";
+import { compareAccuracy } from "./accuracy.ts";
+import { baselineKey, selectBaseline } from "./baseline.ts";
+import { driftStep } from "./drift.ts";
+import { suddenDropFinding } from "./drop.ts";
+import { errorsFinding } from "./errors.ts";
+import { flakyFindings } from "./flaky.ts";
+import { latencyFinding } from "./latency.ts";
+import { modelChangeFinding } from "./model-change.ts";
+import type { DetectionPolicy } from "./policy.ts";
+import { runawayFinding, spendFinding } from "./spend.ts";
+import { thresholdFinding } from "./threshold.ts";
+import type { DetectionRecord, Finding, RunPoint } from "./types.ts";
+
+/** What detection needs about one run. */
+export interface DetectInput {
+  current: RunPoint;
+  /** Completed runs of the same job and agent (not gate runs), newest first, without the current one. */
+  history: readonly RunPoint[];
+  /** The job's previous detection record (CUSUM state), if any. */
+  previous: DetectionRecord | undefined;
+  policy: DetectionPolicy;
+}
+
+/** A new baseline started (golden set or judge changed): recorded as an annotation, not an alert. */
+export interface BaselineChange {
+  from: string;
+  to: string;
+  reason: string;
+}
+
+/** What detection found, and the record to store for the next run. */
+export interface DetectOutput {
+  findings: Finding[];
+  record: DetectionRecord;
+  baselineChange?: BaselineChange;
+}
+
+function describeChange(from: RunPoint | undefined, current: RunPoint): string {
+  if (!from) return "new baseline";
+  const parts: string[] = [];
+  if (from.goldenHash !== current.goldenHash) parts.push(`golden set ${from.goldenHash.slice(0, 12)} → ${current.goldenHash.slice(0, 12)}`);
+  if ((from.judgeModel ?? "") !== (current.judgeModel ?? "")) parts.push(`judge ${from.judgeModel ?? "none"} → ${current.judgeModel ?? "none"}`);
+  return parts.join(", ") || "new baseline";
+}
+
+const meanAccuracy = (runs: readonly RunPoint[]) => {
+  const xs = runs.map((r) => r.accuracy?.estimate).filter((x): x is number => x !== undefined);
+  return xs.length > 0 ? xs.reduce((s, x) => s + x, 0) / xs.length : Number.NaN;
+};
+
+/**
+ * Runs every detector over `current`. Always: the fixed floor, agent errors, model change and
+ * the run budget. For a completed run with a baseline of at least `minBaselineRuns`: sudden drop,
+ * drift (the CUSUM state advances only here), flaky cases, spend, runaway trials and latency.
+ * A run that did not complete leaves the CUSUM as it was: a partial run proves nothing.
+ */
+export function detectRun(input: DetectInput): DetectOutput {
+  const { current, history, previous, policy } = input;
+  const key = baselineKey(current);
+  const priorKey = previous?.baselineKey ?? (history[0] ? baselineKey(history[0]) : undefined);
+  const baselineChange: BaselineChange | undefined =
+    priorKey !== undefined && priorKey !== key ? { from: priorKey, to: key, reason: describeChange(history[0], current) } : undefined;
+  let cusum: CusumState = previous && previous.baselineKey === key ? { s: previous.cusum, run: previous.cusumRun } : cusumStart();
+
+  const findings: Finding[] = [];
+  const add = (f: Finding | undefined) => {
+    if (f) findings.push(f);
+  };
+  add(thresholdFinding(policy.accuracyBelow, current));
+  add(modelChangeFinding(current, history[0]));
+
+  const baseline = selectBaseline(history, { key, size: policy.baselineRuns });
+  const usable = current.status === "completed" && baseline.runs.length >= policy.minBaselineRuns;
+  add(errorsFinding(current, usable ? baseline.runs : null, policy));
+  add(runawayFinding(current, usable ? baseline.runs : null, policy));
+
+  let drop: number | null = null;
+  let sigma: number | null = null;
+  let z: number | null = null;
+  if (usable) {
+    const cmp = policy.drift ? compareAccuracy(current, baseline.runs, policy.minEmpiricalRuns) : null;
+    if (cmp) {
+      ({ drop, sigma, z } = cmp);
+      add(suddenDropFinding(current, cmp, baseline.runs.length, policy));
+      const step = driftStep(current, cmp, cusum, baseline.runs.length, policy);
+      if (step.finding) {
+        // How far it went: mean accuracy over the runs of the excursion (this one and those before it).
+        const excursion = [current, ...baseline.segment.slice(0, step.state.run - 1)];
+        step.finding.evidence.recentRuns = excursion.length;
+        step.finding.evidence.recentAccuracy = meanAccuracy(excursion);
+      }
+      cusum = step.state;
+      add(step.finding);
+    }
+    if (policy.drift) {
+      const window = baseline.segment.slice(0, policy.flakyWindow - 1);
+      const flakyBase = baseline.segment.slice(policy.flakyWindow - 1, policy.flakyWindow - 1 + policy.baselineRuns);
+      findings.push(...flakyFindings(current, window, flakyBase, policy));
+    }
+    add(spendFinding(current, baseline.runs, policy));
+    add(latencyFinding(current, baseline.runs, policy));
+  }
+
+  const record: DetectionRecord = {
+    runId: current.id,
+    job: current.job,
+    agent: current.agent,
+    startedAt: current.startedAt,
+    baselineKey: key,
+    baselineRuns: usable ? baseline.runs.length : 0,
+    drop,
+    sigma,
+    z,
+    cusum: cusum.s,
+    cusumRun: cusum.run,
+    runaway: current.runaway ?? current.budgetExceeded,
+    findings: findings.map((f) => (f.caseId ? `${f.detector}:${f.caseId}` : f.detector)),
+  };
+  return { findings, record, ...(baselineChange ? { baselineChange } : {}) };
+}

@@ -1,0 +1,155 @@
+// The detectors' database side: load a run, its history and the previous detection record;
+// store the new record and annotations. Reads run rows (aggregates), never a history of trials.
+import { and, desc, eq, inArray, lte, ne, sql } from "drizzle-orm";
+import { queryRows, type Db } from "../store/db.ts";
+import type { RunRow } from "../store/runs.ts";
+import { runs } from "../store/schema.ts";
+import { annotations } from "../store/tables/annotations.ts";
+import { detectionRuns } from "../store/tables/detection.ts";
+import type { CaseStat, DetectionRecord, RunPoint } from "./types.ts";
+
+const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : Number(v) || 0);
+
+/** The detectors' view of a stored run row. */
+export function runPointOf(row: RunRow, runaway?: number): RunPoint {
+  const cases: CaseStat[] = Array.isArray(row.caseStats)
+    ? (row.caseStats as Record<string, unknown>[]).map((c) => ({
+        id: String(c.id),
+        scored: num(c.scored),
+        passes: num(c.passes),
+        trials: num(c.trials),
+        errors: num(c.errors),
+        budgetExceeded: num(c.budgetExceeded),
+      }))
+    : [];
+  return {
+    id: row.id,
+    job: row.job,
+    agent: row.agent,
+    status: row.status,
+    startedAt: row.startedAt,
+    goldenHash: row.goldenHash,
+    judgeModel: row.judgeModel,
+    cases,
+    trials: row.trials,
+    scored: row.scored,
+    errored: row.errored,
+    budgetExceeded: row.budgetExceeded,
+    ...(runaway !== undefined ? { runaway } : {}),
+    costUsd: row.costUsd,
+    p95Ms: row.p95Ms,
+    accuracy: row.accuracy !== null && row.ciLow !== null && row.ciHigh !== null ? { estimate: row.accuracy, low: row.ciLow, high: row.ciHigh } : null,
+    model: row.agentModel,
+    fingerprint: row.agentFingerprint,
+  };
+}
+
+/** Trials of one run that hit their budget or looped (an assertion of kind `loop`). */
+export async function countRunaway(db: Db, runId: string): Promise<number> {
+  const [row] = await queryRows<{ n: unknown }>(
+    db,
+    sql`select count(*)::int as n from trials
+        where run_id = ${runId} and (status = 'budget_exceeded' or coalesce(assertions @> '[{"kind":"loop"}]'::jsonb, false))`,
+  );
+  return num(row?.n);
+}
+
+/** A run and the comparable history the detectors need, plus the job's previous detection record. */
+export interface LoadedHistory {
+  current: RunPoint;
+  history: RunPoint[];
+  previous: DetectionRecord | undefined;
+}
+
+/**
+ * Loads the run `runId` (with its runaway trials counted), the newest `limit` completed runs of
+ * the same job and agent that started before it (gate runs excluded: they are another agent's
+ * audition, not the job's history), with the runaway counts their detection records kept, and
+ * the job's newest detection record. Undefined when the run does not exist.
+ */
+export async function loadHistory(db: Db, runId: string, limit: number): Promise<LoadedHistory | undefined> {
+  const [row] = await db.select().from(runs).where(eq(runs.id, runId));
+  if (!row) return undefined;
+  const rows = await db
+    .select()
+    .from(runs)
+    .where(
+      and(
+        eq(runs.job, row.job),
+        eq(runs.agent, row.agent),
+        eq(runs.status, "completed"),
+        ne(runs.trigger, "gate"),
+        ne(runs.id, runId),
+        lte(runs.startedAt, row.startedAt),
+      ),
+    )
+    .orderBy(desc(runs.startedAt))
+    .limit(limit);
+  const records =
+    rows.length > 0
+      ? await db
+          .select({ runId: detectionRuns.runId, runaway: detectionRuns.runaway })
+          .from(detectionRuns)
+          .where(inArray(detectionRuns.runId, rows.map((r) => r.id)))
+      : [];
+  const runaway = new Map(records.map((r) => [r.runId, r.runaway]));
+  const [prev] = await db
+    .select()
+    .from(detectionRuns)
+    .where(and(eq(detectionRuns.job, row.job), eq(detectionRuns.agent, row.agent), ne(detectionRuns.runId, runId)))
+    .orderBy(desc(detectionRuns.startedAt))
+    .limit(1);
+  return {
+    current: runPointOf(row, await countRunaway(db, runId)),
+    history: rows.map((r) => runPointOf(r, runaway.get(r.id))),
+    previous: prev ? recordOf(prev) : undefined,
+  };
+}
+
+function recordOf(row: typeof detectionRuns.$inferSelect): DetectionRecord {
+  return {
+    runId: row.runId,
+    job: row.job,
+    agent: row.agent,
+    startedAt: row.startedAt,
+    baselineKey: row.baselineKey,
+    baselineRuns: row.baselineRuns,
+    drop: row.drop,
+    sigma: row.sigma,
+    z: row.z,
+    cusum: row.cusum,
+    cusumRun: row.cusumRun,
+    runaway: row.runaway,
+    findings: Array.isArray(row.findings) ? (row.findings as string[]) : [],
+  };
+}
+
+/** Stores a run's detection record; detecting the same run again replaces it. */
+export async function saveDetection(db: Db, record: DetectionRecord, at: Date): Promise<void> {
+  const values = { ...record, createdAt: at };
+  const { runId: _key, ...update } = values;
+  await db.insert(detectionRuns).values(values).onConflictDoUpdate({ target: detectionRuns.runId, set: update });
+}
+
+/** Records an annotation on a job's timeline. */
+export async function insertAnnotation(
+  db: Db,
+  a: { job: string; agent?: string; at: Date; kind: string; message: string; runId?: string; data?: unknown },
+): Promise<void> {
+  await db.insert(annotations).values({ job: a.job, agent: a.agent ?? null, at: a.at, kind: a.kind, message: a.message, runId: a.runId ?? null, data: a.data ?? null });
+}
+
+/** A job's annotations, oldest first. */
+export async function listAnnotations(db: Db, job: string): Promise<(typeof annotations.$inferSelect)[]> {
+  return db.select().from(annotations).where(eq(annotations.job, job)).orderBy(annotations.at, annotations.id);
+}
+
+/** When each job's last completed (non-gate) run started. */
+export async function lastCompletedRuns(db: Db): Promise<Map<string, { agent: string; startedAt: Date }>> {
+  const rows = await queryRows<{ job: string; agent: string; started_at: unknown }>(
+    db,
+    sql`select distinct on (job) job, agent, started_at from runs
+        where status = 'completed' and trigger <> 'gate' order by job, started_at desc`,
+  );
+  return new Map(rows.map((r) => [r.job, { agent: r.agent, startedAt: new Date(r.started_at as string) }]));
+}

@@ -1,0 +1,115 @@
+import { alias } from "drizzle-orm/pg-core";
+import { and, asc, count, eq, inArray, isNull, lt, lte, min, notExists, or, sql } from "drizzle-orm";
+import type { Db } from "./db.ts";
+import { alertOutbox } from "./tables/alerts.ts";
+
+export type OutboxRow = typeof alertOutbox.$inferSelect;
+export type NewOutboxRow = typeof alertOutbox.$inferInsert;
+
+/** Queues notifications; a row whose dedup key is already queued is skipped. */
+export async function enqueueOutbox(tx: Db, rows: NewOutboxRow[]): Promise<number[]> {
+  if (rows.length === 0) return [];
+  const inserted = await tx.insert(alertOutbox).values(rows).onConflictDoNothing().returning({ id: alertOutbox.id });
+  return inserted.map((r) => r.id);
+}
+
+/**
+ * Leases up to `limit` due rows to `replica` in one short statement: `FOR UPDATE SKIP LOCKED` so
+ * replicas claiming at the same moment take different rows, and a lease (`claimed_until`) so a row
+ * stays with its replica while it sends outside any transaction. A row waits while an earlier row
+ * of the same group and channel is still pending, so each channel sees a group's messages in order
+ * (the firing post before its reminders and its resolution).
+ */
+export async function claimOutbox(
+  db: Db,
+  opts: { replica: string; now: Date; leaseMs: number; limit: number; channels: string[] },
+): Promise<OutboxRow[]> {
+  if (opts.channels.length === 0) return [];
+  const earlier = alias(alertOutbox, "earlier");
+  const due = db
+    .select({ id: alertOutbox.id })
+    .from(alertOutbox)
+    .where(
+      and(
+        eq(alertOutbox.status, "pending"),
+        lte(alertOutbox.nextAttemptAt, opts.now),
+        or(isNull(alertOutbox.claimedUntil), lt(alertOutbox.claimedUntil, opts.now)),
+        inArray(alertOutbox.channel, opts.channels),
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(earlier)
+            .where(
+              and(
+                eq(earlier.groupKey, alertOutbox.groupKey),
+                eq(earlier.channel, alertOutbox.channel),
+                eq(earlier.status, "pending"),
+                lt(earlier.id, alertOutbox.id),
+              ),
+            ),
+        ),
+      ),
+    )
+    .orderBy(asc(alertOutbox.id))
+    .limit(opts.limit)
+    .for("update", { skipLocked: true });
+  const rows = await db
+    .update(alertOutbox)
+    .set({
+      claimedBy: opts.replica,
+      claimedUntil: new Date(opts.now.getTime() + opts.leaseMs),
+      attempts: sql`${alertOutbox.attempts} + 1`,
+    })
+    .where(inArray(alertOutbox.id, due))
+    .returning();
+  return rows.sort((a, b) => a.id - b.id);
+}
+
+/** Only the replica holding the lease may settle a row. */
+const held = (id: number, replica: string) => and(eq(alertOutbox.id, id), eq(alertOutbox.claimedBy, replica), eq(alertOutbox.status, "pending"));
+
+/** Marks a claimed row delivered; false when the lease was lost to another replica meanwhile. */
+export async function markOutboxSent(db: Db, id: number, replica: string, at: Date, ref: string | null): Promise<boolean> {
+  const rows = await db
+    .update(alertOutbox)
+    .set({ status: "sent", sentAt: at, ref, claimedBy: null, claimedUntil: null, lastError: null })
+    .where(held(id, replica))
+    .returning({ id: alertOutbox.id });
+  return rows.length > 0;
+}
+
+/** Releases a claimed row for another attempt at `at`. */
+export async function rescheduleOutbox(db: Db, id: number, replica: string, at: Date, error: string): Promise<boolean> {
+  const rows = await db
+    .update(alertOutbox)
+    .set({ nextAttemptAt: at, lastError: error, claimedBy: null, claimedUntil: null })
+    .where(held(id, replica))
+    .returning({ id: alertOutbox.id });
+  return rows.length > 0;
+}
+
+/** Gives up on a row (a permanent error, or too old); it stays in the table for people to see. */
+export async function markOutboxFailed(db: Db, id: number, replica: string, error: string): Promise<boolean> {
+  const rows = await db
+    .update(alertOutbox)
+    .set({ status: "failed", lastError: error, claimedBy: null, claimedUntil: null })
+    .where(held(id, replica))
+    .returning({ id: alertOutbox.id });
+  return rows.length > 0;
+}
+
+/** How many rows of these channels are pending, and when the earliest becomes due. */
+export async function pendingOutbox(db: Db, channels: string[]): Promise<{ count: number; nextAt: Date | null }> {
+  if (channels.length === 0) return { count: 0, nextAt: null };
+  const [row] = await db
+    .select({ at: min(alertOutbox.nextAttemptAt), count: count() })
+    .from(alertOutbox)
+    .where(and(eq(alertOutbox.status, "pending"), inArray(alertOutbox.channel, channels)));
+  return { count: Number(row?.count ?? 0), nextAt: row?.at ? new Date(row.at) : null };
+}
+
+/** Every row of these groups, for showing delivery next to alerts. */
+export async function outboxByGroups(db: Db, groupKeys: string[]): Promise<OutboxRow[]> {
+  if (groupKeys.length === 0) return [];
+  return db.select().from(alertOutbox).where(inArray(alertOutbox.groupKey, groupKeys)).orderBy(asc(alertOutbox.id));
+}

@@ -1,0 +1,230 @@
+import { eq } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import { createHttpAgent } from "../../src/agents/http.ts";
+import { createOpenAiAgent } from "../../src/agents/openai.ts";
+import type { Agent, Observation } from "../../src/agents/types.ts";
+import { systemClock, type Clock } from "../../src/clock.ts";
+import { hashGolden, type GoldenSet } from "../../src/config/golden.ts";
+import { agentSchema, configSchema, type HttpAgentConfig, type OpenAiAgentConfig } from "../../src/config/schema.ts";
+import { Secrets } from "../../src/config/secrets.ts";
+import { callWithBudget, crossedBound, describeTrip, RunBudget, TrialBudget } from "../../src/engine/budget.ts";
+import { executeRun } from "../../src/engine/run.ts";
+import { silentLogger } from "../../src/log.ts";
+import { getRun } from "../../src/store/runs.ts";
+import { trials } from "../../src/store/schema.ts";
+import { loopingToolCall, startStreamingAgent } from "../agents/sse-agent.ts";
+import { json, startFakeServer } from "../helpers/agent-server.ts";
+import { testDatabase } from "../helpers/db.ts";
+import { ManualClock } from "./manual-clock.ts";
+
+const usage = (inputTokens: number, outputTokens: number) => ({ inputTokens, outputTokens });
+const reply = (over: Partial<Observation> = {}): Observation => ({
+  output: "ok",
+  steps: [],
+  usage: usage(0, 0),
+  model: null,
+  fingerprint: null,
+  latencyMs: 1,
+  costUsd: 0,
+  error: null,
+  ...over,
+});
+
+describe("bounds", () => {
+  it("trip only when passed, not when reached", () => {
+    const b = { tokens: 1000, usd: 0.5, steps: 10 };
+    expect(crossedBound(b, { usage: usage(900, 100), steps: 10, costUsd: 0.5 })).toBeUndefined();
+    expect(crossedBound(b, { usage: usage(900, 101), steps: 0, costUsd: 0 })).toEqual({ bound: "tokens", limit: 1000, observed: 1001 });
+    expect(crossedBound(b, { usage: usage(0, 0), steps: 0, costUsd: 0.51 })).toEqual({ bound: "usd", limit: 0.5, observed: 0.51 });
+    expect(crossedBound(b, { usage: usage(0, 0), steps: 11, costUsd: 0 })).toEqual({ bound: "steps", limit: 10, observed: 11 });
+    expect(crossedBound({}, { usage: usage(1e9, 1e9), steps: 1e6, costUsd: 1e6 })).toBeUndefined();
+    expect(describeTrip({ bound: "tokens", limit: 20000, observed: 20513 })).toBe("trial budget exceeded: 20,513 tokens > 20,000 tokens (budget.trial.tokens)");
+  });
+
+  it("a reply that was not streamed is checked when it arrives", () => {
+    const steps = Array.from({ length: 4 }, () => ({ tool: "t" }));
+    const cases: [object, Observation, string | undefined][] = [
+      [{ tokens: 100 }, reply({ usage: usage(90, 20) }), "tokens"],
+      [{ usd: 0.01 }, reply({ costUsd: 0.02 }), "usd"],
+      [{ steps: 3 }, reply({ steps }), "steps"],
+      [{ tokens: 100, usd: 1, steps: 4 }, reply({ usage: usage(50, 50), costUsd: 1, steps }), undefined],
+    ];
+    for (const [bounds, obs, bound] of cases) {
+      const settled = new TrialBudget(bounds, { clock: systemClock, signal: new AbortController().signal }).settle(obs);
+      if (bound) expect(settled.error, bound).toMatchObject({ kind: "budget_exceeded", bound });
+      else expect(settled.error).toBeNull();
+      // What was spent stays on the trial.
+      expect(settled.usage).toEqual(obs.usage);
+    }
+  });
+
+  it("ttl runs on the injected clock and aborts the request's signal; settling stops the timer", async () => {
+    const clock = new ManualClock();
+    const budget = new TrialBudget({ ttl: 120_000 }, { clock, signal: new AbortController().signal });
+    await clock.untilSleeping();
+    clock.advance(119_999);
+    await Promise.resolve();
+    expect(budget.signal.aborted).toBe(false);
+    clock.advance(1);
+    await Promise.resolve();
+    expect(budget.signal.aborted).toBe(true);
+    expect(budget.settle(reply()).error).toMatchObject({ kind: "budget_exceeded", bound: "ttl", message: "trial budget exceeded: 120.0 s > 120.0 s (budget.trial.ttl)" });
+
+    const quick = new TrialBudget({ ttl: 1_000 }, { clock, signal: new AbortController().signal });
+    expect(clock.pending).toBe(1);
+    expect(quick.settle(reply()).error).toBeNull();
+    expect(clock.pending).toBe(0);
+  });
+
+  it("an aborted run is not a budget trip", () => {
+    const run = new AbortController();
+    const budget = new TrialBudget({ tokens: 10 }, { clock: systemClock, signal: run.signal });
+    run.abort();
+    expect(budget.signal.aborted).toBe(true);
+    expect(budget.settle(reply({ error: { kind: "aborted", message: "trial aborted" } })).error).toMatchObject({ kind: "aborted" });
+  });
+
+  it("the run budget counts the judge's spend too", () => {
+    let judge = 0;
+    const b = new RunBudget(1, () => judge);
+    b.add(0.6);
+    expect(b.exhausted).toBe(false);
+    judge = 0.4;
+    expect(b.exhausted).toBe(true);
+    expect(new RunBudget(undefined).exhausted).toBe(false);
+  });
+});
+
+const streamingAgent = (url: string, extra: Record<string, unknown> = {}) =>
+  createOpenAiAgent("looper", agentSchema.parse({ kind: "openai", base_url: url, model: "gpt-4o-mini-2024-07-18", stream: true, timeout: "30s", ...extra }) as OpenAiAgentConfig);
+
+describe("a looping agent is stopped by each bound, mid-stream", () => {
+  const req = () => ({ input: "refund?", caseId: "c", trialId: "t", signal: new AbortController().signal });
+
+  it.each([
+    ["steps", { steps: 15 }, { usage: false }],
+    ["tokens", { tokens: 500 }, { usage: true }], // reported usage on every chunk
+    ["tokens", { tokens: 500 }, { usage: false }], // no usage until the end: estimated from the text
+    ["usd", { usd: 0.0001 }, { usage: true }],
+  ] as const)("%s %j (usage per chunk: %j)", async (bound, bounds, opts) => {
+    await using agent = await startStreamingAgent((i) => loopingToolCall(i, opts), { pauseMs: 2 });
+    const obs = await callWithBudget(streamingAgent(agent.url), req(), bounds, systemClock);
+    await agent.streams[0]!.finished;
+    expect(obs.error).toMatchObject({ kind: "budget_exceeded", bound });
+    // The request was cancelled: the server saw the client go away long before its 5,000 chunks.
+    expect(agent.streams[0]!.cancelled).toBe(true);
+    expect(agent.streams[0]!.sent).toBeLessThan(1_000);
+    // The partial trajectory and spend are kept.
+    expect(obs.steps.length).toBeGreaterThan(0);
+    expect(obs.usage.inputTokens + obs.usage.outputTokens).toBeGreaterThan(0);
+  });
+
+  it("ttl, on the injected clock", async () => {
+    const clock = new ManualClock();
+    await using agent = await startStreamingAgent((i) => loopingToolCall(i), { pauseMs: 2, max: 100_000 });
+    const pending = callWithBudget(streamingAgent(agent.url), req(), { ttl: 120_000 }, clock);
+    await clock.untilSleeping();
+    while (agent.streams.length === 0 || agent.streams[0]!.sent < 5) await new Promise((r) => setTimeout(r, 5));
+    expect(agent.streams[0]!.cancelled).toBe(false);
+    clock.advance(120_000);
+    const obs = await pending;
+    await agent.streams[0]!.finished;
+    expect(obs.error).toMatchObject({ kind: "budget_exceeded", bound: "ttl" });
+    expect(agent.streams[0]!.cancelled).toBe(true);
+  });
+});
+
+describe("a reply that is not streamed", () => {
+  it("is cancelled by ttl while the agent hangs", async () => {
+    const clock = new ManualClock();
+    let closed!: () => void;
+    const gone = new Promise<void>((r) => (closed = r));
+    await using server = await startFakeServer((_req, res) => {
+      res.on("close", closed); // never answers
+    });
+    const agent = createHttpAgent("slow", agentSchema.parse({ kind: "http", url: server.url, timeout: "10m" }) as HttpAgentConfig);
+    const pending = callWithBudget(agent, { input: "q", caseId: "c", trialId: "t", signal: new AbortController().signal }, { ttl: 30_000 }, clock);
+    await clock.untilSleeping();
+    while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    clock.advance(30_000);
+    expect((await pending).error).toMatchObject({ kind: "budget_exceeded", bound: "ttl" });
+    await gone;
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Through the engine: trial rows, run status and the run budget.
+
+function golden(ids: string[]): GoldenSet {
+  const cases = ids.map((id) => ({ id, input: `question ${id}`, tags: [], assert: [{ type: "contains", arg: "30 days" }] }));
+  return { name: "budget", file: "budget.yaml", hash: hashGolden({ name: "budget", cases }), cases };
+}
+
+const job = (budget: object, repeats = 1, concurrency = 1) =>
+  configSchema.parse({ agents: { a: { kind: "demo" } }, jobs: { j: { agent: "a", golden: "x", schedule: "@hourly", repeats, concurrency, budget } } }).jobs.j!;
+
+async function run(agent: Agent, budget: object, opts: { cases?: string[]; repeats?: number; concurrency?: number; clock?: Clock } = {}) {
+  const database = await testDatabase();
+  const summary = await executeRun(
+    { db: database.db, clock: opts.clock ?? systemClock, log: silentLogger(), secrets: new Secrets(), replica: "test:1" },
+    { jobName: "j", job: job(budget, opts.repeats, opts.concurrency), agent, golden: golden(opts.cases ?? ["loop"]), trigger: "manual" },
+  );
+  const rows = await database.db.select().from(trials).where(eq(trials.runId, summary.runId));
+  return { database, summary, rows };
+}
+
+describe("budgets in a run", () => {
+  it("records a runaway trial as budget_exceeded with the bound, its partial spend and the loop", async () => {
+    await using agent = await startStreamingAgent((i) => loopingToolCall(i, { usage: true }), { pauseMs: 2 });
+    const { database, summary, rows } = await run(streamingAgent(agent.url), { trial: { steps: 15 } });
+    await using _ = database;
+    expect(summary).toMatchObject({ status: "completed", trials: 1, budgetExceeded: 1, scored: 1, passed: 0 });
+    const [row] = rows;
+    expect(row).toMatchObject({ status: "budget_exceeded", errorKind: "budget_exceeded" });
+    expect(row!.errorMessage).toMatch(/^trial budget exceeded: \d+ steps > 15 steps \(budget\.trial\.steps\)$/);
+    expect(row!.outputTokens).toBeGreaterThan(0);
+    expect(row!.costUsd).toBeGreaterThan(0);
+    expect(row!.assertions).toEqual([expect.objectContaining({ type: "no_loop", kind: "loop" })]);
+    await agent.streams[0]!.finished;
+    expect(agent.streams[0]!.cancelled).toBe(true);
+  });
+
+  it("budget.run.usd stops starting trials once the run's spend reaches it, and marks the run budget_exhausted", async () => {
+    // Each trial costs 1000 × $1 + 100 × $2 per million = $0.0012.
+    await using server = await startFakeServer((_req, res) => {
+      json(res, 200, { answer: "30 days", usage: { in: 1000, out: 100 } });
+    });
+    const agent = createHttpAgent(
+      "paid",
+      agentSchema.parse({
+        kind: "http",
+        url: server.url,
+        response: { output: "$.answer", input_tokens: "$.usage.in", output_tokens: "$.usage.out" },
+        pricing: { input_per_mtok: 1, output_per_mtok: 2 },
+      }) as HttpAgentConfig,
+    );
+    const { database, summary, rows } = await run(agent, { run: { usd: 0.005 } }, { cases: ["a", "b"], repeats: 5, concurrency: 1 });
+    await using _ = database;
+    // After 4 trials $0.0048 < $0.005; the 5th reaches $0.0060 and nothing more starts.
+    expect(rows).toHaveLength(5);
+    expect(summary.status).toBe("budget_exhausted");
+    expect(summary.error).toBe("run budget of $0.005 reached ($0.0060 spent): 5 of 10 trials started");
+    expect(summary.costUsd).toBeCloseTo(0.006, 10);
+    const stored = await getRun(database.db, summary.runId);
+    expect(stored).toMatchObject({ status: "budget_exhausted", trials: 5 });
+  });
+
+  it("a run that spends its budget on its last trial is completed, not exhausted", async () => {
+    await using server = await startFakeServer((_req, res) => {
+      json(res, 200, { answer: "30 days", usage: { in: 1000, out: 100 } });
+    });
+    const agent = createHttpAgent(
+      "paid",
+      agentSchema.parse({ kind: "http", url: server.url, response: { output: "$.answer", input_tokens: "$.usage.in", output_tokens: "$.usage.out" }, pricing: { input_per_mtok: 1, output_per_mtok: 2 } }) as HttpAgentConfig,
+    );
+    const { database, summary } = await run(agent, { run: { usd: 0.0024 } }, { cases: ["a", "b"], repeats: 1 });
+    await using _ = database;
+    expect(summary.status).toBe("completed");
+    expect(summary.trials).toBe(2);
+  });
+});

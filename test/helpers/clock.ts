@@ -1,0 +1,84 @@
+import type { Clock } from "../../src/clock.ts";
+
+interface Sleeper {
+  at: number;
+  resolve(): void;
+}
+
+/**
+ * A clock the test moves by hand: `sleep` resolves only when the test advances time past it.
+ * `advanceTo` wakes sleepers in deadline order, letting the woken code run between them.
+ */
+export class ManualClock implements Clock {
+  #now: number;
+  #sleepers: Sleeper[] = [];
+
+  constructor(start: Date | string) {
+    this.#now = new Date(start).getTime();
+  }
+
+  now(): Date {
+    return new Date(this.#now);
+  }
+
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const sleeper: Sleeper = {
+        at: this.#now + ms,
+        resolve: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+      };
+      const onAbort = () => {
+        this.#sleepers = this.#sleepers.filter((s) => s !== sleeper);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.#sleepers.push(sleeper);
+    });
+  }
+
+  /** Sleepers waiting now. */
+  get waiting(): number {
+    return this.#sleepers.length;
+  }
+
+  /** The earliest deadline anyone sleeps until. */
+  nextDeadline(): Date | undefined {
+    const at = Math.min(...this.#sleepers.map((s) => s.at));
+    return Number.isFinite(at) ? new Date(at) : undefined;
+  }
+
+  /** Moves time to `target`, waking each sleeper due on the way (earliest first) and letting it run. */
+  async advanceTo(target: Date | string | number): Promise<void> {
+    const to = new Date(target).getTime();
+    for (;;) {
+      await settle();
+      const due = this.#sleepers.filter((s) => s.at <= to).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.#now = Math.max(this.#now, due.at);
+      this.#sleepers = this.#sleepers.filter((s) => s !== due);
+      due.resolve();
+    }
+    this.#now = Math.max(this.#now, to);
+    await settle();
+  }
+
+  /** Moves time to `target` at once, then wakes whoever is due (a host that was suspended). */
+  async jump(target: Date | string | number): Promise<void> {
+    this.#now = Math.max(this.#now, new Date(target).getTime());
+    await this.advanceTo(target);
+  }
+
+  async advance(ms: number): Promise<void> {
+    await this.advanceTo(this.#now + ms);
+  }
+}
+
+/** Lets pending promise callbacks and immediate I/O callbacks run. */
+export async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await new Promise<void>((r) => setImmediate(r));
+}

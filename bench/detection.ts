@@ -4,14 +4,15 @@
 // policy of an hourly job. Prints the four figures of the detection issue against their targets,
 // and says plainly when a target is not met; nothing here feeds back into the thresholds.
 //
-// Options: --agents N (default 40), --seed S (default 20240501).
+// Options: --agents=N (default 40), --seed=S (default 20240501).
 import { detectRun, type DetectOutput } from "../src/detect/detect-run.ts";
-import { resolvePolicy, type DetectionPolicy } from "../src/detect/policy.ts";
+import { historyNeeded, resolvePolicy, type DetectionPolicy } from "../src/detect/policy.ts";
 import type { DetectionRecord, RunPoint } from "../src/detect/types.ts";
 import { normalCdf, normalQuantile } from "../src/stats/distributions.ts";
 import { median } from "../src/stats/robust.ts";
 import { createRng } from "../src/stats/rng.ts";
 import { IN_CONTROL, SimAgent, type RunEffect, type SimDesign } from "./detection-sim.ts";
+import { oracleP } from "./oracle.ts";
 
 const DESIGN: SimDesign = { cases: 40, repeats: 5, meanRate: 0.85, concentration: 10, errorRate: 0.005 };
 const RUNS = 720;
@@ -37,8 +38,8 @@ class Monitor {
   step(run: RunPoint): DetectOutput {
     const out = this.peek(run);
     this.history.unshift(run);
-    // The service loads 2W + window + 2 runs; keeping the same number keeps the same behaviour.
-    if (this.history.length > 2 * this.policy.baselineRuns + this.policy.flakyWindow + 2) this.history.pop();
+    // The service loads this many runs; keeping the same number keeps the same behaviour.
+    if (this.history.length > historyNeeded(this.policy)) this.history.pop();
     this.previous = out.record;
     return out;
   }
@@ -61,6 +62,8 @@ interface Tally {
   sigmas: number[];
   dropTests: number;
   dropHits: number;
+  /** p-values of the most powerful test that knows the true rates (the ceiling for any detector). */
+  oracleP: number[];
   dropHitsBy: Map<string, number>;
   costTests: number;
   costHits: number;
@@ -74,8 +77,10 @@ function simulateAgent(seed: number, policy: DetectionPolicy, t: Tally): void {
   const open = new Map<string, number>(); // alert identity → consecutive clear runs
   for (let i = 0; i < RUNS; i++) {
     if (i >= WARM && (i - WARM) % DROP_EVERY === 0) {
-      const drop = monitor.peek(agent.run({ drop: 0.1, costFactor: 1 }, i));
+      const dropRun = agent.run({ drop: 0.1, costFactor: 1 }, i);
+      const drop = monitor.peek(dropRun);
       t.dropTests++;
+      t.oracleP.push(oracleP(agent.rates, dropRun, 0.1));
       if (accuracyAlert(drop)) t.dropHits++;
       for (const f of drop.findings) t.dropHitsBy.set(f.detector, (t.dropHitsBy.get(f.detector) ?? 0) + 1);
       const cost = monitor.peek(agent.run({ drop: 0, costFactor: 2 }, i));
@@ -110,8 +115,8 @@ function runsToDetect(monitor: Monitor, agent: SimAgent, effect: RunEffect, from
 }
 
 function option(args: string[], name: string, fallback: number): number {
-  const i = args.indexOf(`--${name}`);
-  const v = i >= 0 ? Number(args[i + 1]) : fallback;
+  const arg = args.find((a) => a.startsWith(`--${name}=`));
+  const v = arg ? Number(arg.slice(name.length + 3)) : fallback;
   if (!Number.isFinite(v) || v <= 0) throw new Error(`--${name} expects a positive number`);
   return v;
 }
@@ -128,13 +133,14 @@ export async function run(args: string[]): Promise<void> {
     timezone: "UTC",
     alerts: { drift: true, spend_growth: 1.5, latency_growth: 1.5, error_rate_above: 0.2, baseline_runs: 48 },
   });
-  const t: Tally = { runs: 0, runsWithFindings: 0, episodes: 0, byDetector: new Map(), sigmas: [], dropTests: 0, dropHits: 0, dropHitsBy: new Map(), costTests: 0, costHits: 0, driftRuns: [] };
+  const t: Tally = { runs: 0, runsWithFindings: 0, episodes: 0, byDetector: new Map(), sigmas: [], dropTests: 0, dropHits: 0, oracleP: [], dropHitsBy: new Map(), costTests: 0, costHits: 0, driftRuns: [] };
   const started = performance.now();
   for (let a = 0; a < agents; a++) simulateAgent(seed + a, policy, t);
   const seconds = (performance.now() - started) / 1000;
 
   const per720 = (n: number) => (n / t.runs) * RUNS;
-  const falseAlerts = per720(t.runsWithFindings);
+  // An alert is what pages: findings on consecutive runs are one alert (the lifecycle's rule).
+  const falseAlerts = per720(t.episodes);
   const dropRate = t.dropHits / t.dropTests;
   const driftMedian = median(t.driftRuns);
   const costRate = t.costHits / t.costTests;
@@ -153,9 +159,17 @@ export async function run(args: string[]): Promise<void> {
   row("cost per case ×2: detected on the first run", `${fmt(costRate * 100, 1)}%`, "≥ 99%", costRate >= 0.99);
   console.log("");
   const breakdown = [...t.byDetector].map(([d, n]) => `${d} ${fmt(per720(n))}`).join(", ") || "none";
-  console.log(`false alerts by detector (per 720 runs): ${breakdown}; alert episodes (lifecycle, 2 clear runs to resolve): ${fmt(per720(t.episodes))}`);
+  console.log(
+    `in-control: an alert opens on a finding and resolves after ${KEEP_FIRING_FOR} clear runs (the alert lifecycle's defaults); ` +
+      `runs with any finding: ${fmt(per720(t.runsWithFindings))} per 720 (${breakdown})`,
+  );
   const dropBy = [...t.dropHitsBy].map(([d, n]) => `${d} ${fmt((n / t.dropTests) * 100, 1)}%`).join(", ");
   console.log(`10-point drop tests: ${t.dropTests} (${dropBy}); drift runs: ${t.driftRuns.length} (90th percentile ${fmt(quantile90(t.driftRuns), 0)})`);
+  const ceiling = (alpha: number) => fmt((t.oracleP.filter((p) => p < alpha).length / t.oracleP.length) * 100, 1);
+  console.log(
+    `ceiling: the most powerful test, knowing every case's true rate, alerts on the first run of a 10-point drop in ${ceiling(policy.alpha.drop)}% of tests at the drop detector's share α = 1/${Math.round(1 / policy.alpha.drop)}, ` +
+      `and in ${ceiling(1 / RUNS)}% with the whole budget α = 1/${RUNS}`,
+  );
   const sigma = median(t.sigmas);
   const bound = normalCdf(0.1 / sigma - policy.dropZ);
   const neededN = Math.ceil(DESIGN.repeats * ((sigma * (policy.dropZ + normalQuantile(0.9))) / 0.1) ** 2);

@@ -6,6 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import { sql } from "drizzle-orm";
 import { createHttpAgent } from "../src/agents/http.ts";
 import { systemClock } from "../src/clock.ts";
 import { hashGolden, type GoldenSet } from "../src/config/golden.ts";
@@ -53,13 +54,16 @@ async function bareLoop(url: string, n: number): Promise<number> {
 export async function run(): Promise<void> {
   const agent = await startAgent();
   const dir = await mkdtemp(path.join(tmpdir(), "goldwatch-bench-"));
-  await runScript(["bench/init-pglite.ts", path.join(dir, "pgdata")]);
-  const database = await openDatabase({ dataDir: path.join(dir, "pgdata") });
+  // BENCH_DATABASE_URL measures against a Postgres server instead of the embedded database.
+  const serverUrl = process.env.BENCH_DATABASE_URL;
+  if (!serverUrl) await runScript(["bench/init-pglite.ts", path.join(dir, "pgdata")]);
+  const schema = `bench_${Date.now()}`;
+  const database = serverUrl ? await openDatabase({ url: serverUrl, schema }) : await openDatabase({ dataDir: path.join(dir, "pgdata") });
   try {
     await migrate(database.db);
     const openRss = process.memoryUsage().rss;
     const total = CASES * REPEATS;
-    console.log(`runtime ${typeof (globalThis as { Bun?: { version: string } }).Bun !== "undefined" ? `bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}` : `node ${process.version}`}, ${CASES} cases × ${REPEATS} repeats = ${total.toLocaleString("en-US")} trials, concurrency ${CONCURRENCY}, embedded PGlite on disk`);
+    console.log(`runtime ${typeof (globalThis as { Bun?: { version: string } }).Bun !== "undefined" ? `bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}` : `node ${process.version}`}, ${CASES} cases × ${REPEATS} repeats = ${total.toLocaleString("en-US")} trials, concurrency ${CONCURRENCY}, ${serverUrl ? "Postgres server" : "embedded PGlite on disk"}`);
 
     await bareLoop(agent.url, 2_000); // warm up connections and JIT
     const ceiling = await bareLoop(agent.url, Math.min(total, 50_000));
@@ -95,6 +99,7 @@ export async function run(): Promise<void> {
     console.log(`RSS by trials done: ${checkpoints.join(", ")}`);
   } finally {
     agent.stop();
+    if (serverUrl) await database.db.execute(sql.raw(`drop schema ${schema} cascade`));
     await database.close();
     await rm(dir, { recursive: true, force: true });
   }

@@ -5,7 +5,7 @@ import { handleFindings } from "./alerts/index.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { runDetectors, type Finding } from "./detect/index.ts";
-import { executeRun } from "./engine/run.ts";
+import { executeRun, type RunDeps, type RunRequest } from "./engine/run.ts";
 import type { RunSummary } from "./engine/summary.ts";
 import { Events } from "./events.ts";
 import type { Logger } from "./log.ts";
@@ -31,12 +31,12 @@ export interface JobOutcome {
   findings: Finding[];
 }
 
-/** Runs one configured job now (scheduled or manual), then its detectors and notifications. */
-export async function runJob(
-  app: App,
-  jobName: string,
-  opts: { trigger: "schedule" | "manual"; slotAt?: Date; signal?: AbortSignal; runId?: string },
-): Promise<JobOutcome> {
+/**
+ * The engine's services and a job's run request with `agentName` as the agent: everything
+ * executeRun needs but the trigger (runJob replays the job's own agent; the release gate replays
+ * two agents on the same job).
+ */
+export function replayInputs(app: App, jobName: string, agentName: string): { deps: RunDeps; request: Omit<RunRequest, "trigger"> } {
   const { config, goldens, secrets } = app.loaded;
   const job = config.jobs[jobName];
   const golden = goldens.get(jobName);
@@ -44,32 +44,52 @@ export async function runJob(
     const known = Object.keys(config.jobs).join(", ") || "none";
     throw new Error(`unknown job "${jobName}" in ${app.loaded.file} (jobs defined: ${known})`);
   }
-  const agent = createAgent(job.agent, config.agents[job.agent]!, undefined, config.pricing);
-  const summary = await executeRun(
-    {
-      db: app.database.db,
-      clock: app.clock,
-      log: app.log,
-      secrets,
-      replica: app.replica,
-      events: app.events,
-      // Four heartbeats per timeout: one lost to a blip does not get a live run reaped.
-      heartbeatMs: config.server.heartbeat_timeout / 4,
-    },
-    {
-      jobName,
-      job,
-      agent,
-      golden,
-      trigger: opts.trigger,
-      ...(opts.slotAt ? { slotAt: opts.slotAt } : {}),
-      ...(config.judge ? { judgeModel: config.judge.model, judge: config.judge } : {}),
-      prices: config.pricing,
-      redactPii: job.redact_pii ?? config.redact_pii,
-      ...(opts.signal ? { signal: opts.signal } : {}),
-      ...(opts.runId ? { runId: opts.runId } : {}),
-    },
-  );
+  const agentConfig = config.agents[agentName];
+  if (!agentConfig) {
+    const known = Object.keys(config.agents).join(", ") || "none";
+    throw new Error(`unknown agent "${agentName}" in ${app.loaded.file} (agents defined: ${known})`);
+  }
+  const deps: RunDeps = {
+    db: app.database.db,
+    clock: app.clock,
+    log: app.log,
+    secrets,
+    replica: app.replica,
+    events: app.events,
+    // Four heartbeats per timeout: one lost to a blip does not get a live run reaped.
+    heartbeatMs: config.server.heartbeat_timeout / 4,
+  };
+  const request: Omit<RunRequest, "trigger"> = {
+    jobName,
+    job,
+    agent: createAgent(agentName, agentConfig, undefined, config.pricing),
+    golden,
+    ...(config.judge ? { judgeModel: config.judge.model, judge: config.judge } : {}),
+    prices: config.pricing,
+    redactPii: job.redact_pii ?? config.redact_pii,
+  };
+  return { deps, request };
+}
+
+/** Runs one configured job now (scheduled or manual), then its detectors and notifications. */
+export async function runJob(
+  app: App,
+  jobName: string,
+  opts: { trigger: "schedule" | "manual"; slotAt?: Date; signal?: AbortSignal; runId?: string },
+): Promise<JobOutcome> {
+  const job = app.loaded.config.jobs[jobName];
+  if (!job) {
+    const known = Object.keys(app.loaded.config.jobs).join(", ") || "none";
+    throw new Error(`unknown job "${jobName}" in ${app.loaded.file} (jobs defined: ${known})`);
+  }
+  const { deps, request } = replayInputs(app, jobName, job.agent);
+  const summary = await executeRun(deps, {
+    ...request,
+    trigger: opts.trigger,
+    ...(opts.slotAt ? { slotAt: opts.slotAt } : {}),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.runId ? { runId: opts.runId } : {}),
+  });
   // Data flows one way: run → detectors → alerts.
   const findings = await runDetectors(app, { jobName, job, summary });
   await handleFindings(app, { jobName, job, summary, findings });

@@ -1,6 +1,8 @@
 import { parseArgs } from "node:util";
+import { gateCommand } from "./commands/gate.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { runCommand } from "./commands/run.ts";
+import { reportCommand } from "./commands/report.ts";
 import { serveCommand } from "./commands/serve.ts";
 import { silenceCommand } from "./commands/silence.ts";
 import type { Command } from "./commands/types.ts";
@@ -14,7 +16,9 @@ const COMMANDS: Record<string, Command> = {
   run: runCommand,
   validate: validateCommand,
   migrate: migrateCommand,
+  report: reportCommand,
   silence: silenceCommand,
+  gate: gateCommand,
 };
 
 function usage(): string {
@@ -34,7 +38,7 @@ options:
 `;
 }
 
-/** Exit codes: 0 ok, 1 the run failed or was aborted, 2 bad input (config, arguments); commands may add their own. */
+/** Exit codes: 0 ok, 1 the run failed or was aborted, 2 bad input (config, arguments); commands may add their own (gate: 0 pass, 1 fail, 2 inconclusive, 3 error or bad input). */
 export async function main(argv: string[]): Promise<number> {
   const name = argv.find((a) => !a.startsWith("-"));
   const command = name ? COMMANDS[name] : undefined;
@@ -52,7 +56,7 @@ export async function main(argv: string[]): Promise<number> {
     });
   } catch (e) {
     process.stderr.write(`goldwatch: ${(e as Error).message}\n\n${usage()}`);
-    return 2;
+    return command?.badInputExit ?? 2;
   }
   const { values, positionals } = parsed;
   if (values.help || !name) {
@@ -71,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!(e instanceof ConfigError)) throw e;
     if (json) process.stdout.write(`${JSON.stringify({ ok: false, issues: e.issues }, null, 2)}\n`);
     else process.stderr.write(`goldwatch: invalid configuration\n${e.message}\n`);
-    return 2;
+    return command.badInputExit ?? 2;
   }
   return command.run({ args: positionals.slice(1), options: values as Record<string, string | boolean | undefined>, json, loaded });
 }

@@ -1,11 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
+import { startAlertDelivery } from "./alerts/index.ts";
+import { alertRoutes } from "./alerts/routes.ts";
 import { runJob, type App } from "./app.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { loadConfig } from "./config/load.ts";
 import { watchConfig, type ConfigWatcher } from "./config/watch.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics } from "./metrics.ts";
+import { dashboardRoutes } from "./report/routes.ts";
 import { defaultBackend, type CronBackend } from "./schedule/backend.ts";
 import { startJobs, type JobScheduler } from "./schedule/jobs.ts";
 import { startReaper, type Worker } from "./schedule/reaper.ts";
@@ -13,6 +16,7 @@ import { RunTracker } from "./schedule/tracker.ts";
 import { coreRoutes, type TriggerResult } from "./server/core-routes.ts";
 import { startHttpServer, type HttpServer, type Routes } from "./server/http.ts";
 import { queryRows } from "./store/db.ts";
+import { startPartitionMaintenance } from "./store/partitions.ts";
 import { jobBusy } from "./store/slots.ts";
 
 /** The running service: scheduled jobs, background workers and the HTTP port. */
@@ -107,12 +111,14 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
     } catch (e) {
       database = `unreachable: ${app.loaded.secrets.redact((e as Error).message)}`;
     }
-    return { database, scheduler: stopping ? "stopping" : "running" };
+    return { database, scheduler: stopping ? "stopping" : "ok" };
   };
 
   // Route tables, one line per area (alerts, dashboard, ... add theirs here).
   const routes: Routes = {
     ...coreRoutes({ readiness, metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }), trigger, apiToken }),
+    ...alertRoutes(app, { apiToken }),
+    ...dashboardRoutes(app),
   };
 
   let http: HttpServer;
@@ -125,7 +131,9 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
 
   // Background workers: started here, stopped in reverse once runs have drained (so what the last
   // runs produce is still handled). The alert outbox worker goes in this list too.
-  const workers: Worker[] = [startReaper({ db: app.database.db, clock: app.clock, log, tracker, timeoutMs: server.heartbeat_timeout })];
+  const workers: Worker[] = [startReaper({ db: app.database.db, clock: app.clock, log, tracker, timeoutMs: server.heartbeat_timeout }), startAlertDelivery(app)];
+  // Trial partitions: created ahead and dropped past retention, now and daily.
+  workers.push(startPartitionMaintenance({ db: app.database.db, clock: app.clock, log }, () => ({ retentionMs: app.loaded.config.retention.trials })));
 
   // Intake: the scheduler and config reload; stopped first on shutdown.
   const jobs = startJobs(

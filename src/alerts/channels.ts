@@ -41,7 +41,7 @@ export function buildNotifiers(app: App, deps: { fetch?: typeof fetch } = {}): N
     if (channel === "slack" && notify.slack) {
       const opts = { token: notify.slack.token, channel: notify.slack.channel, apiUrl: notify.slack.api_url, timeoutMs: notify.slack.timeout };
       const refs = { get: (g: string) => getSlackRef(db, g), set: (g: string, r: { channel: string; ts: string }) => setSlackRef(db, g, r) };
-      out.push(slackNotifier(opts, { client: slackClient(opts, app.log), refs, now }));
+      out.push(slackNotifier(opts, { client: slackClient(opts, app.log), refs }));
     } else if (channel === "pagerduty" && notify.pagerduty) {
       const p = notify.pagerduty;
       out.push(pagerDutyNotifier({ routingKey: p.routing_key, apiUrl: p.api_url ?? PAGERDUTY_API, timeoutMs: p.timeout }, { fetch: http, now }));
@@ -49,7 +49,7 @@ export function buildNotifiers(app: App, deps: { fetch?: typeof fetch } = {}): N
       const w = notify.webhook;
       out.push(webhookNotifier({ url: w.url, headers: w.headers, timeoutMs: w.timeout }, { fetch: http, now }));
     } else if (channel === "console") {
-      out.push(consoleNotifier(app.log, now));
+      out.push(consoleNotifier(app.log));
     }
   }
   return out;

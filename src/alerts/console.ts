@@ -3,7 +3,7 @@ import { plainText } from "./format.ts";
 import type { Notifier } from "./notifier.ts";
 
 /** The default channel with no Slack, PagerDuty or webhook configured: alerts as log lines. */
-export function consoleNotifier(log: Logger, now: () => Date): Notifier {
+export function consoleNotifier(log: Logger): Notifier {
   return {
     channel: "console",
     wants: () => true,

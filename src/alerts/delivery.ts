@@ -1,13 +1,24 @@
 import type { App } from "../app.ts";
 import { buildNotifiers, deliveryOptions } from "./channels.ts";
+import type { Notifier } from "./notifier.ts";
 import { createOutboxWorker, type DeliveryOptions, type OutboxWorker } from "./outbox-worker.ts";
 
+/** What callers (tests, `run`) may set beyond the config. */
 export interface DeliveryOverrides {
   /** Replica name on claimed rows (default: the app's host:pid). */
   replica?: string;
   fetch?: typeof fetch;
   random?: () => number;
   options?: Partial<DeliveryOptions>;
+}
+
+/** The app's notifiers, built again when a config reload replaces `app.loaded`. */
+function notifiersFor(app: App, fetchImpl?: typeof fetch): () => readonly Notifier[] {
+  let built: { from: App["loaded"]; list: readonly Notifier[] } | undefined;
+  return () => {
+    if (built?.from !== app.loaded) built = { from: app.loaded, list: buildNotifiers(app, fetchImpl ? { fetch: fetchImpl } : {}) };
+    return built.list;
+  };
 }
 
 /** An outbox worker for this app's configured channels, not started (tests drive it with tick/drain). */
@@ -19,7 +30,7 @@ export function createAlertWorker(app: App, o: DeliveryOverrides = {}): OutboxWo
       log: app.log.child({ component: "outbox" }),
       events: app.events,
       replica: o.replica ?? app.replica,
-      notifiers: buildNotifiers(app, o.fetch ? { fetch: o.fetch } : {}),
+      notifiers: notifiersFor(app, o.fetch),
       redact: (t) => app.loaded.secrets.redact(t),
       ...(o.random ? { random: o.random } : {}),
     },
@@ -29,7 +40,9 @@ export function createAlertWorker(app: App, o: DeliveryOverrides = {}): OutboxWo
 
 /**
  * Starts this replica's outbox worker for `serve`: it polls, and wakes at once when a run of this
- * process queues notifications. Stop it before closing the database.
+ * process queues notifications. Stopping it first delivers what is due now (the last runs' pages,
+ * without waiting on any backoff); anything left stays queued for the next replica. Stop it before
+ * closing the database.
  */
 export function startAlertDelivery(app: App, overrides: DeliveryOverrides = {}): OutboxWorker {
   const worker = createAlertWorker(app, overrides);
@@ -39,6 +52,11 @@ export function startAlertDelivery(app: App, overrides: DeliveryOverrides = {}):
   const stop = async () => {
     app.events.off("alert:queued", onQueued);
     await worker.stop();
+    const left = await worker.drain({ timeoutMs: 0 }).catch((e: Error) => {
+      app.log.warn({ err: app.loaded.secrets.redact(e.message) }, "cannot deliver the last notifications at shutdown");
+      return -1;
+    });
+    if (left > 0) app.log.info({ queued: left }, "notifications left queued for the next replica");
   };
   return { ...worker, stop, [Symbol.asyncDispose]: stop };
 }

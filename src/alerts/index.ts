@@ -5,6 +5,7 @@ import type { RunSummary } from "../engine/summary.ts";
 import { enqueueOutbox } from "../store/alert-outbox.ts";
 import { closeGroup, insertAlertEvents, insertGroup, lockJobAlerts, loadJobAlerts, openGroupOf, upsertAlerts } from "../store/alerts.ts";
 import type { Db } from "../store/db.ts";
+import { isTransientDbError } from "../store/errors.ts";
 import { activeSilences } from "../store/silences.ts";
 import { enabledChannels, lifecyclePolicy } from "./channels.ts";
 import { buildContext } from "./context.ts";
@@ -39,9 +40,8 @@ export async function handleFindings(
   const now = app.clock.now();
   const findings = input.findings.map((f) => secrets.redactDeep({ ...f, job: jobName }));
   const channels = enabledChannels(config.notify);
-  const context = await contextFor(app, summary);
 
-  const result = await app.database.db.transaction(async (txn) => {
+  const result = await throughOutage(app, jobName, () => app.database.db.transaction(async (txn) => {
     const tx = txn as unknown as Db;
     await lockJobAlerts(tx, jobName);
     const openGroupKey = await openGroupOf(tx, jobName);
@@ -66,6 +66,7 @@ export async function handleFindings(
     if (!g) return { plan, queued: 0, channels: [] as string[] };
     if (g.opens) await insertGroup(tx, { groupKey: g.groupKey, job: jobName, agent: summary.agent, openedAt: now, runId: summary.runId });
     if (g.closes) await closeGroup(tx, g.groupKey, now);
+    const context = await contextFor(app, tx, summary);
     const n: Notification = {
       version: 1,
       kind: g.kind,
@@ -92,7 +93,7 @@ export async function handleFindings(
       })),
     );
     return { plan, queued: ids.length, channels: to };
-  });
+  }));
 
   const g = result.plan.group;
   for (const e of result.plan.events) {
@@ -102,10 +103,35 @@ export async function handleFindings(
   return { plan: result.plan, queued: result.queued };
 }
 
-/** The message context; a failure to read it costs the details, never the page. */
-async function contextFor(app: App, summary: RunSummary): Promise<MessageContext | null> {
+/** Attempts of the decision transaction through a database outage (about 2.5 minutes). */
+const OUTAGE_ATTEMPTS = 32;
+
+/**
+ * Repeats the decision transaction while the database is unreachable: it is all-or-nothing and
+ * idempotent per run (alerts remember the last run, outbox rows have dedup keys), so a retry never
+ * steps an alert twice or queues a message twice, and a page is not lost to a blip.
+ */
+async function throughOutage<T>(app: App, job: string, op: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await op();
+    } catch (e) {
+      if (!isTransientDbError(e) || attempt >= OUTAGE_ATTEMPTS) throw e;
+      app.log.warn({ job, attempt, err: app.loaded.secrets.redact((e as Error).message) }, "storing alert decisions failed; retrying");
+      app.events.emit("store:retry", { error: e as Error, attempt });
+      await app.clock.sleep(Math.min(5_000, 100 * 2 ** Math.min(attempt, 6)));
+    }
+  }
+}
+
+/**
+ * The message context, read only when there is a message. In a savepoint: a failure to read it
+ * costs the details, never the page (nor the transaction).
+ */
+async function contextFor(app: App, tx: Db, summary: RunSummary): Promise<MessageContext | null> {
   try {
-    return await buildContext(app.database.db, summary, app.loaded.config.server.public_url);
+    // Inside a transaction, drizzle's nested transaction is a savepoint.
+    return await tx.transaction((sp) => buildContext(sp as unknown as Db, summary, app.loaded.config.server.public_url));
   } catch (e) {
     app.log.warn({ job: summary.job, err: app.loaded.secrets.redact((e as Error).message) }, "cannot read run history for the alert message");
     return null;

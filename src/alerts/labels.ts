@@ -11,6 +11,7 @@ export interface AlertLabels {
 
 /** The label names silences may match on. */
 export const LABEL_NAMES = ["job", "agent", "detector", "case"] as const;
+/** One of LABEL_NAMES. */
 export type LabelName = (typeof LABEL_NAMES)[number];
 
 /** The labels of the alert a finding belongs to. */

@@ -36,6 +36,7 @@ export type LifecycleEvent = "pending" | "firing" | "silenced" | "reminder" | "r
 /** The message a transition asks for. */
 export type NotifyKind = "firing" | "reminder" | "resolved";
 
+/** One step: the new state, the history event, the message to send. */
 export interface Transition {
   /** The new state; undefined when there is no alert and none is needed. */
   next: LifecycleState | undefined;

@@ -16,6 +16,7 @@ export interface DeliveryOptions {
   batch: number;
 }
 
+/** Defaults, the same as `notify.delivery` (batch: rows per claim). */
 export const DEFAULT_DELIVERY: DeliveryOptions = {
   pollMs: 2_000,
   leaseMs: 60_000,
@@ -32,7 +33,8 @@ export interface OutboxDeps {
   events: Events;
   /** Who holds a claimed row (host:pid). */
   replica: string;
-  notifiers: readonly Notifier[];
+  /** The channels to deliver to; read each pass, so a config reload takes effect. */
+  notifiers: () => readonly Notifier[];
   /** Scrubs secrets from error text before it is logged or stored. */
   redact: (text: string) => string;
   /** For backoff jitter; tests pin it. */
@@ -41,6 +43,7 @@ export interface OutboxDeps {
 
 /** The delivery loop of one replica. */
 export interface OutboxWorker {
+  readonly name: "alert-outbox";
   /** Runs the loop in the background until stopped. */
   start(): void;
   /** Asks for a pass now (rows were just queued). */
@@ -75,8 +78,16 @@ export function createOutboxWorker(deps: OutboxDeps, options: Partial<DeliveryOp
   const opts = { ...DEFAULT_DELIVERY, ...options };
   const { db, clock, log, events, replica } = deps;
   const random = deps.random ?? Math.random;
-  const byChannel = new Map<string, Notifier>(deps.notifiers.map((n) => [n.channel, n]));
-  const channels = [...byChannel.keys()];
+  let byChannel = new Map<string, Notifier>();
+  let channels: string[] = [];
+  let current: readonly Notifier[] | undefined;
+  const refresh = () => {
+    const list = deps.notifiers();
+    if (list === current) return;
+    current = list;
+    byChannel = new Map(list.map((n) => [n.channel, n]));
+    channels = [...byChannel.keys()];
+  };
   const pausedUntil = new Map<string, number>();
   const loggedPermanent = new Set<string>();
   const stopping = new AbortController();
@@ -117,8 +128,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: Partial<DeliveryOp
     events.emit("alert:failed", { ...base, error, permanent: true, retryAt: null });
   }
 
-  async function deliver(row: OutboxRow): Promise<void> {
-    const notifier = byChannel.get(row.channel)!;
+  async function deliver(row: OutboxRow, notifier: Notifier): Promise<void> {
     const n = row.payload as Notification;
     let outcome: SendOutcome;
     try {
@@ -135,9 +145,11 @@ export function createOutboxWorker(deps: OutboxDeps, options: Partial<DeliveryOp
   }
 
   async function tick(): Promise<number> {
+    refresh();
     const now = clock.now();
+    const notifiers = byChannel;
     const rows = await claimOutbox(db, { replica, now, leaseMs: opts.leaseMs, limit: opts.batch, channels: activeChannels(now) });
-    await Promise.allSettled(rows.map(deliver));
+    await Promise.allSettled(rows.map((row) => deliver(row, notifiers.get(row.channel)!)));
     return rows.length;
   }
 
@@ -174,6 +186,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: Partial<DeliveryOp
   };
 
   return {
+    name: "alert-outbox",
     start() {
       loop ??= run();
     },
@@ -193,7 +206,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: Partial<DeliveryOp
         const pauses = [...pausedUntil.values()].filter((t) => t > now);
         // Due now but its channel is paused: wait for the pause, not a busy loop.
         const at = nextAt.getTime() > now ? nextAt.getTime() : pauses.length > 0 ? Math.min(...pauses) : now + 50;
-        if (at > deadline) return count;
+        if (at >= deadline) return count;
         try {
           await clock.sleep(Math.max(10, at - now), signal);
         } catch {

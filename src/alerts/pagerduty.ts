@@ -2,6 +2,7 @@ import { formatLabels } from "./labels.ts";
 import type { AlertView, Notification } from "./notification.ts";
 import { channelWants, httpOutcome, retryAfterMs, type Notifier, type SendOutcome } from "./notifier.ts";
 
+/** From `notify.pagerduty`. */
 export interface PagerDutyOptions {
   routingKey: string;
   /** Events API base (https://events.pagerduty.com, or https://events.eu.pagerduty.com). */
@@ -9,6 +10,7 @@ export interface PagerDutyOptions {
   timeoutMs: number;
 }
 
+/** The US service region's Events API. */
 export const PAGERDUTY_API = "https://events.pagerduty.com";
 
 /** PagerDuty's dedup key for an alert: stable for its fingerprint, so trigger and resolve meet. */

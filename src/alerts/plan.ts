@@ -23,6 +23,7 @@ export interface SilenceRule {
   matchers: Matcher[];
 }
 
+/** Everything one run's decisions depend on. */
 export interface PlanInput {
   job: string;
   agent: string;
@@ -39,6 +40,7 @@ export interface PlanInput {
   policy: LifecyclePolicy;
 }
 
+/** A row for the alerts' history. */
 export interface PlannedEvent {
   fingerprint: string;
   labels: AlertLabels;
@@ -59,6 +61,7 @@ export interface PlannedGroup {
   alerts: AlertView[];
 }
 
+/** What to write: alert states, history, and the group message. */
 export interface Plan {
   /** Alerts to insert or update. */
   upserts: AlertRecord[];

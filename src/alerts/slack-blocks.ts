@@ -8,6 +8,7 @@ export const esc = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&l
 
 const clip = (s: string, max: number) => (s.length <= max ? s : `${s.slice(0, max - 1)}…`);
 
+/** Attachment colours: Slack's red and yellow while firing, green once resolved. */
 export const COLORS = { critical: "#E01E5A", warning: "#ECB22E", resolved: "#2EB67D" } as const;
 
 /** How many alerts a message lists before "…and N more" (Block Kit caps text at 3000 characters). */

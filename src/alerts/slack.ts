@@ -16,6 +16,7 @@ export interface SlackRefs {
   set(groupKey: string, ref: SlackRef): Promise<void>;
 }
 
+/** From `notify.slack`. */
 export interface SlackOptions {
   token: string;
   channel: string;
@@ -112,7 +113,7 @@ export function slackClient(opts: SlackOptions, log: Logger): WebClient {
  * `chat.update` to show changes and turn it green on resolve, reminders and changes in its thread.
  * The root's channel and ts are stored, so a retried `firing` does not post twice.
  */
-export function slackNotifier(opts: SlackOptions, deps: { client: WebClient; refs: SlackRefs; now: () => Date }): Notifier {
+export function slackNotifier(opts: SlackOptions, deps: { client: WebClient; refs: SlackRefs }): Notifier {
   const { client, refs } = deps;
 
   const post = async (n: Notification): Promise<SlackRef> => {

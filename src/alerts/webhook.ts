@@ -1,6 +1,7 @@
 import { plainText } from "./format.ts";
 import { httpOutcome, retryAfterMs, type Notifier } from "./notifier.ts";
 
+/** From `notify.webhook`. */
 export interface WebhookOptions {
   url: string;
   headers: Record<string, string>;

@@ -3,14 +3,22 @@ import pino from "pino";
 import { deliverQueued } from "../alerts/index.ts";
 import { createApp, runJob } from "../app.ts";
 import { createLogger } from "../log.ts";
-import { formatSummary } from "../report/format-summary.ts";
+import { repeatsForDrop } from "../engine/summary.ts";
+import { DEFAULT_DETECT, formatSummary } from "../report/format-summary.ts";
 import { openStore } from "../store/open.ts";
 import type { Command } from "./types.ts";
 
 export const runCommand: Command = {
-  summary: "replay a job's golden set now and print the summary (run <job>)",
-  async run({ loaded, args, json }) {
+  summary: "replay a job's golden set now and print the summary (run <job> [--detect 0.05])",
+  options: { detect: { type: "string" } },
+  async run({ loaded, args, options, json }) {
     const jobName = args[0];
+    // --detect: the drop (accuracy share, e.g. 0.05) the summary states the repeats needed for.
+    const detect = typeof options.detect === "string" ? Number(options.detect) : DEFAULT_DETECT;
+    if (!(detect > 0 && detect < 1)) {
+      process.stderr.write(`goldwatch: --detect expects a drop in accuracy between 0 and 1, like 0.05 for 5 points (got "${String(options.detect)}")\n`);
+      return 2;
+    }
     if (!jobName || !loaded.config.jobs[jobName]) {
       const known = Object.keys(loaded.config.jobs).join(", ") || "none";
       process.stderr.write(`goldwatch: ${jobName ? `unknown job "${jobName}"` : "run needs a job name"} (jobs in ${loaded.file}: ${known})\n`);
@@ -36,9 +44,11 @@ export const runCommand: Command = {
     try {
       const { summary, findings } = await runJob(app, jobName, { trigger: "manual", signal: abort.signal });
       bar?.stop();
-      if (json) process.stdout.write(`${JSON.stringify({ ...summary, findings }, null, 2)}\n`);
-      else {
-        process.stdout.write(`${formatSummary(summary)}\n`);
+      if (json) {
+        const power = summary.power ? { ...summary.power, detect: { drop: detect, repeats: nullIfInfinite(repeatsForDrop(summary.power, detect)) } } : null;
+        process.stdout.write(`${JSON.stringify({ ...summary, power, findings }, null, 2)}\n`);
+      } else {
+        process.stdout.write(`${formatSummary(summary, { detect })}\n`);
         for (const f of findings) process.stdout.write(`\nALERT [${f.detector}] ${f.summary}\n`);
       }
       // Deliver what this run queued before exiting (bounded wait); the rest stays in the outbox.
@@ -55,3 +65,5 @@ export const runCommand: Command = {
     }
   },
 };
+
+const nullIfInfinite = (n: number) => (Number.isFinite(n) ? n : null);

@@ -15,5 +15,7 @@ export interface Command {
   summary: string;
   /** Options this command takes beyond --config/--json (parseArgs format). */
   options?: Record<string, { type: "string" | "boolean"; short?: string; default?: string | boolean }>;
+  /** Exit code for bad input caught before `run` (unknown option, invalid config); default 2. */
+  badInputExit?: number;
   run(input: CommandInput): Promise<number>;
 }

@@ -47,6 +47,8 @@ export interface AccuracyComparison {
   sigmaEmpirical: number | null;
   sigma: number;
   z: number;
+  /** Skewness of `drop` under the binomial model (negative for high pass rates: failures are the rare side). */
+  skew: number;
   /** τ²: the share of the binomial model's Var(drop) that comes from the baseline (it shifts every z alike; see cusum-design.ts). */
   baselineShare: number;
   /** The cases that fell most, worst first (at most five). */
@@ -72,6 +74,7 @@ export function compareAccuracy(current: RunPoint, baseline: readonly RunPoint[]
   const changes: CaseChange[] = [];
   let runPart = 0;
   let basePart = 0;
+  let third = 0;
   for (const c of current.cases) {
     const b = totals.get(c.id);
     if (!b || c.scored === 0 || b.scored === 0) continue;
@@ -80,6 +83,8 @@ export function compareAccuracy(current: RunPoint, baseline: readonly RunPoint[]
     const p = shrunk(b.passes, b.scored);
     runPart += (p * (1 - p)) / c.scored;
     basePart += (p * (1 - p)) / b.scored;
+    // Third cumulant of a binomial rate X/n is p(1 − p)(1 − 2p)/n²; d adds the run's and subtracts the baseline's.
+    third += p * (1 - p) * (1 - 2 * p) * (1 / c.scored ** 2 - 1 / b.scored ** 2);
     changes.push({ id: c.id, baseline: base, now, change: now - base, passes: c.passes, scored: c.scored });
   }
   const k = changes.length;
@@ -98,6 +103,8 @@ export function compareAccuracy(current: RunPoint, baseline: readonly RunPoint[]
     sigmaEmpirical,
     sigma,
     z: sigma > 0 ? drop / sigma : 0,
+    // γ = κ₃/κ₂^1.5; the 1/K factors of the mean cancel.
+    skew: runPart + basePart > 0 ? third / (runPart + basePart) ** 1.5 : 0,
     baselineShare: runPart + basePart > 0 ? basePart / (runPart + basePart) : 0,
     worst: changes
       .filter((c) => c.change < 0)

@@ -37,13 +37,16 @@ export function averagedArl(k: number, h: number, tau2: number): number {
 
 const cache = new Map<string, number>();
 
+// τ² is rounded up to this grid (a larger τ² gives a larger, safer h) so each value is solved once.
+const TAU2_STEP = 0.0025;
+
 /**
  * Decision interval h with an averaged in-control ARL of `arl0` for a baseline whose error makes
- * up τ² of Var(z). τ² = 0 gives Siegmund's h for a known baseline. Memoised on τ² rounded to 4
- * digits (it depends only on the baseline's size relative to a run).
+ * up τ² of Var(z). τ² = 0 gives Siegmund's h for a known baseline. Memoised on τ² rounded up to
+ * a grid of 0.0025 (it depends only on the baseline's size relative to a run).
  */
 export function cusumHForBaseline(arl0: number, k: number, tau2: number): number {
-  const t2 = Math.round(Math.max(0, tau2) * 1e4) / 1e4;
+  const t2 = Math.min(0.95, Math.ceil(Math.max(0, tau2) / TAU2_STEP - 1e-9) * TAU2_STEP);
   const key = `${arl0}|${k}|${t2}`;
   const hit = cache.get(key);
   if (hit !== undefined) return hit;

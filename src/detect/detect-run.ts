@@ -47,11 +47,6 @@ function describeChange(from: RunPoint | undefined, current: RunPoint): string {
   return parts.join(", ") || "new baseline";
 }
 
-const meanAccuracy = (runs: readonly RunPoint[]) => {
-  const xs = runs.map((r) => r.accuracy?.estimate).filter((x): x is number => x !== undefined);
-  return xs.length > 0 ? xs.reduce((s, x) => s + x, 0) / xs.length : Number.NaN;
-};
-
 /**
  * Runs every detector over `current`. Always: the fixed floor, agent errors, model change and
  * the run budget. For a completed run with a baseline of at least `minBaselineRuns`: sudden drop,
@@ -73,7 +68,7 @@ export function detectRun(input: DetectInput): DetectOutput {
   add(thresholdFinding(policy.accuracyBelow, current));
   add(modelChangeFinding(current, history[0]));
 
-  const baseline = selectBaseline(history, { key, size: policy.baselineRuns });
+  const baseline = selectBaseline(history, { key, size: policy.baselineRuns, guard: policy.baselineGuard });
   const usable = current.status === "completed" && baseline.runs.length >= policy.minBaselineRuns;
   add(errorsFinding(current, usable ? baseline.runs : null, policy));
   add(runawayFinding(current, usable ? baseline.runs : null, policy));
@@ -86,13 +81,7 @@ export function detectRun(input: DetectInput): DetectOutput {
     if (cmp) {
       ({ drop, sigma, z } = cmp);
       add(suddenDropFinding(current, cmp, baseline.runs.length, policy));
-      const step = driftStep(current, cmp, cusum, baseline.runs.length, policy);
-      if (step.finding) {
-        // How far it went: mean accuracy over the runs of the excursion (this one and those before it).
-        const excursion = [current, ...baseline.segment.slice(0, step.state.run - 1)];
-        step.finding.evidence.recentRuns = excursion.length;
-        step.finding.evidence.recentAccuracy = meanAccuracy(excursion);
-      }
+      const step = driftStep(current, cmp, cusum, baseline.runs.length, policy, baseline.segment);
       cusum = step.state;
       add(step.finding);
     }

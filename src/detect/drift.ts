@@ -21,8 +21,8 @@ export interface DriftStep {
  * accumulates drops too small for any single run to show: a sustained drop of δσ per run reaches
  * h in about (h + 1.17)/(δ − k) runs. The state is not reset at an alarm: the finding repeats
  * while the evidence stands (the alert stays firing), and S falls back below h once runs are in
- * control again. `recentAccuracy` (the mean accuracy over the excursion's runs) is evidence of
- * how far it went.
+ * control again. `before` (the runs before this one, newest first) gives the excursion's mean
+ * accuracy, evidence of how far it went.
  */
 export function driftStep(
   run: RunPoint,
@@ -30,13 +30,22 @@ export function driftStep(
   prev: CusumState,
   baselineRuns: number,
   policy: DetectionPolicy,
-  recentAccuracy?: { runs: number; accuracy: number },
+  before: readonly RunPoint[] = [],
 ): DriftStep {
   const h = cusumHForBaseline(policy.cusum.arl0, policy.cusum.k, cmp.baselineShare);
-  const { state, alarm } = cusumStep(prev, cmp.z, { k: policy.cusum.k, h });
+  const stepped = cusumStep(prev, cmp.z, { k: policy.cusum.k, h });
+  // S is capped at h + 2 (σ units): past h the alarm is already on, and without a cap a long drop
+  // piles up a statistic that takes days to drain once the baseline has absorbed the change (or
+  // after a false alarm). With the cap the finding stops within a few in-control runs (S falls by
+  // about k = 0.5 a run), while a real drift, adding δ − k a run, holds S at the cap.
+  const state = { ...stepped.state, s: Math.min(stepped.state.s, h + 2) };
+  const alarm = stepped.alarm;
   if (!alarm) return { state, h };
   const since = state.run;
-  const over = recentAccuracy && recentAccuracy.runs > 1 ? `, ${pct(recentAccuracy.accuracy)} over the last ${recentAccuracy.runs} runs` : "";
+  const excursion = [run, ...before.slice(0, since - 1)];
+  const scores = excursion.map((r) => r.accuracy?.estimate).filter((x): x is number => x !== undefined);
+  const recent = scores.length > 0 ? scores.reduce((a, b) => a + b, 0) / scores.length : Number.NaN;
+  const over = excursion.length > 1 && Number.isFinite(recent) ? `, ${pct(recent)} over the last ${excursion.length} runs` : "";
   return {
     state,
     h,
@@ -53,7 +62,8 @@ export function driftStep(
         k: policy.cusum.k,
         arl0: Math.round(policy.cusum.arl0),
         runsSinceChange: since,
-        ...(recentAccuracy ? { recentRuns: recentAccuracy.runs, recentAccuracy: round(recentAccuracy.accuracy) } : {}),
+        recentRuns: excursion.length,
+        recentAccuracy: round(recent),
         runId: run.id,
       },
     },

@@ -4,7 +4,7 @@ import type { RunSummary } from "../engine/summary.ts";
 import { detectRun } from "./detect-run.ts";
 import { errorsFinding } from "./errors.ts";
 import { missedRunFinding } from "./missed-runs.ts";
-import { resolvePolicy } from "./policy.ts";
+import { historyNeeded, resolvePolicy } from "./policy.ts";
 import { insertAnnotation, lastCompletedRuns, loadHistory, saveDetection } from "./store.ts";
 import { thresholdFinding } from "./threshold.ts";
 import type { Finding, RunPoint } from "./types.ts";
@@ -23,7 +23,7 @@ export async function runDetectors(app: App, input: { jobName: string; job: JobC
   const policy = resolvePolicy(job, now);
   try {
     const db = app.database.db;
-    const loaded = await loadHistory(db, summary.runId, 2 * policy.baselineRuns + policy.flakyWindow + 2);
+    const loaded = await loadHistory(db, summary.runId, historyNeeded(policy));
     if (!loaded) throw new Error(`run ${summary.runId} is not in the database`);
     const out = detectRun({ ...loaded, policy });
     await saveDetection(db, out.record, now);

@@ -46,6 +46,8 @@ export interface DetectionPolicy {
   cusum: { k: number; h: number; arl0: number };
   /** Runs in the baseline window, and the fewest that make a baseline at all. */
   baselineRuns: number;
+  /** Newest runs kept out of the baseline once the history is long enough (see selectBaseline). */
+  baselineGuard: number;
   minBaselineRuns: number;
   /** Baseline runs needed before the empirical (robust) spread is trusted next to the model's. */
   minEmpiricalRuns: number;
@@ -97,6 +99,8 @@ export function resolvePolicy(job: Pick<JobConfig, "alerts" | "schedule" | "time
     dropZ: normalQuantile(1 - alpha.drop),
     cusum: { k: CUSUM_K, h: cusumHForArl0(arl0, CUSUM_K), arl0 },
     baselineRuns: a.baseline_runs,
+    // Half a window: twice the CUSUM's median time to catch a sustained drop of one standard error.
+    baselineGuard: Math.floor(a.baseline_runs / 2),
     minBaselineRuns: MIN_BASELINE_RUNS,
     minEmpiricalRuns: MIN_EMPIRICAL_RUNS,
     flakyWindow: FLAKY_WINDOW,
@@ -107,6 +111,11 @@ export function resolvePolicy(job: Pick<JobConfig, "alerts" | "schedule" | "time
     latencyGrowth: a.latency_growth,
     errorRateAbove: a.error_rate_above,
   };
+}
+
+/** How many of a job's newest completed runs the detectors need to load. */
+export function historyNeeded(policy: DetectionPolicy): number {
+  return policy.baselineGuard + policy.baselineRuns + policy.flakyWindow + 1;
 }
 
 /**

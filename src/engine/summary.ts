@@ -1,5 +1,6 @@
 import type { JudgeStats } from "../scoring/judge/types.ts";
 import { accuracyInterval, type AccuracyInterval } from "../stats/intervals.ts";
+import { minimumDetectableDrop, repeatsNeeded } from "../stats/power.ts";
 import type { RunStatus } from "../store/runs.ts";
 import type { CaseCounts, TrialAggregates } from "../store/runs.ts";
 
@@ -37,6 +38,8 @@ export interface RunSummary {
   costUsd: number;
   model: string | null;
   fingerprint: string | null;
+  /** What this K × N design can detect (see designPower); null without two scored cases. */
+  power: DesignPower | null;
   /** The LLM judge's work in this run (verdicts, cache hits, errors, its own tokens and cost), when there was a judge. */
   judge?: JudgeStats;
   error?: string;
@@ -84,6 +87,7 @@ export function summarize(meta: SummaryMeta, agg: TrialAggregates): RunSummary {
     judgeErrors: sum((c) => c.judgeErrors),
     errorRate: trials > 0 ? errored / trials : 0,
     accuracy,
+    power: designPower(agg.cases, meta.repeats),
     perCase: agg.cases.map((c) => ({ ...c, rate: c.scored > 0 ? c.passes / c.scored : null })),
     latency: { p50Ms: agg.p50Ms, p95Ms: agg.p95Ms },
     tokens: { input: agg.inputTokens, output: agg.outputTokens },
@@ -93,4 +97,54 @@ export function summarize(meta: SummaryMeta, agg: TrialAggregates): RunSummary {
     ...(meta.judge ? { judge: meta.judge } : {}),
     ...(meta.error ? { error: meta.error } : {}),
   };
+}
+
+/**
+ * The power of a run's design (Miller 2024, "Adding Error Bars to Evals", paired form, as in
+ * src/stats/power.ts): the smallest drop in accuracy detectable between two runs like this one
+ * on the same cases (5% two-sided, 80% power), from this run's own rates.
+ */
+export interface DesignPower {
+  cases: number;
+  repeats: number;
+  meanRate: number;
+  /** Between-case variance of true rates, estimated as Var(p̂ᵢ) minus its binomial part. */
+  betweenCaseVar: number;
+  alpha: number;
+  power: number;
+  /** Smallest detectable drop (accuracy units). */
+  minimumDetectableDrop: number;
+}
+
+const DESIGN_ALPHA = 0.05;
+const DESIGN_POWER = 0.8;
+
+/** A run's design power from its per-case counts (null below two scored cases). Pure. */
+export function designPower(cases: readonly { passes: number; scored: number }[], repeats: number): DesignPower | null {
+  const scored = cases.filter((c) => c.scored > 0);
+  const k = scored.length;
+  if (k < 2 || repeats < 1) return null;
+  const rates = scored.map((c) => c.passes / c.scored);
+  const total = scored.reduce((s, c) => s + c.scored, 0);
+  // Kept half a trial away from 0 and 1: a run where every trial passed still has a finite MDE.
+  const meanRate = Math.min(1 - 0.5 / (total + 1), Math.max(0.5 / (total + 1), rates.reduce((s, r) => s + r, 0) / k));
+  const varRates = rates.reduce((s, r) => s + (r - meanRate) ** 2, 0) / (k - 1);
+  // Var(p̂ᵢ) = σ²_between + E[pᵢ(1 − pᵢ)]/n, and p̂(1 − p̂)/(n − 1) estimates pᵢ(1 − pᵢ)/n without bias.
+  const binomialPart = scored.reduce((s, c, i) => s + (c.scored > 1 ? (rates[i]! * (1 - rates[i]!)) / (c.scored - 1) : 0), 0) / k;
+  const betweenCaseVar = Math.min(meanRate * (1 - meanRate), Math.max(0, varRates - binomialPart));
+  const design = { k, meanRate, betweenCaseVar, alpha: DESIGN_ALPHA, power: DESIGN_POWER, paired: true };
+  return {
+    cases: k,
+    repeats,
+    meanRate,
+    betweenCaseVar,
+    alpha: DESIGN_ALPHA,
+    power: DESIGN_POWER,
+    minimumDetectableDrop: minimumDetectableDrop({ ...design, n: repeats }),
+  };
+}
+
+/** Repeats per case needed to detect a drop of `drop` with this design's cases (Infinity when repeats cannot get there). */
+export function repeatsForDrop(p: DesignPower, drop: number): number {
+  return repeatsNeeded({ k: p.cases, meanRate: p.meanRate, betweenCaseVar: p.betweenCaseVar, alpha: p.alpha, power: p.power, paired: true, targetDrop: drop });
 }

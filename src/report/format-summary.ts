@@ -1,11 +1,21 @@
-import type { RunSummary } from "../engine/summary.ts";
+import { repeatsForDrop, type DesignPower, type RunSummary } from "../engine/summary.ts";
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined || Number.isNaN(x) ? "—" : `${(x * 100).toFixed(1)}%`);
 const ms = (x: number | null) => (x === null ? "—" : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x)} ms`);
 const usd = (x: number) => `$${x < 0.01 && x > 0 ? x.toFixed(5) : x.toFixed(4)}`;
 
-/** A run summary as readable terminal text. */
-export function formatSummary(s: RunSummary): string {
+/** The drop a run summary states the repeats for, unless `--detect` asks for another. */
+export const DEFAULT_DETECT = 0.05;
+
+/** "smallest detectable drop …; a 5-point drop needs N repeats" for a design. */
+export function formatPower(p: DesignPower, detect = DEFAULT_DETECT): string {
+  const need = repeatsForDrop(p, detect);
+  const needText = Number.isFinite(need) ? `${need} repeat${need === 1 ? "" : "s"} per case` : "more cases (repeats alone cannot)";
+  return `smallest detectable drop ${(p.minimumDetectableDrop * 100).toFixed(1)} points (${p.cases} cases × ${p.repeats} repeats, paired, 5% two-sided, 80% power); a ${(detect * 100).toFixed(1)}-point drop needs ${needText}`;
+}
+
+/** A run summary as readable terminal text; `detect` is the drop to state the repeats for. */
+export function formatSummary(s: RunSummary, opts: { detect?: number } = {}): string {
   const lines: string[] = [];
   const a = s.accuracy;
   lines.push(`run ${s.runId}  job ${s.job}  agent ${s.agent}  ${s.status}`);
@@ -21,6 +31,7 @@ export function formatSummary(s: RunSummary): string {
   lines.push(`errors     ${s.errored} agent errors (${pct(s.errorRate)})${s.budgetExceeded ? `, ${s.budgetExceeded} over budget` : ""}${s.judgeErrors ? `, ${s.judgeErrors} judge errors` : ""}`);
   lines.push(`latency    p50 ${ms(s.latency.p50Ms)}  p95 ${ms(s.latency.p95Ms)}`);
   lines.push(`tokens     ${s.tokens.input.toLocaleString("en-US")} in, ${s.tokens.output.toLocaleString("en-US")} out   cost ${usd(s.costUsd)} (${usd(s.cases ? s.costUsd / s.cases : 0)} per case)`);
+  if (s.power) lines.push(`power      ${formatPower(s.power, opts.detect)}`);
   if (s.model) lines.push(`model      ${s.model}${s.fingerprint ? ` (${s.fingerprint})` : ""}`);
   if (s.error) lines.push(`note       ${s.error}`);
   lines.push("");

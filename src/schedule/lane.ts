@@ -3,7 +3,7 @@ import type { Clock } from "../clock.ts";
 import type { Events } from "../events.ts";
 import type { Logger } from "../log.ts";
 import { retrying, type Db } from "../store/db.ts";
-import { claimSlot, jobBusy, lastSlot, recordSlots, settleSlot } from "../store/slots.ts";
+import { claimSlot, jobBusy, lastSlot, recordSlots, releaseClaim, settleSlot } from "../store/slots.ts";
 import type { CronBackend } from "./backend.ts";
 import { slotsBetween, type Schedule } from "./next.ts";
 import { planDueSlots } from "./plan.ts";
@@ -37,6 +37,8 @@ export interface LaneDeps {
 // A new job does not backfill history: at most its latest slot within the grace window runs.
 // After downtime, at most this many missed slots are recorded one by one (older ones are logged).
 const MAX_RECORDED = 10_000;
+// A database call that neither answers nor fails (a half-open connection) counts as failed after this.
+const ATTEMPT_MS = 15_000;
 
 /**
  * The per-job path from "a slot came" to "a run started", identical on every replica:
@@ -52,6 +54,8 @@ export class JobLane {
   #newest = 0;
   // Slots at or before this instant are not this lane's concern (set when the expression changes).
   #floor = Number.NEGATIVE_INFINITY;
+  // Claims given up on during an outage: their insert may still land; released when the database is back.
+  #abandoned: { slotAt: Date; runId: string }[] = [];
 
   constructor(deps: LaneDeps, job: LaneJob) {
     this.#deps = deps;
@@ -100,6 +104,7 @@ export class JobLane {
     if (stopping.aborted) return;
     const last = await this.#db(upTo, "reading the last slot", () => lastSlot(db, job.name));
     if (last === undefined) return;
+    await this.#releaseAbandoned();
     const now = clock.now().getTime();
     const from = Math.max(this.#floor, last === null ? upTo - job.graceMs - 1 : last.getTime());
     const found = slotsBetween(this.#deps.backend, job.schedule, from, upTo, MAX_RECORDED);
@@ -145,13 +150,16 @@ export class JobLane {
     const slotAt = new Date(slot);
     const runId = randomUUID();
     const claimed = await this.#db(upTo, "claiming the slot", () => claimSlot(db, { job: job.name, slotAt, replica: this.#deps.replica, runId, at: clock.now() }));
-    if (claimed === undefined) return undefined;
+    if (claimed === undefined) {
+      this.#abandoned.push({ slotAt, runId });
+      return undefined;
+    }
     if (!claimed) {
       this.#emit("taken", slot);
       return undefined;
     }
     const staleBefore = new Date(clock.now().getTime() - this.#deps.heartbeatTimeoutMs);
-    const busy = tracker.busy(job.name) || (await this.#db(upTo, "checking for a running run", () => jobBusy(db, job.name, { staleBefore, exceptRunId: runId })));
+    const busy = tracker.busy(job.name) || (await this.#db(upTo, "checking for a running run", () => jobBusy(db, job.name, { staleBefore, exceptRunId: runId, replica: this.#deps.replica })));
     if (busy !== false || stopping.aborted || !tracker.accepting) {
       const reason = busy === undefined ? "database unreachable at the slot" : busy ? "the previous run of this job was still going" : "the service is shutting down";
       await this.#settle(slotAt, "skipped", reason);
@@ -171,6 +179,16 @@ export class JobLane {
       },
     );
     return { done };
+  }
+
+  async #releaseAbandoned(): Promise<void> {
+    const { db, clock, log } = this.#deps;
+    for (const claim of this.#abandoned.splice(0)) {
+      const reason = "no replica ran it in time: its claim landed only after a database outage";
+      await releaseClaim(db, { job: this.#job.name, ...claim, at: clock.now(), reason }).catch((e: Error) => {
+        log.warn({ job: this.#job.name, slot: claim.slotAt.toISOString(), err: e.message }, "could not release an abandoned claim; the reaper will");
+      });
+    }
   }
 
   async #settle(slotAt: Date, status: "done" | "skipped", reason?: string): Promise<void> {
@@ -193,7 +211,16 @@ export class JobLane {
     const onStop = () => giveUp.abort(stopping.reason);
     stopping.addEventListener("abort", onStop, { once: true });
     try {
-      return await retrying(op, {
+      const attempt = () =>
+        new Promise<T>((resolve, reject) => {
+          const done = new AbortController();
+          clock.sleep(ATTEMPT_MS, done.signal).then(() => reject(new Error(`no answer within ${ATTEMPT_MS / 1000} s`)), () => {});
+          op().then(
+            (v) => (done.abort(), resolve(v)),
+            (e: unknown) => (done.abort(), reject(e)),
+          );
+        });
+      return await retrying(attempt, {
         sleep: (ms, s) => clock.sleep(ms, s),
         signal: giveUp.signal,
         onRetry: (error, attempt) => {

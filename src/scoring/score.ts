@@ -33,17 +33,20 @@ export async function scoreTrial(
   signal: AbortSignal,
   services: ScoringServices = {},
 ): Promise<TrialScore> {
-  const implicitLoop = specs.some((s) => s.type === "no_loop") ? undefined : loopResult(obs.steps, DEFAULT_MAX_REPEATS);
-  const loopFound = implicitLoop && !implicitLoop.passed ? [implicitLoop] : [];
+  const loopFound = (): AssertionResult[] => {
+    if (obs.steps.length <= DEFAULT_MAX_REPEATS || specs.some((s) => s.type === "no_loop")) return [];
+    const r = loopResult(obs.steps, DEFAULT_MAX_REPEATS);
+    return r.passed ? [] : [r];
+  };
   if (obs.error) {
     if (obs.error.kind === "budget_exceeded") {
       // Not scored on its answer, but a loop in the steps it took says why it ran away.
-      return { status: "budget_exceeded", passed: false, score: 0, assertions: loopFound };
+      return { status: "budget_exceeded", passed: false, score: 0, assertions: loopFound() };
     }
     return { status: "error", passed: false, score: 0, assertions: [] };
   }
   const ctx: AssertionContext = { case: kase, obs, signal, judge: services.judge };
-  const assertions = [...(await Promise.all(specs.map((spec) => runOne(spec, ctx)))), ...loopFound];
+  const assertions = [...(await Promise.all(specs.map((spec) => runOne(spec, ctx)))), ...loopFound()];
   const decided = assertions.filter((a) => a.kind !== "judge_error");
   const failed = decided.some((a) => !a.passed);
   const undecided = decided.length < assertions.length;

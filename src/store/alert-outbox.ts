@@ -3,7 +3,9 @@ import { and, asc, count, eq, inArray, isNull, lt, lte, min, notExists, or, sql 
 import type { Db } from "./db.ts";
 import { alertOutbox } from "./tables/alerts.ts";
 
+/** A stored outbox row. */
 export type OutboxRow = typeof alertOutbox.$inferSelect;
+/** An outbox row to queue. */
 export type NewOutboxRow = typeof alertOutbox.$inferInsert;
 
 /** Queues notifications; a row whose dedup key is already queued is skipped. */

@@ -168,11 +168,13 @@ export async function maintainPartitions(db: Db, now: Date, opts: PartitionOptio
 export interface MaintenanceDeps {
   db: Db;
   clock: Clock;
-  log: Logger;
+  /** The current logger (the service swaps it on config reload). */
+  log: () => Logger;
 }
 
-/** A running maintenance loop. */
+/** A running maintenance loop: a service worker. */
 export interface MaintenanceLoop {
+  readonly name: "partitions";
   /** Resolves once the first pass has finished (or failed and been logged). */
   readonly firstPass: Promise<void>;
   stop(): Promise<void>;
@@ -181,24 +183,26 @@ export interface MaintenanceLoop {
 
 /**
  * Runs `maintainPartitions` now and then every `intervalMs` (default daily). A failure (database
- * down) is logged and retried sooner, with capped backoff; it never stops the service. Daily is
- * ample: partitions exist `monthsAhead` months before they are needed.
+ * down) is logged and retried sooner, with capped jittered backoff; it never stops the service.
+ * Daily is ample: partitions exist `monthsAhead` months before they are needed. `options` is read
+ * before each pass, so a reloaded `retention.trials` applies from the next one.
  */
-export function startPartitionMaintenance(deps: MaintenanceDeps, opts: PartitionOptions & { intervalMs?: number }): MaintenanceLoop {
+export function startPartitionMaintenance(deps: MaintenanceDeps, options: () => PartitionOptions & { intervalMs?: number }): MaintenanceLoop {
   const stopping = new AbortController();
-  const interval = opts.intervalMs ?? DAY_MS;
   let resolveFirst!: () => void;
   const firstPass = new Promise<void>((r) => (resolveFirst = r));
   const loop = (async () => {
     let failures = 0;
     while (!stopping.signal.aborted) {
+      const opts = options();
+      const interval = opts.intervalMs ?? DAY_MS;
       try {
         const r = await maintainPartitions(deps.db, deps.clock.now(), opts);
         failures = 0;
-        if (r.created.length || r.dropped.length || r.purged) deps.log.info(r, "trial partitions maintained");
+        if (r.created.length || r.dropped.length || r.purged) deps.log().info(r, "trial partitions maintained");
       } catch (e) {
         failures++;
-        deps.log.warn({ err: (e as Error).message, attempt: failures }, "trial partition maintenance failed; will retry");
+        deps.log().warn({ err: (e as Error).message, attempt: failures }, "trial partition maintenance failed; will retry");
       }
       resolveFirst();
       // Jittered so replicas that failed together do not retry in lockstep.
@@ -214,5 +218,5 @@ export function startPartitionMaintenance(deps: MaintenanceDeps, opts: Partition
     stopping.abort(new Error("stopping"));
     await loop;
   };
-  return { firstPass, stop, [Symbol.asyncDispose]: stop };
+  return { name: "partitions", firstPass, stop, [Symbol.asyncDispose]: stop };
 }

@@ -53,7 +53,7 @@ export async function reapDeadRuns(db: Db, opts: { staleBefore: Date; now: Date;
     db,
     sql`update schedule_slots s set
           status = case when r.id is null or r.status = 'aborted' then 'aborted' else 'done' end,
-          reason = case when r.id is null then 'aborted: the replica that claimed it stopped before the run began'
+          reason = case when r.id is null then 'aborted: claimed, but its run never began (the replica stopped, or the claim landed after an outage)'
                         when r.status = 'aborted' then r.error else s.reason end,
           updated_at = ${now}::timestamptz
         from schedule_slots s2 left join runs r on r.id = s2.run_id

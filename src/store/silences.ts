@@ -4,6 +4,7 @@ import type { Matcher } from "../alerts/silence-matchers.ts";
 import type { Db } from "./db.ts";
 import { silences } from "./tables/alerts.ts";
 
+/** A stored silence. */
 export type SilenceRow = typeof silences.$inferSelect;
 
 /** A silence as the CLI and the API create it. */

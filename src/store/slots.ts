@@ -7,16 +7,32 @@ export type SlotRow = typeof scheduleSlots.$inferSelect;
 export type SlotStatus = "claimed" | "done" | "skipped" | "missed" | "aborted";
 
 /**
- * Claims a slot for this replica: insert-if-absent on (job, slot). True when this replica's row
- * landed (it must run the slot); false when any replica already wrote a row for it.
+ * Claims a slot for this replica: insert-if-absent on (job, slot). True when this claim's row is
+ * there (it must run the slot); false when any other claim or record got there first. Retrying
+ * with the same `runId` is safe: a first attempt that landed unseen (an outage) still counts.
  */
 export async function claimSlot(db: Db, claim: { job: string; slotAt: Date; replica: string; runId: string; at: Date }): Promise<boolean> {
   const rows = await db
     .insert(scheduleSlots)
     .values({ job: claim.job, slotAt: claim.slotAt, status: "claimed", replica: claim.replica, runId: claim.runId, claimedAt: claim.at, updatedAt: claim.at })
-    .onConflictDoNothing()
+    .onConflictDoUpdate({
+      target: [scheduleSlots.job, scheduleSlots.slotAt],
+      set: { updatedAt: claim.at },
+      setWhere: sql`${scheduleSlots.runId} = ${claim.runId} and ${scheduleSlots.status} = 'claimed'`,
+    })
     .returning({ job: scheduleSlots.job });
   return rows.length === 1;
+}
+
+/**
+ * Settles a claim this replica gave up on (its insert may have landed late, after an outage):
+ * recorded as missed if it is still only claimed by that run id.
+ */
+export async function releaseClaim(db: Db, claim: { job: string; slotAt: Date; runId: string; at: Date; reason: string }): Promise<void> {
+  await db
+    .update(scheduleSlots)
+    .set({ status: "missed", runId: null, updatedAt: claim.at, reason: claim.reason })
+    .where(and(eq(scheduleSlots.job, claim.job), eq(scheduleSlots.slotAt, claim.slotAt), eq(scheduleSlots.runId, claim.runId), eq(scheduleSlots.status, "claimed")));
 }
 
 /** Records slots that will not run (missed, skipped), insert-if-absent; returns the slots that were new. */
@@ -54,17 +70,20 @@ export async function lastSlot(db: Db, job: string): Promise<Date | null> {
 
 /**
  * True when a run of the job is going anywhere: a run row still heartbeating, or a slot claimed
- * moments ago whose run row is not written yet. `exceptRunId` is the caller's own run.
+ * moments ago whose run row is not written yet. `exceptRunId` is the caller's own run; claims by
+ * `replica` are left to the caller, which knows its own runs (a claim of its own that landed
+ * after it gave up on it is not a run going).
  */
-export async function jobBusy(db: Db, job: string, opts: { staleBefore: Date; exceptRunId?: string }): Promise<boolean> {
+export async function jobBusy(db: Db, job: string, opts: { staleBefore: Date; exceptRunId?: string; replica?: string }): Promise<boolean> {
   const except = opts.exceptRunId ?? "";
+  const replica = opts.replica ?? "";
   const stale = opts.staleBefore.toISOString();
   const rows = await queryRows<{ busy: boolean }>(
     db,
     sql`select (
           exists (select 1 from runs where job = ${job} and status = 'running' and heartbeat_at >= ${stale}::timestamptz and id <> ${except})
           or exists (select 1 from schedule_slots s where s.job = ${job} and s.status = 'claimed'
-                     and s.claimed_at >= ${stale}::timestamptz and s.run_id <> ${except}
+                     and s.claimed_at >= ${stale}::timestamptz and s.run_id <> ${except} and s.replica <> ${replica}
                      and not exists (select 1 from runs r where r.id = s.run_id and r.status <> 'running'))
         ) as busy`,
   );

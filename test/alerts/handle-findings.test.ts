@@ -1,4 +1,4 @@
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { handleFindings } from "../../src/alerts/index.ts";
 import type { Notification } from "../../src/alerts/notification.ts";
@@ -6,7 +6,7 @@ import { Secrets } from "../../src/config/secrets.ts";
 import { insertSilence } from "../../src/store/silences.ts";
 import { alertEvents, alertGroups, alertOutbox, alerts } from "../../src/store/tables/alerts.ts";
 import { testDatabase } from "../helpers/db.ts";
-import { droppedCases, healthyCases, HOUR, manualClock, storeRun, testApp, thresholdFinding } from "./setup.ts";
+import { droppedCases, healthyCases, HOUR, manualClock, nextEvent, storeRun, testApp, thresholdFinding } from "./setup.ts";
 import type { App } from "../../src/app.ts";
 import type { Finding } from "../../src/detect/threshold.ts";
 import type { RunSummary } from "../../src/engine/summary.ts";
@@ -155,6 +155,37 @@ describe("handleFindings", () => {
     const stored = JSON.stringify([await db.select().from(alerts), await outbox(app), await db.select().from(alertEvents)]);
     expect(stored).not.toContain("sk-live-SECRET-123456");
     expect(stored).toContain("[redacted]");
+  });
+
+  it("a failure to read the run history costs the message its details, never the page", async () => {
+    const { app, db } = await setup();
+    await storeRun(app, { cases: healthyCases() });
+    const s = await storeRun(app, { cases: droppedCases() });
+    await db.execute(sql`drop table trials cascade`);
+    await handle(app, s, [thresholdFinding(s)]);
+    const queued = await outbox(app);
+    expect(queued.map((r) => r.kind)).toEqual(["firing", "firing"]);
+    expect((queued[0]!.payload as Notification).context).toBeNull();
+    expect((await db.select().from(alerts))[0]!.state).toBe("firing");
+  });
+
+  it("a transient database error retries the whole decision: the page is queued once", async () => {
+    const { app, clock, db } = await setup();
+    const s = await storeRun(app, { cases: droppedCases() });
+    // The first outbox insert fails like a serialization failure; a sequence, so the rollback keeps the count.
+    await db.execute(sql.raw(`create sequence fail_seq;
+      create function fail_first() returns trigger language plpgsql as $$
+      begin if nextval('fail_seq') = 1 then raise exception 'simulated conflict' using errcode = '40001'; end if; return new; end $$;
+      create trigger fail_first before insert on alert_outbox for each row execute function fail_first();`));
+    const retried = nextEvent(app, "store:retry");
+    const handled = handle(app, s, [thresholdFinding(s)]);
+    const [{ attempt }] = await retried;
+    expect(attempt).toBe(1);
+    clock.advance(1_000);
+    expect((await handled).queued).toBe(2);
+    expect((await outbox(app)).map((r) => r.channel)).toEqual(["slack", "pagerduty"]);
+    expect((await db.select().from(alerts))[0]).toMatchObject({ state: "firing", activeRuns: 1 });
+    expect(await db.select().from(alertEvents)).toHaveLength(1);
   });
 
   it("with no notify config queues to the console only", async () => {

@@ -88,7 +88,7 @@ describe("Slack through the real WebClient", () => {
     expect(root.text).toMatch(/^🔴 FIRING support-hourly \(support-bot\) — threshold: accuracy 60\.0%/);
     const text = fallback(slack);
     expect(text).toContain("accuracy now 60.0% [");
-    expect(text).toMatch(/vs baseline 100\.0% \[100\.0–100\.0\] over 6 runs/);
+    expect(text).toMatch(/vs baseline 100\.0% \[98\.7–100\.0\] over 6 runs/);
     expect(text).toMatch(/recent runs ▇▇▇▇▇▇▁|recent runs ██████▁/);
     expect(text).toContain("failing cases: case-0 0/5, baseline 100.0%; case-1 0/5");
     expect(text).toMatch(/cost per trial \$0\.0030 vs baseline \$0\.0010; top change: case case-\d \$0\.0010 → \$0\.0030 per trial \(×3\.00\)/);

@@ -135,6 +135,31 @@ describe("a looping agent is stopped by each bound, mid-stream", () => {
 });
 
 describe("a reply that is not streamed", () => {
+  it.each([
+    ["steps", { steps: 15 }],
+    ["tokens", { tokens: 20_000 }],
+    ["usd", { usd: 0.05 }],
+  ] as const)("is checked against %s when it arrives", async (bound, bounds) => {
+    // A looping agent's whole trace at once: 20 identical searches, 30,000 tokens, $0.09.
+    await using server = await startFakeServer((_req, res) => {
+      const trace = Array.from({ length: 20 }, () => ({ tool: "search_kb", args: { q: "refund" }, result: [] }));
+      json(res, 200, { answer: "I'm still looking", trace, usage: { in: 25_000, out: 5_000 } });
+    });
+    const agent = createHttpAgent(
+      "looper",
+      agentSchema.parse({
+        kind: "http",
+        url: server.url,
+        response: { output: "$.answer", steps: "$.trace", input_tokens: "$.usage.in", output_tokens: "$.usage.out" },
+        pricing: { input_per_mtok: 3, output_per_mtok: 3 },
+      }) as HttpAgentConfig,
+    );
+    const obs = await callWithBudget(agent, { input: "q", caseId: "c", trialId: "t", signal: new AbortController().signal }, bounds, systemClock);
+    expect(obs.error).toMatchObject({ kind: "budget_exceeded", bound });
+    expect(obs.steps).toHaveLength(20);
+    expect(obs.costUsd).toBeCloseTo(0.09, 10);
+  });
+
   it("is cancelled by ttl while the agent hangs", async () => {
     const clock = new ManualClock();
     let closed!: () => void;

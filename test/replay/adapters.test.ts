@@ -90,7 +90,7 @@ describe("http adapter", () => {
       res.on("error", () => {});
       push();
     };
-    const obs = await call(httpAgent({ max_response_bytes: 1024 * 1024 }));
+    const obs = await call(httpAgent({ max_response_bytes: 1024 * 1024, timeout: "20s" }));
     expect(obs.error).toMatchObject({ kind: "too_large" });
   });
 

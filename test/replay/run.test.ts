@@ -30,6 +30,20 @@ beforeAll(async () => {
         return res.writeHead(200, { "content-type": "text/html" }).end("<h1>oops</h1>");
       case "hang":
         return; // never answers: the adapter's timeout must end it
+      case "huge": {
+        // 50 MB of JSON, declared: refused by max_response_bytes without being read (the
+        // undeclared, streamed case is covered in adapters.test.ts).
+        res.writeHead(200, { "content-type": "application/json", "content-length": String(50 * 1024 * 1024 + 2) });
+        res.on("error", () => {});
+        const chunk = Buffer.alloc(1024 * 1024, 0x20);
+        let sent = 0;
+        const push = () => {
+          while (sent < 50 && res.write(chunk)) sent++;
+          if (sent < 50) res.once("drain", push);
+          else res.end("{}");
+        };
+        return push();
+      }
       case "flaky":
         return json(res, 200, { answer: flaky++ % 2 === 0 ? "echo: yes" : "no", usage: { in: 100, out: 10 }, model: "m-1" });
     }
@@ -51,6 +65,7 @@ const agentConfig = () =>
     response: { output: "$.answer", input_tokens: "$.usage.in", output_tokens: "$.usage.out", model: "$.model" },
     pricing: { input_per_mtok: 1, output_per_mtok: 2 },
     timeout: "250ms",
+    max_response_bytes: 1024 * 1024,
   }) as HttpAgentConfig;
 
 const jobConfig = (repeats: number, concurrency = 4) =>
@@ -66,15 +81,15 @@ describe("executeRun", () => {
     events.on("trial:finished", () => finished++);
     const summary = await executeRun(
       { db: database.db, clock: systemClock, log: silentLogger(), secrets, replica: "test:1", events },
-      { jobName: "j", job: jobConfig(4), agent: createHttpAgent("a", agentConfig()), golden: golden(["right", "wrong", "server-error", "html", "hang", "flaky"]), trigger: "manual" },
+      { jobName: "j", job: jobConfig(4), agent: createHttpAgent("a", agentConfig()), golden: golden(["right", "wrong", "server-error", "html", "hang", "flaky", "huge"]), trigger: "manual" },
     );
-    expect(finished).toBe(24);
+    expect(finished).toBe(28);
     expect(summary.status).toBe("completed");
-    expect(summary.trials).toBe(24);
-    expect(summary.errored).toBe(12); // server-error, html, hang × 4
+    expect(summary.trials).toBe(28);
+    expect(summary.errored).toBe(16); // server-error, html, hang, huge × 4
     expect(summary.scored).toBe(12);
     expect(summary.passed).toBe(6); // right × 4 + flaky × 2
-    expect(summary.errorRate).toBeCloseTo(0.5, 10);
+    expect(summary.errorRate).toBeCloseTo(16 / 28, 10);
     const byId = Object.fromEntries(summary.perCase.map((c) => [c.id, c]));
     expect(byId.right).toMatchObject({ rate: 1, passes: 4, scored: 4 });
     expect(byId.wrong).toMatchObject({ rate: 0 });
@@ -88,11 +103,12 @@ describe("executeRun", () => {
     expect(summary.model).toBe("m-1");
 
     const run = await getRun(database.db, summary.runId);
-    expect(run).toMatchObject({ status: "completed", trials: 24, passed: 6, errored: 12, accuracy: 0.5, ciMethod: "t-cases", agentModel: "m-1" });
+    expect(run).toMatchObject({ status: "completed", trials: 28, passed: 6, errored: 16, accuracy: 0.5, ciMethod: "t-cases", agentModel: "m-1" });
     expect(run!.ciHigh).toBeGreaterThan(0.5);
     expect(run!.goldenHash).toMatch(/^[0-9a-f]{64}$/);
     const stored = await database.db.select().from(trials).where(eq(trials.runId, summary.runId));
-    expect(stored).toHaveLength(24);
+    expect(stored).toHaveLength(28);
+    expect(stored.find((t) => t.caseId === "huge")).toMatchObject({ status: "error", errorKind: "too_large" });
     const hang = stored.find((t) => t.caseId === "hang")!;
     expect(hang).toMatchObject({ status: "error", errorKind: "timeout", passed: false });
     const html = stored.find((t) => t.caseId === "html")!;

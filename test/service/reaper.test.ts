@@ -69,7 +69,7 @@ describe("reaping runs of dead processes", () => {
       ["10:02", "done"],
       ["10:04", "claimed"],
     ]);
-    expect(slots[1]!.reason).toContain("stopped before the run began");
+    expect(slots[1]!.reason).toContain("its run never began");
 
     // A second pass finds nothing more.
     expect(await reapDeadRuns(db, { now: at("10:05:10"), staleBefore: at("10:03:00"), keep: ["mine"] })).toEqual({ runs: [], slots: 0 });

@@ -1,4 +1,4 @@
-import { bigint, date, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, date, index, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 
 // No foreign keys and no pgEnum (see src/store/schema.ts).
 
@@ -29,5 +29,6 @@ export const caseDaily = pgTable(
     /** The last run that day in which the case failed at least once. */
     lastFailureAt: timestamp("last_failure_at", tz),
   },
-  (t) => [primaryKey({ columns: [t.job, t.day, t.caseId] })],
+  // Reports read a range of days for every job: the day index serves them, the key serves one job.
+  (t) => [primaryKey({ columns: [t.job, t.day, t.caseId] }), index("case_daily_day_idx").on(t.day)],
 );

@@ -1,0 +1,1 @@
+CREATE INDEX "case_daily_day_idx" ON "case_daily" USING btree ("day");

@@ -1,0 +1,97 @@
+import { writeFile } from "node:fs/promises";
+import pino from "pino";
+import { createApp } from "../app.ts";
+import { formatGate } from "../gate/format.ts";
+import { gateJunit } from "../gate/junit.ts";
+import { GateInputError, runGate, type GateResult } from "../gate/run-gate.ts";
+import { createLogger } from "../log.ts";
+import { openStore } from "../store/open.ts";
+import type { Command } from "./types.ts";
+
+/**
+ * Exit codes of `goldwatch gate`, for CI: 0 pass, 1 fail, 2 inconclusive, 3 error. Bad input
+ * (unknown job or agent, a malformed option, an invalid config) is an error too, so 3 and not the
+ * CLI's usual 2, which here means "inconclusive".
+ */
+export const GATE_EXIT = { pass: 0, fail: 1, inconclusive: 2, error: 3 } as const;
+
+function parseNumber(name: string, raw: string | boolean | undefined): number | undefined {
+  if (raw === undefined || typeof raw === "boolean") return undefined;
+  const n = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(n)) throw new GateInputError(`--${name} expects a number, got "${raw}"`);
+  return n;
+}
+
+/** Everything a CI system needs from a verdict, without the per-case tables. */
+function toJson(r: GateResult) {
+  const brief = (s: GateResult["incumbent"]) => ({
+    agent: s.agent,
+    runId: s.runId,
+    accuracy: s.accuracy?.estimate ?? null,
+    trials: s.trials,
+    errored: s.errored,
+    costUsd: s.costUsd,
+    p95Ms: s.latency.p95Ms,
+    model: s.model,
+  });
+  return { ok: true, job: r.job, decision: r.verdict.decision, exitCode: GATE_EXIT[r.verdict.decision], verdict: r.verdict, cost: r.cost, incumbent: brief(r.incumbent), candidate: brief(r.candidate) };
+}
+
+export const gateCommand: Command = {
+  summary: "release gate: candidate vs incumbent on a job's cases (gate <job> --candidate <agent>); exit 0 pass, 1 fail, 2 inconclusive, 3 error",
+  options: {
+    candidate: { type: "string" },
+    baseline: { type: "string" },
+    margin: { type: "string", default: "0.03" },
+    repeats: { type: "string" },
+    junit: { type: "string" },
+  },
+  badInputExit: GATE_EXIT.error,
+  async run({ loaded, args, options, json }) {
+    const fail = (message: string) => {
+      if (json) process.stdout.write(`${JSON.stringify({ ok: false, exitCode: GATE_EXIT.error, error: message }, null, 2)}\n`);
+      process.stderr.write(`goldwatch gate: ${message}\n`);
+      return GATE_EXIT.error;
+    };
+    const jobName = args[0];
+    const candidate = typeof options.candidate === "string" ? options.candidate : undefined;
+    if (!jobName || !candidate) return fail("usage: goldwatch gate <job> --candidate <agent> [--baseline <agent>] [--margin 0.03] [--repeats N] [--json] [--junit file]");
+    let margin: number | undefined;
+    let repeats: number | undefined;
+    try {
+      margin = parseNumber("margin", options.margin);
+      repeats = parseNumber("repeats", options.repeats);
+    } catch (e) {
+      return fail((e as Error).message);
+    }
+    // Logs go to stderr so stdout carries only the verdict (or its JSON).
+    const log = createLogger({ secrets: loaded.secrets, destination: pino.destination(2), level: process.env.LOG_LEVEL ?? "warn" });
+    const abort = new AbortController();
+    const onSignal = () => abort.abort(new Error("interrupted"));
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    let database;
+    try {
+      database = await openStore(loaded);
+      const app = createApp(loaded, database, log);
+      const result = await runGate(app, {
+        jobName,
+        candidate,
+        ...(typeof options.baseline === "string" ? { incumbent: options.baseline } : {}),
+        ...(margin !== undefined ? { margin } : {}),
+        ...(repeats !== undefined ? { repeats } : {}),
+        signal: abort.signal,
+      });
+      const text = formatGate(result);
+      if (typeof options.junit === "string") await writeFile(options.junit, gateJunit(result, text));
+      process.stdout.write(json ? `${JSON.stringify(toJson(result), null, 2)}\n` : `${text}\n`);
+      return GATE_EXIT[result.verdict.decision];
+    } catch (e) {
+      return fail(loaded.secrets.redact((e as Error).message));
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      await database?.close();
+    }
+  },
+};

@@ -1,0 +1,173 @@
+// The release gate's verdict: is the candidate no worse than the incumbent by more than the
+// margin? Paired by case, since both agents answered the same cases.
+import { nonInferiority, pairedDifference } from "../stats/paired.ts";
+import { repeatsNeeded } from "../stats/power.ts";
+import { mcnemar, newcombePairedDiff } from "../stats/proportions.ts";
+
+/** One case's counts for one agent. */
+export interface GateCase {
+  id: string;
+  passes: number;
+  scored: number;
+}
+
+export type GateDecision = "pass" | "fail" | "inconclusive";
+
+/** The verdict and the numbers behind it. */
+export interface GateVerdict {
+  decision: GateDecision;
+  /** Why, in one sentence. */
+  reason: string;
+  /** Cases scored for both agents, and repeats per case. */
+  cases: number;
+  repeats: number;
+  incumbentAccuracy: number;
+  candidateAccuracy: number;
+  /** Mean per-case difference, candidate − incumbent (negative: the candidate is worse). */
+  difference: number;
+  /** Two-sided (1 − 2α) interval for the difference: its ends are the one-sided (1 − α) bounds. */
+  interval: { low: number; high: number; level: number };
+  margin: number;
+  alpha: number;
+  method: "paired-t" | "mcnemar-newcombe";
+  /** One-sided p for "the candidate is worse by the margin or more" (paired t), or McNemar's mid-p (two-sided) when N = 1. */
+  pValue: number;
+  /** When inconclusive: repeats per case that would likely decide it (80% power if the observed difference is the truth); null when more repeats cannot (add cases). */
+  repeatsToDecide?: number | null;
+}
+
+const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.length;
+
+/**
+ * Non-inferiority decision with margin m at one-sided level α (default 0.05):
+ * pass when the lower (1 − α) bound of candidate − incumbent is above −m (the candidate is no
+ * worse by m or more); fail when the upper (1 − α) bound is below −m (it is worse by more than
+ * m); inconclusive otherwise (the interval contains −m). Both bounds come from one two-sided
+ * (1 − 2α) interval, so pass and fail can never both hold. The interval is the paired t over
+ * per-case pass-rate differences with K − 1 degrees of freedom; with one repeat per case (binary
+ * outcomes) it is Newcombe's paired score interval, with McNemar's mid-p reported alongside.
+ */
+export function decideGate(incumbent: readonly GateCase[], candidate: readonly GateCase[], opts: { margin: number; alpha?: number }): GateVerdict {
+  const alpha = opts.alpha ?? 0.05;
+  const margin = opts.margin;
+  const byId = new Map(candidate.map((c) => [c.id, c]));
+  const pairs = incumbent.flatMap((inc) => {
+    const cand = byId.get(inc.id);
+    return cand && inc.scored > 0 && cand.scored > 0 ? [{ inc, cand }] : [];
+  });
+  const k = pairs.length;
+  const repeats = Math.max(0, ...pairs.flatMap((p) => [p.inc.scored, p.cand.scored]));
+  const incRates = pairs.map((p) => p.inc.passes / p.inc.scored);
+  const candRates = pairs.map((p) => p.cand.passes / p.cand.scored);
+  const base = {
+    cases: k,
+    repeats,
+    incumbentAccuracy: k > 0 ? mean(incRates) : Number.NaN,
+    candidateAccuracy: k > 0 ? mean(candRates) : Number.NaN,
+    margin,
+    alpha,
+  };
+  if (k < 2) {
+    return {
+      ...base,
+      decision: "inconclusive",
+      reason: `only ${k} case${k === 1 ? "" : "s"} scored for both agents; a paired comparison needs at least 2`,
+      difference: k === 1 ? candRates[0]! - incRates[0]! : Number.NaN,
+      interval: { low: -1, high: 1, level: 1 - 2 * alpha },
+      method: "paired-t",
+      pValue: Number.NaN,
+      repeatsToDecide: null,
+    };
+  }
+
+  let difference: number;
+  let low: number;
+  let high: number;
+  let pValue: number;
+  let method: GateVerdict["method"];
+  if (repeats === 1) {
+    // Binary outcomes: a = both pass, b = only the candidate passes, c = only the incumbent, d = neither.
+    const t = { a: 0, b: 0, c: 0, d: 0 };
+    for (const p of pairs) {
+      const ci = p.cand.passes > 0;
+      const ii = p.inc.passes > 0;
+      if (ci && ii) t.a++;
+      else if (ci) t.b++;
+      else if (ii) t.c++;
+      else t.d++;
+    }
+    const iv = newcombePairedDiff(t, 1 - 2 * alpha);
+    ({ estimate: difference, low, high } = iv);
+    pValue = mcnemar(t.b, t.c).pMid;
+    method = "mcnemar-newcombe";
+  } else {
+    const diff = pairedDifference(incRates, candRates, 1 - 2 * alpha);
+    difference = diff.meanDiff;
+    low = diff.interval.low;
+    high = diff.interval.high;
+    // One-sided p for H0: μ_d ≤ −m (t on K − 1 df).
+    pValue = nonInferiority(diff, margin, alpha).pValue;
+    method = "paired-t";
+  }
+  const interval = { low, high, level: 1 - 2 * alpha };
+  const pts = (x: number) => `${(x * 100).toFixed(1)}`;
+  const span = `[${pts(low)}, ${pts(high)}] points`;
+  if (low > -margin) {
+    return { ...base, decision: "pass", difference, interval, method, pValue, reason: `candidate − incumbent ${pts(difference)} points, ${Math.round(interval.level * 100)}% interval ${span}: no worse than the margin of ${pts(margin)} points` };
+  }
+  if (high < -margin) {
+    return { ...base, decision: "fail", difference, interval, method, pValue, reason: `candidate − incumbent ${pts(difference)} points, ${Math.round(interval.level * 100)}% interval ${span}: worse by more than the margin of ${pts(margin)} points` };
+  }
+  return {
+    ...base,
+    decision: "inconclusive",
+    difference,
+    interval,
+    method,
+    pValue,
+    reason: `candidate − incumbent ${pts(difference)} points, ${Math.round(interval.level * 100)}% interval ${span} contains the margin −${pts(margin)} points`,
+    repeatsToDecide: repeatsToDecide(pairs, difference, margin, alpha, repeats),
+  };
+}
+
+/**
+ * Repeats per case that would decide, if the observed difference is the true one: the
+ * distance from the estimate to the margin, |d̄ + m|, must be the minimum detectable effect of
+ * a one-sided level-α test with 80% power (Miller 2024's paired design, src/stats/power.ts):
+ * Var(d̄) = (2σ²_within/N + ω²)/K, with σ²_within estimated from the per-case rates
+ * (unbiased p̂(1 − p̂)·N/(N − 1), averaged over cases and agents) and ω² (the spread of true
+ * per-case differences, which repeats cannot reduce) from the observed variance of per-case
+ * differences minus its within-case part. Null when ω² alone is too wide: only more cases help.
+ */
+function repeatsToDecide(
+  pairs: readonly { inc: GateCase; cand: GateCase }[],
+  difference: number,
+  margin: number,
+  alpha: number,
+  repeats: number,
+): number | null {
+  const k = pairs.length;
+  const n = repeats;
+  const rates = pairs.flatMap((p) => [p.inc.passes / p.inc.scored, p.cand.passes / p.cand.scored]);
+  const meanRate = mean(rates);
+  const within = n > 1 ? mean(rates.map((r) => (r * (1 - r) * n) / (n - 1))) : meanRate * (1 - meanRate);
+  const diffs = pairs.map((p) => p.cand.passes / p.cand.scored - p.inc.passes / p.inc.scored);
+  const dm = mean(diffs);
+  const sd2 = diffs.reduce((s, d) => s + (d - dm) ** 2, 0) / (k - 1);
+  const omega2 = Math.max(0, sd2 - (2 * within) / n);
+  const total = meanRate * (1 - meanRate);
+  const distance = Math.abs(difference + margin);
+  if (!(distance > 0) || !(total > 0)) return null;
+  const needed = repeatsNeeded({
+    k,
+    meanRate,
+    betweenCaseVar: Math.max(0, Math.min(total, total - within)),
+    diffVar: omega2,
+    targetDrop: distance,
+    // power.ts is two-sided at α; the gate's bounds are one-sided at α.
+    alpha: 2 * alpha,
+    power: 0.8,
+    paired: true,
+  });
+  return Number.isFinite(needed) ? Math.max(needed, n + 1) : null;
+}

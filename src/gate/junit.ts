@@ -1,0 +1,34 @@
+import type { GateResult } from "./run-gate.ts";
+
+const escape = (s: string) =>
+  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
+
+/**
+ * The gate as a JUnit XML report, which CI systems display without plugins: one test case for
+ * the accuracy verdict (a failure when the candidate is worse, skipped when undecided), and one
+ * informational case each for cost and latency (they never fail the gate).
+ */
+export function gateJunit(r: GateResult, details: string): string {
+  const v = r.verdict;
+  const seconds = (s: { durationMs: number }) => (s.durationMs / 1000).toFixed(3);
+  const cls = `goldwatch.gate.${r.job}`;
+  const verdictBody =
+    v.decision === "fail"
+      ? `<failure type="fail" message="${escape(v.reason)}">${escape(details)}</failure>`
+      : v.decision === "inconclusive"
+        ? `<skipped message="${escape(`inconclusive: ${v.reason}`)}"/><system-out>${escape(details)}</system-out>`
+        : `<system-out>${escape(details)}</system-out>`;
+  const c = r.cost;
+  const info = (name: string, text: string) => `    <testcase classname="${escape(cls)}" name="${escape(name)}" time="0"><system-out>${escape(text)}</system-out></testcase>`;
+  return [
+    `<?xml version="1.0" encoding="UTF-8"?>`,
+    `<testsuites name="goldwatch gate" tests="3" failures="${v.decision === "fail" ? 1 : 0}" skipped="${v.decision === "inconclusive" ? 1 : 0}">`,
+    `  <testsuite name="${escape(`gate ${r.job}: ${r.candidate.agent} vs ${r.incumbent.agent}`)}" tests="3" failures="${v.decision === "fail" ? 1 : 0}" errors="0" skipped="${v.decision === "inconclusive" ? 1 : 0}" time="${seconds(r.candidate)}">`,
+    `    <testcase classname="${escape(cls)}" name="${escape(`accuracy no worse than the incumbent by more than ${(v.margin * 100).toFixed(1)} points`)}" time="${seconds(r.candidate)}">${verdictBody}</testcase>`,
+    info("cost per case", `candidate $${c.candidateCostPerCase} vs incumbent $${c.incumbentCostPerCase} per case (ratio ${c.costRatio})`),
+    info("p95 latency", `candidate ${c.candidateP95Ms} ms vs incumbent ${c.incumbentP95Ms} ms (ratio ${c.latencyRatio}; Mann–Whitney p ${c.latencyP})`),
+    `  </testsuite>`,
+    `</testsuites>`,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { missedRunFinding } from "../../src/detect/missed-runs.ts";
+
+const job = { job: "hourly", agent: "bot", schedule: "0 * * * *", timezone: "UTC" };
+
+describe("missed runs", () => {
+  it("reports a job without a completed run for two schedule periods", () => {
+    const last = new Date("2024-05-01T10:00:00Z");
+    // Slots 11:00 and 12:00 came; the 12:00 run gets half a period to finish.
+    expect(missedRunFinding({ ...job, lastCompletedAt: last }, new Date("2024-05-01T12:29:00Z"))).toBeUndefined();
+    const f = missedRunFinding({ ...job, lastCompletedAt: last }, new Date("2024-05-01T12:30:00Z"));
+    expect(f).toMatchObject({ detector: "missed", job: "hourly", severity: "critical" });
+    expect(f!.summary).toContain("2.5 hours");
+  });
+
+  it("reads the schedule in its time zone", () => {
+    const daily = { ...job, schedule: "0 9 * * *", timezone: "America/New_York" };
+    const last = new Date("2024-05-01T13:00:00Z"); // 09:00 EDT
+    expect(missedRunFinding({ ...daily, lastCompletedAt: last }, new Date("2024-05-03T19:00:00Z"))).toBeUndefined();
+    expect(missedRunFinding({ ...daily, lastCompletedAt: last }, new Date("2024-05-04T01:00:00Z"))).toBeDefined();
+  });
+
+  it("says nothing about a job that never completed a run", () => {
+    expect(missedRunFinding({ ...job, lastCompletedAt: null }, new Date("2030-01-01T00:00:00Z"))).toBeUndefined();
+  });
+});

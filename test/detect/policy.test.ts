@@ -1,0 +1,49 @@
+import { describe, expect, it } from "vitest";
+import { BUDGET_SHARES, historyNeeded, resolvePolicy, robustZThreshold, runsPerMonth } from "../../src/detect/policy.ts";
+import { arlCusum } from "../../src/stats/control.ts";
+import { normalQuantile } from "../../src/stats/distributions.ts";
+import { hourlyPolicy } from "./helpers.ts";
+
+describe("detection policy", () => {
+  it("gives an hourly job one false alert per 720 runs, split so the shares add up to it", () => {
+    const p = hourlyPolicy();
+    expect(p.falseAlarmRuns).toBe(720);
+    const total = Object.values(p.alpha).reduce((s, a) => s + a, 0);
+    expect(total).toBeCloseTo(1 / 720, 12);
+    expect(Object.values(BUDGET_SHARES).reduce((s, x) => s + x, 0)).toBeCloseTo(1, 12);
+    expect(p.alpha.drop).toBeCloseTo(1 / 1440, 12);
+    // z for a one-sided 1/1440: 3.1970 (R: qnorm(1 - 1/1440))
+    expect(p.dropZ).toBeCloseTo(normalQuantile(1 - 1 / 1440), 10);
+    expect(p.dropZ).toBeCloseTo(3.197, 3);
+  });
+
+  it("solves the CUSUM interval so that its in-control ARL is 1/α_drift", () => {
+    const p = hourlyPolicy();
+    expect(p.cusum.arl0).toBeCloseTo(3600, 6);
+    expect(arlCusum(p.cusum.k, p.cusum.h)).toBeCloseTo(3600, 0);
+  });
+
+  it("scales the default budget with the schedule: a month of runs, never below 720", () => {
+    const from = new Date("2024-05-01T00:00:00Z");
+    expect(Math.round(runsPerMonth("*/5 * * * *", "UTC", from))).toBe(8640);
+    expect(resolvePolicy({ schedule: "*/5 * * * *", timezone: "UTC", alerts: { drift: true, spend_growth: 1.5, latency_growth: 1.5, error_rate_above: 0.2, baseline_runs: 48 } }, from).falseAlarmRuns).toBe(8640);
+    expect(resolvePolicy({ schedule: "@daily", timezone: "UTC", alerts: { drift: true, spend_growth: 1.5, latency_growth: 1.5, error_rate_above: 0.2, baseline_runs: 48 } }, from).falseAlarmRuns).toBe(720);
+  });
+
+  it("honours an explicit false_alarm_runs", () => {
+    const p = hourlyPolicy({ false_alarm_runs: 100 });
+    expect(p.alpha.drop).toBeCloseTo(0.005, 12);
+    expect(p.cusum.arl0).toBeCloseTo(500, 6);
+  });
+
+  it("refers modified z-scores to a t with 0.37(n − 1) df: wider than the normal for short baselines", () => {
+    const z = normalQuantile(1 - 1e-4);
+    expect(robustZThreshold(1e-4, 12)).toBeGreaterThan(z + 1);
+    expect(robustZThreshold(1e-4, 10_000)).toBeCloseTo(z, 1);
+  });
+
+  it("loads enough history for the guard, the window and the flaky window", () => {
+    const p = hourlyPolicy();
+    expect(historyNeeded(p)).toBe(p.baselineGuard + p.baselineRuns + p.flakyWindow + 1);
+  });
+});

@@ -1,0 +1,86 @@
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { Writable } from "node:stream";
+import pino from "pino";
+import { describe, expect, it, vi } from "vitest";
+import { createApp } from "../../src/app.ts";
+import { cronerBackend } from "../../src/schedule/backend.ts";
+import { startService } from "../../src/service.ts";
+import { listSlots } from "../../src/store/slots.ts";
+import { ManualClock } from "../helpers/clock.ts";
+import { testDatabase } from "../helpers/db.ts";
+import { configYaml, loadTestConfig, rewriteConfig } from "./fixtures.ts";
+
+function capture() {
+  const lines: Record<string, unknown>[] = [];
+  const stream = new Writable({
+    write(chunk, _e, cb) {
+      lines.push(JSON.parse(String(chunk)) as Record<string, unknown>);
+      cb();
+    },
+  });
+  return { log: pino({ level: "info" }, stream), lines };
+}
+
+describe("config reload", () => {
+  it("a valid change on disk applies at the next slot; an invalid one is logged and the last good config stays", async () => {
+    const clock = new ManualClock("2026-05-01T10:00:30Z");
+    const loaded = await loadTestConfig(configYaml({ job: { schedule: "0 * * * *" } }));
+    await using database = await testDatabase();
+    const { log, lines } = capture();
+    const app = createApp(loaded, database, log, clock);
+    await using service = await startService(app, { env: {}, backend: cronerBackend });
+    await service.jobs.idle();
+    const lane = () => service.jobs.lane("probe")!.job;
+    expect(lane().schedule.expr.fields).toBe("0 * * * *");
+
+    // Valid change: every 15 minutes and 3 repeats, picked up by the file watch.
+    await rewriteConfig(loaded.dir, configYaml({ job: { schedule: "*/15 * * * *", repeats: 3 } }));
+    await vi.waitFor(() => expect(lane().schedule.expr.fields).toBe("*/15 * * * *"), { timeout: 10_000 });
+    expect(app.loaded.config.jobs.probe!.repeats).toBe(3);
+    await clock.advanceTo("2026-05-01T10:15:00Z");
+    await service.jobs.idle();
+    await vi.waitFor(async () =>
+      expect((await listSlots(database.db, "probe")).map((s) => [s.slotAt.toISOString().slice(11, 16), s.status])).toEqual([
+        ["10:00", "done"], // the start-up slot, within its grace window
+        ["10:15", "done"],
+      ]),
+      { timeout: 15_000, interval: 50 },
+    );
+    // The run at the next slot used the new repeats (2 cases x 3).
+    const runs = await database.db.query.runs.findMany({ orderBy: (r, { asc }) => asc(r.slotAt) });
+    expect(runs.map((r) => [r.repeats, r.trials])).toEqual([
+      [1, 2],
+      [3, 6],
+    ]);
+
+    // Invalid change: logged with the validation error naming the file and field; nothing changes.
+    await writeFile(path.join(loaded.dir, "goldwatch.config.yaml"), configYaml({ job: { schedule: "*/15 * * * * *" } }));
+    await vi.waitFor(() => expect(lines.some((l) => l.msg === "config reload rejected; keeping the last good config")).toBe(true), { timeout: 10_000 });
+    const rejected = lines.find((l) => l.msg === "config reload rejected; keeping the last good config")!;
+    expect(String(rejected.err)).toContain("jobs.probe.schedule: expected 5 fields");
+    expect(String(rejected.err)).toContain("goldwatch.config.yaml");
+    expect(lane().schedule.expr.fields).toBe("*/15 * * * *");
+
+    // A golden-set change is a change too; SIGHUP's path (reload()) applies it.
+    await writeFile(path.join(loaded.dir, "golden.yaml"), "name: svc\ncases:\n  - id: only\n    input: q\n    assert:\n      - contains: ok\n");
+    await writeFile(path.join(loaded.dir, "goldwatch.config.yaml"), configYaml({ job: { schedule: "*/15 * * * *", repeats: 3 } }));
+    const next = await service.reload("SIGHUP");
+    const applied = next ?? app.loaded; // the watcher may have got there first
+    expect(applied.goldens.get("probe")!.cases.map((c) => c.id)).toEqual(["only"]);
+    expect(app.loaded.goldens.get("probe")!.cases.map((c) => c.id)).toEqual(["only"]);
+  });
+
+  it("removing a job stops scheduling it; adding one starts it", async () => {
+    const clock = new ManualClock("2026-05-01T10:00:30Z");
+    const loaded = await loadTestConfig(configYaml({ job: { schedule: "0 * * * *" } }));
+    await using database = await testDatabase();
+    const app = createApp(loaded, database, pino({ level: "silent" }), clock);
+    await using service = await startService(app, { env: {}, watch: false, backend: cronerBackend });
+    expect(service.jobs.size).toBe(1);
+    await rewriteConfig(loaded.dir, configYaml({ job: { schedule: "0 * * * *" } }).replace("probe:", "other:"));
+    await service.reload("test");
+    expect(service.jobs.lane("probe")).toBeUndefined();
+    expect(service.jobs.lane("other")?.job.schedule.expr.fields).toBe("0 * * * *");
+  });
+});

@@ -20,20 +20,31 @@ export function dashboardUrl(base: string | undefined, job: string): string | nu
 
 /**
  * What a message says beyond the findings: accuracy now vs the baseline (the job's previous
- * completed runs on the same golden set) with intervals, recent runs as a sparkline, the failing
+ * completed runs on the same golden set and judge model) with intervals, recent runs as a sparkline, the failing
  * cases, the case whose cost moved most, and a query to dig in. Reads the runs table (and trials
  * for per-case cost); bounded to a few dozen rows.
  */
 export async function buildContext(db: Db, summary: RunSummary, publicUrl?: string): Promise<MessageContext> {
   const recentRows = await db
-    .select({ id: runs.id, status: runs.status, accuracy: runs.accuracy, goldenHash: runs.goldenHash, caseStats: runs.caseStats, costUsd: runs.costUsd, trials: runs.trials })
+    .select({
+      id: runs.id,
+      status: runs.status,
+      accuracy: runs.accuracy,
+      goldenHash: runs.goldenHash,
+      judgeModel: runs.judgeModel,
+      caseStats: runs.caseStats,
+      costUsd: runs.costUsd,
+      trials: runs.trials,
+    })
     .from(runs)
     .where(and(eq(runs.job, summary.job), ne(runs.status, "running")))
     .orderBy(desc(runs.startedAt))
     .limit(RECENT_RUNS + 1);
+  const judgeModel = recentRows.find((r) => r.id === summary.runId)?.judgeModel ?? null;
   const recent = recentRows.filter((r) => r.id !== summary.runId).slice(0, RECENT_RUNS - 1).reverse();
+  // Comparable runs only, as the detectors' baseline: same golden set and judge model.
   const baselineRuns = recent
-    .filter((r) => r.status === "completed" && r.goldenHash === summary.goldenHash)
+    .filter((r) => r.status === "completed" && r.goldenHash === summary.goldenHash && r.judgeModel === judgeModel)
     .slice(-BASELINE_RUNS);
   const baseCases = combineCases(baselineRuns.map((r) => (Array.isArray(r.caseStats) ? (r.caseStats as CaseStat[]) : [])));
   const baseAcc = baseCases.size > 0 ? accuracyInterval([...baseCases.values()].map((c) => ({ passes: c.passes, trials: c.scored }))) : null;

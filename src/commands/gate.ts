@@ -3,7 +3,7 @@ import pino from "pino";
 import { createApp } from "../app.ts";
 import { formatGate } from "../gate/format.ts";
 import { gateJunit } from "../gate/junit.ts";
-import { GateInputError, runGate, type GateResult } from "../gate/run-gate.ts";
+import { checkGateRequest, GateInputError, runGate, type GateRequest, type GateResult } from "../gate/run-gate.ts";
 import { createLogger } from "../log.ts";
 import { openStore } from "../store/open.ts";
 import type { Command } from "./types.ts";
@@ -56,11 +56,19 @@ export const gateCommand: Command = {
     const jobName = args[0];
     const candidate = typeof options.candidate === "string" ? options.candidate : undefined;
     if (!jobName || !candidate) return fail("usage: goldwatch gate <job> --candidate <agent> [--baseline <agent>] [--margin 0.03] [--repeats N] [--json] [--junit file]");
-    let margin: number | undefined;
-    let repeats: number | undefined;
+    let request: GateRequest;
     try {
-      margin = parseNumber("margin", options.margin);
-      repeats = parseNumber("repeats", options.repeats);
+      const margin = parseNumber("margin", options.margin);
+      const repeats = parseNumber("repeats", options.repeats);
+      request = {
+        jobName,
+        candidate,
+        ...(typeof options.baseline === "string" ? { incumbent: options.baseline } : {}),
+        ...(margin !== undefined ? { margin } : {}),
+        ...(repeats !== undefined ? { repeats } : {}),
+      };
+      // Before the database opens: bad input should fail fast.
+      checkGateRequest(loaded, request);
     } catch (e) {
       return fail((e as Error).message);
     }
@@ -74,14 +82,7 @@ export const gateCommand: Command = {
     try {
       database = await openStore(loaded);
       const app = createApp(loaded, database, log);
-      const result = await runGate(app, {
-        jobName,
-        candidate,
-        ...(typeof options.baseline === "string" ? { incumbent: options.baseline } : {}),
-        ...(margin !== undefined ? { margin } : {}),
-        ...(repeats !== undefined ? { repeats } : {}),
-        signal: abort.signal,
-      });
+      const result = await runGate(app, { ...request, signal: abort.signal });
       const text = formatGate(result);
       if (typeof options.junit === "string") await writeFile(options.junit, gateJunit(result, text));
       process.stdout.write(json ? `${JSON.stringify(toJson(result), null, 2)}\n` : `${text}\n`);

@@ -110,7 +110,7 @@ export function decideGate(incumbent: readonly GateCase[], candidate: readonly G
     method = "paired-t";
   }
   const interval = { low, high, level: 1 - 2 * alpha };
-  const pts = (x: number) => `${(x * 100).toFixed(1)}`;
+  const pts = (x: number) => `${x < 0 ? "−" : ""}${Math.abs(x * 100).toFixed(1)}`;
   const span = `[${pts(low)}, ${pts(high)}] points`;
   if (low > -margin) {
     return { ...base, decision: "pass", difference, interval, method, pValue, reason: `candidate − incumbent ${pts(difference)} points, ${Math.round(interval.level * 100)}% interval ${span}: no worse than the margin of ${pts(margin)} points` };
@@ -125,7 +125,7 @@ export function decideGate(incumbent: readonly GateCase[], candidate: readonly G
     interval,
     method,
     pValue,
-    reason: `candidate − incumbent ${pts(difference)} points, ${Math.round(interval.level * 100)}% interval ${span} contains the margin −${pts(margin)} points`,
+    reason: `candidate − incumbent ${pts(difference)} points, ${Math.round(interval.level * 100)}% interval ${span} contains the margin ${pts(-margin)} points`,
     repeatsToDecide: repeatsToDecide(pairs, difference, margin, alpha, repeats),
   };
 }

@@ -44,17 +44,28 @@ export interface GateResult {
  * recorded as an annotation on the job's timeline. Throws GateInputError for bad input and Error
  * when a run could not complete (a verdict on a partial run would be a guess).
  */
-export async function runGate(app: App, req: GateRequest): Promise<GateResult> {
-  const { config } = app.loaded;
+/**
+ * Checks a gate request against the config before anything runs; throws GateInputError naming
+ * what is wrong. Returns the incumbent's name and the margin to use.
+ */
+export function checkGateRequest(loaded: App["loaded"], req: GateRequest): { incumbent: string; margin: number } {
+  const { config, file } = loaded;
   const job = config.jobs[req.jobName];
-  if (!job) throw new GateInputError(`unknown job "${req.jobName}" (jobs in ${app.loaded.file}: ${Object.keys(config.jobs).join(", ") || "none"})`);
-  const incumbentName = req.incumbent ?? job.agent;
-  for (const [what, name] of [["candidate", req.candidate], ["baseline", incumbentName]] as const) {
-    if (!config.agents[name]) throw new GateInputError(`unknown ${what} agent "${name}" (agents in ${app.loaded.file}: ${Object.keys(config.agents).join(", ") || "none"})`);
+  if (!job) throw new GateInputError(`unknown job "${req.jobName}" (jobs in ${file}: ${Object.keys(config.jobs).join(", ") || "none"})`);
+  const incumbent = req.incumbent ?? job.agent;
+  for (const [what, name] of [["candidate", req.candidate], ["baseline", incumbent]] as const) {
+    if (!config.agents[name]) throw new GateInputError(`unknown ${what} agent "${name}" (agents in ${file}: ${Object.keys(config.agents).join(", ") || "none"})`);
   }
   const margin = req.margin ?? 0.03;
   if (!(margin >= 0 && margin < 1)) throw new GateInputError(`--margin must be a number from 0 to 1 (a share of accuracy, e.g. 0.03 for 3 points), got ${req.margin}`);
   if (req.repeats !== undefined && !(Number.isInteger(req.repeats) && req.repeats >= 1)) throw new GateInputError(`--repeats must be a positive whole number, got ${req.repeats}`);
+  if (req.alpha !== undefined && !(req.alpha > 0 && req.alpha < 0.5)) throw new GateInputError(`alpha must be between 0 and 0.5, got ${req.alpha}`);
+  return { incumbent, margin };
+}
+
+export async function runGate(app: App, req: GateRequest): Promise<GateResult> {
+  const { incumbent: incumbentName, margin } = checkGateRequest(app.loaded, req);
+  const job = app.loaded.config.jobs[req.jobName]!;
 
   const inc = replayInputs(app, req.jobName, incumbentName);
   const cand = replayInputs(app, req.jobName, req.candidate);

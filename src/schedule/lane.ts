@@ -102,7 +102,7 @@ export class JobLane {
     const { db, clock, stopping } = this.#deps;
     const job = this.#job;
     if (stopping.aborted) return;
-    const last = await this.#db(upTo, "reading the last slot", () => lastSlot(db, job.name));
+    const last = await this.#db(upTo, "reading the last slot", () => lastSlot(db, job.name), true);
     if (last === undefined) return;
     await this.#releaseAbandoned();
     const now = clock.now().getTime();
@@ -116,8 +116,11 @@ export class JobLane {
     if (plan.missed.length > 0) {
       const reason = last === null ? "before the job was scheduled" : "no replica ran it in time (downtime or outage); older than the grace window or superseded";
       const at = clock.now();
-      const recorded = await this.#db(upTo, "recording missed slots", () =>
-        recordSlots(db, plan.missed.map((s) => ({ job: job.name, slotAt: new Date(s), status: "missed" as const, replica: this.#deps.replica, at, reason }))),
+      const recorded = await this.#db(
+        upTo,
+        "recording missed slots",
+        () => recordSlots(db, plan.missed.map((s) => ({ job: job.name, slotAt: new Date(s), status: "missed" as const, replica: this.#deps.replica, at, reason }))),
+        true,
       );
       for (const slotAt of recorded ?? []) this.#emit("missed", slotAt.getTime(), { reason });
       if (recorded && recorded.length > 0) this.#deps.log.warn({ job: job.name, missed: recorded.length, first: recorded[0]!.toISOString() }, "slots missed");
@@ -130,28 +133,36 @@ export class JobLane {
     if (caughtUp.length > 0) {
       void (async () => {
         for (const slot of plan.run) {
-          const started = await this.#claimAndStart(slot, upTo);
+          const started = await this.#claimAndStart(slot, upTo, false);
           await started?.done;
         }
       })();
       return;
     }
-    await this.#claimAndStart(newest, upTo);
+    await this.#claimAndStart(newest, upTo, true);
   }
 
   /**
    * Claims one slot and starts its run. Returns once the run started (not when it ends; `done`
    * settles then, never rejecting), or undefined when the slot did not start here.
    */
-  async #claimAndStart(slot: number, upTo: number): Promise<{ done: Promise<void> } | undefined> {
+  async #claimAndStart(slot: number, upTo: number, live: boolean): Promise<{ done: Promise<void> } | undefined> {
     const { db, clock, tracker, stopping, log } = this.#deps;
     const job = this.#job;
     if (stopping.aborted || !tracker.accepting) return undefined;
     const slotAt = new Date(slot);
     const runId = randomUUID();
-    const claimed = await this.#db(upTo, "claiming the slot", () => claimSlot(db, { job: job.name, slotAt, replica: this.#deps.replica, runId, at: clock.now() }));
+    const claimed = await this.#db(upTo, "claiming the slot", () => claimSlot(db, { job: job.name, slotAt, replica: this.#deps.replica, runId, at: clock.now() }), live);
     if (claimed === undefined) {
       this.#abandoned.push({ slotAt, runId });
+      return undefined;
+    }
+    // A claim that got through only after a newer slot came (an outage) does not run: the newer
+    // slot does, and this one is recorded as missed.
+    if (claimed && live && this.#newest > upTo) {
+      this.#abandoned.push({ slotAt, runId });
+      await this.#releaseAbandoned();
+      this.#emit("missed", slot, { reason: "superseded by a newer slot while the database was unreachable" });
       return undefined;
     }
     if (!claimed) {
@@ -159,7 +170,7 @@ export class JobLane {
       return undefined;
     }
     const staleBefore = new Date(clock.now().getTime() - this.#deps.heartbeatTimeoutMs);
-    const busy = tracker.busy(job.name) || (await this.#db(upTo, "checking for a running run", () => jobBusy(db, job.name, { staleBefore, exceptRunId: runId, replica: this.#deps.replica })));
+    const busy = tracker.busy(job.name) || (await this.#db(upTo, "checking for a running run", () => jobBusy(db, job.name, { staleBefore, exceptRunId: runId, replica: this.#deps.replica }), false));
     if (busy !== false || stopping.aborted || !tracker.accepting) {
       const reason = busy === undefined ? "database unreachable at the slot" : busy ? "the previous run of this job was still going" : "the service is shutting down";
       await this.#settle(slotAt, "skipped", reason);
@@ -202,10 +213,10 @@ export class JobLane {
 
   /**
    * A database call retried through an outage while it still matters: until the service stops,
-   * a newer slot arrives (it will account for this one), or the slot leaves its grace window.
-   * Undefined when it gave up.
+   * the slot leaves its grace window, or (`live`) a newer slot arrives, which will account for
+   * this one. Undefined when it gave up.
    */
-  async #db<T>(upTo: number, what: string, op: () => Promise<T>): Promise<T | undefined> {
+  async #db<T>(upTo: number, what: string, op: () => Promise<T>, live: boolean): Promise<T | undefined> {
     const { clock, log, stopping } = this.#deps;
     const giveUp = new AbortController();
     const onStop = () => giveUp.abort(stopping.reason);
@@ -213,6 +224,10 @@ export class JobLane {
     try {
       const attempt = () =>
         new Promise<T>((resolve, reject) => {
+          if (live && this.#newest > upTo) {
+            giveUp.abort(new Error("superseded by a newer slot"));
+            return reject(giveUp.signal.reason);
+          }
           const done = new AbortController();
           clock.sleep(ATTEMPT_MS, done.signal).then(() => reject(new Error(`no answer within ${ATTEMPT_MS / 1000} s`)), () => {});
           op().then(
@@ -224,7 +239,7 @@ export class JobLane {
         sleep: (ms, s) => clock.sleep(ms, s),
         signal: giveUp.signal,
         onRetry: (error, attempt) => {
-          if (this.#newest > upTo || clock.now().getTime() - upTo > this.#job.graceMs) giveUp.abort(new Error("superseded"));
+          if ((live && this.#newest > upTo) || clock.now().getTime() - upTo > this.#job.graceMs) giveUp.abort(new Error("superseded or out of its grace window"));
           if (attempt === 1 || attempt % 10 === 0) log.warn({ job: this.#job.name, attempt, err: error.message }, `${what} failed; retrying`);
         },
       });

@@ -8,7 +8,7 @@ import { alertEvents, alertGroups, alertOutbox, alerts } from "../../src/store/t
 import { testDatabase } from "../helpers/db.ts";
 import { droppedCases, healthyCases, HOUR, manualClock, nextEvent, storeRun, testApp, thresholdFinding } from "./setup.ts";
 import type { App } from "../../src/app.ts";
-import type { Finding } from "../../src/detect/threshold.ts";
+import type { Finding } from "../../src/detect/index.ts";
 import type { RunSummary } from "../../src/engine/summary.ts";
 
 const opened: { close(): Promise<void> }[] = [];
@@ -173,10 +173,10 @@ describe("handleFindings", () => {
     const { app, clock, db } = await setup();
     const s = await storeRun(app, { cases: droppedCases() });
     // The first outbox insert fails like a serialization failure; a sequence, so the rollback keeps the count.
-    await db.execute(sql.raw(`create sequence fail_seq;
-      create function fail_first() returns trigger language plpgsql as $$
-      begin if nextval('fail_seq') = 1 then raise exception 'simulated conflict' using errcode = '40001'; end if; return new; end $$;
-      create trigger fail_first before insert on alert_outbox for each row execute function fail_first();`));
+    await db.execute(sql`create sequence fail_seq`);
+    await db.execute(sql.raw(`create function fail_first() returns trigger language plpgsql as $$
+      begin if nextval('fail_seq') = 1 then raise exception 'simulated conflict' using errcode = '40001'; end if; return new; end $$`));
+    await db.execute(sql`create trigger fail_first before insert on alert_outbox for each row execute function fail_first()`);
     const retried = nextEvent(app, "store:retry");
     const handled = handle(app, s, [thresholdFinding(s)]);
     const [{ attempt }] = await retried;

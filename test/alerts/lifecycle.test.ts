@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { fingerprint } from "../../src/alerts/labels.ts";
 import { transition, type LifecyclePolicy, type LifecycleState } from "../../src/alerts/lifecycle.ts";
 import { planRun, type AlertRecord, type PlanInput } from "../../src/alerts/plan.ts";
-import type { Finding } from "../../src/detect/threshold.ts";
+import type { Finding } from "../../src/detect/index.ts";
 
 const policy: LifecyclePolicy = { for: 1, keepFiringFor: 2, repeatIntervalMs: 4 * 3_600_000 };
 const t0 = new Date("2025-06-02T08:00:00Z");

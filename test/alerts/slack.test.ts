@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { createAlertWorker, handleFindings } from "../../src/alerts/index.ts";
 import type { App } from "../../src/app.ts";
 import { Secrets } from "../../src/config/secrets.ts";
-import type { Finding } from "../../src/detect/threshold.ts";
+import type { Finding } from "../../src/detect/index.ts";
 import type { RunSummary } from "../../src/engine/summary.ts";
 import { createLogger } from "../../src/log.ts";
 import { alertGroups, alertOutbox, alerts } from "../../src/store/tables/alerts.ts";

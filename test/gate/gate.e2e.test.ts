@@ -3,7 +3,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { and, eq } from "drizzle-orm";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/cli.ts";
 import { createApp } from "../../src/app.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { listAnnotations } from "../../src/detect/store.ts";
@@ -83,7 +84,7 @@ describe("goldwatch gate against two real HTTP agents", () => {
     await expect(runGate(app, { jobName: "nope", candidate: "candidate-bot" })).rejects.toThrow(/unknown job "nope"/);
   });
 
-  it("exits 1 with JSON and a JUnit report from the CLI, and 3 on bad input", async () => {
+  it("exits 1 with JSON and a JUnit report from the CLI", async () => {
     const { file } = await setup(CASES.slice(0, 5));
     const env: Record<string, string> = { ...process.env, DATABASE_URL: "", LOG_LEVEL: "silent" } as Record<string, string>;
     if (serverUrl) env.GW_TEST_DATABASE = (await serverDatabase()).url;
@@ -102,15 +103,24 @@ describe("goldwatch gate against two real HTTP agents", () => {
     expect(out).toMatchObject({ ok: true, decision: "fail", exitCode: 1, incumbent: { agent: "incumbent-bot" }, candidate: { agent: "candidate-bot" } });
     const xml = await readFile(junit, "utf8");
     expect(xml).toContain('<testsuites name="goldwatch gate" tests="3" failures="1"');
-    expect(xml).toMatch(/<failure type="fail" message="candidate − incumbent −50\.0 points/);
+    expect(xml).toMatch(/<failure type="fail" message="candidate − incumbent −50\.0 points, 90% interval \[−80\.6, −19\.4\]/);
 
-    const unknown = await run(["gate", "support", "--candidate", "ghost"]);
-    expect(unknown.code).toBe(3);
-    expect(unknown.stderr).toContain('unknown candidate agent "ghost"');
-    const badOption = await run(["gate", "support", "--candidate", "candidate-bot", "--bogus"]);
-    expect(badOption.code).toBe(3);
-    const badMargin = await run(["gate", "support", "--candidate", "candidate-bot", "--margin", "lots"]);
-    expect(badMargin.code).toBe(3);
-    expect(badMargin.stderr).toContain("--margin expects a number");
+  });
+
+  it("exits 3, not the CLI's usual 2 (inconclusive here), on bad input", async () => {
+    const { file } = await setup([]);
+    const stderr = vi.spyOn(process.stderr, "write").mockImplementation(() => true);
+    try {
+      const gate = (...args: string[]) => main(["gate", "support", ...args, "--config", file]);
+      expect(await gate("--candidate", "ghost")).toBe(3);
+      expect(String(stderr.mock.calls.at(-1)![0])).toContain('unknown candidate agent "ghost"');
+      expect(await gate("--candidate", "candidate-bot", "--margin", "lots")).toBe(3);
+      expect(String(stderr.mock.calls.at(-1)![0])).toContain("--margin expects a number");
+      expect(await gate("--candidate", "candidate-bot", "--bogus")).toBe(3);
+      expect(await gate()).toBe(3);
+      expect(await main(["gate", "support", "--candidate", "candidate-bot", "--config", path.join(path.dirname(file), "missing.yaml")])).toBe(3);
+    } finally {
+      stderr.mockRestore();
+    }
   });
 });

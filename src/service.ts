@@ -85,8 +85,12 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
     activeRuns: () => tracker.size,
     scheduledJobs: () => jobs.size,
     alertsFiring: async () => {
-      // The alerts table belongs to src/alerts; read-only here. Absent (older schema): no gauge.
-      const rows = await queryRows<{ job: string; n: number }>(app.database.db, sql`select job, count(*)::int as n from alerts where state = 'firing' group by job`);
+      // The alerts table belongs to src/alerts; read-only here. Unreadable (outage): no gauge, and
+      // the scrape does not wait on a database that does not answer.
+      const rows = await withTimeout(
+        queryRows<{ job: string; n: number }>(app.database.db, sql`select job, count(*)::int as n from alerts where state = 'firing' group by job`),
+        PING_TIMEOUT_MS,
+      );
       return Object.fromEntries(rows.map((r) => [r.job, Number(r.n)]));
     },
   });
@@ -95,7 +99,13 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
     if (!app.loaded.config.jobs[job]) return { ok: false, reason: "unknown-job", known: Object.keys(app.loaded.config.jobs) };
     if (stopping || !tracker.accepting) return { ok: false, reason: "stopping" };
     const staleBefore = new Date(app.clock.now().getTime() - app.loaded.config.server.heartbeat_timeout);
-    if (tracker.busy(job) || (await jobBusy(app.database.db, job, { staleBefore }))) return { ok: false, reason: "busy" };
+    let busy: boolean;
+    try {
+      busy = tracker.busy(job) || (await withTimeout(jobBusy(app.database.db, job, { staleBefore }), PING_TIMEOUT_MS));
+    } catch {
+      return { ok: false, reason: "database" };
+    }
+    if (busy) return { ok: false, reason: "busy" };
     const runId = randomUUID();
     tracker
       .start(job, runId, (signal) => runJob(app, job, { trigger: "manual", runId, signal }))

@@ -76,7 +76,10 @@ export function watchConfig(opts: WatchOptions): ConfigWatcher {
         opts.log().error({ reason, file: current.file, err: current.secrets.redact(message) }, "config reload rejected; keeping the last good config");
         return undefined;
       }
-      if (fingerprint(next) === fingerprint(current)) return undefined;
+      if (fingerprint(next) === fingerprint(current)) {
+        if (reason !== "file changed") opts.log().info({ reason, file: current.file }, "config reload: nothing changed");
+        return undefined;
+      }
       opts.apply(next);
       opts.log().info({ reason, file: next.file, jobs: Object.keys(next.config.jobs) }, "config reloaded");
       rewatch();

@@ -104,11 +104,13 @@ export function bucketChanges(buckets: readonly { at: Date; lo: string | null; h
   }
   return out;
 }
+
 const epochMs = (column: string) => sql.raw(`(extract(epoch from ${column}) * 1000)::float8`);
 
 /**
  * Everything the dashboard draws, read from run-level rows: runs (bucketed series and changes),
- * case_daily (case strips), the alert tables and annotations. A handful of queries whatever the history's size.
+ * case_daily (case strips), the alert tables and annotations. Five queries, run together, whatever
+ * the size of the history.
  */
 export async function loadDashboard(db: Db, q: DashboardQuery): Promise<DashboardData> {
   const firstDay = Date.UTC(q.now.getUTCFullYear(), q.now.getUTCMonth(), q.now.getUTCDate()) - (q.days - 1) * DAY_MS;

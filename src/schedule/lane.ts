@@ -114,7 +114,7 @@ export class JobLane {
     if (older > 0) this.#deps.log.warn({ job: job.name, slots: older, since: last?.toISOString() }, "many slots missed; only the newest are recorded");
     const plan = planDueSlots(due, now, job.graceMs, job.catchUp);
     if (plan.missed.length > 0) {
-      const reason = last === null ? "before the job was scheduled" : "no replica ran it in time (downtime or outage); older than the grace window or superseded";
+      const reason = "no replica ran it in time (downtime or outage): older than the grace window, or superseded by a newer slot";
       const at = clock.now();
       const recorded = await this.#db(
         upTo,

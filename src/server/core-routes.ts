@@ -6,7 +6,7 @@ import type { Routes } from "./router.ts";
 export type TriggerResult =
   | { ok: true; runId: string }
   | { ok: false; reason: "unknown-job"; known: string[] }
-  | { ok: false; reason: "busy" | "stopping" };
+  | { ok: false; reason: "busy" | "stopping" | "database" };
 
 /** The service's probes, metrics and manual trigger, as narrow functions. */
 export interface CoreRouteDeps {
@@ -39,6 +39,7 @@ export function coreRoutes(deps: CoreRouteDeps): Routes {
       if (result.ok) return sendJson(res, 202, { job, runId: result.runId, status: "running" });
       if (result.reason === "unknown-job") return sendJson(res, 404, { error: `unknown job "${job}" (jobs: ${result.known.join(", ") || "none"})` });
       if (result.reason === "busy") return sendJson(res, 409, { error: `a run of "${job}" is already going` });
+      if (result.reason === "database") return sendJson(res, 503, { error: "the database is unreachable; try again" });
       return sendJson(res, 503, { error: "the service is shutting down" });
     }),
   };

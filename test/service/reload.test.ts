@@ -7,7 +7,7 @@ import { createApp } from "../../src/app.ts";
 import { cronerBackend } from "../../src/schedule/backend.ts";
 import { startService } from "../../src/service.ts";
 import { listSlots } from "../../src/store/slots.ts";
-import { ManualClock } from "../helpers/clock.ts";
+import { ManualClock, waitAdvancing } from "../helpers/clock.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { configYaml, loadTestConfig, rewriteConfig } from "./fixtures.ts";
 
@@ -40,13 +40,10 @@ describe("config reload", () => {
     expect(app.loaded.config.jobs.probe!.repeats).toBe(3);
     await clock.advanceTo("2026-05-01T10:15:00Z");
     await service.jobs.idle();
-    await vi.waitFor(async () =>
-      expect((await listSlots(database.db, "probe")).map((s) => [s.slotAt.toISOString().slice(11, 16), s.status])).toEqual([
-        ["10:00", "done"], // the start-up slot, within its grace window
-        ["10:15", "done"],
-      ]),
-      { timeout: 15_000, interval: 50 },
-    );
+    await waitAdvancing(clock, async () => (await listSlots(database.db, "probe")).map((s) => `${s.slotAt.toISOString().slice(11, 16)} ${s.status}`).join() === "10:00 done,10:15 done", {
+      limit: "2026-05-01T10:15:50Z",
+      stepMs: 100,
+    });
     // The run at the next slot used the new repeats (2 cases x 3).
     const runs = await database.db.query.runs.findMany({ orderBy: (r, { asc }) => asc(r.slotAt) });
     expect(runs.map((r) => [r.repeats, r.trials])).toEqual([

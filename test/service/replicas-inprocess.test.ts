@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { createApp, type App } from "../../src/app.ts";
 import type { LoadedConfig } from "../../src/config/load.ts";
 import type { GoldwatchEvents } from "../../src/events.ts";
@@ -8,7 +8,7 @@ import { cronerBackend } from "../../src/schedule/backend.ts";
 import { startService, type Service } from "../../src/service.ts";
 import { openDatabase, queryRows, type Database } from "../../src/store/db.ts";
 import { claimSlot, listSlots } from "../../src/store/slots.ts";
-import { ManualClock } from "../helpers/clock.ts";
+import { ManualClock, waitAdvancing } from "../helpers/clock.ts";
 import { serverUrl, testDatabase } from "../helpers/db.ts";
 import { configYaml, loadTestConfig, startHeldAgent } from "./fixtures.ts";
 
@@ -41,17 +41,23 @@ async function replicas(n: number, loaded: LoadedConfig, clock: ManualClock) {
   return { db: first.db, services, apps, outcomes, idle };
 }
 
-/** Resolves when no run is going and every claimed slot has settled. */
-async function runsDone(apps: App[], db: Database["db"]) {
-  for (let i = 0; i < 400; i++) {
-    const [row] = await queryRows<{ n: number }>(
-      db,
-      sql`select (select count(*) from runs where status = 'running') + (select count(*) from schedule_slots where status = 'claimed')::int as n`,
-    );
-    if (Number(row?.n) === 0) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`runs still going (${apps.length} replicas)`);
+/**
+ * Resolves when no run is going and every claimed slot has settled, nudging the shared clock
+ * (at most to 50 s past the current minute) so writes backing off on it get to retry.
+ */
+async function runsDone(clock: ManualClock, db: Database["db"]) {
+  const now = clock.now().getTime();
+  await waitAdvancing(
+    clock,
+    async () => {
+      const [row] = await queryRows<{ n: number }>(
+        db,
+        sql`select (select count(*) from runs where status = 'running') + (select count(*) from schedule_slots where status = 'claimed')::int as n`,
+      );
+      return Number(row?.n) === 0;
+    },
+    { limit: new Date(now - (now % 60_000) + 50_000), stepMs: 100 },
+  );
 }
 
 const minute = (iso: string, m: number) => new Date(Date.parse(iso) + m * 60_000);
@@ -82,13 +88,13 @@ describe("slot claims across replicas", () => {
     const start = "2026-05-01T10:00:20Z";
     const clock = new ManualClock(start);
     const loaded = await loadTestConfig(configYaml({ job: { schedule: "* * * * *" } }));
-    const { db, apps, outcomes, idle } = await replicas(3, loaded, clock);
+    const { db, outcomes, idle } = await replicas(3, loaded, clock);
     await idle();
-    await runsDone(apps, db);
+    await runsDone(clock, db);
     for (let m = 1; m <= 11; m++) {
       await clock.advanceTo(minute("2026-05-01T10:00:00Z", m));
       await idle();
-      await runsDone(apps, db);
+      await runsDone(clock, db);
     }
     const slots = await listSlots(db, "probe");
     const expected = Array.from({ length: 12 }, (_, m) => minute("2026-05-01T10:00:00Z", m).toISOString());
@@ -109,16 +115,16 @@ describe("slot claims across replicas", () => {
     await using agent = await startHeldAgent();
     const clock = new ManualClock("2026-05-01T10:00:20Z");
     const loaded = await loadTestConfig(configYaml({ agentUrl: agent.url }));
-    const { db, apps, outcomes, idle } = await replicas(2, loaded, clock);
+    const { db, outcomes, idle } = await replicas(2, loaded, clock);
     await idle();
     await agent.waitHeld(1);
     await clock.advanceTo("2026-05-01T10:01:00Z");
     await idle();
     agent.release();
-    await runsDone(apps, db);
+    await runsDone(clock, db);
     await clock.advanceTo("2026-05-01T10:02:00Z");
     await idle();
-    await runsDone(apps, db);
+    await runsDone(clock, db);
     const slots = await listSlots(db, "probe");
     expect(slots.map((s) => [s.slotAt.toISOString().slice(11, 16), s.status])).toEqual([
       ["10:00", "done"],
@@ -139,7 +145,7 @@ describe("slot claims across replicas", () => {
       const app = createApp(l, database, silentLogger(), clock);
       const service = await startService(app, { env: {}, watch: false, backend: cronerBackend });
       await service.jobs.idle();
-      await runsDone([app], database.db);
+      await runsDone(clock, database.db);
       return service;
     };
     await (await boot(loaded)).stop();
@@ -157,7 +163,14 @@ describe("slot claims across replicas", () => {
     await clock.jump("2026-05-01T10:15:10Z");
     const service = await boot(catchUp);
     // Catch-up runs go one after another in the background: wait for the last slot to settle.
-    await vi.waitFor(async () => expect((await listSlots(database.db, "probe")).at(-1)).toMatchObject({ status: "done", slotAt: new Date("2026-05-01T10:15:00Z") }), { timeout: 20_000, interval: 50 });
+    await waitAdvancing(
+      clock,
+      async () => {
+        const last = (await listSlots(database.db, "probe")).at(-1);
+        return last?.status === "done" && last.slotAt.getTime() === Date.parse("2026-05-01T10:15:00Z");
+      },
+      { limit: "2026-05-01T10:15:50Z", stepMs: 100 },
+    );
     await service.stop();
     slots = await listSlots(database.db, "probe");
     expect(slots.slice(8).map((s) => [s.slotAt.toISOString().slice(11, 16), s.status])).toEqual([

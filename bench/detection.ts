@@ -5,6 +5,7 @@
 // and says plainly when a target is not met; nothing here feeds back into the thresholds.
 //
 // Options: --agents=N (default 40), --seed=S (default 20240501).
+import { cusumHForBaseline } from "../src/detect/cusum-design.ts";
 import { detectRun, type DetectOutput } from "../src/detect/detect-run.ts";
 import { historyNeeded, resolvePolicy, type DetectionPolicy } from "../src/detect/policy.ts";
 import type { DetectionRecord, RunPoint } from "../src/detect/types.ts";
@@ -148,8 +149,10 @@ export async function run(args: string[]): Promise<void> {
   console.log(
     `K=${DESIGN.cases} cases × N=${DESIGN.repeats} repeats; true rates ~ Beta(${fmt(DESIGN.meanRate * DESIGN.concentration, 1)}, ${fmt((1 - DESIGN.meanRate) * DESIGN.concentration, 1)}) (mean ${DESIGN.meanRate}); ${agents} agents × ${RUNS} hourly runs; seed ${seed}; ${fmt(seconds, 1)} s`,
   );
+  const fullBaselineH = cusumHForBaseline(policy.cusum.arl0, policy.cusum.k, 1 / (policy.baselineRuns + 1));
   console.log(
-    `policy: one false alert per ${policy.falseAlarmRuns} runs → drop z < −${fmt(policy.dropZ)}, CUSUM k=${policy.cusum.k} h=${fmt(policy.cusum.h)} (ARL₀ ${Math.round(policy.cusum.arl0)}), baseline ${policy.baselineRuns} runs`,
+    `policy: one false alert per ${policy.falseAlarmRuns} runs → drop z < −${fmt(policy.dropZ)} (before the skew correction), ` +
+      `CUSUM k=${policy.cusum.k} h=${fmt(fullBaselineH)} for ARL₀ ${Math.round(policy.cusum.arl0)} with a ${policy.baselineRuns}-run baseline (${fmt(policy.cusum.h)} if it were exact), guard ${policy.baselineGuard} runs`,
   );
   console.log("");
   const row = (label: string, value: string, target: string, ok: boolean) => console.log(`${label.padEnd(46)} ${value.padStart(8)}   target ${target.padEnd(6)} ${verdict(ok)}`);

@@ -16,7 +16,7 @@ export function formatGate(r: GateResult): string {
   lines.push("");
   lines.push(`accuracy   incumbent ${pct(v.incumbentAccuracy)}   candidate ${pct(v.candidateAccuracy)}`);
   lines.push(
-    `difference ${pts(v.difference)} points, ${Math.round(v.interval.level * 100)}% interval [${pts(v.interval.low)}, ${pts(v.interval.high)}]  (${v.method === "paired-t" ? `paired t over cases, p = ${v.pValue.toPrecision(2)} for "worse by the margin"` : `Newcombe paired interval, McNemar mid-p = ${v.pValue.toPrecision(2)}`})`,
+    `difference ${pts(v.difference)} points, ${Math.round(v.interval.level * 100)}% interval [${pts(v.interval.low)}, ${pts(v.interval.high)}]  (${v.method === "paired-t" ? `paired t over cases; non-inferiority p = ${v.pValue.toPrecision(2)}` : `Newcombe paired interval, McNemar mid-p = ${v.pValue.toPrecision(2)}`})`,
   );
   lines.push(`margin     −${(v.margin * 100).toFixed(1)} points`);
   lines.push(`cost       ${usd(c.candidateCostPerCase)} per case vs ${usd(c.incumbentCostPerCase)} (${times(c.costRatio)})${c.costDifference ? `, paired difference ${usd(c.costDifference.estimate)} [${usd(c.costDifference.low)}, ${usd(c.costDifference.high)}]` : ""}`);

@@ -178,7 +178,7 @@ export async function run(args: string[]): Promise<void> {
   const neededN = Math.ceil(DESIGN.repeats * ((sigma * (policy.dropZ + normalQuantile(0.9))) / 0.1) ** 2);
   console.log(
     `one run's paired drop has σ ≈ ${fmt(sigma * 100)} points here, so a 10-point drop is ${fmt(0.1 / sigma, 1)}σ against a threshold of ${fmt(policy.dropZ)}σ: ` +
-      `a one-run test at this false-alarm share catches it with about ${fmt(bound * 100, 0)}% probability; 90% would take about N = ${neededN} repeats (or a larger false-alarm budget).`,
+      `a one-run z-test at this false-alarm share, with the spread known and no skew, would catch it about ${fmt(bound * 100, 0)}% of the time; 90% would take about N = ${neededN} repeats (or a larger false-alarm budget).`,
   );
 }
 

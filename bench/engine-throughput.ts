@@ -80,7 +80,14 @@ export async function run(): Promise<void> {
     const marks = new Set([0.1, 0.25, 0.5, 0.75, 1].map((f) => Math.round(total * f)));
     events.on("trial:finished", () => {
       done++;
-      if (marks.has(done)) checkpoints.push(`${done.toLocaleString("en-US")}: ${mb(process.memoryUsage().rss)}`);
+      if (marks.has(done)) {
+        // RSS as the process sees it, and the JS heap after a full collection: a lazy collector
+        // lets RSS drift up; a leak shows as a growing live heap.
+        const rss = process.memoryUsage().rss;
+        const bun = (globalThis as { Bun?: { gc(force: boolean): void } }).Bun;
+        bun?.gc(true);
+        checkpoints.push(`${done.toLocaleString("en-US")}: rss ${mb(rss)}, live heap ${mb(process.memoryUsage().heapUsed)}`);
+      }
     });
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
     const started = performance.now();

@@ -54,17 +54,20 @@ export class TrialBudget implements TrialMeter {
   readonly #bounds: TrialBounds;
   readonly #clock: Clock;
   readonly #startedAt: number;
-  readonly #abort = new AbortController();
-  readonly #timer = new AbortController();
+  // Created only when a bound needs them: aborting controllers is measurable on the hot path.
+  readonly #abort: AbortController | undefined;
+  readonly #timer: AbortController | undefined;
   #trip: BudgetTrip | undefined;
 
   constructor(bounds: TrialBounds, opts: { clock: Clock; signal: AbortSignal }) {
     this.#bounds = bounds;
     this.#clock = opts.clock;
     this.#startedAt = opts.clock.now().getTime();
-    this.signal = unbounded(bounds) ? opts.signal : AbortSignal.any([opts.signal, this.#abort.signal]);
+    if (!unbounded(bounds)) this.#abort = new AbortController();
+    this.signal = this.#abort ? AbortSignal.any([opts.signal, this.#abort.signal]) : opts.signal;
     if (bounds.ttl !== undefined) {
       const ttl = bounds.ttl;
+      this.#timer = new AbortController();
       opts.clock.sleep(ttl, this.#timer.signal).then(
         () => this.#tripWith({ bound: "ttl", limit: ttl, observed: Math.max(ttl, this.#clock.now().getTime() - this.#startedAt) }),
         () => undefined, // settled first: the timer was cancelled
@@ -97,13 +100,13 @@ export class TrialBudget implements TrialMeter {
 
   /** Stops the ttl timer; safe to call twice. */
   dispose(): void {
-    this.#timer.abort();
+    if (this.#timer && !this.#timer.signal.aborted) this.#timer.abort();
   }
 
   #tripWith(trip: BudgetTrip): void {
-    if (this.#trip || this.#timer.signal.aborted) return;
+    if (this.#trip || this.#timer?.signal.aborted) return;
     this.#trip = trip;
-    this.#abort.abort(new Error(describeTrip(trip)));
+    this.#abort?.abort(new Error(describeTrip(trip)));
   }
 }
 

@@ -11,6 +11,7 @@ import { createMetrics } from "./metrics.ts";
 import { dashboardRoutes } from "./report/routes.ts";
 import { defaultBackend, type CronBackend } from "./schedule/backend.ts";
 import { startJobs, type JobScheduler } from "./schedule/jobs.ts";
+import { startMissedRunsWorker } from "./schedule/missed-runs-worker.ts";
 import { startReaper, type Worker } from "./schedule/reaper.ts";
 import { RunTracker } from "./schedule/tracker.ts";
 import { coreRoutes, type TriggerResult } from "./server/core-routes.ts";
@@ -142,6 +143,8 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   // Background workers: started here, stopped in reverse once runs have drained (so what the last
   // runs produce is still handled). The alert outbox worker goes in this list too.
   const workers: Worker[] = [startReaper({ db: app.database.db, clock: app.clock, log, tracker, timeoutMs: server.heartbeat_timeout }), startAlertDelivery(app)];
+  // Missed runs: checked every minute, since a run that never happens cannot report itself.
+  workers.push(startMissedRunsWorker(app));
   // Trial partitions: created ahead and dropped past retention, now and daily.
   workers.push(startPartitionMaintenance({ db: app.database.db, clock: app.clock, log }, () => ({ retentionMs: app.loaded.config.retention.trials })));
 

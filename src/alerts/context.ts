@@ -37,7 +37,8 @@ export async function buildContext(db: Db, summary: RunSummary, publicUrl?: stri
       trials: runs.trials,
     })
     .from(runs)
-    .where(and(eq(runs.job, summary.job), ne(runs.status, "running")))
+    // Gate runs replay a candidate, not the production agent: they are no part of its history.
+    .where(and(eq(runs.job, summary.job), ne(runs.status, "running"), ne(runs.trigger, "gate")))
     .orderBy(desc(runs.startedAt))
     .limit(RECENT_RUNS + 1);
   const judgeModel = recentRows.find((r) => r.id === summary.runId)?.judgeModel ?? null;

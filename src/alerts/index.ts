@@ -9,7 +9,7 @@ import { isTransientDbError } from "../store/errors.ts";
 import { activeSilences } from "../store/silences.ts";
 import { enabledChannels, lifecyclePolicy } from "./channels.ts";
 import { buildContext } from "./context.ts";
-import { fingerprint, labelsOf } from "./labels.ts";
+import { fingerprint, labelsOf, type AlertLabels } from "./labels.ts";
 import type { MessageContext, Notification } from "./notification.ts";
 import { channelWants } from "./notifier.ts";
 import { planRun, type Plan } from "./plan.ts";
@@ -35,8 +35,52 @@ export async function handleFindings(
   app: App,
   input: { jobName: string; job: JobConfig; summary: RunSummary; findings: Finding[] },
 ): Promise<HandledFindings> {
+  const { summary } = input;
+  return decide(app, {
+    jobName: input.jobName,
+    agent: summary.agent,
+    runId: summary.runId,
+    // A run that did not complete proves nothing about absent findings.
+    countClear: summary.status === "completed",
+    findings: input.findings,
+    summary,
+  });
+}
+
+/**
+ * Findings of a periodic check that is not a run (missed runs): only alerts of `detectors` are
+ * stepped, the job's other alerts are left as they are. `checkId` identifies the check (one per
+ * job and check time), so a retried check does not step twice.
+ */
+export async function handleCheckFindings(
+  app: App,
+  input: { jobName: string; agent: string; checkId: string; detectors: readonly string[]; findings: Finding[] },
+): Promise<HandledFindings> {
+  return decide(app, {
+    jobName: input.jobName,
+    agent: input.agent,
+    runId: input.checkId,
+    countClear: true,
+    findings: input.findings,
+    scope: (labels) => input.detectors.includes(labels.detector),
+  });
+}
+
+interface Decision {
+  jobName: string;
+  agent: string;
+  runId: string;
+  countClear: boolean;
+  findings: Finding[];
+  /** The run behind the decision; absent for periodic checks (the message then has no run details). */
+  summary?: RunSummary;
+  scope?: (labels: AlertLabels) => boolean;
+}
+
+async function decide(app: App, input: Decision): Promise<HandledFindings> {
   const { config, secrets } = app.loaded;
   const { summary, jobName } = input;
+  const summaryLike = { agent: input.agent, runId: input.runId };
   const now = app.clock.now();
   const findings = input.findings.map((f) => secrets.redactDeep({ ...f, job: jobName }));
   const channels = enabledChannels(config.notify);
@@ -49,31 +93,31 @@ export async function handleFindings(
     const silences = (await activeSilences(tx, now)).map((s) => ({ id: s.id, matchers: s.matchers as Matcher[] }));
     const plan = planRun({
       job: jobName,
-      agent: summary.agent,
-      runId: summary.runId,
+      agent: summaryLike.agent,
+      runId: summaryLike.runId,
       now,
-      // A run that did not complete proves nothing about absent findings.
-      countClear: summary.status === "completed",
+      countClear: input.countClear,
       findings,
       existing,
       silences,
       openGroupKey,
       policy: lifecyclePolicy(config.notify),
+      ...(input.scope ? { scope: input.scope } : {}),
     });
-    await upsertAlerts(tx, jobName, summary.agent, plan.upserts, now);
-    await insertAlertEvents(tx, jobName, summary.runId, now, plan.events);
+    await upsertAlerts(tx, jobName, summaryLike.agent, plan.upserts, now);
+    await insertAlertEvents(tx, jobName, summaryLike.runId, now, plan.events);
     const g = plan.group;
     if (!g) return { plan, queued: 0, channels: [] as string[] };
-    if (g.opens) await insertGroup(tx, { groupKey: g.groupKey, job: jobName, agent: summary.agent, openedAt: now, runId: summary.runId });
+    if (g.opens) await insertGroup(tx, { groupKey: g.groupKey, job: jobName, agent: summaryLike.agent, openedAt: now, runId: summaryLike.runId });
     if (g.closes) await closeGroup(tx, g.groupKey, now);
-    const context = await contextFor(app, tx, summary);
+    const context = summary ? await contextFor(app, tx, summary) : null;
     const n: Notification = {
       version: 1,
       kind: g.kind,
       groupKey: g.groupKey,
       job: jobName,
-      agent: summary.agent,
-      runId: summary.runId,
+      agent: summaryLike.agent,
+      runId: summaryLike.runId,
       at: now.toISOString(),
       alerts: g.alerts,
       context,
@@ -82,7 +126,7 @@ export async function handleFindings(
     const ids = await enqueueOutbox(
       tx,
       to.map((channel) => ({
-        dedupKey: `${g.groupKey}|${g.kind}|${summary.runId}|${channel}`,
+        dedupKey: `${g.groupKey}|${g.kind}|${summaryLike.runId}|${channel}`,
         groupKey: g.groupKey,
         job: jobName,
         channel,
@@ -99,7 +143,7 @@ export async function handleFindings(
   for (const e of result.plan.events) {
     app.log.info({ job: jobName, alert: e.fingerprint, detector: e.labels.detector, case: e.labels.case, event: e.event, silencedBy: e.silencedBy }, `alert ${e.event}: ${e.summary}`);
   }
-  if (g && result.queued > 0) app.events.emit("alert:queued", { job: jobName, runId: summary.runId, groupKey: g.groupKey, kind: g.kind, channels: result.channels });
+  if (g && result.queued > 0) app.events.emit("alert:queued", { job: jobName, runId: summaryLike.runId, groupKey: g.groupKey, kind: g.kind, channels: result.channels });
   return { plan: result.plan, queued: result.queued };
 }
 

@@ -38,6 +38,12 @@ export interface PlanInput {
   /** The job's open group (incident), if any. */
   openGroupKey: string | null;
   policy: LifecyclePolicy;
+  /**
+   * Which alerts this decision may step. Absent: all of the job's (a run evaluates every
+   * detector). A periodic check evaluates only its own detector and must not count the other
+   * alerts as clear.
+   */
+  scope?: (labels: AlertLabels) => boolean;
 }
 
 /** A row for the alerts' history. */
@@ -119,6 +125,7 @@ export function planRun(input: PlanInput): Plan {
     const finding = present.get(fp);
     if (!finding && !input.countClear) continue;
     const labels = finding ? labelsOf(finding) : prev!.labels;
+    if (input.scope && !input.scope(labels)) continue;
     const silencedBy = silenceFor(labels);
     const t = transition(prev, { present: finding !== undefined, silenced: silencedBy !== null }, policy, now);
     if (!t.next) continue;

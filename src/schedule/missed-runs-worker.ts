@@ -1,0 +1,51 @@
+import { handleCheckFindings } from "../alerts/index.ts";
+import type { App } from "../app.ts";
+import { checkMissedRuns } from "../detect/index.ts";
+import type { Worker } from "./reaper.ts";
+
+/** How often every job is checked for missed runs. */
+const CHECK_EVERY_MS = 60_000;
+
+/**
+ * A run that never happens cannot trigger its own detectors: this worker checks every enabled job
+ * for missed runs once a minute and steps only the `missed` alerts (a finding fires one, its
+ * absence clears it; the job's other alerts are left to its runs). A failing pass (database down)
+ * is logged and tried again next minute.
+ */
+export function startMissedRunsWorker(app: App): Worker & { pass(): Promise<void> } {
+  const stop = new AbortController();
+  const pass = async () => {
+    const now = app.clock.now();
+    try {
+      const findings = await checkMissedRuns(app, now);
+      const byJob = new Map(findings.map((f) => [f.job, f]));
+      for (const [name, job] of Object.entries(app.loaded.config.jobs)) {
+        if (!job.enabled) continue;
+        const f = byJob.get(name);
+        // One check id per job and minute: a retried pass does not step an alert twice.
+        const checkId = `missed-check:${new Date(Math.floor(now.getTime() / 60_000) * 60_000).toISOString()}`;
+        await handleCheckFindings(app, { jobName: name, agent: job.agent, checkId, detectors: ["missed"], findings: f ? [f] : [] });
+      }
+    } catch (e) {
+      app.log.warn({ err: app.loaded.secrets.redact((e as Error).message) }, "checking for missed runs failed; will retry");
+    }
+  };
+  const loop = (async () => {
+    while (!stop.signal.aborted) {
+      try {
+        await app.clock.sleep(CHECK_EVERY_MS, stop.signal);
+      } catch {
+        return;
+      }
+      await pass();
+    }
+  })();
+  return {
+    name: "missed-runs",
+    pass,
+    async stop() {
+      stop.abort();
+      await loop;
+    },
+  };
+}

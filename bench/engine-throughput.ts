@@ -102,7 +102,7 @@ export async function run(): Promise<void> {
     console.log(`bare HTTP loop (ceiling): ${ceiling.toFixed(0)} req/s`);
     console.log(`engine with scoring + storage: ${rate.toFixed(0)} trials/s (${summary.trials.toLocaleString("en-US")} trials in ${seconds.toFixed(1)} s, accuracy ${summary.accuracy?.estimate})`);
     console.log(`ratio: ${((rate / ceiling) * 100).toFixed(0)}% of the ceiling (target ≥ 50% under Bun)`);
-    console.log(`peak RSS: ${mb(peak)} (target < 200 MB); after opening the embedded database, before any trial: ${mb(openRss)}`);
+    console.log(`peak RSS: ${mb(peak)} (target < 200 MB); after opening the database, before any trial: ${mb(openRss)}`);
     console.log(`RSS by trials done: ${checkpoints.join(", ")}`);
   } finally {
     agent.stop();

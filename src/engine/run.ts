@@ -274,6 +274,7 @@ async function runTrial(
     fingerprint: obs.fingerprint,
     errorKind: obs.error?.kind ?? null,
     errorMessage: obs.error ? pii(secrets.redact(obs.error.message)) : null,
-    assertions: score.assertions.length > 0 ? pii(score.assertions) : null,
+    // Reasons quote the output (and judges paraphrase it): redacted like the output itself.
+    assertions: score.assertions.length > 0 ? pii(secrets.redactDeep(score.assertions)) : null,
   };
 }

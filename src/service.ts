@@ -54,6 +54,8 @@ export interface ServiceOptions {
 const PING_TIMEOUT_MS = 2_000;
 // After shutdown_grace has run out and runs were aborted, how long their final writes may take.
 const ABORT_WRITE_MS = 10_000;
+// How long the start waits for the first partition maintenance pass before scheduling jobs.
+const FIRST_PASS_MS = 15_000;
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -146,7 +148,12 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   // Missed runs: checked every minute, since a run that never happens cannot report itself.
   workers.push(startMissedRunsWorker(app));
   // Trial partitions: created ahead and dropped past retention, now and daily.
-  workers.push(startPartitionMaintenance({ db: app.database.db, clock: app.clock, log }, () => ({ retentionMs: app.loaded.config.retention.trials })));
+  const partitions = startPartitionMaintenance({ db: app.database.db, clock: app.clock, log }, () => ({ retentionMs: app.loaded.config.retention.trials }));
+  workers.push(partitions);
+  // The first runs wait for the first pass: on a fresh database this month has no partition, so a
+  // run's trials route to trials_default, and the pass's ATTACH of this month then fails that
+  // insert ("violates partition constraint"). Bounded: a database that does not answer must not hold the start.
+  await withTimeout(partitions.firstPass, FIRST_PASS_MS).catch(() => {});
 
   // Intake: the scheduler and config reload; stopped first on shutdown.
   const jobs = startJobs(

@@ -17,7 +17,9 @@ export class Secrets {
   /** Replace every known secret in `text` with `[redacted]`. */
   redact(text: string): string {
     let out = text;
-    for (const v of this.#values) if (out.includes(v)) out = out.split(v).join("[redacted]");
+    // Longest first: a secret that contains another (a URL with its password) goes whole.
+    const values = [...this.#values].sort((a, b) => b.length - a.length);
+    for (const v of values) if (out.includes(v)) out = out.split(v).join("[redacted]");
     return out;
   }
 

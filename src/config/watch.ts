@@ -62,7 +62,8 @@ export function watchConfig(opts: WatchOptions): ConfigWatcher {
   const schedule = () => {
     if (stopped) return;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void reload("file changed"), debounceMs);
+    // Nobody awaits a file-triggered reload: a failure to apply must still be seen.
+    timer = setTimeout(() => void reload("file changed").catch((e: Error) => opts.log().error({ err: opts.current().secrets.redact(e.message) }, "config reload failed while applying")), debounceMs);
   };
   const reload = (reason: string): Promise<LoadedConfig | undefined> => {
     const run = chain.then(async () => {

@@ -137,8 +137,9 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
         started++;
         const row = await runTrial(req, runId, kase, repeat, signal, clock, secrets, judge);
         runBudget.add(row.costUsd);
-        events?.emit("trial:finished", { runId, job: req.jobName, caseId: kase.id, status: row.status as never, latencyMs: row.latencyMs, costUsd: row.costUsd });
+        // Stored before it is announced: a listener's fault must not lose a completed trial.
         await writer.push(row);
+        events?.emit("trial:finished", { runId, job: req.jobName, caseId: kase.id, status: row.status as never, latencyMs: row.latencyMs, costUsd: row.costUsd });
       },
       // budget.run.usd: trials in flight finish, no new one starts.
       { signal, stop: () => runBudget.exhausted },

@@ -14,6 +14,14 @@ export interface HttpServer {
   stop(): Promise<void>;
 }
 
+function parseTarget(target: string | undefined): URL {
+  try {
+    return new URL(target ?? "/", "http://localhost");
+  } catch {
+    throw new HttpError(400, "bad request target");
+  }
+}
+
 /**
  * Serves a route table (node:http, no framework). Unknown paths are 404, known paths with
  * another method 405; a handler that throws gets a 500 and a log line, never a crash.
@@ -21,9 +29,11 @@ export interface HttpServer {
 export async function startHttpServer(opts: { port: number; host?: string; routes: Routes; log: Logger }): Promise<HttpServer> {
   const match = compileRoutes(opts.routes);
   const server = createServer(async (req, res) => {
-    const url = new URL(req.url ?? "/", "http://localhost");
-    const found = match(req.method ?? "GET", url.pathname);
+    let url = new URL("/", "http://localhost");
     try {
+      // Inside the try: a request target like "//x:99999/" is not a URL, and must get a 400, not hang.
+      url = parseTarget(req.url);
+      const found = match(req.method ?? "GET", url.pathname);
       if (found.kind === "not-found") return sendJson(res, 404, { error: "not found" });
       if (found.kind === "wrong-method") return sendJson(res, 405, { error: "method not allowed" }, { allow: found.allow.join(", ") });
       await found.handler(req, res, found.params);

@@ -122,6 +122,9 @@ export async function maintainPartitions(db: Db, now: Date, opts: PartitionOptio
   return db.transaction(async (t) => {
     const tx = t as unknown as Db;
     await tx.execute(sql`select pg_advisory_xact_lock(${MAINTENANCE_LOCK})`);
+    // ATTACH and DROP queue for strong locks on trials; behind a long reader they would hold every
+    // trial insert in that queue too. Give up instead (the loop retries soon).
+    await tx.execute(sql`set local lock_timeout = '5s'`);
     const existing = await listPartitions(tx);
     const stranded = await queryRows<{ month: Date | string }>(
       tx,

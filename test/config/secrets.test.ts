@@ -32,6 +32,14 @@ describe("secrets", () => {
     expect(out).toContain("auth [redacted] rejected");
   });
 
+  it("redact a longer secret whole when a shorter one is part of it", () => {
+    // e.g. PGPASSWORD read before a DATABASE_URL that contains it.
+    const secrets = new Secrets();
+    secrets.add("hunter2pass");
+    secrets.add("postgres://app:hunter2pass@db.internal:5432/prod");
+    expect(secrets.redact("cannot reach postgres://app:hunter2pass@db.internal:5432/prod")).toBe("cannot reach [redacted]");
+  });
+
   it("ignore values too short to be credentials", () => {
     const secrets = new Secrets();
     secrets.add("abc");

@@ -118,6 +118,40 @@ describe("executeRun", () => {
     expect(JSON.stringify(stored)).not.toContain("super-secret-token");
   });
 
+  it("redacts secrets from stored assertion reasons, which quote the agent's output", async () => {
+    await using database = await testDatabase();
+    const secrets = new Secrets();
+    secrets.add("super-secret-token");
+    // An agent that echoes its request headers (a debug endpoint, a misbehaving proxy).
+    await using echo = await startFakeServer((req, res) => json(res, 200, { answer: `auth was ${String(req.headers.authorization)}` }));
+    const g = golden(["right"]);
+    g.cases = [{ ...g.cases[0]!, assert: [{ type: "equals", arg: "30 days" }] }];
+    const summary = await executeRun(
+      { db: database.db, clock: systemClock, log: silentLogger(), secrets, replica: "test:1" },
+      { jobName: "j", job: jobConfig(1), agent: createHttpAgent("a", { ...agentConfig(), url: `${echo.url}/agent` }), golden: g, trigger: "manual" },
+    );
+    const [stored] = await database.db.select().from(trials).where(eq(trials.runId, summary.runId));
+    expect(stored).toMatchObject({ status: "fail", output: "auth was Bearer [redacted]" });
+    expect(stored!.assertions).toEqual([{ type: "equals", passed: false, reason: 'output "auth was Bearer [redacted]" is not "30 days"' }]);
+  });
+
+  it("stores a finished trial even when a trial:finished listener throws", async () => {
+    await using database = await testDatabase();
+    const events = new Events();
+    events.on("trial:finished", () => {
+      throw new Error("progress bar broke");
+    });
+    const summary = await executeRun(
+      { db: database.db, clock: systemClock, log: silentLogger(), secrets: new Secrets(), replica: "test:1", events },
+      { jobName: "j", job: jobConfig(3, 1), agent: createHttpAgent("a", agentConfig()), golden: golden(["right"]), trigger: "manual" },
+    );
+    expect(summary.status).toBe("failed");
+    expect(summary.error).toContain("progress bar broke");
+    // The trial that had finished is stored, not lost with the listener's fault.
+    expect(summary.trials).toBe(1);
+    expect(await database.db.select().from(trials).where(eq(trials.runId, summary.runId))).toHaveLength(1);
+  });
+
   it("streams many trials in batches and keeps the count exact", async () => {
     await using database = await testDatabase();
     const ids = Array.from({ length: 10 }, (_, i) => (i % 2 ? "right" : "wrong"));

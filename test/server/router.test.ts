@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log.ts";
 import { bearerGuard } from "../../src/server/auth.ts";
@@ -42,6 +43,21 @@ describe("router", () => {
       expect(boom.status).toBe(500);
       expect(await boom.text()).not.toContain("secret internals");
       expect((await fetch(`${base}/echo/8`, { method: "POST" })).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it("answers 400 to a request target that is not a URL, instead of leaving the request hanging", async () => {
+    const server = await startHttpServer({ port: 0, host: "127.0.0.1", log: silentLogger(), routes: { "GET /a": (_req, res) => sendJson(res, 200, {}) } });
+    try {
+      // fetch cannot send such a target: write the request by hand.
+      const reply = await new Promise<string>((resolve, reject) => {
+        let data = "";
+        const socket = connect(server.port, "127.0.0.1", () => socket.end("GET //x:99999/ HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"));
+        socket.setEncoding("utf8").on("data", (d: string) => (data += d)).on("end", () => resolve(data)).on("error", reject);
+      });
+      expect(reply).toMatch(/^HTTP\/1\.1 400 /);
     } finally {
       await server.stop();
     }

@@ -3,7 +3,7 @@ import { insertAnnotation } from "../detect/store.ts";
 import { executeRun } from "../engine/run.ts";
 import type { RunSummary } from "../engine/summary.ts";
 import { compareCost, type CostComparison } from "./compare.ts";
-import { decideGate, type GateVerdict } from "./decide.ts";
+import { decideGate, type GateCase, type GateVerdict } from "./decide.ts";
 import { lockstep } from "./lockstep.ts";
 import { loadTrialCosts } from "./store.ts";
 
@@ -80,7 +80,7 @@ export async function runGate(app: App, req: GateRequest): Promise<GateResult> {
     if (s.status !== "completed") throw new Error(`the run of ${s.agent} (${s.runId}) ended ${s.status}${s.error ? `: ${s.error}` : ""}; no verdict on a partial run`);
   }
   const [incumbent, candidate] = [a.value, b.value];
-  const verdict = decideGate(incumbent.perCase, candidate.perCase, { margin, ...(req.alpha !== undefined ? { alpha: req.alpha } : {}) });
+  const verdict = decideGate(gateCases(incumbent.perCase), gateCases(candidate.perCase), { margin, ...(req.alpha !== undefined ? { alpha: req.alpha } : {}) });
   const costs = await loadTrialCosts(app.database.db, [incumbent.runId, candidate.runId]);
   const cost = compareCost(
     { trials: costs.get(incumbent.runId) ?? [], p95Ms: incumbent.latency.p95Ms },
@@ -96,4 +96,13 @@ export async function runGate(app: App, req: GateRequest): Promise<GateResult> {
     data: { incumbentRunId: incumbent.runId, candidateRunId: candidate.runId, decision: verdict.decision, difference: verdict.difference, interval: verdict.interval, margin },
   }).catch((e: Error) => app.log.warn({ err: e.message }, "could not record the gate annotation"));
   return { job: req.jobName, incumbent, candidate, verdict, cost };
+}
+
+/**
+ * Per-case counts for the verdict. Unlike accuracy monitoring (where an outage is reported as
+ * "agent down", not as drift), a release decision counts an agent error as a failed trial: the
+ * user sees it, and a candidate that errors on the hard cases must not pass by dropping them.
+ */
+export function gateCases(perCase: readonly { id: string; passes: number; scored: number; errors: number }[]): GateCase[] {
+  return perCase.map((c) => ({ id: c.id, passes: c.passes, scored: c.scored + c.errors }));
 }

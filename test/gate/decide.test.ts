@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decideGate, type GateCase } from "../../src/gate/decide.ts";
+import { gateCases } from "../../src/gate/run-gate.ts";
 
 const cases = (passes: number[], n = 5): GateCase[] => passes.map((p, i) => ({ id: `c${i}`, passes: p, scored: n }));
 
@@ -72,5 +73,16 @@ describe("gate decision", () => {
     const v = decideGate(inc, cand, { margin: 0.03 });
     expect(v.decision).toBe("inconclusive");
     expect(v.repeatsToDecide).toBeNull();
+  });
+});
+
+describe("gateCases", () => {
+  it("counts agent errors as failed trials, so a candidate cannot pass by erroring on hard cases", () => {
+    const incumbent = Array.from({ length: 10 }, (_, i) => ({ id: `c${i}`, passes: 5, scored: 5, errors: 0 }));
+    // The candidate answers the easy half perfectly and returns 500 on the hard half.
+    const candidate = incumbent.map((c, i) => (i < 5 ? c : { ...c, passes: 0, scored: 0, errors: 5 }));
+    expect(gateCases(candidate).slice(5)).toEqual(Array.from({ length: 5 }, (_, i) => ({ id: `c${i + 5}`, passes: 0, scored: 5 })));
+    const verdict = decideGate(gateCases(incumbent), gateCases(candidate), { margin: 0.03 });
+    expect(verdict.decision).toBe("fail");
   });
 });

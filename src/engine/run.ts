@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import type { Agent, Observation } from "../agents/types.ts";
 import type { Clock } from "../clock.ts";
 import { assertionsOf, type GoldenCase, type GoldenSet } from "../config/golden.ts";
@@ -77,6 +78,9 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
   const runId = req.runId ?? randomUUID();
   const startedAt = clock.now();
   const signal = req.signal ?? new AbortController().signal;
+  // Every trial in flight listens on the run's signal: as many listeners as the concurrency,
+  // which is by design, not the leak Node's default limit of 10 warns about.
+  setMaxListeners(0, signal);
   const cases = req.golden.cases;
   const total = cases.length * req.job.repeats;
   const runLog = log.child({ runId, job: req.jobName });

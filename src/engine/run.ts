@@ -47,6 +47,11 @@ export interface RunRequest {
   prices?: PriceTable;
   /** Replace personal data and secrets in stored outputs, steps and assertion reasons. */
   redactPii?: boolean;
+  /**
+   * Awaited before each trial starts (the gate pairs two runs trial by trial with it); the wait
+   * is not part of the trial's budget or its recorded start.
+   */
+  beforeTrial?: (caseId: string, signal: AbortSignal) => Promise<void>;
   /** Aborting stops new trials and cancels those in flight; the run is stored as aborted. */
   signal?: AbortSignal;
   runId?: string;
@@ -240,6 +245,7 @@ async function runTrial(
   secrets: Secrets,
   judge: JudgeService | undefined,
 ): Promise<TrialRow> {
+  await req.beforeTrial?.(kase.id, runSignal);
   const startedAt = clock.now();
   const trialId = `${runId}:${kase.id}:${repeat}`;
   let obs: Observation;

@@ -1,10 +1,15 @@
-import type { Agent, AgentRequest, Observation } from "../agents/types.ts";
+/**
+ * Waits for a trial's turn: resolves when the other side's matching trial has arrived too. The
+ * engine awaits it before the trial starts (RunRequest.beforeTrial), so the wait never counts
+ * against the trial's budget (ttl) or its recorded start.
+ */
+export type Turn = (caseId: string, signal: AbortSignal) => Promise<void>;
 
-/** Two agents whose calls go out in pairs, and the switch that lets stragglers through. */
+/** Two sides whose trials go out in pairs, and the switch that lets stragglers through. */
 export interface Lockstep {
-  first: Agent;
-  second: Agent;
-  /** Stops pairing: every waiting and later call goes straight through (call when either run ends). */
+  first: Turn;
+  second: Turn;
+  /** Stops pairing: every waiting and later trial goes straight through (call when either run ends). */
   release(): void;
 }
 
@@ -15,15 +20,15 @@ interface Meeting {
 }
 
 /**
- * Interleaves two agents trial by trial: the k-th call of either agent for a case waits until the
- * other agent's k-th call for the same case arrives, then both go out together. Both runs see the
+ * Interleaves two runs trial by trial: the k-th trial of either side for a case waits until the
+ * other side's k-th trial for the same case arrives, then both go out together. Both runs see the
  * same moment of every shared dependency (a search index, a provider's load, the time of day),
  * so the paired comparison is not confounded by running one agent an hour after the other.
  * Both engines walk the same cases in the same order with the same concurrency, so the k-th
  * calls always arrive; `release()` (and an aborted trial) unblocks a pair whose partner never
  * comes, e.g. after the other run failed.
  */
-export function lockstep(a: Agent, b: Agent): Lockstep {
+export function lockstep(): Lockstep {
   const meetings = new Map<string, Meeting>();
   const counts = [new Map<string, number>(), new Map<string, number>()];
   let released = false;
@@ -60,17 +65,9 @@ export function lockstep(a: Agent, b: Agent): Lockstep {
     });
   };
 
-  const wrap = (agent: Agent, side: 0 | 1): Agent => ({
-    name: agent.name,
-    async call(req: AgentRequest): Promise<Observation> {
-      await meet(side, req.caseId, req.signal);
-      return agent.call(req);
-    },
-  });
-
   return {
-    first: wrap(a, 0),
-    second: wrap(b, 1),
+    first: (caseId, signal) => meet(0, caseId, signal),
+    second: (caseId, signal) => meet(1, caseId, signal),
     release() {
       released = true;
       for (const m of meetings.values()) m.open();

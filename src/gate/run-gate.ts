@@ -69,10 +69,10 @@ export async function runGate(app: App, req: GateRequest): Promise<GateResult> {
 
   const inc = replayInputs(app, req.jobName, incumbentName);
   const cand = replayInputs(app, req.jobName, req.candidate);
-  const pair = lockstep(inc.request.agent, cand.request.agent);
+  const pair = lockstep();
   const jobConfig = req.repeats ? { ...job, repeats: req.repeats } : job;
-  const replay = (inputs: typeof inc, agent: typeof pair.first) =>
-    executeRun(inputs.deps, { ...inputs.request, job: jobConfig, agent, trigger: "gate", ...(req.signal ? { signal: req.signal } : {}) }).finally(() => pair.release());
+  const replay = (inputs: typeof inc, turn: typeof pair.first) =>
+    executeRun(inputs.deps, { ...inputs.request, job: jobConfig, beforeTrial: turn, trigger: "gate", ...(req.signal ? { signal: req.signal } : {}) }).finally(() => pair.release());
   const [a, b] = await Promise.allSettled([replay(inc, pair.first), replay(cand, pair.second)]);
   if (a.status === "rejected") throw new Error(`the incumbent's run failed: ${(a.reason as Error).message}`, { cause: a.reason });
   if (b.status === "rejected") throw new Error(`the candidate's run failed: ${(b.reason as Error).message}`, { cause: b.reason });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Agent, AgentRequest, Observation } from "../../src/agents/types.ts";
-import { lockstep } from "../../src/gate/lockstep.ts";
+import { lockstep, type Turn } from "../../src/gate/lockstep.ts";
 
 const obs: Observation = { output: "ok", steps: [], usage: { inputTokens: 0, outputTokens: 0 }, model: null, fingerprint: null, latencyMs: 1, costUsd: 0, error: null };
 
@@ -14,13 +14,27 @@ function recorder(name: string, log: string[]): Agent {
   };
 }
 
+/** What the engine does with a turn: wait for it, then call the agent. */
+const paired = (turn: Turn, agent: Agent): Agent => ({
+  name: agent.name,
+  async call(r) {
+    await turn(r.caseId, r.signal);
+    return agent.call(r);
+  },
+});
+
+function pairOf(a: Agent, b: Agent) {
+  const l = lockstep();
+  return { first: paired(l.first, a), second: paired(l.second, b), release: l.release };
+}
+
 const req = (caseId: string, signal = new AbortController().signal): AgentRequest => ({ input: "q", caseId, trialId: `t:${caseId}`, signal });
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 describe("lockstep", () => {
   it("holds each call until the other agent's call for the same case arrives", async () => {
     const log: string[] = [];
-    const pair = lockstep(recorder("a", log), recorder("b", log));
+    const pair = pairOf(recorder("a", log), recorder("b", log));
     expect(pair.first.name).toBe("a");
     const a1 = pair.first.call(req("x"));
     await tick();
@@ -32,7 +46,7 @@ describe("lockstep", () => {
 
   it("pairs the k-th calls of a case, not any two", async () => {
     const log: string[] = [];
-    const pair = lockstep(recorder("a", log), recorder("b", log));
+    const pair = pairOf(recorder("a", log), recorder("b", log));
     const a = [pair.first.call(req("x")), pair.first.call(req("x"))];
     const b1 = pair.second.call(req("x"));
     await b1;
@@ -44,7 +58,7 @@ describe("lockstep", () => {
 
   it("lets a waiting call through when released or aborted", async () => {
     const log: string[] = [];
-    const pair = lockstep(recorder("a", log), recorder("b", log));
+    const pair = pairOf(recorder("a", log), recorder("b", log));
     const ctl = new AbortController();
     const aborted = pair.first.call(req("y", ctl.signal));
     ctl.abort();

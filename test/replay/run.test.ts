@@ -189,4 +189,22 @@ describe("executeRun", () => {
     const run = await getRun(database.db, summary.runId);
     expect(run).toMatchObject({ status: "aborted", trials: summary.trials });
   });
+  it("a wait before a trial (the gate's lockstep) does not count against the trial's ttl", async () => {
+    await using database = await testDatabase();
+    const job = { ...jobConfig(1, 1), budget: { trial: { ttl: 1_000 }, run: {} } };
+    const summary = await executeRun(
+      { db: database.db, clock: systemClock, log: silentLogger(), secrets: new Secrets(), replica: "test:1" },
+      {
+        jobName: "j",
+        job,
+        agent: createHttpAgent("a", agentConfig()),
+        golden: golden(["right"]),
+        trigger: "gate",
+        // Longer than the ttl: counted against the trial, it would end budget_exceeded.
+        beforeTrial: () => systemClock.sleep(1_500),
+      },
+    );
+    expect(summary.budgetExceeded).toBe(0);
+    expect(summary.passed).toBe(1);
+  });
 });

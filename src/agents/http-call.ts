@@ -52,18 +52,8 @@ export const snippet = (text: string) => {
  * include request headers (they carry credentials).
  */
 export async function postJson(opts: PostJsonOptions): Promise<JsonReply> {
-  // One controller for both the timeout and the caller's signal: cheaper than
-  // AbortSignal.any + AbortSignal.timeout on the hot path, and nothing left behind after.
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new Error("timeout"));
-  }, opts.timeoutMs);
-  const onAbort = () => controller.abort(opts.signal.reason);
-  if (opts.signal.aborted) onAbort();
-  else opts.signal.addEventListener("abort", onAbort, { once: true });
-  const signal = controller.signal;
+  const deadline = requestDeadline(opts.signal, opts.timeoutMs);
+  const signal = deadline.signal;
   const doFetch = opts.fetch ?? fetch;
   try {
     const res = await doFetch(opts.url, {
@@ -86,12 +76,46 @@ export async function postJson(opts: PostJsonOptions): Promise<JsonReply> {
       return { ok: false, error: { kind: "parse", status: res.status, message: `reply is not JSON (${type}): ${snippet(text)}` } };
     }
   } catch (e) {
-    if (timedOut) return { ok: false, error: { kind: "timeout", message: `no reply within ${opts.timeoutMs} ms` } };
-    if (opts.signal.aborted) return { ok: false, error: { kind: "aborted", message: "trial aborted" } };
-    const cause = (e as { cause?: { code?: string } }).cause?.code;
-    return { ok: false, error: { kind: "network", message: `request failed: ${cause ?? (e as Error).message}` } };
+    return { ok: false, error: deadline.failure(e, `no reply within ${opts.timeoutMs} ms`) };
   } finally {
-    clearTimeout(timer);
-    opts.signal.removeEventListener("abort", onAbort);
+    deadline.dispose();
   }
+}
+
+/** A request's abort signal: the caller's signal or the timeout, whichever comes first. */
+export interface RequestDeadline {
+  signal: AbortSignal;
+  /** Why a request that threw failed: timeout, aborted by the caller, or the network. */
+  failure(error: unknown, timeoutMessage: string): AgentError;
+  /** Clears the timer and the listener; call when the request settles. */
+  dispose(): void;
+}
+
+/**
+ * One controller for both the timeout and the caller's signal: cheaper than AbortSignal.any +
+ * AbortSignal.timeout on the hot path, and nothing is left behind once disposed.
+ */
+export function requestDeadline(caller: AbortSignal, timeoutMs: number): RequestDeadline {
+  const controller = new AbortController();
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    controller.abort(new Error("timeout"));
+  }, timeoutMs);
+  const onAbort = () => controller.abort(caller.reason);
+  if (caller.aborted) onAbort();
+  else caller.addEventListener("abort", onAbort, { once: true });
+  return {
+    signal: controller.signal,
+    failure(error, timeoutMessage) {
+      if (timedOut) return { kind: "timeout", message: timeoutMessage };
+      if (caller.aborted) return { kind: "aborted", message: "trial aborted" };
+      const cause = (error as { cause?: { code?: string } }).cause?.code;
+      return { kind: "network", message: `request failed: ${cause ?? (error as Error).message}` };
+    },
+    dispose() {
+      clearTimeout(timer);
+      caller.removeEventListener("abort", onAbort);
+    },
+  };
 }

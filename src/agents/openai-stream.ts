@@ -1,5 +1,5 @@
 import { createParser } from "eventsource-parser";
-import { readBounded, snippet } from "./http-call.ts";
+import { readBounded, requestDeadline, snippet } from "./http-call.ts";
 import type { AgentError, Step, Usage } from "./types.ts";
 
 /** A chat-completions reply or streamed chunk, as far as we read it. */
@@ -133,22 +133,14 @@ export interface StreamChatResult {
  */
 export async function streamChat(opts: StreamChatOptions): Promise<StreamChatResult> {
   const acc = new ChatAccumulator(opts.promptChars);
-  const controller = new AbortController();
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new Error("timeout"));
-  }, opts.timeoutMs);
-  const onAbort = () => controller.abort(opts.signal.reason);
-  if (opts.signal.aborted) onAbort();
-  else opts.signal.addEventListener("abort", onAbort, { once: true });
+  const deadline = requestDeadline(opts.signal, opts.timeoutMs);
   let status: number | undefined;
   try {
     const res = await (opts.fetch ?? fetch)(opts.url, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "text/event-stream", ...opts.headers },
       body: JSON.stringify({ ...opts.body, stream: true, stream_options: { include_usage: true } }),
-      signal: controller.signal,
+      signal: deadline.signal,
     });
     status = res.status;
     const type = res.headers.get("content-type") ?? "";
@@ -166,13 +158,9 @@ export async function streamChat(opts: StreamChatOptions): Promise<StreamChatRes
     }
     return { acc, status, error: await readEvents(res, acc, opts) };
   } catch (e) {
-    if (timedOut) return { acc, status, error: { kind: "timeout", message: `no complete reply within ${opts.timeoutMs} ms` } };
-    if (opts.signal.aborted) return { acc, status, error: { kind: "aborted", message: "trial aborted" } };
-    const cause = (e as { cause?: { code?: string } }).cause?.code;
-    return { acc, status, error: { kind: "network", message: `request failed: ${cause ?? (e as Error).message}` } };
+    return { acc, status, error: deadline.failure(e, `no complete reply within ${opts.timeoutMs} ms`) };
   } finally {
-    clearTimeout(timer);
-    opts.signal.removeEventListener("abort", onAbort);
+    deadline.dispose();
   }
 }
 

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
 export interface RecordedRequest {
@@ -45,13 +45,7 @@ export async function startFakeServer(reply: Reply): Promise<FakeServer> {
       res.end();
     }
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const port = (server.address() as AddressInfo).port;
-  const close = () =>
-    new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    });
+  const { port, close } = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -65,6 +59,18 @@ export async function startFakeServer(reply: Reply): Promise<FakeServer> {
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/** Listens on a free loopback port; `close` also ends kept-alive connections (a test must not hang on them). */
+export async function listenOnLoopback(server: Server): Promise<{ port: number; close(): Promise<void> }> {
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  const port = (server.address() as AddressInfo).port;
+  const close = () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
+  return { port, close };
 }
 
 export const json = (res: ServerResponse, status: number, body: unknown): void => {

@@ -1,5 +1,5 @@
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "./agent-server.ts";
 
 /** One accepted Events API v2 event. */
 export interface PagerDutyEvent {
@@ -70,13 +70,7 @@ export async function startFakePagerDuty(opts: { routingKeys?: string[] } = {}):
     incidents.set(ev.dedup_key, ev.event_action === "resolve" ? "resolved" : "triggered");
     reply(202, { status: "success", message: "Event processed", dedup_key: ev.dedup_key });
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const port = (server.address() as AddressInfo).port;
-  const close = () =>
-    new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    });
+  const { port, close } = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}`,
     events,

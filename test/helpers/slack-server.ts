@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { listenOnLoopback } from "./agent-server.ts";
 
 /** A message as the fake Slack keeps it: a root post or a thread reply, with its later edits. */
 export interface SlackMessage {
@@ -145,13 +145,7 @@ export async function startFakeSlack(opts: { token?: string; channels?: string[]
     }
     return fail("unknown_method");
   });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  const port = (server.address() as AddressInfo).port;
-  const close = () =>
-    new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    });
+  const { port, close } = await listenOnLoopback(server);
   return {
     apiUrl: `http://127.0.0.1:${port}/api/`,
     calls,

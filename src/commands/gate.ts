@@ -5,7 +5,7 @@ import { formatGate } from "../gate/format.ts";
 import { gateJunit } from "../gate/junit.ts";
 import { checkGateRequest, GateInputError, runGate, type GateRequest, type GateResult } from "../gate/run-gate.ts";
 import { createLogger } from "../log.ts";
-import { openStore } from "../store/open.ts";
+import { openStore, preparePartitions } from "../store/open.ts";
 import type { Command } from "./types.ts";
 
 /**
@@ -81,6 +81,7 @@ export const gateCommand: Command = {
     let database;
     try {
       database = await openStore(loaded);
+      await preparePartitions(database, loaded, log);
       const app = createApp(loaded, database, log);
       const result = await runGate(app, { ...request, signal: abort.signal });
       const text = formatGate(result);

@@ -5,7 +5,7 @@ import { createApp, runJob } from "../app.ts";
 import { createLogger } from "../log.ts";
 import { repeatsForDrop } from "../engine/summary.ts";
 import { DEFAULT_DETECT, formatSummary } from "../report/format-summary.ts";
-import { openStore } from "../store/open.ts";
+import { openStore, preparePartitions } from "../store/open.ts";
 import type { Command } from "./types.ts";
 
 export const runCommand: Command = {
@@ -27,6 +27,7 @@ export const runCommand: Command = {
     // Logs go to stderr so stdout carries only the summary (or its JSON).
     const log = createLogger({ secrets: loaded.secrets, destination: pino.destination(2), level: process.env.LOG_LEVEL ?? "warn" });
     const database = await openStore(loaded);
+    await preparePartitions(database, loaded, log);
     const app = createApp(loaded, database, log);
     const abort = new AbortController();
     const onSignal = () => abort.abort(new Error("interrupted"));

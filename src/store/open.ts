@@ -2,7 +2,9 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { LoadedConfig } from "../config/load.ts";
 import { openDatabase, type Database } from "./db.ts";
+import type { Logger } from "../log.ts";
 import { migrate } from "./migrate.ts";
+import { maintainPartitions } from "./partitions.ts";
 
 function alive(pid: number): boolean {
   try {
@@ -52,4 +54,18 @@ export async function openStore(loaded: LoadedConfig): Promise<Database> {
     await unlock();
   };
   return { ...database, close, [Symbol.asyncDispose]: close };
+}
+
+/**
+ * Makes sure this month's trial partition exists (and applies retention) before a one-off run
+ * (`goldwatch run`, `gate`), so its trials land in their month rather than the default partition;
+ * the service does the same at start and daily. A failure is only worth a warning: the trials
+ * still land in the default partition, and the service moves them later.
+ */
+export async function preparePartitions(database: Database, loaded: LoadedConfig, log: Logger, now: Date = new Date()): Promise<void> {
+  try {
+    await maintainPartitions(database.db, now, { retentionMs: loaded.config.retention.trials });
+  } catch (e) {
+    log.warn({ err: loaded.secrets.redact((e as Error).message) }, "creating trial partitions failed; trials go to the default partition");
+  }
 }

@@ -2,9 +2,9 @@ import { execFile } from "node:child_process";
 import { cp, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
-import { count } from "drizzle-orm";
+import { count, sql } from "drizzle-orm";
 import { beforeAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../src/store/db.ts";
+import { openDatabase, queryRows } from "../../src/store/db.ts";
 import { runs, trials } from "../../src/store/schema.ts";
 import { tempFiles } from "../helpers/fixtures.ts";
 
@@ -53,6 +53,9 @@ describe("goldwatch CLI", () => {
     const [t] = await database.db.select({ n: count() }).from(trials);
     expect(Number(r!.n)).toBe(1);
     expect(Number(t!.n)).toBe(40);
+    // The run created this month's partition first: no trial waits in the default partition.
+    const stray = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from trials_default`);
+    expect(stray[0]!.n).toBe(0);
   });
 
   it("run prints a readable summary with the interval and per-case pass rates", async () => {

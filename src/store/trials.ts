@@ -4,14 +4,100 @@ import type { trials } from "./schema.ts";
 
 export type TrialRow = typeof trials.$inferInsert;
 
+const COLUMNS =
+  "run_id, case_id, repeat, started_at, latency_ms, status, passed, score, output, steps, input_tokens, output_tokens, cost_usd, model, fingerprint, error_kind, error_message, assertions";
+
 /**
- * Inserts a batch of trials; a retried batch does not duplicate rows. The batch goes as ONE JSON
- * parameter expanded by `json_to_recordset`, instead of one parameter per value: the statement
- * stays small whatever the batch size, it is about twice as fast as a VALUES list on PGlite, and
- * it needs no array serialisation (which postgres.js and PGlite do differently).
+ * Inserts a batch of trials. On the embedded database COPY first (about 1.5× the rows per second
+ * of an INSERT); when it fails for any reason, the idempotent INSERT … ON CONFLICT DO
+ * NOTHING: COPY is all-or-nothing, so after a failed COPY nothing of the batch is stored, and after
+ * a COPY whose acknowledgement was lost the INSERT skips what is already there. A retried batch
+ * never duplicates rows, and a real fault (database down) surfaces from the INSERT.
  */
 export async function insertTrials(db: Db, rows: TrialRow[]): Promise<void> {
   if (rows.length === 0) return;
+  const copy = copierOf(db);
+  if (copy) {
+    try {
+      await copy(copyText(rows));
+      return;
+    } catch {
+      // Fall through to the INSERT, which decides (see above).
+    }
+  }
+  await upsertTrials(db, rows);
+}
+
+/** Postgres cannot store NUL in text; an agent that emits one must not fail the batch. */
+const NUL = /\u0000/g;
+const clean = (s: string) => (s.includes("\u0000") ? s.replace(NUL, "") : s);
+
+/** One value in COPY's text format. */
+function field(v: unknown): string {
+  if (v === null || v === undefined) return "\\N";
+  const s = v instanceof Date ? v.toISOString() : typeof v === "boolean" ? (v ? "t" : "f") : typeof v === "string" ? v : String(v);
+  return clean(s).replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+}
+
+const jsonOf = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+
+/** The batch in COPY's text format, columns in COLUMNS order. */
+export function copyText(rows: TrialRow[]): string {
+  let out = "";
+  for (const r of rows) {
+    out += `${[
+      r.runId,
+      r.caseId,
+      r.repeat,
+      r.startedAt,
+      r.latencyMs,
+      r.status,
+      r.passed,
+      r.score,
+      r.output,
+      jsonOf(r.steps),
+      r.inputTokens,
+      r.outputTokens,
+      r.costUsd,
+      r.model,
+      r.fingerprint,
+      r.errorKind,
+      r.errorMessage,
+      jsonOf(r.assertions),
+    ]
+      .map(field)
+      .join("\t")}\n`;
+  }
+  return out;
+}
+
+type Copier = (text: string) => Promise<void>;
+
+interface PgliteClient {
+  waitReady: Promise<void>;
+  query(q: string, params: unknown[], opts: { blob: Blob }): Promise<unknown>;
+}
+
+/**
+ * COPY through the embedded database. Not through postgres.js: when a COPY fails after its data
+ * was sent (a duplicate key on a retried batch), its writable stream never settles, and a stored
+ * batch would hang the run; a server takes the INSERT.
+ */
+function copierOf(db: Db): Copier | undefined {
+  const client = (db as unknown as { $client?: unknown }).$client;
+  if (!client || typeof client !== "object" && typeof client !== "function") return undefined;
+  const statement = `copy trials (${COLUMNS}) from`;
+  if ("waitReady" in client && typeof (client as PgliteClient).query === "function") {
+    const pg = client as PgliteClient;
+    return async (text) => {
+      await pg.query(`${statement} '/dev/blob'`, [], { blob: new Blob([text]) });
+    };
+  }
+  return undefined;
+}
+
+/** INSERT of the batch as ONE JSON parameter expanded by `json_to_recordset`; skips rows already stored. */
+async function upsertTrials(db: Db, rows: TrialRow[]): Promise<void> {
   const payload = JSON.stringify(
     rows.map((r) => ({
       run_id: r.runId,
@@ -33,12 +119,11 @@ export async function insertTrials(db: Db, rows: TrialRow[]): Promise<void> {
       error_message: r.errorMessage ?? null,
       assertions: r.assertions ?? null,
     })),
+    (_key, value: unknown) => (typeof value === "string" ? clean(value) : value),
   );
   await db.execute(sql`
-    insert into trials (run_id, case_id, repeat, started_at, latency_ms, status, passed, score, output, steps,
-                        input_tokens, output_tokens, cost_usd, model, fingerprint, error_kind, error_message, assertions)
-    select run_id, case_id, repeat, started_at, latency_ms, status, passed, score, output, steps,
-           input_tokens, output_tokens, cost_usd, model, fingerprint, error_kind, error_message, assertions
+    insert into trials (${sql.raw(COLUMNS)})
+    select ${sql.raw(COLUMNS)}
     from json_to_recordset(${payload}::json) as x(
       run_id text, case_id text, repeat int, started_at timestamptz, latency_ms float8, status text, passed bool,
       score float8, output text, steps jsonb, input_tokens int, output_tokens int, cost_usd float8, model text,

@@ -88,7 +88,8 @@ function simulateAgent(seed: number, policy: DetectionPolicy, t: Tally): void {
       t.costTests++;
       if (cost.findings.some((f) => f.detector === "spend")) t.costHits++;
     }
-    if (i >= WARM && (i - WARM) % DRIFT_EVERY === 0) t.driftRuns.push(runsToDetect(monitor.fork(), agent, { drop: 0.03, costFactor: 1 }, i));
+    if (i >= WARM && (i - WARM) % DRIFT_EVERY === 0)
+      t.driftRuns.push(runsToDetect(monitor.fork(), agent, { drop: 0.03, costFactor: 1 }, i));
     const out = monitor.step(agent.run(IN_CONTROL, i));
     t.runs++;
     if (out.findings.length > 0) t.runsWithFindings++;
@@ -134,7 +135,20 @@ export async function run(args: string[]): Promise<void> {
     timezone: "UTC",
     alerts: { drift: true, spend_growth: 1.5, latency_growth: 1.5, error_rate_above: 0.2, baseline_runs: 48 },
   });
-  const t: Tally = { runs: 0, runsWithFindings: 0, episodes: 0, byDetector: new Map(), sigmas: [], dropTests: 0, dropHits: 0, oracleP: [], dropHitsBy: new Map(), costTests: 0, costHits: 0, driftRuns: [] };
+  const t: Tally = {
+    runs: 0,
+    runsWithFindings: 0,
+    episodes: 0,
+    byDetector: new Map(),
+    sigmas: [],
+    dropTests: 0,
+    dropHits: 0,
+    oracleP: [],
+    dropHitsBy: new Map(),
+    costTests: 0,
+    costHits: 0,
+    driftRuns: [],
+  };
   const started = performance.now();
   for (let a = 0; a < agents; a++) simulateAgent(seed + a, policy, t);
   const seconds = (performance.now() - started) / 1000;
@@ -155,7 +169,8 @@ export async function run(args: string[]): Promise<void> {
       `CUSUM k=${policy.cusum.k} h=${fmt(fullBaselineH)} for ARL₀ ${Math.round(policy.cusum.arl0)} with a ${policy.baselineRuns}-run baseline (${fmt(policy.cusum.h)} if it were exact), guard ${policy.baselineGuard} runs`,
   );
   console.log("");
-  const row = (label: string, value: string, target: string, ok: boolean) => console.log(`${label.padEnd(46)} ${value.padStart(8)}   target ${target.padEnd(6)} ${verdict(ok)}`);
+  const row = (label: string, value: string, target: string, ok: boolean) =>
+    console.log(`${label.padEnd(46)} ${value.padStart(8)}   target ${target.padEnd(6)} ${verdict(ok)}`);
   row("in-control: false alerts per 720 runs", fmt(falseAlerts), "≤ 1", falseAlerts <= 1);
   row("10-point drop: alerted on the first run", `${fmt(dropRate * 100, 1)}%`, "≥ 90%", dropRate >= 0.9);
   row("3-point sustained drift: median runs to alert", fmt(driftMedian, 0), "≤ 48", driftMedian <= 48);
@@ -167,7 +182,9 @@ export async function run(args: string[]): Promise<void> {
       `runs with any finding: ${fmt(per720(t.runsWithFindings))} per 720 (${breakdown})`,
   );
   const dropBy = [...t.dropHitsBy].map(([d, n]) => `${d} ${fmt((n / t.dropTests) * 100, 1)}%`).join(", ");
-  console.log(`10-point drop tests: ${t.dropTests} (${dropBy}); drift runs: ${t.driftRuns.length} (90th percentile ${fmt(quantile90(t.driftRuns), 0)})`);
+  console.log(
+    `10-point drop tests: ${t.dropTests} (${dropBy}); drift runs: ${t.driftRuns.length} (90th percentile ${fmt(quantile90(t.driftRuns), 0)})`,
+  );
   const ceiling = (alpha: number) => fmt((t.oracleP.filter((p) => p < alpha).length / t.oracleP.length) * 100, 1);
   console.log(
     `ceiling: the most powerful test, knowing every case's true rate, alerts on the first run of a 10-point drop in ${ceiling(policy.alpha.drop)}% of tests at the drop detector's share α = 1/${Math.round(1 / policy.alpha.drop)}, ` +

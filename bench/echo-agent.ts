@@ -7,7 +7,11 @@ const server = createServer((req, res) => {
   req.on("data", (c: Buffer) => chunks.push(c));
   req.on("end", () => {
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as { message?: string };
-    const payload = JSON.stringify({ answer: `The answer is 30 days. (${body.message ?? ""})`, usage: { in: 120, out: 12 }, model: "echo-1" });
+    const payload = JSON.stringify({
+      answer: `The answer is 30 days. (${body.message ?? ""})`,
+      usage: { in: 120, out: 12 },
+      model: "echo-1",
+    });
     res.writeHead(200, { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }).end(payload);
   });
 });

@@ -34,7 +34,9 @@ async function startAgent(): Promise<{ url: string; stop(): void }> {
 function runScript(args: string[]): Promise<void> {
   const bun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
   const child = spawn(bun ? process.execPath : "npx", bun ? args : ["tsx", ...args], { stdio: "inherit" });
-  return new Promise((resolve, reject) => child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${args[0]} exited ${code}`)))));
+  return new Promise((resolve, reject) =>
+    child.on("exit", (code) => (code === 0 ? resolve() : reject(new Error(`${args[0]} exited ${code}`)))),
+  );
 }
 
 async function bareLoop(url: string, n: number): Promise<number> {
@@ -43,7 +45,11 @@ async function bareLoop(url: string, n: number): Promise<number> {
   const worker = async () => {
     while (next < n) {
       const i = next++;
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ message: `q${i}` }) });
+      const res = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ message: `q${i}` }),
+      });
       await res.json();
     }
   };
@@ -63,15 +69,35 @@ export async function run(): Promise<void> {
     await migrate(database.db);
     const openRss = process.memoryUsage().rss;
     const total = CASES * REPEATS;
-    console.log(`runtime ${typeof (globalThis as { Bun?: { version: string } }).Bun !== "undefined" ? `bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}` : `node ${process.version}`}, ${CASES} cases × ${REPEATS} repeats = ${total.toLocaleString("en-US")} trials, concurrency ${CONCURRENCY}, ${serverUrl ? "Postgres server" : "embedded PGlite on disk"}`);
+    console.log(
+      `runtime ${typeof (globalThis as { Bun?: { version: string } }).Bun !== "undefined" ? `bun ${(globalThis as unknown as { Bun: { version: string } }).Bun.version}` : `node ${process.version}`}, ${CASES} cases × ${REPEATS} repeats = ${total.toLocaleString("en-US")} trials, concurrency ${CONCURRENCY}, ${serverUrl ? "Postgres server" : "embedded PGlite on disk"}`,
+    );
 
     await bareLoop(agent.url, 2_000); // warm up connections and JIT
     const ceiling = await bareLoop(agent.url, Math.min(total, 50_000));
 
-    const cases = Array.from({ length: CASES }, (_, i) => ({ id: `case-${i}`, input: `How long is the refund window? #${i}`, tags: [], assert: [{ type: "contains", arg: "30 days" }, { type: "not_icontains", arg: "guarantee" }, { type: "max_latency_ms", arg: 5000 }] }));
+    const cases = Array.from({ length: CASES }, (_, i) => ({
+      id: `case-${i}`,
+      input: `How long is the refund window? #${i}`,
+      tags: [],
+      assert: [
+        { type: "contains", arg: "30 days" },
+        { type: "not_icontains", arg: "guarantee" },
+        { type: "max_latency_ms", arg: 5000 },
+      ],
+    }));
     const golden: GoldenSet = { name: "bench", file: "bench", hash: hashGolden({ name: "bench", cases }), cases };
-    const job = configSchema.parse({ agents: { a: { kind: "demo" } }, jobs: { j: { agent: "a", golden: "x", schedule: "@hourly", repeats: REPEATS, concurrency: CONCURRENCY } } }).jobs.j!;
-    const cfg = agentSchema.parse({ kind: "http", url: agent.url, body: { message: "{{input}}" }, response: { output: "$.answer", input_tokens: "$.usage.in", output_tokens: "$.usage.out", model: "$.model" }, pricing: { input_per_mtok: 3, output_per_mtok: 15 } }) as HttpAgentConfig;
+    const job = configSchema.parse({
+      agents: { a: { kind: "demo" } },
+      jobs: { j: { agent: "a", golden: "x", schedule: "@hourly", repeats: REPEATS, concurrency: CONCURRENCY } },
+    }).jobs.j!;
+    const cfg = agentSchema.parse({
+      kind: "http",
+      url: agent.url,
+      body: { message: "{{input}}" },
+      response: { output: "$.answer", input_tokens: "$.usage.in", output_tokens: "$.usage.out", model: "$.model" },
+      pricing: { input_per_mtok: 3, output_per_mtok: 15 },
+    }) as HttpAgentConfig;
 
     const events = new Events();
     let done = 0;
@@ -100,7 +126,9 @@ export async function run(): Promise<void> {
     peak = Math.max(peak, process.memoryUsage().rss);
     const rate = summary.trials / seconds;
     console.log(`bare HTTP loop (ceiling): ${ceiling.toFixed(0)} req/s`);
-    console.log(`engine with scoring + storage: ${rate.toFixed(0)} trials/s (${summary.trials.toLocaleString("en-US")} trials in ${seconds.toFixed(1)} s, accuracy ${summary.accuracy?.estimate})`);
+    console.log(
+      `engine with scoring + storage: ${rate.toFixed(0)} trials/s (${summary.trials.toLocaleString("en-US")} trials in ${seconds.toFixed(1)} s, accuracy ${summary.accuracy?.estimate})`,
+    );
     console.log(`ratio: ${((rate / ceiling) * 100).toFixed(0)}% of the ceiling (target ≥ 50% under Bun)`);
     console.log(`peak RSS: ${mb(peak)} (target < 200 MB); after opening the database, before any trial: ${mb(openRss)}`);
     console.log(`RSS by trials done: ${checkpoints.join(", ")}`);

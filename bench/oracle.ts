@@ -93,7 +93,11 @@ export function oracleP(rates: readonly number[], run: RunPoint, delta: number):
     const p = Math.min(rates[i]!, 1 - 1e-9);
     const q = Math.max(p - delta, 1e-9);
     const passes = binomialTable(c.scored, p).probs;
-    return { weight: Math.log((1 - q) / (1 - p)) - Math.log(q / p), pmf: Float64Array.from(passes).reverse(), observed: c.scored - c.passes };
+    return {
+      weight: Math.log((1 - q) / (1 - p)) - Math.log(q / p),
+      pmf: Float64Array.from(passes).reverse(),
+      observed: c.scored - c.passes,
+    };
   });
   return weightedSumTail(terms).p;
 }

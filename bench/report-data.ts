@@ -83,7 +83,12 @@ export async function generateRuns(db: Db, shape: HistoryShape): Promise<number>
  * an unlogged table without indexes, indexed, then attached as that month's partition: the fast
  * bulk path (the partition stays unlogged; the bench schema is dropped afterwards).
  */
-export async function generateTrials(db: Db, shape: HistoryShape, days: number, onMonth?: (name: string, rows: number) => void): Promise<number> {
+export async function generateTrials(
+  db: Db,
+  shape: HistoryShape,
+  days: number,
+  onMonth?: (name: string, rows: number) => void,
+): Promise<number> {
   const from = new Date(shape.end.getTime() - days * 86_400_000);
   let total = 0;
   for (let month = monthStart(from); month < shape.end; month = addMonths(month, 1)) {

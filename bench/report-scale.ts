@@ -62,7 +62,9 @@ export async function run(args: string[]): Promise<void> {
   const repeatsOf = option(args, "samples", 7);
   const keep = args.includes("--keep");
   const schema = `bench_report_${Date.now().toString(36)}`;
-  console.log(`${shape.jobs} jobs × ${shape.days} days hourly, ${shape.cases} cases × ${shape.repeats} repeats; trials for the last ${trialDays} days; schema ${schema}`);
+  console.log(
+    `${shape.jobs} jobs × ${shape.days} days hourly, ${shape.cases} cases × ${shape.repeats} repeats; trials for the last ${trialDays} days; schema ${schema}`,
+  );
 
   const database = await openDatabase({ url, schema, maxConnections: 4 });
   const { db } = database;
@@ -78,7 +80,9 @@ export async function run(args: string[]): Promise<void> {
     await db.execute(sql`alter table runs enable trigger runs_case_daily`);
     console.log(`rolled up ${rolled.toLocaleString("en-US")} case_daily rows in ${seconds(t0)}`);
     t0 = performance.now();
-    const trials = await generateTrials(db, shape, trialDays, (name, n) => console.log(`  ${name}: ${n.toLocaleString("en-US")} trials (${seconds(t0)} so far)`));
+    const trials = await generateTrials(db, shape, trialDays, (name, n) =>
+      console.log(`  ${name}: ${n.toLocaleString("en-US")} trials (${seconds(t0)} so far)`),
+    );
     console.log(`generated ${trials.toLocaleString("en-US")} trials in ${seconds(t0)}`);
     t0 = performance.now();
     await db.execute(sql`analyze`);
@@ -90,7 +94,9 @@ export async function run(args: string[]): Promise<void> {
     console.log(`drift_report: ${rows.length} jobs (${worse} worse), ${fmt(await timed(repeatsOf, () => driftReport(db, windows)))}`);
     const month = { ...windows, currentDays: daysCovering(30 * 86_400_000), baselineDays: 30 };
     console.log(`drift_report 30 d vs 30 d: ${fmt(await timed(repeatsOf, () => driftReport(db, month)))}`);
-    console.log(`select * from drift_report (the view): ${fmt(await timed(repeatsOf, () => queryRows(db, sql`select * from drift_report`)))}`);
+    console.log(
+      `select * from drift_report (the view): ${fmt(await timed(repeatsOf, () => queryRows(db, sql`select * from drift_report`)))}`,
+    );
 
     // The page as a browser gets it: a real HTTP request on loopback through the route handler.
     const clock = { ...systemClock, now: () => end };

@@ -9,13 +9,27 @@ export interface GoldwatchEvents {
   "run:finished": [RunSummary];
   "store:retry": [{ error: Error; attempt: number }];
   /** What became of one scheduled slot on this replica (see src/schedule/lane.ts); lag is now minus the slot. */
-  "slot:outcome": [{ job: string; slotAt: Date; outcome: "started" | "taken" | "skipped" | "missed"; lagMs: number; runId?: string; reason?: string }];
+  "slot:outcome": [
+    { job: string; slotAt: Date; outcome: "started" | "taken" | "skipped" | "missed"; lagMs: number; runId?: string; reason?: string },
+  ];
   /** Notifications written to the outbox by one run's alert decisions (see src/alerts). */
   "alert:queued": [{ job: string; runId: string; groupKey: string; kind: string; channels: string[] }];
   /** An outbox row was delivered. */
   "alert:sent": [{ id: number; channel: string; kind: string; job: string; groupKey: string; attempts: number; ref: string | null }];
   /** A delivery attempt failed: retried at `retryAt`, or given up for good when `permanent`. */
-  "alert:failed": [{ id: number; channel: string; kind: string; job: string; groupKey: string; attempts: number; error: string; permanent: boolean; retryAt: Date | null }];
+  "alert:failed": [
+    {
+      id: number;
+      channel: string;
+      kind: string;
+      job: string;
+      groupKey: string;
+      attempts: number;
+      error: string;
+      permanent: boolean;
+      retryAt: Date | null;
+    },
+  ];
 }
 
 export class Events extends EventEmitter<GoldwatchEvents> {}

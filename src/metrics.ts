@@ -33,16 +33,68 @@ const LAG_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300];
 export function createMetrics(events: Events, sources: MetricSources): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const runs = new Counter({ name: "goldwatch_runs_total", help: "Runs finished, by job and status.", labelNames: ["job", "status"], registers: [registry] });
-  const trials = new Counter({ name: "goldwatch_trials_total", help: "Trials finished, by job and status.", labelNames: ["job", "status"], registers: [registry] });
-  const accuracy = new Gauge({ name: "goldwatch_run_accuracy", help: "Accuracy (mean per-case pass rate) of the job's last run.", labelNames: ["job"], registers: [registry] });
-  const accuracyLow = new Gauge({ name: "goldwatch_run_accuracy_low", help: "Lower bound of the last run's 95% accuracy interval.", labelNames: ["job"], registers: [registry] });
-  const cost = new Counter({ name: "goldwatch_cost_usd_total", help: "Agent spend in USD, by job.", labelNames: ["job"], registers: [registry] });
-  const trialLatency = new Histogram({ name: "goldwatch_trial_latency_seconds", help: "Agent latency per trial.", labelNames: ["job"], buckets: LATENCY_BUCKETS, registers: [registry] });
-  const runDuration = new Histogram({ name: "goldwatch_run_duration_seconds", help: "Wall time of a run.", labelNames: ["job"], buckets: DURATION_BUCKETS, registers: [registry] });
-  const slots = new Counter({ name: "goldwatch_slots_total", help: "Scheduled slots on this replica, by outcome (started, taken by another replica, skipped, missed).", labelNames: ["job", "outcome"], registers: [registry] });
-  const lag = new Histogram({ name: "goldwatch_scheduler_lag_seconds", help: "Delay from a slot's scheduled instant to its run starting.", labelNames: ["job"], buckets: LAG_BUCKETS, registers: [registry] });
-  const storeRetries = new Counter({ name: "goldwatch_store_retries_total", help: "Database writes retried (outages).", registers: [registry] });
+  const runs = new Counter({
+    name: "goldwatch_runs_total",
+    help: "Runs finished, by job and status.",
+    labelNames: ["job", "status"],
+    registers: [registry],
+  });
+  const trials = new Counter({
+    name: "goldwatch_trials_total",
+    help: "Trials finished, by job and status.",
+    labelNames: ["job", "status"],
+    registers: [registry],
+  });
+  const accuracy = new Gauge({
+    name: "goldwatch_run_accuracy",
+    help: "Accuracy (mean per-case pass rate) of the job's last run.",
+    labelNames: ["job"],
+    registers: [registry],
+  });
+  const accuracyLow = new Gauge({
+    name: "goldwatch_run_accuracy_low",
+    help: "Lower bound of the last run's 95% accuracy interval.",
+    labelNames: ["job"],
+    registers: [registry],
+  });
+  const cost = new Counter({
+    name: "goldwatch_cost_usd_total",
+    help: "Agent spend in USD, by job.",
+    labelNames: ["job"],
+    registers: [registry],
+  });
+  const trialLatency = new Histogram({
+    name: "goldwatch_trial_latency_seconds",
+    help: "Agent latency per trial.",
+    labelNames: ["job"],
+    buckets: LATENCY_BUCKETS,
+    registers: [registry],
+  });
+  const runDuration = new Histogram({
+    name: "goldwatch_run_duration_seconds",
+    help: "Wall time of a run.",
+    labelNames: ["job"],
+    buckets: DURATION_BUCKETS,
+    registers: [registry],
+  });
+  const slots = new Counter({
+    name: "goldwatch_slots_total",
+    help: "Scheduled slots on this replica, by outcome (started, taken by another replica, skipped, missed).",
+    labelNames: ["job", "outcome"],
+    registers: [registry],
+  });
+  const lag = new Histogram({
+    name: "goldwatch_scheduler_lag_seconds",
+    help: "Delay from a slot's scheduled instant to its run starting.",
+    labelNames: ["job"],
+    buckets: LAG_BUCKETS,
+    registers: [registry],
+  });
+  const storeRetries = new Counter({
+    name: "goldwatch_store_retries_total",
+    help: "Database writes retried (outages).",
+    registers: [registry],
+  });
   new Gauge({
     name: "goldwatch_runs_active",
     help: "Runs going in this process.",

@@ -91,7 +91,10 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
       // The alerts table belongs to src/alerts; read-only here. Unreadable (outage): no gauge, and
       // the scrape does not wait on a database that does not answer.
       const rows = await withTimeout(
-        queryRows<{ job: string; n: number }>(app.database.db, sql`select job, count(*)::int as n from alerts where state = 'firing' group by job`),
+        queryRows<{ job: string; n: number }>(
+          app.database.db,
+          sql`select job, count(*)::int as n from alerts where state = 'firing' group by job`,
+        ),
         PING_TIMEOUT_MS,
       );
       return Object.fromEntries(rows.map((r) => [r.job, Number(r.n)]));
@@ -129,7 +132,12 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
 
   // Route tables, one line per area (alerts, dashboard, ... add theirs here).
   const routes: Routes = {
-    ...coreRoutes({ readiness, metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }), trigger, apiToken }),
+    ...coreRoutes({
+      readiness,
+      metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
+      trigger,
+      apiToken,
+    }),
     ...alertRoutes(app, { apiToken }),
     ...dashboardRoutes(app),
   };
@@ -144,11 +152,16 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
 
   // Background workers: started here, stopped in reverse once runs have drained (so what the last
   // runs produce is still handled). The alert outbox worker goes in this list too.
-  const workers: Worker[] = [startReaper({ db: app.database.db, clock: app.clock, log, tracker, timeoutMs: server.heartbeat_timeout }), startAlertDelivery(app)];
+  const workers: Worker[] = [
+    startReaper({ db: app.database.db, clock: app.clock, log, tracker, timeoutMs: server.heartbeat_timeout }),
+    startAlertDelivery(app),
+  ];
   // Missed runs: checked every minute, since a run that never happens cannot report itself.
   workers.push(startMissedRunsWorker(app));
   // Trial partitions: created ahead and dropped past retention, now and daily.
-  const partitions = startPartitionMaintenance({ db: app.database.db, clock: app.clock, log }, () => ({ retentionMs: app.loaded.config.retention.trials }));
+  const partitions = startPartitionMaintenance({ db: app.database.db, clock: app.clock, log }, () => ({
+    retentionMs: app.loaded.config.retention.trials,
+  }));
   workers.push(partitions);
   // The first runs wait for the first pass: on a fresh database this month has no partition, so a
   // run's trials route to trials_default, and the pass's ATTACH of this month then fails that
@@ -200,7 +213,8 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
       await jobs.stop().catch(() => {});
       const drained = await tracker.drain(app.clock, server.shutdown_grace, ABORT_WRITE_MS);
       if (drained.aborted > 0) app.log.warn(drained, "runs aborted at shutdown");
-      if (drained.unfinished > 0) app.log.error(drained, "runs could not record their end (database unreachable?); another replica will mark them aborted");
+      if (drained.unfinished > 0)
+        app.log.error(drained, "runs could not record their end (database unreachable?); another replica will mark them aborted");
       for (const w of [...workers].reverse()) {
         await w.stop().catch((e: Error) => app.log.warn({ worker: w.name, err: e.message }, "worker stop failed"));
       }

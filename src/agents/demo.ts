@@ -82,7 +82,15 @@ export function createDemoAgent(name: string, cfg: DemoAgentConfig, random: () =
       try {
         await abortableSleep(cfg.latency * (0.5 + random()), req.signal);
       } catch {
-        return { ...base, output: null, steps: [], usage: { inputTokens: 0, outputTokens: 0 }, latencyMs: elapsed(), costUsd: 0, error: { kind: "aborted", message: "trial aborted" } };
+        return {
+          ...base,
+          output: null,
+          steps: [],
+          usage: { inputTokens: 0, outputTokens: 0 },
+          latencyMs: elapsed(),
+          costUsd: 0,
+          error: { kind: "aborted", message: "trial aborted" },
+        };
       }
       if (random() < cfg.error_rate) {
         const error = { kind: "http" as const, status: 500, message: "HTTP 500: demo agent failure" };
@@ -93,7 +101,11 @@ export function createDemoAgent(name: string, cfg: DemoAgentConfig, random: () =
       const searches = Math.max(1, Math.round(cfg.cost_multiplier));
       const steps: Step[] = [];
       for (let i = 0; i < searches; i++) {
-        steps.push(hit ? { tool: "search_kb", args: { query: req.input }, result: [hit.article] } : { tool: "search_kb", args: { query: req.input }, result: [] });
+        steps.push(
+          hit
+            ? { tool: "search_kb", args: { query: req.input }, result: [hit.article] }
+            : { tool: "search_kb", args: { query: req.input }, result: [] },
+        );
       }
       const right = random() < cfg.quality;
       const output = hit ? (right ? hit.answer : hit.wrong) : right ? NOT_FOUND : INVENTED;

@@ -79,7 +79,8 @@ export class ChatAccumulator {
       }
     }
     const call = this.#calls[at]!;
-    if (tc.function?.name) call.name += call.name && tc.function.name.startsWith(call.name) ? tc.function.name.slice(call.name.length) : tc.function.name;
+    if (tc.function?.name)
+      call.name += call.name && tc.function.name.startsWith(call.name) ? tc.function.name.slice(call.name.length) : tc.function.name;
     if (tc.function?.arguments) call.args += tc.function.arguments;
   }
 
@@ -146,12 +147,21 @@ export async function streamChat(opts: StreamChatOptions): Promise<StreamChatRes
     const type = res.headers.get("content-type") ?? "";
     if (!res.ok || !type.includes("text/event-stream")) {
       const text = await readBounded(res, opts.maxBytes);
-      if (text === undefined) return { acc, status, error: { kind: "too_large", status, message: `reply larger than ${opts.maxBytes} bytes` } };
+      if (text === undefined)
+        return { acc, status, error: { kind: "too_large", status, message: `reply larger than ${opts.maxBytes} bytes` } };
       if (!res.ok) return { acc, status, error: { kind: "http", status, message: `HTTP ${status}: ${snippet(text)}` } };
       try {
         acc.add(JSON.parse(text) as ChatPayload);
       } catch {
-        return { acc, status, error: { kind: "parse", status, message: `reply is neither an event stream nor JSON (${type || "no content-type"}): ${snippet(text)}` } };
+        return {
+          acc,
+          status,
+          error: {
+            kind: "parse",
+            status,
+            message: `reply is neither an event stream nor JSON (${type || "no content-type"}): ${snippet(text)}`,
+          },
+        };
       }
       opts.onProgress?.(acc);
       return { acc, status, error: null };

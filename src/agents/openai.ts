@@ -79,10 +79,7 @@ export function createOpenAiAgent(name: string, cfg: OpenAiAgentConfig, fetchImp
   return {
     name,
     async call(req): Promise<Observation> {
-      const messages = [
-        ...(cfg.system ? [{ role: "system", content: cfg.system }] : []),
-        { role: "user", content: req.input },
-      ];
+      const messages = [...(cfg.system ? [{ role: "system", content: cfg.system }] : []), { role: "user", content: req.input }];
       const body: Record<string, unknown> = { model: cfg.model, messages, user: req.trialId };
       if (cfg.temperature !== undefined) body.temperature = cfg.temperature;
       if (!cfg.stream) return callOnce(req, body);

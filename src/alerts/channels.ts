@@ -39,12 +39,22 @@ export function buildNotifiers(app: App, deps: { fetch?: typeof fetch } = {}): N
   const out: Notifier[] = [];
   for (const channel of enabledChannels(notify)) {
     if (channel === "slack" && notify.slack) {
-      const opts = { token: notify.slack.token, channel: notify.slack.channel, apiUrl: notify.slack.api_url, timeoutMs: notify.slack.timeout };
-      const refs = { get: (g: string) => getSlackRef(db, g), set: (g: string, r: { channel: string; ts: string }) => setSlackRef(db, g, r) };
+      const opts = {
+        token: notify.slack.token,
+        channel: notify.slack.channel,
+        apiUrl: notify.slack.api_url,
+        timeoutMs: notify.slack.timeout,
+      };
+      const refs = {
+        get: (g: string) => getSlackRef(db, g),
+        set: (g: string, r: { channel: string; ts: string }) => setSlackRef(db, g, r),
+      };
       out.push(slackNotifier(opts, { client: slackClient(opts, app.log), refs }));
     } else if (channel === "pagerduty" && notify.pagerduty) {
       const p = notify.pagerduty;
-      out.push(pagerDutyNotifier({ routingKey: p.routing_key, apiUrl: p.api_url ?? PAGERDUTY_API, timeoutMs: p.timeout }, { fetch: http, now }));
+      out.push(
+        pagerDutyNotifier({ routingKey: p.routing_key, apiUrl: p.api_url ?? PAGERDUTY_API, timeoutMs: p.timeout }, { fetch: http, now }),
+      );
     } else if (channel === "webhook" && notify.webhook) {
       const w = notify.webhook;
       out.push(webhookNotifier({ url: w.url, headers: w.headers, timeoutMs: w.timeout }, { fetch: http, now }));

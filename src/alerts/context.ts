@@ -42,13 +42,17 @@ export async function buildContext(db: Db, summary: RunSummary, publicUrl?: stri
     .orderBy(desc(runs.startedAt))
     .limit(RECENT_RUNS + 1);
   const judgeModel = recentRows.find((r) => r.id === summary.runId)?.judgeModel ?? null;
-  const recent = recentRows.filter((r) => r.id !== summary.runId).slice(0, RECENT_RUNS - 1).reverse();
+  const recent = recentRows
+    .filter((r) => r.id !== summary.runId)
+    .slice(0, RECENT_RUNS - 1)
+    .reverse();
   // Comparable runs only, as the detectors' baseline: same golden set and judge model.
   const baselineRuns = recent
     .filter((r) => r.status === "completed" && r.goldenHash === summary.goldenHash && r.judgeModel === judgeModel)
     .slice(-BASELINE_RUNS);
   const baseCases = combineCases(baselineRuns.map((r) => (Array.isArray(r.caseStats) ? (r.caseStats as CaseStat[]) : [])));
-  const baseAcc = baseCases.size > 0 ? accuracyInterval([...baseCases.values()].map((c) => ({ passes: c.passes, trials: c.scored }))) : null;
+  const baseAcc =
+    baseCases.size > 0 ? accuracyInterval([...baseCases.values()].map((c) => ({ passes: c.passes, trials: c.scored }))) : null;
 
   const baseTrials = baselineRuns.reduce((s, r) => s + r.trials, 0);
   const baseCost = baselineRuns.reduce((s, r) => s + r.costUsd, 0);
@@ -58,7 +62,10 @@ export async function buildContext(db: Db, summary: RunSummary, publicUrl?: stri
     const perCase = await queryRows<{ is_now: boolean; case_id: string; usd: number | string }>(
       db,
       sql`select run_id = ${summary.runId} as is_now, case_id, avg(cost_usd)::float8 as usd
-          from trials where run_id in (${sql.join(ids.map((id) => sql`${id}`), sql`, `)}) and status <> 'error'
+          from trials where run_id in (${sql.join(
+            ids.map((id) => sql`${id}`),
+            sql`, `,
+          )}) and status <> 'error'
           group by 1, 2`,
     );
     const now = new Map<string, number>();
@@ -70,7 +77,10 @@ export async function buildContext(db: Db, summary: RunSummary, publicUrl?: stri
   return {
     runId: summary.runId,
     accuracy: acc ? { estimate: acc.estimate, low: acc.low, high: acc.high } : null,
-    baseline: baseAcc && Number.isFinite(baseAcc.estimate) ? { estimate: baseAcc.estimate, low: baseAcc.low, high: baseAcc.high, runs: baselineRuns.length } : null,
+    baseline:
+      baseAcc && Number.isFinite(baseAcc.estimate)
+        ? { estimate: baseAcc.estimate, low: baseAcc.low, high: baseAcc.high, runs: baselineRuns.length }
+        : null,
     recent: [...recent.map((r) => r.accuracy), acc?.estimate ?? null],
     failingCases: failingCases(summary.perCase, baseCases),
     cost:
@@ -81,4 +91,3 @@ export async function buildContext(db: Db, summary: RunSummary, publicUrl?: stri
     dashboardUrl: dashboardUrl(publicUrl, summary.job),
   };
 }
-

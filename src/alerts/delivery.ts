@@ -66,10 +66,16 @@ export function startAlertDelivery(app: App, overrides: DeliveryOverrides = {}):
  * `notify.delivery.drain_timeout` (or `timeoutMs`). Returns how many notifications are still
  * queued; they stay in the outbox for the next goldwatch process to deliver.
  */
-export async function deliverQueued(app: App, opts: { timeoutMs?: number; signal?: AbortSignal } & DeliveryOverrides = {}): Promise<number> {
+export async function deliverQueued(
+  app: App,
+  opts: { timeoutMs?: number; signal?: AbortSignal } & DeliveryOverrides = {},
+): Promise<number> {
   const worker = createAlertWorker(app, opts);
   try {
-    return await worker.drain({ timeoutMs: opts.timeoutMs ?? app.loaded.config.notify.delivery.drain_timeout, ...(opts.signal ? { signal: opts.signal } : {}) });
+    return await worker.drain({
+      timeoutMs: opts.timeoutMs ?? app.loaded.config.notify.delivery.drain_timeout,
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
   } finally {
     await worker.stop();
   }

@@ -55,7 +55,13 @@ export function failingCases(
     .slice(0, limit)
     .map((c) => {
       const b = baseline.get(c.id);
-      return { id: c.id, passes: c.passes, scored: c.scored, errors: c.errors ?? 0, baselineRate: b && b.scored > 0 ? b.passes / b.scored : null };
+      return {
+        id: c.id,
+        passes: c.passes,
+        scored: c.scored,
+        errors: c.errors ?? 0,
+        baselineRate: b && b.scored > 0 ? b.passes / b.scored : null,
+      };
     });
 }
 

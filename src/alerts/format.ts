@@ -48,16 +48,21 @@ export function headline(n: Notification): string {
 export function contextLines(c: MessageContext): string[] {
   const lines: string[] = [];
   if (c.accuracy) {
-    const base = c.baseline ? ` vs baseline ${withInterval(c.baseline)} over ${c.baseline.runs} run${c.baseline.runs === 1 ? "" : "s"}` : " (no baseline yet)";
+    const base = c.baseline
+      ? ` vs baseline ${withInterval(c.baseline)} over ${c.baseline.runs} run${c.baseline.runs === 1 ? "" : "s"}`
+      : " (no baseline yet)";
     lines.push(`accuracy now ${withInterval(c.accuracy)}${base}`);
   }
   const scored = c.recent.filter((v) => v !== null) as number[];
   if (c.recent.length > 1 && scored.length > 0) {
-    lines.push(`recent runs ${sparkline(c.recent)} ${pct(scored[0]!)} → ${pct(scored[scored.length - 1]!)} (${c.recent.length} runs, oldest first)`);
+    lines.push(
+      `recent runs ${sparkline(c.recent)} ${pct(scored[0]!)} → ${pct(scored[scored.length - 1]!)} (${c.recent.length} runs, oldest first)`,
+    );
   }
   if (c.failingCases.length > 0) {
     const cs = c.failingCases.map(
-      (f) => `${f.id} ${f.passes}/${f.scored}${f.errors > 0 ? ` (${f.errors} errors)` : ""}${f.baselineRate !== null ? `, baseline ${pct(f.baselineRate)}` : ""}`,
+      (f) =>
+        `${f.id} ${f.passes}/${f.scored}${f.errors > 0 ? ` (${f.errors} errors)` : ""}${f.baselineRate !== null ? `, baseline ${pct(f.baselineRate)}` : ""}`,
     );
     lines.push(`failing cases: ${cs.join("; ")}`);
   }
@@ -76,7 +81,10 @@ export function contextLines(c: MessageContext): string[] {
 
 /** How long the group's alerts have been firing when the message was queued (`4h`), if known. */
 export function firingSince(n: Notification): string | null {
-  const since = n.alerts.map((a) => a.firedAt).filter((x): x is string => x !== null).sort()[0];
+  const since = n.alerts
+    .map((a) => a.firedAt)
+    .filter((x): x is string => x !== null)
+    .sort()[0];
   return since ? span(Date.parse(n.at) - Date.parse(since)) : null;
 }
 

@@ -85,65 +85,83 @@ async function decide(app: App, input: Decision): Promise<HandledFindings> {
   const findings = input.findings.map((f) => secrets.redactDeep({ ...f, job: jobName }));
   const channels = enabledChannels(config.notify);
 
-  const result = await throughOutage(app, jobName, () => app.database.db.transaction(async (txn) => {
-    const tx = txn as unknown as Db;
-    await lockJobAlerts(tx, jobName);
-    const openGroupKey = await openGroupOf(tx, jobName);
-    const existing = await loadJobAlerts(tx, jobName, findings.map((f) => fingerprint(labelsOf(f))), openGroupKey);
-    const silences = (await activeSilences(tx, now)).map((s) => ({ id: s.id, matchers: s.matchers as Matcher[] }));
-    const plan = planRun({
-      job: jobName,
-      agent: summaryLike.agent,
-      runId: summaryLike.runId,
-      now,
-      countClear: input.countClear,
-      findings,
-      existing,
-      silences,
-      openGroupKey,
-      policy: lifecyclePolicy(config.notify),
-      ...(input.scope ? { scope: input.scope } : {}),
-    });
-    await upsertAlerts(tx, jobName, summaryLike.agent, plan.upserts, now);
-    await insertAlertEvents(tx, jobName, summaryLike.runId, now, plan.events);
-    const g = plan.group;
-    if (!g) return { plan, queued: 0, channels: [] as string[] };
-    if (g.opens) await insertGroup(tx, { groupKey: g.groupKey, job: jobName, agent: summaryLike.agent, openedAt: now, runId: summaryLike.runId });
-    if (g.closes) await closeGroup(tx, g.groupKey, now);
-    const context = summary ? await contextFor(app, tx, summary) : null;
-    const n: Notification = {
-      version: 1,
-      kind: g.kind,
-      groupKey: g.groupKey,
-      job: jobName,
-      agent: summaryLike.agent,
-      runId: summaryLike.runId,
-      at: now.toISOString(),
-      alerts: g.alerts,
-      context,
-    };
-    const to = channels.filter((c) => channelWants(c, n));
-    const ids = await enqueueOutbox(
-      tx,
-      to.map((channel) => ({
-        dedupKey: `${g.groupKey}|${g.kind}|${summaryLike.runId}|${channel}`,
+  const result = await throughOutage(app, jobName, () =>
+    app.database.db.transaction(async (txn) => {
+      const tx = txn as unknown as Db;
+      await lockJobAlerts(tx, jobName);
+      const openGroupKey = await openGroupOf(tx, jobName);
+      const existing = await loadJobAlerts(
+        tx,
+        jobName,
+        findings.map((f) => fingerprint(labelsOf(f))),
+        openGroupKey,
+      );
+      const silences = (await activeSilences(tx, now)).map((s) => ({ id: s.id, matchers: s.matchers as Matcher[] }));
+      const plan = planRun({
+        job: jobName,
+        agent: summaryLike.agent,
+        runId: summaryLike.runId,
+        now,
+        countClear: input.countClear,
+        findings,
+        existing,
+        silences,
+        openGroupKey,
+        policy: lifecyclePolicy(config.notify),
+        ...(input.scope ? { scope: input.scope } : {}),
+      });
+      await upsertAlerts(tx, jobName, summaryLike.agent, plan.upserts, now);
+      await insertAlertEvents(tx, jobName, summaryLike.runId, now, plan.events);
+      const g = plan.group;
+      if (!g) return { plan, queued: 0, channels: [] as string[] };
+      if (g.opens)
+        await insertGroup(tx, { groupKey: g.groupKey, job: jobName, agent: summaryLike.agent, openedAt: now, runId: summaryLike.runId });
+      if (g.closes) await closeGroup(tx, g.groupKey, now);
+      const context = summary ? await contextFor(app, tx, summary) : null;
+      const n: Notification = {
+        version: 1,
+        kind: g.kind,
         groupKey: g.groupKey,
         job: jobName,
-        channel,
-        kind: g.kind,
-        payload: n,
-        nextAttemptAt: now,
-        createdAt: now,
-      })),
-    );
-    return { plan, queued: ids.length, channels: to };
-  }));
+        agent: summaryLike.agent,
+        runId: summaryLike.runId,
+        at: now.toISOString(),
+        alerts: g.alerts,
+        context,
+      };
+      const to = channels.filter((c) => channelWants(c, n));
+      const ids = await enqueueOutbox(
+        tx,
+        to.map((channel) => ({
+          dedupKey: `${g.groupKey}|${g.kind}|${summaryLike.runId}|${channel}`,
+          groupKey: g.groupKey,
+          job: jobName,
+          channel,
+          kind: g.kind,
+          payload: n,
+          nextAttemptAt: now,
+          createdAt: now,
+        })),
+      );
+      return { plan, queued: ids.length, channels: to };
+    }),
+  );
 
   const g = result.plan.group;
   for (const e of result.plan.events) {
-    app.log.info({ job: jobName, alert: e.fingerprint, detector: e.labels.detector, case: e.labels.case, event: e.event, silencedBy: e.silencedBy }, `alert ${e.event}: ${e.summary}`);
+    app.log.info(
+      { job: jobName, alert: e.fingerprint, detector: e.labels.detector, case: e.labels.case, event: e.event, silencedBy: e.silencedBy },
+      `alert ${e.event}: ${e.summary}`,
+    );
   }
-  if (g && result.queued > 0) app.events.emit("alert:queued", { job: jobName, runId: summaryLike.runId, groupKey: g.groupKey, kind: g.kind, channels: result.channels });
+  if (g && result.queued > 0)
+    app.events.emit("alert:queued", {
+      job: jobName,
+      runId: summaryLike.runId,
+      groupKey: g.groupKey,
+      kind: g.kind,
+      channels: result.channels,
+    });
   return { plan: result.plan, queued: result.queued };
 }
 
@@ -177,7 +195,10 @@ async function contextFor(app: App, tx: Db, summary: RunSummary): Promise<Messag
     // Inside a transaction, drizzle's nested transaction is a savepoint.
     return await tx.transaction((sp) => buildContext(sp as unknown as Db, summary, app.loaded.config.server.public_url));
   } catch (e) {
-    app.log.warn({ job: summary.job, err: app.loaded.secrets.redact((e as Error).message) }, "cannot read run history for the alert message");
+    app.log.warn(
+      { job: summary.job, err: app.loaded.secrets.redact((e as Error).message) },
+      "cannot read run history for the alert message",
+    );
     return null;
   }
 }

@@ -40,6 +40,7 @@ export function retryAfterMs(header: string | null, now: Date): number | undefin
 export function httpOutcome(status: number, body: string, retryAfter: number | undefined, fix: string): SendOutcome {
   if (status >= 200 && status < 300) return { status: "sent" };
   const error = `HTTP ${status}${body ? `: ${body.slice(0, 200)}` : ""}`;
-  if (status === 408 || status === 429 || status >= 500) return { status: "retry", error, ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}) };
+  if (status === 408 || status === 429 || status >= 500)
+    return { status: "retry", error, ...(retryAfter !== undefined ? { retryAfterMs: retryAfter } : {}) };
   return { status: "failed", error, fix };
 }

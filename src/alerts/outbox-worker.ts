@@ -102,7 +102,11 @@ export function createOutboxWorker(deps: OutboxDeps, options: Partial<DeliveryOp
     const base = { id: row.id, channel: row.channel, kind: row.kind, job: row.job, groupKey: row.groupKey, attempts: row.attempts };
     if (outcome.status === "sent") {
       const held = await markOutboxSent(db, row.id, replica, now, outcome.ref ?? null);
-      if (!held) log.warn({ outbox: row.id, channel: row.channel }, "outbox lease expired before the send was recorded; another replica may send it again");
+      if (!held)
+        log.warn(
+          { outbox: row.id, channel: row.channel },
+          "outbox lease expired before the send was recorded; another replica may send it again",
+        );
       log.info({ outbox: row.id, channel: row.channel, kind: n.kind, job: n.job, attempts: row.attempts }, "alert delivered");
       events.emit("alert:sent", { ...base, ref: outcome.ref ?? null });
       return;
@@ -114,7 +118,18 @@ export function createOutboxWorker(deps: OutboxDeps, options: Partial<DeliveryOp
       if (outcome.retryAfterMs !== undefined) pausedUntil.set(row.channel, now.getTime() + outcome.retryAfterMs);
       const retryAt = new Date(now.getTime() + delay);
       await rescheduleOutbox(db, row.id, replica, retryAt, error);
-      log.warn({ outbox: row.id, channel: row.channel, kind: n.kind, job: n.job, attempts: row.attempts, retryAt: retryAt.toISOString(), err: error }, "alert delivery failed; will retry");
+      log.warn(
+        {
+          outbox: row.id,
+          channel: row.channel,
+          kind: n.kind,
+          job: n.job,
+          attempts: row.attempts,
+          retryAt: retryAt.toISOString(),
+          err: error,
+        },
+        "alert delivery failed; will retry",
+      );
       events.emit("alert:failed", { ...base, error, permanent: false, retryAt });
       return;
     }
@@ -123,7 +138,10 @@ export function createOutboxWorker(deps: OutboxDeps, options: Partial<DeliveryOp
     const key = `${row.channel}:${error}`;
     if (!loggedPermanent.has(key)) {
       loggedPermanent.add(key);
-      log.error({ outbox: row.id, channel: row.channel, job: n.job, err: error, fix }, `cannot deliver alerts to ${row.channel}: ${error}${fix ? ` — fix: ${fix}` : ""}`);
+      log.error(
+        { outbox: row.id, channel: row.channel, job: n.job, err: error, fix },
+        `cannot deliver alerts to ${row.channel}: ${error}${fix ? ` — fix: ${fix}` : ""}`,
+      );
     }
     events.emit("alert:failed", { ...base, error, permanent: true, retryAt: null });
   }
@@ -132,7 +150,9 @@ export function createOutboxWorker(deps: OutboxDeps, options: Partial<DeliveryOp
     const n = row.payload as Notification;
     let outcome: SendOutcome;
     try {
-      outcome = notifier.wants(n) ? await notifier.send(n, { outboxId: row.id, dedupKey: row.dedupKey }) : { status: "sent", ref: "not applicable" };
+      outcome = notifier.wants(n)
+        ? await notifier.send(n, { outboxId: row.id, dedupKey: row.dedupKey })
+        : { status: "sent", ref: "not applicable" };
     } catch (e) {
       outcome = { status: "retry", error: `${row.channel} notifier threw: ${(e as Error).message}` };
     }

@@ -143,7 +143,15 @@ export function planRun(input: PlanInput): Plan {
     };
     upserts.push(record);
     if (t.event) {
-      events.push({ fingerprint: fp, labels, event: t.event, state: record.state, severity: record.severity, summary: record.summary, silencedBy });
+      events.push({
+        fingerprint: fp,
+        labels,
+        event: t.event,
+        state: record.state,
+        severity: record.severity,
+        summary: record.summary,
+        silencedBy,
+      });
     }
     if (t.notify) notifies.set(fp, t.notify);
   }
@@ -154,9 +162,9 @@ export function planRun(input: PlanInput): Plan {
   const groupKey = input.openGroupKey ?? newGroupKey(input.job, input.runId);
   for (const a of upserts) if (notifies.has(a.fingerprint)) a.groupKey = groupKey;
   const updated = new Map(upserts.map((a) => [a.fingerprint, a]));
-  const members = [...new Map([...input.existing, ...upserts].map((a) => [a.fingerprint, updated.get(a.fingerprint) ?? a])).values()].filter(
-    (a) => a.groupKey === groupKey,
-  );
+  const members = [
+    ...new Map([...input.existing, ...upserts].map((a) => [a.fingerprint, updated.get(a.fingerprint) ?? a])).values(),
+  ].filter((a) => a.groupKey === groupKey);
   const stillFiring = members.filter((a) => a.state === "firing" && a.notified);
   const changes = [...notifies.values()];
   let kind: GroupKind;

@@ -27,7 +27,8 @@ export function alertRoutes(app: App, opts: { apiToken: string | undefined }): R
   return {
     "GET /api/alerts": async (req, res) => {
       const q = alertQuery.safeParse(query(req));
-      if (!q.success) return sendJson(res, 400, { error: q.error.issues.map((i) => `${i.path.join(".") || "query"}: ${i.message}`).join("; ") });
+      if (!q.success)
+        return sendJson(res, 400, { error: q.error.issues.map((i) => `${i.path.join(".") || "query"}: ${i.message}`).join("; ") });
       const rows = await listAlerts(db(), { state: q.data.state, ...(q.data.job ? { job: q.data.job } : {}), limit: q.data.limit });
       const keys = [...new Set(rows.map((r) => r.groupKey).filter((k): k is string => k !== null))];
       const [groups, deliveries] = await Promise.all([groupsByKey(db(), keys), outboxByGroups(db(), keys)]);
@@ -47,10 +48,25 @@ export function alertRoutes(app: App, opts: { apiToken: string | undefined }): R
             lastSeenAt: r.lastSeenAt,
             silencedBy: r.silencedBy,
             notified: r.notified,
-            group: g ? { key: g.groupKey, openedAt: g.openedAt, closedAt: g.closedAt, slack: g.slackTs ? { channel: g.slackChannel, ts: g.slackTs } : null } : null,
+            group: g
+              ? {
+                  key: g.groupKey,
+                  openedAt: g.openedAt,
+                  closedAt: g.closedAt,
+                  slack: g.slackTs ? { channel: g.slackChannel, ts: g.slackTs } : null,
+                }
+              : null,
             deliveries: deliveries
               .filter((d) => d.groupKey === r.groupKey)
-              .map((d) => ({ channel: d.channel, kind: d.kind, status: d.status, attempts: d.attempts, lastError: d.lastError, sentAt: d.sentAt, nextAttemptAt: d.nextAttemptAt })),
+              .map((d) => ({
+                channel: d.channel,
+                kind: d.kind,
+                status: d.status,
+                attempts: d.attempts,
+                lastError: d.lastError,
+                sentAt: d.sentAt,
+                nextAttemptAt: d.nextAttemptAt,
+              })),
           };
         }),
       });

@@ -33,7 +33,10 @@ export function rootBlocks(n: Notification): Block[] {
   if (c) {
     const fields: Block[] = [];
     if (c.accuracy) fields.push({ type: "mrkdwn", text: `*Accuracy now*\n${withInterval(c.accuracy)}` });
-    fields.push({ type: "mrkdwn", text: c.baseline ? `*Baseline (${c.baseline.runs} runs)*\n${withInterval(c.baseline)}` : "*Baseline*\nnot enough runs yet" });
+    fields.push({
+      type: "mrkdwn",
+      text: c.baseline ? `*Baseline (${c.baseline.runs} runs)*\n${withInterval(c.baseline)}` : "*Baseline*\nnot enough runs yet",
+    });
     blocks.push({ type: "section", fields });
     const scored = c.recent.filter((v): v is number => v !== null);
     if (c.recent.length > 1 && scored.length > 0) {
@@ -56,7 +59,9 @@ export function rootBlocks(n: Notification): Block[] {
     if (c.dashboardUrl) {
       blocks.push({
         type: "actions",
-        elements: [{ type: "button", text: { type: "plain_text", text: "Open dashboard" }, url: c.dashboardUrl, action_id: "goldwatch_dashboard" }],
+        elements: [
+          { type: "button", text: { type: "plain_text", text: "Open dashboard" }, url: c.dashboardUrl, action_id: "goldwatch_dashboard" },
+        ],
       });
     }
   }
@@ -89,7 +94,8 @@ export function threadText(n: Notification): string {
     lines.push(`✅ Resolved${since ? ` after ${since}` : ""}: all clear`);
   } else {
     for (const a of n.alerts.filter((x) => x.change === "new").slice(0, MAX_LISTED)) lines.push(`Also firing: ${esc(alertLine(a, false))}`);
-    for (const a of n.alerts.filter((x) => x.change === "resolved").slice(0, MAX_LISTED)) lines.push(`Resolved: ${esc(alertLine(a, false))}`);
+    for (const a of n.alerts.filter((x) => x.change === "resolved").slice(0, MAX_LISTED))
+      lines.push(`Resolved: ${esc(alertLine(a, false))}`);
   }
   if (acc) lines.push(acc);
   if (c && c.recent.length > 1) lines.push(`recent runs \`${sparkline(c.recent)}\``);

@@ -27,13 +27,15 @@ export interface SlackOptions {
 
 /** Platform errors no retry can fix, with what the operator should do. */
 const FIXES: Record<string, string> = {
-  invalid_auth: "notify.slack.token is not a valid token: use the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page",
+  invalid_auth:
+    "notify.slack.token is not a valid token: use the Bot User OAuth Token (xoxb-…) from your Slack app's OAuth & Permissions page",
   not_authed: "notify.slack.token is empty or missing: set it to the Bot User OAuth Token (xoxb-…)",
   account_inactive: "the Slack app's token was deactivated: reinstall the app and update notify.slack.token",
   token_revoked: "the Slack token was revoked: reinstall the app and update notify.slack.token",
   token_expired: "the Slack token expired: rotate it and update notify.slack.token",
   missing_scope: "the Slack app lacks the chat:write scope: add it under OAuth & Permissions and reinstall",
-  channel_not_found: "notify.slack.channel does not exist or the bot cannot see it: check the name, and for a private channel invite the bot",
+  channel_not_found:
+    "notify.slack.channel does not exist or the bot cannot see it: check the name, and for a private channel invite the bot",
   not_in_channel: "the bot is not in notify.slack.channel: invite it with /invite @<your bot> in that channel",
   is_archived: "notify.slack.channel is archived: unarchive it or choose another channel",
   restricted_action: "the workspace does not allow the bot to post there: ask a Slack admin",
@@ -73,7 +75,11 @@ export function classifySlackError(e: unknown): SendOutcome {
   if (err.code === ErrorCode.HTTPError) {
     const status = err.statusCode ?? 0;
     if (status >= 500 || status === 408) return { status: "retry", error: `slack: HTTP ${status}` };
-    return { status: "failed", error: `slack: HTTP ${status}`, fix: "check notify.slack.api_url (the Web API base, e.g. https://slack.com/api/)" };
+    return {
+      status: "failed",
+      error: `slack: HTTP ${status}`,
+      fix: "check notify.slack.api_url (the Web API base, e.g. https://slack.com/api/)",
+    };
   }
   // Request errors (connection refused, timeouts, DNS) and anything unexpected: Slack is unreachable.
   return { status: "retry", error: `slack unreachable: ${err.message}` };
@@ -136,7 +142,13 @@ export function slackNotifier(opts: SlackOptions, deps: { client: WebClient; ref
   };
 
   const reply = async (ref: SlackRef, n: Notification, broadcast: boolean) => {
-    await client.chat.postMessage({ channel: ref.channel, thread_ts: ref.ts, text: threadText(n), reply_broadcast: broadcast, unfurl_links: false });
+    await client.chat.postMessage({
+      channel: ref.channel,
+      thread_ts: ref.ts,
+      text: threadText(n),
+      reply_broadcast: broadcast,
+      unfurl_links: false,
+    });
   };
 
   return {
@@ -155,7 +167,11 @@ export function slackNotifier(opts: SlackOptions, deps: { client: WebClient; ref
           await reply(ref, n, false);
         } else {
           ref = await update(ref, n);
-          await reply(ref, n, n.alerts.some((a) => a.change === "new"));
+          await reply(
+            ref,
+            n,
+            n.alerts.some((a) => a.change === "new"),
+          );
         }
         return { status: "sent", ref: `${ref.channel}:${ref.ts}` };
       } catch (e) {

@@ -38,7 +38,12 @@ export function webhookNotifier(opts: WebhookOptions, deps: { fetch: typeof fetc
         return { status: "retry", error: `webhook unreachable: ${(e as Error).message}` };
       }
       const text = await res.text().catch(() => "");
-      return httpOutcome(res.status, text, retryAfterMs(res.headers.get("retry-after"), deps.now()), "check notify.webhook.url and what the receiver expects");
+      return httpOutcome(
+        res.status,
+        text,
+        retryAfterMs(res.headers.get("retry-after"), deps.now()),
+        "check notify.webhook.url and what the receiver expects",
+      );
     },
   };
 }

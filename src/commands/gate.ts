@@ -34,11 +34,21 @@ function toJson(r: GateResult) {
     p95Ms: s.latency.p95Ms,
     model: s.model,
   });
-  return { ok: true, job: r.job, decision: r.verdict.decision, exitCode: GATE_EXIT[r.verdict.decision], verdict: r.verdict, cost: r.cost, incumbent: brief(r.incumbent), candidate: brief(r.candidate) };
+  return {
+    ok: true,
+    job: r.job,
+    decision: r.verdict.decision,
+    exitCode: GATE_EXIT[r.verdict.decision],
+    verdict: r.verdict,
+    cost: r.cost,
+    incumbent: brief(r.incumbent),
+    candidate: brief(r.candidate),
+  };
 }
 
 export const gateCommand: Command = {
-  summary: "release gate: candidate vs incumbent on a job's cases (gate <job> --candidate <agent>); exit 0 pass, 1 fail, 2 inconclusive, 3 error",
+  summary:
+    "release gate: candidate vs incumbent on a job's cases (gate <job> --candidate <agent>); exit 0 pass, 1 fail, 2 inconclusive, 3 error",
   options: {
     candidate: { type: "string" },
     baseline: { type: "string" },
@@ -55,7 +65,10 @@ export const gateCommand: Command = {
     };
     const jobName = args[0];
     const candidate = typeof options.candidate === "string" ? options.candidate : undefined;
-    if (!jobName || !candidate) return fail("usage: goldwatch gate <job> --candidate <agent> [--baseline <agent>] [--margin 0.03] [--repeats N] [--json] [--junit file]");
+    if (!jobName || !candidate)
+      return fail(
+        "usage: goldwatch gate <job> --candidate <agent> [--baseline <agent>] [--margin 0.03] [--repeats N] [--json] [--junit file]",
+      );
     let request: GateRequest;
     try {
       const margin = parseNumber("margin", options.margin);

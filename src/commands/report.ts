@@ -44,7 +44,9 @@ export async function report(deps: ReportDeps, opts: ReportOptions): Promise<num
   const windows: DriftWindows = { reportDay: utcDay(deps.clock.now()), currentDays, baselineDays };
   const rows = await driftReport(deps.db, windows, opts.job === undefined ? {} : { job: opts.job });
   if (opts.job !== undefined && opts.knownJobs && !opts.knownJobs.includes(opts.job) && rows.length === 0) {
-    deps.err(`goldwatch report: no runs of job "${opts.job}" in these windows, and the config has no such job (jobs: ${opts.knownJobs.join(", ") || "none"})\n`);
+    deps.err(
+      `goldwatch report: no runs of job "${opts.job}" in these windows, and the config has no such job (jobs: ${opts.knownJobs.join(", ") || "none"})\n`,
+    );
   }
   if (opts.json) deps.out(`${JSON.stringify({ windows, jobs: rows }, null, 2)}\n`);
   else deps.out(`${formatDriftReport(rows, windows, { color: deps.color })}\n`);

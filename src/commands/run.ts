@@ -16,12 +16,16 @@ export const runCommand: Command = {
     // --detect: the drop (accuracy share, e.g. 0.05) the summary states the repeats needed for.
     const detect = typeof options.detect === "string" ? Number(options.detect) : DEFAULT_DETECT;
     if (!(detect > 0 && detect < 1)) {
-      process.stderr.write(`goldwatch: --detect expects a drop in accuracy between 0 and 1, like 0.05 for 5 points (got "${String(options.detect)}")\n`);
+      process.stderr.write(
+        `goldwatch: --detect expects a drop in accuracy between 0 and 1, like 0.05 for 5 points (got "${String(options.detect)}")\n`,
+      );
       return 2;
     }
     if (!jobName || !loaded.config.jobs[jobName]) {
       const known = Object.keys(loaded.config.jobs).join(", ") || "none";
-      process.stderr.write(`goldwatch: ${jobName ? `unknown job "${jobName}"` : "run needs a job name"} (jobs in ${loaded.file}: ${known})\n`);
+      process.stderr.write(
+        `goldwatch: ${jobName ? `unknown job "${jobName}"` : "run needs a job name"} (jobs in ${loaded.file}: ${known})\n`,
+      );
       return 2;
     }
     // Logs go to stderr so stdout carries only the summary (or its JSON).
@@ -46,7 +50,9 @@ export const runCommand: Command = {
       const { summary, findings } = await runJob(app, jobName, { trigger: "manual", signal: abort.signal });
       bar?.stop();
       if (json) {
-        const power = summary.power ? { ...summary.power, detect: { drop: detect, repeats: nullIfInfinite(repeatsForDrop(summary.power, detect)) } } : null;
+        const power = summary.power
+          ? { ...summary.power, detect: { drop: detect, repeats: nullIfInfinite(repeatsForDrop(summary.power, detect)) } }
+          : null;
         process.stdout.write(`${JSON.stringify({ ...summary, power, findings }, null, 2)}\n`);
       } else {
         process.stdout.write(`${formatSummary(summary, { detect })}\n`);

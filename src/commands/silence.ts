@@ -43,7 +43,17 @@ export const silenceCommand: Command = {
         now,
       );
       // Field names in the messages are the API's; say them as the command's options.
-      if (!input.ok) return fail(input.errors.map((e) => e.replace(/^ends_at/, "--until").replace(/^duration/, "--duration").replace(/^matchers(\[\d+\])?/, "matcher")).join("\n"));
+      if (!input.ok)
+        return fail(
+          input.errors
+            .map((e) =>
+              e
+                .replace(/^ends_at/, "--until")
+                .replace(/^duration/, "--duration")
+                .replace(/^matchers(\[\d+\])?/, "matcher"),
+            )
+            .join("\n"),
+        );
     }
 
     let database: Database;

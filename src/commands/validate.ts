@@ -10,7 +10,8 @@ export const validateCommand: Command = {
     if (json) process.stdout.write(`${JSON.stringify({ ok: true, config: loaded.file, jobs }, null, 2)}\n`);
     else {
       process.stdout.write(`${loaded.file}: ok\n`);
-      for (const j of jobs) process.stdout.write(`  job ${j.job}: agent ${j.agent}, ${j.cases} cases (${j.hash.slice(0, 12)}), schedule "${j.schedule}"\n`);
+      for (const j of jobs)
+        process.stdout.write(`  job ${j.job}: agent ${j.agent}, ${j.cases} cases (${j.hash.slice(0, 12)}), schedule "${j.schedule}"\n`);
     }
     return 0;
   },

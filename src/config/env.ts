@@ -46,19 +46,19 @@ export function interpolateEnv(
     return node;
   };
   const fill = (node: string, path: PropertyKey[]): string =>
-      node.replace(REF, (_all, name: string, fallback: string | undefined) => {
-        const value = env[name];
-        if (value !== undefined && value !== "") {
-          if (looksSecret(name, path)) secrets.add(value);
-          return value;
-        }
-        if (fallback !== undefined) return fallback;
-        issues.push({
-          file,
-          path: formatPath(path),
-          message: `environment variable ${name} is not set (write \${${name}:-default} to give a default)`,
-        });
-        return "";
+    node.replace(REF, (_all, name: string, fallback: string | undefined) => {
+      const value = env[name];
+      if (value !== undefined && value !== "") {
+        if (looksSecret(name, path)) secrets.add(value);
+        return value;
+      }
+      if (fallback !== undefined) return fallback;
+      issues.push({
+        file,
+        path: formatPath(path),
+        message: `environment variable ${name} is not set (write \${${name}:-default} to give a default)`,
       });
+      return "";
+    });
   return walk(tree, []);
 }

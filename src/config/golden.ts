@@ -37,7 +37,10 @@ const assertion = z.record(z.string(), z.unknown()).transform((obj, ctx): Assert
 });
 
 const caseSchema = z.strictObject({
-  id: z.string().min(1).regex(/^[A-Za-z0-9_.:-]+$/, "expected letters, digits, _ . : or -"),
+  id: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_.:-]+$/, "expected letters, digits, _ . : or -"),
   input: z.string().min(1),
   expected: z.string().optional(),
   context: z.string().optional(),
@@ -101,12 +104,20 @@ export function judgeIssues(golden: GoldenSet, hasJudge: boolean): ConfigIssue[]
   return golden.cases.flatMap((c, i) =>
     c.assert.flatMap((a, j) =>
       a.type === "judge"
-        ? [{ file: golden.file, path: `cases[${i}].assert[${j}].judge`, message: `case "${c.id}" uses the LLM judge, but the config has no judge: section (add judge: {base_url, model})` }]
+        ? [
+            {
+              file: golden.file,
+              path: `cases[${i}].assert[${j}].judge`,
+              message: `case "${c.id}" uses the LLM judge, but the config has no judge: section (add judge: {base_url, model})`,
+            },
+          ]
         : [],
     ),
   );
 }
 
 export function hashGolden(g: { name: string; cases: GoldenCase[] }): string {
-  return createHash("sha256").update(canonicalJson({ name: g.name, cases: g.cases })).digest("hex");
+  return createHash("sha256")
+    .update(canonicalJson({ name: g.name, cases: g.cases }))
+    .digest("hex");
 }

@@ -27,7 +27,11 @@ const httpAgent = z.strictObject({
     .default({ output: "$.output" }),
   pricing: pricing.optional(),
   timeout: duration.default(60_000),
-  max_response_bytes: z.number().int().positive().default(10 * 1024 * 1024),
+  max_response_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
 });
 
 const openaiAgent = z.strictObject({
@@ -40,7 +44,11 @@ const openaiAgent = z.strictObject({
   headers: z.record(z.string(), z.string()).default({}),
   pricing: pricing.optional(),
   timeout: duration.default(60_000),
-  max_response_bytes: z.number().int().positive().default(10 * 1024 * 1024),
+  max_response_bytes: z
+    .number()
+    .int()
+    .positive()
+    .default(10 * 1024 * 1024),
   /** Stream the reply (SSE, with usage): the trial budget is checked per chunk and cancels the request mid-reply. */
   stream: z.boolean().default(false),
 });
@@ -115,7 +123,10 @@ const judgeSchema = z.strictObject({
   base_url: z.url({ message: "expected an http(s) URL" }),
   api_key: z.string().optional(),
   /** Must be pinned (a dated snapshot or version, never `latest`): it is recorded with every verdict. */
-  model: z.string().min(1).refine(isPinnedModel, { error: (iss) => unpinnedMessage(String(iss.input)) }),
+  model: z
+    .string()
+    .min(1)
+    .refine(isPinnedModel, { error: (iss) => unpinnedMessage(String(iss.input)) }),
   timeout: duration.default(60_000),
   pricing: pricing.optional(),
   /** `json_schema` (structured outputs) or `json_object` for endpoints without them. */
@@ -186,9 +197,7 @@ export const configSchema = z
         /** On SIGTERM, how long running runs may take to finish before they are aborted (default 25s). */
         shutdown_grace: duration.default(25_000),
         /** A run without a heartbeat for this long is aborted by any replica (default 2m); heartbeats go every quarter of it. */
-        heartbeat_timeout: duration
-          .default(120_000)
-          .refine((ms) => ms >= 2_000, "expected a duration of at least 2s, like 2m"),
+        heartbeat_timeout: duration.default(120_000).refine((ms) => ms >= 2_000, "expected a duration of at least 2s, like 2m"),
       })
       .prefault({}),
     /** Where the embedded database lives when `database` is empty (relative to the config file). */

@@ -63,7 +63,13 @@ export function watchConfig(opts: WatchOptions): ConfigWatcher {
     if (stopped) return;
     if (timer) clearTimeout(timer);
     // Nobody awaits a file-triggered reload: a failure to apply must still be seen.
-    timer = setTimeout(() => void reload("file changed").catch((e: Error) => opts.log().error({ err: opts.current().secrets.redact(e.message) }, "config reload failed while applying")), debounceMs);
+    timer = setTimeout(
+      () =>
+        void reload("file changed").catch((e: Error) =>
+          opts.log().error({ err: opts.current().secrets.redact(e.message) }, "config reload failed while applying"),
+        ),
+      debounceMs,
+    );
   };
   const reload = (reason: string): Promise<LoadedConfig | undefined> => {
     const run = chain.then(async () => {
@@ -74,7 +80,12 @@ export function watchConfig(opts: WatchOptions): ConfigWatcher {
         next = await opts.load(current.file);
       } catch (e) {
         const message = e instanceof ConfigError ? e.message : (e as Error).message;
-        opts.log().error({ reason, file: current.file, err: current.secrets.redact(message) }, "config reload rejected; keeping the last good config");
+        opts
+          .log()
+          .error(
+            { reason, file: current.file, err: current.secrets.redact(message) },
+            "config reload rejected; keeping the last good config",
+          );
         return undefined;
       }
       if (fingerprint(next) === fingerprint(current)) {

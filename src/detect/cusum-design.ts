@@ -30,7 +30,7 @@ export function averagedArl(k: number, h: number, tau2: number): number {
   for (let i = 0; i < NODES; i++) {
     const e = 6 * tau * nodes[i]!;
     const density = normalPdf(e / tau) / tau;
-    rate += 6 * tau * weights[i]! * density / arlCusum(k / s, h / s, -e / s);
+    rate += (6 * tau * weights[i]! * density) / arlCusum(k / s, h / s, -e / s);
   }
   return 1 / rate;
 }

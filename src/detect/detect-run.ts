@@ -43,7 +43,8 @@ function describeChange(from: RunPoint | undefined, current: RunPoint): string {
   if (!from) return "new baseline";
   const parts: string[] = [];
   if (from.goldenHash !== current.goldenHash) parts.push(`golden set ${from.goldenHash.slice(0, 12)} → ${current.goldenHash.slice(0, 12)}`);
-  if ((from.judgeModel ?? "") !== (current.judgeModel ?? "")) parts.push(`judge ${from.judgeModel ?? "none"} → ${current.judgeModel ?? "none"}`);
+  if ((from.judgeModel ?? "") !== (current.judgeModel ?? ""))
+    parts.push(`judge ${from.judgeModel ?? "none"} → ${current.judgeModel ?? "none"}`);
   return parts.join(", ") || "new baseline";
 }
 

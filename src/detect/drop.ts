@@ -15,7 +15,13 @@ export function accuracyEvidence(cmp: AccuracyComparison, baselineRuns: number):
     z: round(cmp.z),
     cases: cmp.cases,
     baselineRuns,
-    worstCases: cmp.worst.map((c) => ({ id: c.id, baseline: round(c.baseline, 3), now: round(c.now, 3), passes: c.passes, scored: c.scored })),
+    worstCases: cmp.worst.map((c) => ({
+      id: c.id,
+      baseline: round(c.baseline, 3),
+      now: round(c.now, 3),
+      passes: c.passes,
+      scored: c.scored,
+    })),
   };
 }
 
@@ -36,7 +42,12 @@ export function dropThreshold(cmp: AccuracyComparison, policy: DetectionPolicy):
  * lower quantile of the detector's false-alarm share (dropThreshold; with the default budget of
  * one false alert per 720 runs, z < −3.20 before the skewness correction).
  */
-export function suddenDropFinding(run: RunPoint, cmp: AccuracyComparison, baselineRuns: number, policy: DetectionPolicy): Finding | undefined {
+export function suddenDropFinding(
+  run: RunPoint,
+  cmp: AccuracyComparison,
+  baselineRuns: number,
+  policy: DetectionPolicy,
+): Finding | undefined {
   const threshold = dropThreshold(cmp, policy);
   if (!(cmp.z < threshold)) return undefined;
   return {
@@ -45,6 +56,12 @@ export function suddenDropFinding(run: RunPoint, cmp: AccuracyComparison, baseli
     agent: run.agent,
     severity: "critical",
     summary: `accuracy dropped ${points(cmp.drop)} to ${pct(cmp.now)} against the baseline's ${pct(cmp.baseline)} (${(-cmp.z).toFixed(1)}σ; alerts beyond ${(-threshold).toFixed(2)}σ)`,
-    evidence: { ...accuracyEvidence(cmp, baselineRuns), threshold: round(threshold), skew: round(cmp.skew), alpha: round(policy.alpha.drop), runId: run.id },
+    evidence: {
+      ...accuracyEvidence(cmp, baselineRuns),
+      threshold: round(threshold),
+      skew: round(cmp.skew),
+      alpha: round(policy.alpha.drop),
+      runId: run.id,
+    },
   };
 }

@@ -29,6 +29,13 @@ export function errorsFinding(run: RunPoint, baseline: readonly RunPoint[] | nul
     agent: run.agent,
     severity: "critical",
     summary: `agent down? ${run.errored} of ${run.trials} trials got no usable reply (${pct(rate)}; limit ${pct(policy.errorRateAbove)})${p !== null ? ` (p = ${prob(p)} against the baseline)` : ""}`,
-    evidence: { errored: run.errored, trials: run.trials, rate: round(rate), limit: policy.errorRateAbove, ...(p !== null ? { p: round(p) } : {}), runId: run.id },
+    evidence: {
+      errored: run.errored,
+      trials: run.trials,
+      rate: round(rate),
+      limit: policy.errorRateAbove,
+      ...(p !== null ? { p: round(p) } : {}),
+      runId: run.id,
+    },
   };
 }

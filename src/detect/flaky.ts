@@ -16,7 +16,12 @@ import type { Finding, RunPoint } from "./types.ts";
  * `window` is this run's predecessors (newest first) that make up the window; `baseline` the
  * runs before them.
  */
-export function flakyFindings(run: RunPoint, window: readonly RunPoint[], baseline: readonly RunPoint[], policy: DetectionPolicy): Finding[] {
+export function flakyFindings(
+  run: RunPoint,
+  window: readonly RunPoint[],
+  baseline: readonly RunPoint[],
+  policy: DetectionPolicy,
+): Finding[] {
   const base = new Map<string, { passes: number; scored: number }>();
   for (const r of baseline) {
     for (const c of r.cases) {
@@ -51,7 +56,16 @@ export function flakyFindings(run: RunPoint, window: readonly RunPoint[], baseli
       severity: "warning",
       caseId: id,
       summary: `case ${id} became flaky: ${failures} failures in its last ${scored} trials (${window.length + 1} runs) after passing all ${t.scored} baseline trials (p = ${prob(p)})`,
-      evidence: { case: id, failures, trials: scored, windowRuns: window.length + 1, baselineTrials: t.scored, p: round(p), level: round(level), runId: run.id },
+      evidence: {
+        case: id,
+        failures,
+        trials: scored,
+        windowRuns: window.length + 1,
+        baselineTrials: t.scored,
+        p: round(p),
+        level: round(level),
+        runId: run.id,
+      },
     });
   }
   return out;

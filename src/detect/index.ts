@@ -41,7 +41,10 @@ export async function runDetectors(app: App, input: { jobName: string; job: JobC
     }
     return out.findings;
   } catch (e) {
-    app.log.error({ job: input.jobName, runId: summary.runId, err: app.loaded.secrets.redact((e as Error).message) }, "detectors failed; reporting only the checks that need no history");
+    app.log.error(
+      { job: input.jobName, runId: summary.runId, err: app.loaded.secrets.redact((e as Error).message) },
+      "detectors failed; reporting only the checks that need no history",
+    );
     const point = summaryPoint(summary);
     return [thresholdFinding(policy.accuracyBelow, point), errorsFinding(point, null, policy)].filter((f): f is Finding => f !== undefined);
   }
@@ -57,7 +60,14 @@ function summaryPoint(s: RunSummary): RunPoint {
     startedAt: new Date(s.startedAt),
     goldenHash: s.goldenHash,
     judgeModel: null,
-    cases: s.perCase.map((c) => ({ id: c.id, scored: c.scored, passes: c.passes, trials: c.trials, errors: c.errors, budgetExceeded: c.budgetExceeded })),
+    cases: s.perCase.map((c) => ({
+      id: c.id,
+      scored: c.scored,
+      passes: c.passes,
+      trials: c.trials,
+      errors: c.errors,
+      budgetExceeded: c.budgetExceeded,
+    })),
     trials: s.trials,
     scored: s.scored,
     errored: s.errored,
@@ -81,7 +91,10 @@ export async function checkMissedRuns(app: App, now: Date = app.clock.now()): Pr
   for (const [name, job] of Object.entries(app.loaded.config.jobs)) {
     if (!job.enabled) continue;
     const l = last.get(name);
-    const f = missedRunFinding({ job: name, agent: job.agent, schedule: job.schedule, timezone: job.timezone, lastCompletedAt: l?.startedAt ?? null }, now);
+    const f = missedRunFinding(
+      { job: name, agent: job.agent, schedule: job.schedule, timezone: job.timezone, lastCompletedAt: l?.startedAt ?? null },
+      now,
+    );
     if (f) out.push(f);
   }
   return out;

@@ -34,6 +34,11 @@ export function missedRunFinding(
     agent: input.agent,
     severity: "critical",
     summary: `no completed run for ${hours >= 48 ? `${(hours / 24).toFixed(1)} days` : `${hours.toFixed(1)} hours`} (schedule "${input.schedule}"); the last one started ${input.lastCompletedAt.toISOString()}`,
-    evidence: { lastCompletedAt: input.lastCompletedAt.toISOString(), expectedBy: new Date(due).toISOString(), schedule: input.schedule, timezone: input.timezone },
+    evidence: {
+      lastCompletedAt: input.lastCompletedAt.toISOString(),
+      expectedBy: new Date(due).toISOString(),
+      schedule: input.schedule,
+      timezone: input.timezone,
+    },
   };
 }

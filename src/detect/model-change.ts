@@ -19,6 +19,10 @@ export function modelChangeFinding(run: RunPoint, previous: RunPoint | undefined
     agent: run.agent,
     severity: "warning",
     summary: what,
-    evidence: { from: { model: previous.model, fingerprint: previous.fingerprint, runId: previous.id }, to: { model: run.model, fingerprint: run.fingerprint }, runId: run.id },
+    evidence: {
+      from: { model: previous.model, fingerprint: previous.fingerprint, runId: previous.id },
+      to: { model: run.model, fingerprint: run.fingerprint },
+      runId: run.id,
+    },
   };
 }

@@ -91,7 +91,10 @@ export function resolvePolicy(job: Pick<JobConfig, "alerts" | "schedule" | "time
   const a = job.alerts;
   const falseAlarmRuns = a.false_alarm_runs ?? Math.max(720, Math.round(runsPerMonth(job.schedule, job.timezone, from)));
   const budget = 1 / falseAlarmRuns;
-  const alpha = Object.fromEntries(Object.entries(BUDGET_SHARES).map(([k, share]) => [k, share * budget])) as Record<BudgetedDetector, number>;
+  const alpha = Object.fromEntries(Object.entries(BUDGET_SHARES).map(([k, share]) => [k, share * budget])) as Record<
+    BudgetedDetector,
+    number
+  >;
   const arl0 = 1 / alpha.drift;
   return {
     falseAlarmRuns,

@@ -50,7 +50,11 @@ const runawayOf = (r: RunPoint) => r.runaway ?? r.budgetExceeded;
 export function runawayFinding(run: RunPoint, baseline: readonly RunPoint[] | null, policy: DetectionPolicy): Finding | undefined {
   const base = { job: run.job, agent: run.agent, detector: "runaway", severity: "critical" as const };
   if (run.status === "budget_exhausted") {
-    return { ...base, summary: `run stopped at its spending limit after ${run.trials} trials ($${run.costUsd.toFixed(2)})`, evidence: { costUsd: round(run.costUsd), trials: run.trials, runId: run.id } };
+    return {
+      ...base,
+      summary: `run stopped at its spending limit after ${run.trials} trials ($${run.costUsd.toFixed(2)})`,
+      evidence: { costUsd: round(run.costUsd), trials: run.trials, runId: run.id },
+    };
   }
   const x = runawayOf(run);
   if (x === 0 || !baseline || baseline.length === 0) return undefined;
@@ -61,6 +65,15 @@ export function runawayFinding(run: RunPoint, baseline: readonly RunPoint[] | nu
   return {
     ...base,
     summary: `${x} of ${run.trials} trials ran away (budget hit or looping tool calls) against ${events} in ${trials} baseline trials (p = ${prob(p)})`,
-    evidence: { runaway: x, budgetExceeded: run.budgetExceeded, trials: run.trials, baselineRunaway: events, baselineTrials: trials, p: round(p), alpha: round(policy.alpha.runaway), runId: run.id },
+    evidence: {
+      runaway: x,
+      budgetExceeded: run.budgetExceeded,
+      trials: run.trials,
+      baselineRunaway: events,
+      baselineTrials: trials,
+      p: round(p),
+      alpha: round(policy.alpha.runaway),
+      runId: run.id,
+    },
   };
 }

@@ -38,7 +38,10 @@ export function runPointOf(row: RunRow, runaway?: number): RunPoint {
     ...(runaway !== undefined ? { runaway } : {}),
     costUsd: row.costUsd,
     p95Ms: row.p95Ms,
-    accuracy: row.accuracy !== null && row.ciLow !== null && row.ciHigh !== null ? { estimate: row.accuracy, low: row.ciLow, high: row.ciHigh } : null,
+    accuracy:
+      row.accuracy !== null && row.ciLow !== null && row.ciHigh !== null
+        ? { estimate: row.accuracy, low: row.ciLow, high: row.ciHigh }
+        : null,
     model: row.agentModel,
     fingerprint: row.agentFingerprint,
   };
@@ -90,7 +93,12 @@ export async function loadHistory(db: Db, runId: string, limit: number): Promise
       ? await db
           .select({ runId: detectionRuns.runId, runaway: detectionRuns.runaway })
           .from(detectionRuns)
-          .where(inArray(detectionRuns.runId, rows.map((r) => r.id)))
+          .where(
+            inArray(
+              detectionRuns.runId,
+              rows.map((r) => r.id),
+            ),
+          )
       : [];
   const runaway = new Map(records.map((r) => [r.runId, r.runaway]));
   const [prev] = await db
@@ -136,7 +144,17 @@ export async function insertAnnotation(
   db: Db,
   a: { job: string; agent?: string; at: Date; kind: string; message: string; runId?: string; data?: unknown },
 ): Promise<void> {
-  await db.insert(annotations).values({ job: a.job, agent: a.agent ?? null, at: a.at, kind: a.kind, message: a.message, runId: a.runId ?? null, data: a.data ?? null });
+  await db
+    .insert(annotations)
+    .values({
+      job: a.job,
+      agent: a.agent ?? null,
+      at: a.at,
+      kind: a.kind,
+      message: a.message,
+      runId: a.runId ?? null,
+      data: a.data ?? null,
+    });
 }
 
 /** A job's annotations, oldest first. */

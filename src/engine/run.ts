@@ -71,7 +71,8 @@ function* workItems(cases: readonly GoldenCase[], repeats: number): Generator<Wo
   for (let repeat = 0; repeat < repeats; repeat++) for (const kase of cases) yield { kase, repeat };
 }
 
-const cap = (s: string | null) => (s === null || s.length <= MAX_STORED_OUTPUT ? s : `${s.slice(0, MAX_STORED_OUTPUT)}…[truncated ${s.length - MAX_STORED_OUTPUT} chars]`);
+const cap = (s: string | null) =>
+  s === null || s.length <= MAX_STORED_OUTPUT ? s : `${s.slice(0, MAX_STORED_OUTPUT)}…[truncated ${s.length - MAX_STORED_OUTPUT} chars]`;
 
 /**
  * Replays a golden set against an agent: every case × repeat with bounded concurrency, each trial
@@ -100,24 +101,31 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
       events?.emit("store:retry", { error, attempt });
     },
   });
-  await retrying(() => insertRun(db, {
-    id: runId,
-    job: req.jobName,
-    agent: req.agent.name,
-    trigger: req.trigger,
-    slotAt: req.slotAt ?? null,
-    goldenName: req.golden.name,
-    goldenHash: req.golden.hash,
-    judgeModel: req.judge?.model ?? req.judgeModel ?? null,
-    status: "running",
-    replica: deps.replica,
-    startedAt,
-    heartbeatAt: startedAt,
-    cases: cases.length,
-    repeats: req.job.repeats,
-  }), retryOpts("storing the run", signal));
+  await retrying(
+    () =>
+      insertRun(db, {
+        id: runId,
+        job: req.jobName,
+        agent: req.agent.name,
+        trigger: req.trigger,
+        slotAt: req.slotAt ?? null,
+        goldenName: req.golden.name,
+        goldenHash: req.golden.hash,
+        judgeModel: req.judge?.model ?? req.judgeModel ?? null,
+        status: "running",
+        replica: deps.replica,
+        startedAt,
+        heartbeatAt: startedAt,
+        cases: cases.length,
+        repeats: req.job.repeats,
+      }),
+    retryOpts("storing the run", signal),
+  );
   events?.emit("run:started", { runId, job: req.jobName, total });
-  runLog.info({ agent: req.agent.name, cases: cases.length, repeats: req.job.repeats, golden: req.golden.hash.slice(0, 12) }, "run started");
+  runLog.info(
+    { agent: req.agent.name, cases: cases.length, repeats: req.job.repeats, golden: req.golden.hash.slice(0, 12) },
+    "run started",
+  );
 
   const writer = new BatchWriter<TrialRow>({
     write: (rows) => insertTrials(db, rows),
@@ -133,7 +141,9 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
   }, deps.heartbeatMs ?? HEARTBEAT_MS);
   heartbeat.unref?.();
 
-  const judge = req.judge ? createJudge(req.judge, { db, clock, secrets, log: runLog, ...(req.prices ? { prices: req.prices } : {}) }) : undefined;
+  const judge = req.judge
+    ? createJudge(req.judge, { db, clock, secrets, log: runLog, ...(req.prices ? { prices: req.prices } : {}) })
+    : undefined;
   const runBudget = new RunBudget(req.job.budget.run.usd, () => judge?.stats().costUsd ?? 0);
   let started = 0;
   let status: RunStatus = "completed";
@@ -148,7 +158,14 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
         runBudget.add(row.costUsd);
         // Stored before it is announced: a listener's fault must not lose a completed trial.
         await writer.push(row);
-        events?.emit("trial:finished", { runId, job: req.jobName, caseId: kase.id, status: row.status as never, latencyMs: row.latencyMs, costUsd: row.costUsd });
+        events?.emit("trial:finished", {
+          runId,
+          job: req.jobName,
+          caseId: kase.id,
+          status: row.status as never,
+          latencyMs: row.latencyMs,
+          costUsd: row.costUsd,
+        });
       },
       // budget.run.usd: trials in flight finish, no new one starts.
       { signal, stop: () => runBudget.exhausted },
@@ -192,7 +209,9 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
         : signal.aborted
           ? { error: "aborted before all trials finished" }
           : status === "budget_exhausted"
-            ? { error: `run budget of $${runBudget.limitUsd} reached ($${runBudget.spent.toFixed(4)} spent): ${started} of ${total} trials started` }
+            ? {
+                error: `run budget of $${runBudget.limitUsd} reached ($${runBudget.spent.toFixed(4)} spent): ${started} of ${total} trials started`,
+              }
             : {}),
     },
     agg,
@@ -264,7 +283,13 @@ async function runTrial(
       error: { kind: "network", message: `agent adapter failed: ${(e as Error).message}` },
     };
   }
-  const score = await scoreTrial(assertionsOf(kase), { id: kase.id, input: kase.input, expected: kase.expected, context: kase.context }, obs, runSignal, { judge });
+  const score = await scoreTrial(
+    assertionsOf(kase),
+    { id: kase.id, input: kase.input, expected: kase.expected, context: kase.context },
+    obs,
+    runSignal,
+    { judge },
+  );
   // Scored on the real output (no_pii must see it); stored redacted when the job asks.
   const pii = req.redactPii ? redactPiiDeep : <T>(v: T): T => v;
   return {

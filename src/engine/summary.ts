@@ -146,5 +146,13 @@ export function designPower(cases: readonly { passes: number; scored: number }[]
 
 /** Repeats per case needed to detect a drop of `drop` with this design's cases (Infinity when repeats cannot get there). */
 export function repeatsForDrop(p: DesignPower, drop: number): number {
-  return repeatsNeeded({ k: p.cases, meanRate: p.meanRate, betweenCaseVar: p.betweenCaseVar, alpha: p.alpha, power: p.power, paired: true, targetDrop: drop });
+  return repeatsNeeded({
+    k: p.cases,
+    meanRate: p.meanRate,
+    betweenCaseVar: p.betweenCaseVar,
+    alpha: p.alpha,
+    power: p.power,
+    paired: true,
+    targetDrop: drop,
+  });
 }

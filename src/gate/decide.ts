@@ -47,7 +47,11 @@ const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.lengt
  * per-case pass-rate differences with K − 1 degrees of freedom; with one repeat per case (binary
  * outcomes) it is Newcombe's paired score interval, with McNemar's mid-p reported alongside.
  */
-export function decideGate(incumbent: readonly GateCase[], candidate: readonly GateCase[], opts: { margin: number; alpha?: number }): GateVerdict {
+export function decideGate(
+  incumbent: readonly GateCase[],
+  candidate: readonly GateCase[],
+  opts: { margin: number; alpha?: number },
+): GateVerdict {
   const alpha = opts.alpha ?? 0.05;
   const margin = opts.margin;
   const byId = new Map(candidate.map((c) => [c.id, c]));
@@ -113,10 +117,26 @@ export function decideGate(incumbent: readonly GateCase[], candidate: readonly G
   const pts = (x: number) => `${x < 0 ? "−" : ""}${Math.abs(x * 100).toFixed(1)}`;
   const span = `[${pts(low)}, ${pts(high)}] points`;
   if (low > -margin) {
-    return { ...base, decision: "pass", difference, interval, method, pValue, reason: `candidate − incumbent ${pts(difference)} points, ${Math.round(interval.level * 100)}% interval ${span}: no worse than the margin of ${pts(margin)} points` };
+    return {
+      ...base,
+      decision: "pass",
+      difference,
+      interval,
+      method,
+      pValue,
+      reason: `candidate − incumbent ${pts(difference)} points, ${Math.round(interval.level * 100)}% interval ${span}: no worse than the margin of ${pts(margin)} points`,
+    };
   }
   if (high < -margin) {
-    return { ...base, decision: "fail", difference, interval, method, pValue, reason: `candidate − incumbent ${pts(difference)} points, ${Math.round(interval.level * 100)}% interval ${span}: worse by more than the margin of ${pts(margin)} points` };
+    return {
+      ...base,
+      decision: "fail",
+      difference,
+      interval,
+      method,
+      pValue,
+      reason: `candidate − incumbent ${pts(difference)} points, ${Math.round(interval.level * 100)}% interval ${span}: worse by more than the margin of ${pts(margin)} points`,
+    };
   }
   return {
     ...base,

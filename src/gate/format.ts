@@ -12,15 +12,21 @@ export function formatGate(r: GateResult): string {
   const c = r.cost;
   const lines: string[] = [];
   lines.push(`gate ${r.job}: candidate ${r.candidate.agent} vs incumbent ${r.incumbent.agent}`);
-  lines.push(`  ${v.cases} cases × ${v.repeats} repeats each, interleaved; runs ${r.incumbent.runId} (incumbent), ${r.candidate.runId} (candidate)`);
+  lines.push(
+    `  ${v.cases} cases × ${v.repeats} repeats each, interleaved; runs ${r.incumbent.runId} (incumbent), ${r.candidate.runId} (candidate)`,
+  );
   lines.push("");
   lines.push(`accuracy   incumbent ${pct(v.incumbentAccuracy)}   candidate ${pct(v.candidateAccuracy)}`);
   lines.push(
     `difference ${pts(v.difference)} points, ${Math.round(v.interval.level * 100)}% interval [${pts(v.interval.low)}, ${pts(v.interval.high)}]  (${v.method === "paired-t" ? `paired t over cases; non-inferiority p = ${v.pValue.toPrecision(2)}` : `Newcombe paired interval, McNemar mid-p = ${v.pValue.toPrecision(2)}`})`,
   );
   lines.push(`margin     −${(v.margin * 100).toFixed(1)} points`);
-  lines.push(`cost       ${usd(c.candidateCostPerCase)} per case vs ${usd(c.incumbentCostPerCase)} (${times(c.costRatio)})${c.costDifference ? `, paired difference ${usd(c.costDifference.estimate)} [${usd(c.costDifference.low)}, ${usd(c.costDifference.high)}]` : ""}`);
-  lines.push(`latency    p95 ${ms(c.candidateP95Ms)} vs ${ms(c.incumbentP95Ms)} (${times(c.latencyRatio)}); P(candidate trial slower) ${pct(c.candidateSlowerProbability)}, Mann–Whitney p = ${Number.isFinite(c.latencyP) ? c.latencyP.toPrecision(2) : "—"}`);
+  lines.push(
+    `cost       ${usd(c.candidateCostPerCase)} per case vs ${usd(c.incumbentCostPerCase)} (${times(c.costRatio)})${c.costDifference ? `, paired difference ${usd(c.costDifference.estimate)} [${usd(c.costDifference.low)}, ${usd(c.costDifference.high)}]` : ""}`,
+  );
+  lines.push(
+    `latency    p95 ${ms(c.candidateP95Ms)} vs ${ms(c.incumbentP95Ms)} (${times(c.latencyRatio)}); P(candidate trial slower) ${pct(c.candidateSlowerProbability)}, Mann–Whitney p = ${Number.isFinite(c.latencyP) ? c.latencyP.toPrecision(2) : "—"}`,
+  );
   lines.push("");
   const head = v.decision === "pass" ? "PASS" : v.decision === "fail" ? "FAIL" : "INCONCLUSIVE";
   lines.push(`${head}: ${v.reason}`);

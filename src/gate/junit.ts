@@ -1,7 +1,6 @@
 import type { GateResult } from "./run-gate.ts";
 
-const escape = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
+const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
 
 /**
  * The gate as a JUnit XML report, which CI systems display without plugins: one test case for
@@ -19,14 +18,18 @@ export function gateJunit(r: GateResult, details: string): string {
         ? `<skipped message="${escape(`inconclusive: ${v.reason}`)}"/><system-out>${escape(details)}</system-out>`
         : `<system-out>${escape(details)}</system-out>`;
   const c = r.cost;
-  const info = (name: string, text: string) => `    <testcase classname="${escape(cls)}" name="${escape(name)}" time="0"><system-out>${escape(text)}</system-out></testcase>`;
+  const info = (name: string, text: string) =>
+    `    <testcase classname="${escape(cls)}" name="${escape(name)}" time="0"><system-out>${escape(text)}</system-out></testcase>`;
   return [
     `<?xml version="1.0" encoding="UTF-8"?>`,
     `<testsuites name="goldwatch gate" tests="3" failures="${v.decision === "fail" ? 1 : 0}" skipped="${v.decision === "inconclusive" ? 1 : 0}">`,
     `  <testsuite name="${escape(`gate ${r.job}: ${r.candidate.agent} vs ${r.incumbent.agent}`)}" tests="3" failures="${v.decision === "fail" ? 1 : 0}" errors="0" skipped="${v.decision === "inconclusive" ? 1 : 0}" time="${seconds(r.candidate)}">`,
     `    <testcase classname="${escape(cls)}" name="${escape(`accuracy no worse than the incumbent by more than ${(v.margin * 100).toFixed(1)} points`)}" time="${seconds(r.candidate)}">${verdictBody}</testcase>`,
     info("cost per case", `candidate $${c.candidateCostPerCase} vs incumbent $${c.incumbentCostPerCase} per case (ratio ${c.costRatio})`),
-    info("p95 latency", `candidate ${c.candidateP95Ms} ms vs incumbent ${c.incumbentP95Ms} ms (ratio ${c.latencyRatio}; Mann–Whitney p ${c.latencyP})`),
+    info(
+      "p95 latency",
+      `candidate ${c.candidateP95Ms} ms vs incumbent ${c.incumbentP95Ms} ms (ratio ${c.latencyRatio}; Mann–Whitney p ${c.latencyP})`,
+    ),
     `  </testsuite>`,
     `</testsuites>`,
     "",

@@ -53,13 +53,20 @@ export function checkGateRequest(loaded: App["loaded"], req: GateRequest): { inc
   const job = config.jobs[req.jobName];
   if (!job) throw new GateInputError(`unknown job "${req.jobName}" (jobs in ${file}: ${Object.keys(config.jobs).join(", ") || "none"})`);
   const incumbent = req.incumbent ?? job.agent;
-  for (const [what, name] of [["candidate", req.candidate], ["baseline", incumbent]] as const) {
-    if (!config.agents[name]) throw new GateInputError(`unknown ${what} agent "${name}" (agents in ${file}: ${Object.keys(config.agents).join(", ") || "none"})`);
+  for (const [what, name] of [
+    ["candidate", req.candidate],
+    ["baseline", incumbent],
+  ] as const) {
+    if (!config.agents[name])
+      throw new GateInputError(`unknown ${what} agent "${name}" (agents in ${file}: ${Object.keys(config.agents).join(", ") || "none"})`);
   }
   const margin = req.margin ?? 0.03;
-  if (!(margin >= 0 && margin < 1)) throw new GateInputError(`--margin must be a number from 0 to 1 (a share of accuracy, e.g. 0.03 for 3 points), got ${req.margin}`);
-  if (req.repeats !== undefined && !(Number.isInteger(req.repeats) && req.repeats >= 1)) throw new GateInputError(`--repeats must be a positive whole number, got ${req.repeats}`);
-  if (req.alpha !== undefined && !(req.alpha > 0 && req.alpha < 0.5)) throw new GateInputError(`alpha must be between 0 and 0.5, got ${req.alpha}`);
+  if (!(margin >= 0 && margin < 1))
+    throw new GateInputError(`--margin must be a number from 0 to 1 (a share of accuracy, e.g. 0.03 for 3 points), got ${req.margin}`);
+  if (req.repeats !== undefined && !(Number.isInteger(req.repeats) && req.repeats >= 1))
+    throw new GateInputError(`--repeats must be a positive whole number, got ${req.repeats}`);
+  if (req.alpha !== undefined && !(req.alpha > 0 && req.alpha < 0.5))
+    throw new GateInputError(`alpha must be between 0 and 0.5, got ${req.alpha}`);
   return { incumbent, margin };
 }
 
@@ -72,15 +79,25 @@ export async function runGate(app: App, req: GateRequest): Promise<GateResult> {
   const pair = lockstep();
   const jobConfig = req.repeats ? { ...job, repeats: req.repeats } : job;
   const replay = (inputs: typeof inc, turn: typeof pair.first) =>
-    executeRun(inputs.deps, { ...inputs.request, job: jobConfig, beforeTrial: turn, trigger: "gate", ...(req.signal ? { signal: req.signal } : {}) }).finally(() => pair.release());
+    executeRun(inputs.deps, {
+      ...inputs.request,
+      job: jobConfig,
+      beforeTrial: turn,
+      trigger: "gate",
+      ...(req.signal ? { signal: req.signal } : {}),
+    }).finally(() => pair.release());
   const [a, b] = await Promise.allSettled([replay(inc, pair.first), replay(cand, pair.second)]);
   if (a.status === "rejected") throw new Error(`the incumbent's run failed: ${(a.reason as Error).message}`, { cause: a.reason });
   if (b.status === "rejected") throw new Error(`the candidate's run failed: ${(b.reason as Error).message}`, { cause: b.reason });
   for (const s of [a.value, b.value]) {
-    if (s.status !== "completed") throw new Error(`the run of ${s.agent} (${s.runId}) ended ${s.status}${s.error ? `: ${s.error}` : ""}; no verdict on a partial run`);
+    if (s.status !== "completed")
+      throw new Error(`the run of ${s.agent} (${s.runId}) ended ${s.status}${s.error ? `: ${s.error}` : ""}; no verdict on a partial run`);
   }
   const [incumbent, candidate] = [a.value, b.value];
-  const verdict = decideGate(gateCases(incumbent.perCase), gateCases(candidate.perCase), { margin, ...(req.alpha !== undefined ? { alpha: req.alpha } : {}) });
+  const verdict = decideGate(gateCases(incumbent.perCase), gateCases(candidate.perCase), {
+    margin,
+    ...(req.alpha !== undefined ? { alpha: req.alpha } : {}),
+  });
   const costs = await loadTrialCosts(app.database.db, [incumbent.runId, candidate.runId]);
   const cost = compareCost(
     { trials: costs.get(incumbent.runId) ?? [], p95Ms: incumbent.latency.p95Ms },
@@ -93,7 +110,14 @@ export async function runGate(app: App, req: GateRequest): Promise<GateResult> {
     kind: "gate",
     message: `gate: ${candidate.agent} vs ${incumbent.agent}: ${verdict.decision} (${verdict.reason})`,
     runId: candidate.runId,
-    data: { incumbentRunId: incumbent.runId, candidateRunId: candidate.runId, decision: verdict.decision, difference: verdict.difference, interval: verdict.interval, margin },
+    data: {
+      incumbentRunId: incumbent.runId,
+      candidateRunId: candidate.runId,
+      decision: verdict.decision,
+      difference: verdict.difference,
+      interval: verdict.interval,
+      margin,
+    },
   }).catch((e: Error) => app.log.warn({ err: e.message }, "could not record the gate annotation"));
   return { job: req.jobName, incumbent, candidate, verdict, cost };
 }

@@ -86,7 +86,9 @@ function groupBy<T>(xs: readonly T[], key: (x: T) => string): Map<string, T[]> {
  * order: a bucket whose value differs from the one before, or that holds two values, marks a
  * change at that bucket. Cheap (no per-run window scan); exact to the bucket. Pure.
  */
-export function bucketChanges(buckets: readonly { at: Date; lo: string | null; hi: string | null }[]): { at: Date; before: string; after: string }[] {
+export function bucketChanges(
+  buckets: readonly { at: Date; lo: string | null; hi: string | null }[],
+): { at: Date; before: string; after: string }[] {
   const out: { at: Date; before: string; after: string }[] = [];
   let current: string | null = null;
   for (const b of buckets) {
@@ -185,21 +187,34 @@ export async function loadDashboard(db: Db, q: DashboardQuery): Promise<Dashboar
   }
   for (const [job, rows] of groupBy(series, (r) => String(r.job))) {
     const p = panel(job);
-    for (const [kind, lo, hi] of [["agent_model", "model_lo", "model_hi"], ["judge_model", "judge_lo", "judge_hi"], ["golden_set", "golden_lo", "golden_hi"]] as const) {
+    for (const [kind, lo, hi] of [
+      ["agent_model", "model_lo", "model_hi"],
+      ["judge_model", "judge_lo", "judge_hi"],
+      ["golden_set", "golden_lo", "golden_hi"],
+    ] as const) {
       const buckets = rows.map((r) => ({ at: new Date(Number(r.at)), lo: text(r[lo]), hi: text(r[hi]) }));
-      for (const c of bucketChanges(buckets)) p.markers.push({ at: c.at, kind, label: `${KIND_NAME[kind]} ${short(kind, c.before)} → ${short(kind, c.after)}` });
+      for (const c of bucketChanges(buckets))
+        p.markers.push({ at: c.at, kind, label: `${KIND_NAME[kind]} ${short(kind, c.before)} → ${short(kind, c.after)}` });
     }
   }
-  for (const r of alertMarks) panel(String(r.job)).markers.push({ at: new Date(Number(r.at)), kind: "alert", label: `alert: ${String(r.summary)}` });
-  for (const r of notes) panel(String(r.job)).markers.push({ at: new Date(Number(r.at)), kind: "annotation", label: `${String(r.kind)}: ${String(r.message)}` });
-  for (const r of open) panel(String(r.job)).openAlerts.push({ summary: String(r.summary), severity: String(r.severity), since: new Date(Number(r.since)) });
+  for (const r of alertMarks)
+    panel(String(r.job)).markers.push({ at: new Date(Number(r.at)), kind: "alert", label: `alert: ${String(r.summary)}` });
+  for (const r of notes)
+    panel(String(r.job)).markers.push({ at: new Date(Number(r.at)), kind: "annotation", label: `${String(r.kind)}: ${String(r.message)}` });
+  for (const r of open)
+    panel(String(r.job)).openAlerts.push({ summary: String(r.summary), severity: String(r.severity), since: new Date(Number(r.since)) });
 
   const byCase = new Map<string, { job: string; strip: CaseStrip; passes: number; scored: number }>();
   for (const r of strips) {
     const key = `${String(r.job)}\u0000${String(r.case_id)}`;
     let c = byCase.get(key);
     if (!c) {
-      c = { job: String(r.job), strip: { caseId: String(r.case_id), rates: Array<number | null>(q.days).fill(null), overall: null }, passes: 0, scored: 0 };
+      c = {
+        job: String(r.job),
+        strip: { caseId: String(r.case_id), rates: Array<number | null>(q.days).fill(null), overall: null },
+        passes: 0,
+        scored: 0,
+      };
       byCase.set(key, c);
     }
     const i = Number(r.i);

@@ -49,7 +49,10 @@ function rowCells(r: DriftRow): Cell[] {
     { text: pct(r.accuracyNow) },
     { text: r.accuracyChange === null ? "—" : `${points(r.accuracyChange)}${interval}`, style: VERDICT_STYLE[r.verdict] },
     { text: r.verdict, style: VERDICT_STYLE[r.verdict] },
-    { text: `${usd(r.costPerCaseNow)} ${r.costRatio === null ? "" : `(${ratioChange(r.costRatio)})`}`.trim(), style: costBad ? "yellow" : undefined },
+    {
+      text: `${usd(r.costPerCaseNow)} ${r.costRatio === null ? "" : `(${ratioChange(r.costRatio)})`}`.trim(),
+      style: costBad ? "yellow" : undefined,
+    },
     {
       text: `${ms(r.p95MsNow)}${r.p95ChangeMs === null ? "" : ` (${r.p95ChangeMs >= 0 ? "+" : "−"}${ms(Math.abs(r.p95ChangeMs))})`}`,
       style: p95Bad ? "yellow" : undefined,
@@ -59,7 +62,18 @@ function rowCells(r: DriftRow): Cell[] {
   ];
 }
 
-const HEADER = ["job", "agent", "runs", "accuracy", "change (pts) [95% CI]", "verdict", "cost/case", "p95 latency", "agent model", "alerts"];
+const HEADER = [
+  "job",
+  "agent",
+  "runs",
+  "accuracy",
+  "change (pts) [95% CI]",
+  "verdict",
+  "cost/case",
+  "p95 latency",
+  "agent model",
+  "alerts",
+];
 
 /**
  * `goldwatch report` as a terminal table: one line per job, worst first, with ANSI colour when

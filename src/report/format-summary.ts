@@ -19,18 +19,26 @@ export function formatSummary(s: RunSummary, opts: { detect?: number } = {}): st
   const lines: string[] = [];
   const a = s.accuracy;
   lines.push(`run ${s.runId}  job ${s.job}  agent ${s.agent}  ${s.status}`);
-  lines.push(`golden set ${s.goldenName} (${s.goldenHash.slice(0, 12)})  ${s.cases} cases × ${s.repeats} repeats = ${s.trials} trials in ${(s.durationMs / 1000).toFixed(1)} s`);
+  lines.push(
+    `golden set ${s.goldenName} (${s.goldenHash.slice(0, 12)})  ${s.cases} cases × ${s.repeats} repeats = ${s.trials} trials in ${(s.durationMs / 1000).toFixed(1)} s`,
+  );
   lines.push("");
   if (a) {
-    const method = a.method === "t-cases" ? `t-interval over ${s.perCase.filter((c) => c.scored > 0).length} case pass rates` : "Wilson, pooled";
+    const method =
+      a.method === "t-cases" ? `t-interval over ${s.perCase.filter((c) => c.scored > 0).length} case pass rates` : "Wilson, pooled";
     lines.push(`accuracy   ${pct(a.estimate)}  95% CI [${pct(a.low)}, ${pct(a.high)}]  (${method})`);
-    if (a.method === "t-cases") lines.push(`           pooled ${s.passed}/${s.scored}, Wilson [${pct(a.pooled.low)}, ${pct(a.pooled.high)}]`);
+    if (a.method === "t-cases")
+      lines.push(`           pooled ${s.passed}/${s.scored}, Wilson [${pct(a.pooled.low)}, ${pct(a.pooled.high)}]`);
   } else {
     lines.push("accuracy   — (no trial could be scored)");
   }
-  lines.push(`errors     ${s.errored} agent errors (${pct(s.errorRate)})${s.budgetExceeded ? `, ${s.budgetExceeded} over budget` : ""}${s.judgeErrors ? `, ${s.judgeErrors} judge errors` : ""}`);
+  lines.push(
+    `errors     ${s.errored} agent errors (${pct(s.errorRate)})${s.budgetExceeded ? `, ${s.budgetExceeded} over budget` : ""}${s.judgeErrors ? `, ${s.judgeErrors} judge errors` : ""}`,
+  );
   lines.push(`latency    p50 ${ms(s.latency.p50Ms)}  p95 ${ms(s.latency.p95Ms)}`);
-  lines.push(`tokens     ${s.tokens.input.toLocaleString("en-US")} in, ${s.tokens.output.toLocaleString("en-US")} out   cost ${usd(s.costUsd)} (${usd(s.cases ? s.costUsd / s.cases : 0)} per case)`);
+  lines.push(
+    `tokens     ${s.tokens.input.toLocaleString("en-US")} in, ${s.tokens.output.toLocaleString("en-US")} out   cost ${usd(s.costUsd)} (${usd(s.cases ? s.costUsd / s.cases : 0)} per case)`,
+  );
   if (s.power) lines.push(`power      ${formatPower(s.power, opts.detect)}`);
   if (s.model) lines.push(`model      ${s.model}${s.fingerprint ? ` (${s.fingerprint})` : ""}`);
   if (s.error) lines.push(`note       ${s.error}`);
@@ -39,7 +47,9 @@ export function formatSummary(s: RunSummary, opts: { detect?: number } = {}): st
   lines.push(`${"case".padEnd(width)}  pass rate   passed/scored  errors`);
   for (const c of s.perCase) {
     const mark = c.rate === null ? "?" : c.rate === 1 ? " " : c.rate === 0 ? "✗" : "~";
-    lines.push(`${c.id.padEnd(width)}  ${pct(c.rate).padStart(7)} ${mark}  ${`${c.passes}/${c.scored}`.padStart(13)}  ${String(c.errors).padStart(6)}`);
+    lines.push(
+      `${c.id.padEnd(width)}  ${pct(c.rate).padStart(7)} ${mark}  ${`${c.passes}/${c.scored}`.padStart(13)}  ${String(c.errors).padStart(6)}`,
+    );
   }
   return lines.join("\n");
 }

@@ -54,7 +54,11 @@ function jobSection(p: JobPanel, data: DashboardData, days: number, selected: bo
     to: data.to,
     formatY: (v) => usd(v),
     markers: p.markers.filter((m) => m.kind !== "alert"),
-    points: p.series.map((s) => ({ at: s.at, value: s.costPerCase, title: `${s.at.toISOString().slice(0, 16)}Z  ${usd(s.costPerCase)} per case` })),
+    points: p.series.map((s) => ({
+      at: s.at,
+      value: s.costPerCase,
+      title: `${s.at.toISOString().slice(0, 16)}Z  ${usd(s.costPerCase)} per case`,
+    })),
   });
   const latency = lineChart({
     title: "p95 latency",
@@ -71,7 +75,9 @@ function jobSection(p: JobPanel, data: DashboardData, days: number, selected: bo
       `<tr><td>${escapeHtml(c.caseId)}</td><td class="rate">${pct(c.overall, 0)}</td><td>${passRateStrip({ caseId: c.caseId, rates: c.rates, days: data.days })}</td></tr>`,
   );
   const more =
-    p.cases.length > shown.length ? `<p class="legend"><a href="${escapeHtml(link({ days, job: p.job }))}">all ${p.cases.length} cases of ${escapeHtml(p.job)}</a></p>` : "";
+    p.cases.length > shown.length
+      ? `<p class="legend"><a href="${escapeHtml(link({ days, job: p.job }))}">all ${p.cases.length} cases of ${escapeHtml(p.job)}</a></p>`
+      : "";
   const alerts = p.openAlerts.length
     ? `<ul class="alerts">${p.openAlerts.map((a) => `<li>● ${escapeHtml(a.severity)}: ${escapeHtml(a.summary)} (since ${a.since.toISOString().slice(0, 16)}Z)</li>`).join("")}</ul>`
     : "";
@@ -91,7 +97,8 @@ ${alerts}<div class="charts">${accuracy}${cost}${latency}</div>${changeList}
 /** The whole dashboard page: server-rendered HTML with inline SVG, readable without JavaScript. */
 export function renderDashboard(data: DashboardData, view: { days: number; job?: string }): string {
   const ranges = RANGES.map(
-    (d) => `<a href="${escapeHtml(link({ days: d, ...(view.job ? { job: view.job } : {}) }))}"${d === view.days ? ' class="on"' : ""}>${d}d</a>`,
+    (d) =>
+      `<a href="${escapeHtml(link({ days: d, ...(view.job ? { job: view.job } : {}) }))}"${d === view.days ? ' class="on"' : ""}>${d}d</a>`,
   ).join("");
   const sections = data.jobs.map((p) => jobSection(p, data, view.days, view.job !== undefined));
   const legend = `<p class="legend">markers: <i style="background:#7b3fbf"></i>agent model <i style="background:#b36b00"></i>judge model <i style="background:#2b6cb0"></i>golden set <i style="background:#c53030"></i>alert fired <i style="background:#2c7a7b"></i>note (e.g. new baseline) · cells: pass rate per UTC day <i style="background:${rateColor(0)}"></i>0% <i style="background:${rateColor(0.5)}"></i>50% <i style="background:${rateColor(1)}"></i>100% <i style="background:${rateColor(null)}"></i>no runs</p>`;

@@ -41,9 +41,7 @@ export async function serveDashboard(deps: DashboardDeps, req: IncomingMessage, 
     return;
   }
   const data = await loadDashboard(deps.database.db, { now: deps.clock.now(), ...query });
-  res
-    .writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" })
-    .end(renderDashboard(data, query));
+  res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(renderDashboard(data, query));
 }
 
 /** The dashboard's routes, merged into the service's route table. */

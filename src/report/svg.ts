@@ -30,7 +30,13 @@ export interface LineChartOptions {
 
 const M = { top: 18, right: 10, bottom: 22, left: 52 };
 const f1 = (x: number) => (Math.round(x * 10) / 10).toString();
-const MARKER_COLOR: Record<Marker["kind"], string> = { agent_model: "#7b3fbf", judge_model: "#b36b00", golden_set: "#2b6cb0", alert: "#c53030", annotation: "#2c7a7b" };
+const MARKER_COLOR: Record<Marker["kind"], string> = {
+  agent_model: "#7b3fbf",
+  judge_model: "#b36b00",
+  golden_set: "#2b6cb0",
+  alert: "#c53030",
+  annotation: "#2c7a7b",
+};
 
 function niceMax(max: number): number {
   if (!(max > 0)) return 1;
@@ -66,7 +72,9 @@ export function lineChart(o: LineChartOptions): string {
   const withTime = span <= 3 * 86_400_000;
   for (let i = 0; i <= 3; i++) {
     const d = new Date(t0 + (span * i) / 3);
-    parts.push(`<text x="${f1(x(d))}" y="${height - 6}" class="tick" text-anchor="${i === 0 ? "start" : i === 3 ? "end" : "middle"}">${shortDate(d, withTime)}</text>`);
+    parts.push(
+      `<text x="${f1(x(d))}" y="${height - 6}" class="tick" text-anchor="${i === 0 ? "start" : i === 3 ? "end" : "middle"}">${shortDate(d, withTime)}</text>`,
+    );
   }
   // The band: one polygon per run of consecutive points that have both bounds.
   let run: ChartPoint[] = [];

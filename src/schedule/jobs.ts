@@ -82,7 +82,16 @@ export function startJobs(deps: JobSchedulerDeps, config: Config): JobScheduler 
     if (catchUp) void lane.catchUp(from);
     const handle = scheduler.schedule(name, job.schedule, (slot) => lane.onSlot(slot), from);
     lanes.set(name, { lane, handle });
-    log().info({ job: name, schedule: job.schedule.expr.fields, timezone: job.schedule.timezone, next: handle.nextRun()?.toISOString(), backend: scheduler.backend }, "job scheduled");
+    log().info(
+      {
+        job: name,
+        schedule: job.schedule.expr.fields,
+        timezone: job.schedule.timezone,
+        next: handle.nextRun()?.toISOString(),
+        backend: scheduler.backend,
+      },
+      "job scheduled",
+    );
   };
   const remove = (name: string) => {
     lanes.get(name)?.handle.stop();
@@ -117,7 +126,15 @@ export function startJobs(deps: JobSchedulerDeps, config: Config): JobScheduler 
           current.lane.update(updated, since);
           const handle = scheduler.schedule(name, updated.schedule, (slot) => current.lane.onSlot(slot), since);
           lanes.set(name, { lane: current.lane, handle });
-          log().info({ job: name, schedule: updated.schedule.expr.fields, timezone: updated.schedule.timezone, next: handle.nextRun()?.toISOString() }, "job rescheduled");
+          log().info(
+            {
+              job: name,
+              schedule: updated.schedule.expr.fields,
+              timezone: updated.schedule.timezone,
+              next: handle.nextRun()?.toISOString(),
+            },
+            "job rescheduled",
+          );
         } else current.lane.update(updated);
       }
     },

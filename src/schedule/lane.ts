@@ -93,7 +93,9 @@ export class JobLane {
 
   // One slot at a time per lane: the plan for a slot depends on what the previous one recorded.
   #enqueue(upTo: number): Promise<void> {
-    const next = this.#queue.then(() => this.#handle(upTo)).catch((e: Error) => this.#deps.log.error({ job: this.#job.name, err: e.message }, "slot handling failed"));
+    const next = this.#queue
+      .then(() => this.#handle(upTo))
+      .catch((e: Error) => this.#deps.log.error({ job: this.#job.name, err: e.message }, "slot handling failed"));
     this.#queue = next;
     return next;
   }
@@ -111,7 +113,8 @@ export class JobLane {
     // A job with no history does not backfill: only its newest slot may run.
     const due = last === null ? found.slots.slice(-1) : found.slots;
     const older = last === null ? 0 : found.older;
-    if (older > 0) this.#deps.log.warn({ job: job.name, slots: older, since: last?.toISOString() }, "many slots missed; only the newest are recorded");
+    if (older > 0)
+      this.#deps.log.warn({ job: job.name, slots: older, since: last?.toISOString() }, "many slots missed; only the newest are recorded");
     const plan = planDueSlots(due, now, job.graceMs, job.catchUp);
     if (plan.missed.length > 0) {
       const reason = "no replica ran it in time (downtime or outage): older than the grace window, or superseded by a newer slot";
@@ -119,11 +122,23 @@ export class JobLane {
       const recorded = await this.#db(
         upTo,
         "recording missed slots",
-        () => recordSlots(db, plan.missed.map((s) => ({ job: job.name, slotAt: new Date(s), status: "missed" as const, replica: this.#deps.replica, at, reason }))),
+        () =>
+          recordSlots(
+            db,
+            plan.missed.map((s) => ({
+              job: job.name,
+              slotAt: new Date(s),
+              status: "missed" as const,
+              replica: this.#deps.replica,
+              at,
+              reason,
+            })),
+          ),
         true,
       );
       for (const slotAt of recorded ?? []) this.#emit("missed", slotAt.getTime(), { reason });
-      if (recorded && recorded.length > 0) this.#deps.log.warn({ job: job.name, missed: recorded.length, first: recorded[0]!.toISOString() }, "slots missed");
+      if (recorded && recorded.length > 0)
+        this.#deps.log.warn({ job: job.name, missed: recorded.length, first: recorded[0]!.toISOString() }, "slots missed");
     }
     if (plan.run.length === 0) return;
     const newest = plan.run[plan.run.length - 1]!;
@@ -152,7 +167,12 @@ export class JobLane {
     if (stopping.aborted || !tracker.accepting) return undefined;
     const slotAt = new Date(slot);
     const runId = randomUUID();
-    const claimed = await this.#db(upTo, "claiming the slot", () => claimSlot(db, { job: job.name, slotAt, replica: this.#deps.replica, runId, at: clock.now() }), live);
+    const claimed = await this.#db(
+      upTo,
+      "claiming the slot",
+      () => claimSlot(db, { job: job.name, slotAt, replica: this.#deps.replica, runId, at: clock.now() }),
+      live,
+    );
     if (claimed === undefined) {
       this.#abandoned.push({ slotAt, runId });
       return undefined;
@@ -170,9 +190,21 @@ export class JobLane {
       return undefined;
     }
     const staleBefore = new Date(clock.now().getTime() - this.#deps.heartbeatTimeoutMs);
-    const busy = tracker.busy(job.name) || (await this.#db(upTo, "checking for a running run", () => jobBusy(db, job.name, { staleBefore, exceptRunId: runId, replica: this.#deps.replica }), false));
+    const busy =
+      tracker.busy(job.name) ||
+      (await this.#db(
+        upTo,
+        "checking for a running run",
+        () => jobBusy(db, job.name, { staleBefore, exceptRunId: runId, replica: this.#deps.replica }),
+        false,
+      ));
     if (busy !== false || stopping.aborted || !tracker.accepting) {
-      const reason = busy === undefined ? "database unreachable at the slot" : busy ? "the previous run of this job was still going" : "the service is shutting down";
+      const reason =
+        busy === undefined
+          ? "database unreachable at the slot"
+          : busy
+            ? "the previous run of this job was still going"
+            : "the service is shutting down";
       await this.#settle(slotAt, "skipped", reason);
       this.#emit("skipped", slot, { reason });
       log.warn({ job: job.name, slot: slotAt.toISOString(), reason }, "slot skipped");
@@ -197,7 +229,10 @@ export class JobLane {
     for (const claim of this.#abandoned.splice(0)) {
       const reason = "no replica ran it in time: its claim landed only after a database outage";
       await releaseClaim(db, { job: this.#job.name, ...claim, at: clock.now(), reason }).catch((e: Error) => {
-        log.warn({ job: this.#job.name, slot: claim.slotAt.toISOString(), err: e.message }, "could not release an abandoned claim; the reaper will");
+        log.warn(
+          { job: this.#job.name, slot: claim.slotAt.toISOString(), err: e.message },
+          "could not release an abandoned claim; the reaper will",
+        );
       });
     }
   }
@@ -205,10 +240,16 @@ export class JobLane {
   async #settle(slotAt: Date, status: "done" | "skipped", reason?: string): Promise<void> {
     const { db, clock, log } = this.#deps;
     // Retried through an outage; a settle that never lands is repaired by the reaper.
-    await retrying(() => settleSlot(db, { job: this.#job.name, slotAt, status, at: clock.now(), reason: reason ?? null, clearRun: status === "skipped" }), {
-      sleep: (ms, s) => clock.sleep(ms, s),
-      signal: AbortSignal.any([this.#deps.stopping, AbortSignal.timeout(this.#deps.heartbeatTimeoutMs)]),
-    }).catch((e: Error) => log.warn({ job: this.#job.name, slot: slotAt.toISOString(), err: e.message }, "could not settle the slot; the reaper will"));
+    await retrying(
+      () =>
+        settleSlot(db, { job: this.#job.name, slotAt, status, at: clock.now(), reason: reason ?? null, clearRun: status === "skipped" }),
+      {
+        sleep: (ms, s) => clock.sleep(ms, s),
+        signal: AbortSignal.any([this.#deps.stopping, AbortSignal.timeout(this.#deps.heartbeatTimeoutMs)]),
+      },
+    ).catch((e: Error) =>
+      log.warn({ job: this.#job.name, slot: slotAt.toISOString(), err: e.message }, "could not settle the slot; the reaper will"),
+    );
   }
 
   /**
@@ -229,7 +270,10 @@ export class JobLane {
             return reject(giveUp.signal.reason);
           }
           const done = new AbortController();
-          clock.sleep(ATTEMPT_MS, done.signal).then(() => reject(new Error(`no answer within ${ATTEMPT_MS / 1000} s`)), () => {});
+          clock.sleep(ATTEMPT_MS, done.signal).then(
+            () => reject(new Error(`no answer within ${ATTEMPT_MS / 1000} s`)),
+            () => {},
+          );
           op().then(
             (v) => (done.abort(), resolve(v)),
             (e: unknown) => (done.abort(), reject(e)),
@@ -239,8 +283,10 @@ export class JobLane {
         sleep: (ms, s) => clock.sleep(ms, s),
         signal: giveUp.signal,
         onRetry: (error, attempt) => {
-          if ((live && this.#newest > upTo) || clock.now().getTime() - upTo > this.#job.graceMs) giveUp.abort(new Error("superseded or out of its grace window"));
-          if (attempt === 1 || attempt % 10 === 0) log.warn({ job: this.#job.name, attempt, err: error.message }, `${what} failed; retrying`);
+          if ((live && this.#newest > upTo) || clock.now().getTime() - upTo > this.#job.graceMs)
+            giveUp.abort(new Error("superseded or out of its grace window"));
+          if (attempt === 1 || attempt % 10 === 0)
+            log.warn({ job: this.#job.name, attempt, err: error.message }, `${what} failed; retrying`);
         },
       });
     } catch (e) {
@@ -252,6 +298,12 @@ export class JobLane {
   }
 
   #emit(outcome: "started" | "taken" | "skipped" | "missed", slot: number, extra: { runId?: string; reason?: string } = {}): void {
-    this.#deps.events.emit("slot:outcome", { job: this.#job.name, slotAt: new Date(slot), outcome, lagMs: this.#deps.clock.now().getTime() - slot, ...extra });
+    this.#deps.events.emit("slot:outcome", {
+      job: this.#job.name,
+      slotAt: new Date(slot),
+      outcome,
+      lagMs: this.#deps.clock.now().getTime() - slot,
+      ...extra,
+    });
   }
 }

@@ -25,8 +25,9 @@ export function startMissedRunsWorker(app: App): Worker & { pass(): Promise<void
         // One check id per job and minute: a retried pass does not step an alert twice.
         const checkId = `missed-check:${new Date(Math.floor(now.getTime() / 60_000) * 60_000).toISOString()}`;
         // One job's failure does not keep the others from being checked.
-        await handleCheckFindings(app, { jobName: name, agent: job.agent, checkId, detectors: ["missed"], findings: f ? [f] : [] }).catch((e: Error) =>
-          app.log.warn({ job: name, err: app.loaded.secrets.redact(e.message) }, "recording a missed-run check failed; will retry"),
+        await handleCheckFindings(app, { jobName: name, agent: job.agent, checkId, detectors: ["missed"], findings: f ? [f] : [] }).catch(
+          (e: Error) =>
+            app.log.warn({ job: name, err: app.loaded.secrets.redact(e.message) }, "recording a missed-run check failed; will retry"),
         );
       }
     } catch (e) {

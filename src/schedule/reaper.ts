@@ -15,13 +15,20 @@ export interface Worker {
  * timeout, so a replica that dies is cleaned up by any survivor. Runs this process is running
  * are never touched. A failing pass (database down) is logged and tried again next time.
  */
-export function startReaper(deps: { db: Db; clock: Clock; log: () => Logger; tracker: RunTracker; timeoutMs: number }): Worker & { pass(): Promise<void> } {
+export function startReaper(deps: {
+  db: Db;
+  clock: Clock;
+  log: () => Logger;
+  tracker: RunTracker;
+  timeoutMs: number;
+}): Worker & { pass(): Promise<void> } {
   const stop = new AbortController();
   const pass = async () => {
     const now = deps.clock.now();
     try {
       const reaped = await reapDeadRuns(deps.db, { now, staleBefore: new Date(now.getTime() - deps.timeoutMs), keep: deps.tracker.ids() });
-      for (const run of reaped.runs) deps.log().warn({ runId: run.id, job: run.job, replica: run.replica }, "run aborted: its process stopped heartbeating");
+      for (const run of reaped.runs)
+        deps.log().warn({ runId: run.id, job: run.job, replica: run.replica }, "run aborted: its process stopped heartbeating");
       if (reaped.slots > 0) deps.log().info({ slots: reaped.slots }, "settled slots of dead runs");
     } catch (e) {
       deps.log().warn({ err: (e as Error).message }, "reaping dead runs failed; will retry");

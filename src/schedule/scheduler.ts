@@ -48,7 +48,9 @@ export function createScheduler(deps: SchedulerDeps): Scheduler {
       let upcoming: number | null = null;
       const fire = (slot: number) => {
         try {
-          Promise.resolve(onSlot(new Date(slot))).catch((e: Error) => log.error({ job: name, slot: new Date(slot).toISOString(), err: e.message }, "slot handler failed"));
+          Promise.resolve(onSlot(new Date(slot))).catch((e: Error) =>
+            log.error({ job: name, slot: new Date(slot).toISOString(), err: e.message }, "slot handler failed"),
+          );
         } catch (e) {
           log.error({ job: name, slot: new Date(slot).toISOString(), err: (e as Error).message }, "slot handler failed");
         }

@@ -49,7 +49,10 @@ export function offsetAt(instant: number, timezone: string): number {
 /** True when the zone's offset changes within `ms` either side of `instant`. */
 export function nearTransition(instant: number, timezone: string, ms: number): boolean {
   if (isUtc(timezone)) return false;
-  return offsetAt(instant - ms, timezone) !== offsetAt(instant + ms, timezone) || offsetAt(instant, timezone) !== offsetAt(instant + ms, timezone);
+  return (
+    offsetAt(instant - ms, timezone) !== offsetAt(instant + ms, timezone) ||
+    offsetAt(instant, timezone) !== offsetAt(instant + ms, timezone)
+  );
 }
 
 /**

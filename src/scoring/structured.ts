@@ -12,10 +12,7 @@ const jsonSchemaArg = z.record(z.string(), z.unknown()).superRefine((schema, ctx
   }
 });
 
-const numericArg = z.union([
-  z.number(),
-  z.strictObject({ value: z.number(), tolerance: z.number().nonnegative().default(0) }),
-]);
+const numericArg = z.union([z.number(), z.strictObject({ value: z.number(), tolerance: z.number().nonnegative().default(0) })]);
 
 /** First number in the text: the whole output when it is a number, else the first numeric token. */
 function extractNumber(text: string): number | undefined {

@@ -101,7 +101,8 @@ export const ADMITS_FAILURE = [
 ];
 
 /** A bare string stands for the object's main field: `tool_called: search_kb` is `{name: search_kb}`. */
-const shorthand = <T extends z.ZodType>(field: string, schema: T) => z.preprocess((v) => (typeof v === "string" ? { [field]: v } : v), schema);
+const shorthand = <T extends z.ZodType>(field: string, schema: T) =>
+  z.preprocess((v) => (typeof v === "string" ? { [field]: v } : v), schema);
 
 const handlesToolErrorArg = shorthand(
   "tool",
@@ -145,12 +146,20 @@ export const trajectoryAssertions: Record<string, AssertionDef> = {
     evaluate: (arg, { obs }) => {
       const calls = obs.steps.filter((s) => s.tool === arg.name);
       if (calls.length === 0) {
-        return { type: "tool_called", passed: false, reason: `${arg.name} was never called (called: ${list(obs.steps.map((s) => s.tool))})` };
+        return {
+          type: "tool_called",
+          passed: false,
+          reason: `${arg.name} was never called (called: ${list(obs.steps.map((s) => s.tool))})`,
+        };
       }
       if (arg.args === undefined) return { type: "tool_called", passed: true, reason: `${arg.name} called ${calls.length}×` };
       const hit = calls.some((c) => argsMatch(c.args, arg.args, arg.match));
       return hit
-        ? { type: "tool_called", passed: true, reason: `${arg.name} called with ${arg.match === "exact" ? "exactly " : ""}${brief(arg.args)}` }
+        ? {
+            type: "tool_called",
+            passed: true,
+            reason: `${arg.name} called with ${arg.match === "exact" ? "exactly " : ""}${brief(arg.args)}`,
+          }
         : {
             type: "tool_called",
             passed: false,

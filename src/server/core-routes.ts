@@ -37,7 +37,8 @@ export function coreRoutes(deps: CoreRouteDeps): Routes {
       const job = params.job!;
       const result = await deps.trigger(job);
       if (result.ok) return sendJson(res, 202, { job, runId: result.runId, status: "running" });
-      if (result.reason === "unknown-job") return sendJson(res, 404, { error: `unknown job "${job}" (jobs: ${result.known.join(", ") || "none"})` });
+      if (result.reason === "unknown-job")
+        return sendJson(res, 404, { error: `unknown job "${job}" (jobs: ${result.known.join(", ") || "none"})` });
       if (result.reason === "busy") return sendJson(res, 409, { error: `a run of "${job}" is already going` });
       if (result.reason === "database") return sendJson(res, 503, { error: "the database is unreachable; try again" });
       return sendJson(res, 503, { error: "the service is shutting down" });

@@ -48,7 +48,8 @@ export function compileRoutes(routes: Routes): (method: string, pathname: string
       const params = matchPath(route, parts);
       if (!params) continue;
       // HEAD is answered by GET handlers (node:http drops the body).
-      if (route.method === method || (method === "HEAD" && route.method === "GET")) return { kind: "found", handler: route.handler, params };
+      if (route.method === method || (method === "HEAD" && route.method === "GET"))
+        return { kind: "found", handler: route.handler, params };
       allow.push(route.method);
     }
     return allow.length > 0 ? { kind: "wrong-method", allow } : { kind: "not-found" };

@@ -42,7 +42,11 @@ export function binomialTable(n: number, p: number): DiscreteTable {
  * distribution of the top-left cell given the margins).
  */
 export function hypergeometricTable(total: number, successes: number, draws: number): DiscreteTable {
-  for (const [name, v] of [["total", total], ["successes", successes], ["draws", draws]] as const) {
+  for (const [name, v] of [
+    ["total", total],
+    ["successes", successes],
+    ["draws", draws],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw new RangeError(`hypergeometric ${name} must be a non-negative integer, got ${v}`);
   }
   if (successes > total || draws > total) throw new RangeError("hypergeometric successes and draws must not exceed total");

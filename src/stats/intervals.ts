@@ -50,10 +50,7 @@ export interface AccuracyInterval extends Interval {
  * cases, or no between-case spread (a zero-width t-interval would claim certainty it does not
  * have), the Wilson interval on the pooled rate is the primary interval instead.
  */
-export function accuracyInterval(
-  cases: readonly { passes: number; trials: number }[],
-  level = 0.95,
-): AccuracyInterval {
+export function accuracyInterval(cases: readonly { passes: number; trials: number }[], level = 0.95): AccuracyInterval {
   const scored = cases.filter((c) => c.trials > 0);
   const passes = scored.reduce((s, c) => s + c.passes, 0);
   const trials = scored.reduce((s, c) => s + c.trials, 0);

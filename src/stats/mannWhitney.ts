@@ -39,7 +39,7 @@ function rankPooled(values: readonly number[]): { ranks: Float64Array; tieTerm: 
   const order = values.map((v, i) => [v, i] as const).sort((p, q) => p[0] - q[0]);
   const ranks = new Float64Array(values.length);
   let tieTerm = 0;
-  for (let i = 0; i < order.length; ) {
+  for (let i = 0; i < order.length;) {
     let j = i;
     while (j + 1 < order.length && order[j + 1]![0] === order[i]![0]) j++;
     const mid = (i + j) / 2 + 1;

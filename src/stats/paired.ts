@@ -29,11 +29,7 @@ export interface PairedDifference {
  * than two cases give NaN throughout. With se = 0 (every case moved by the same amount) the
  * t-test degenerates: p = 1 when that amount is 0, else 0, and the interval is the point.
  */
-export function pairedDifference(
-  incumbent: readonly number[],
-  candidate: readonly number[],
-  level = 0.95,
-): PairedDifference {
+export function pairedDifference(incumbent: readonly number[], candidate: readonly number[], level = 0.95): PairedDifference {
   if (incumbent.length !== candidate.length) {
     throw new RangeError(`pairedDifference: ${incumbent.length} incumbent scores vs ${candidate.length} candidate scores`);
   }

@@ -72,9 +72,7 @@ function resolve(d: PowerDesign): Resolved {
 
 /** The part of K·Var(d̄) that does not shrink with N, and the coefficient of 1/N. */
 function varianceParts(r: Resolved): { fixed: number; perRepeat: number } {
-  return r.paired
-    ? { fixed: r.omega2, perRepeat: 2 * r.within }
-    : { fixed: 2 * r.between + r.omega2, perRepeat: 2 * r.within };
+  return r.paired ? { fixed: r.omega2, perRepeat: 2 * r.within } : { fixed: 2 * r.between + r.omega2, perRepeat: 2 * r.within };
 }
 
 /** Variance of one run's mean score over K cases × N repeats: (σ²_between + σ²_within/N)/K. */

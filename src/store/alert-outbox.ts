@@ -68,7 +68,8 @@ export async function claimOutbox(
 }
 
 /** Only the replica holding the lease may settle a row. */
-const held = (id: number, replica: string) => and(eq(alertOutbox.id, id), eq(alertOutbox.claimedBy, replica), eq(alertOutbox.status, "pending"));
+const held = (id: number, replica: string) =>
+  and(eq(alertOutbox.id, id), eq(alertOutbox.claimedBy, replica), eq(alertOutbox.status, "pending"));
 
 /** Marks a claimed row delivered; false when the lease was lost to another replica meanwhile. */
 export async function markOutboxSent(db: Db, id: number, replica: string, at: Date, ref: string | null): Promise<boolean> {

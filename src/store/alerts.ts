@@ -120,7 +120,10 @@ export async function openGroupOf(tx: Db, job: string): Promise<string | null> {
 }
 
 /** Opens a group. */
-export async function insertGroup(tx: Db, g: { groupKey: string; job: string; agent: string; openedAt: Date; runId: string }): Promise<void> {
+export async function insertGroup(
+  tx: Db,
+  g: { groupKey: string; job: string; agent: string; openedAt: Date; runId: string },
+): Promise<void> {
   await tx
     .insert(alertGroups)
     .values({ groupKey: g.groupKey, job: g.job, agent: g.agent, openedAt: g.openedAt, openedRunId: g.runId })
@@ -134,7 +137,10 @@ export async function closeGroup(tx: Db, groupKey: string, at: Date): Promise<vo
 
 /** Where a group's Slack message lives, once posted. */
 export async function getSlackRef(db: Db, groupKey: string): Promise<{ channel: string; ts: string } | undefined> {
-  const [row] = await db.select({ channel: alertGroups.slackChannel, ts: alertGroups.slackTs }).from(alertGroups).where(eq(alertGroups.groupKey, groupKey));
+  const [row] = await db
+    .select({ channel: alertGroups.slackChannel, ts: alertGroups.slackTs })
+    .from(alertGroups)
+    .where(eq(alertGroups.groupKey, groupKey));
   return row?.channel && row.ts ? { channel: row.channel, ts: row.ts } : undefined;
 }
 
@@ -147,7 +153,10 @@ export async function setSlackRef(db: Db, groupKey: string, ref: { channel: stri
 export type StoredAlert = AlertRow;
 
 /** Alerts for `/api/alerts`: open ones by default, newest first. */
-export async function listAlerts(db: Db, opts: { state?: "open" | "all" | "resolved" | "firing" | "pending"; job?: string; limit?: number } = {}): Promise<StoredAlert[]> {
+export async function listAlerts(
+  db: Db,
+  opts: { state?: "open" | "all" | "resolved" | "firing" | "pending"; job?: string; limit?: number } = {},
+): Promise<StoredAlert[]> {
   const state = opts.state ?? "open";
   const where = and(
     opts.job ? eq(alerts.job, opts.job) : undefined,

@@ -38,16 +38,28 @@ export interface OpenOptions {
  * 128 MB of shared buffers would make the embedded database most of the service's memory.
  */
 const PGLITE_START_PARAMS = [
-  "--single", "-F", "-O", "-j",
-  "-c", "search_path=public",
-  "-c", "exit_on_error=false",
-  "-c", "log_checkpoints=false",
-  "-c", "max_worker_processes=0",
-  "-c", "max_parallel_workers=0",
-  "-c", "max_parallel_workers_per_gather=0",
-  "-c", "io_method=sync",
-  "-c", "max_parallel_maintenance_workers=0",
-  "-c", "shared_buffers=16MB",
+  "--single",
+  "-F",
+  "-O",
+  "-j",
+  "-c",
+  "search_path=public",
+  "-c",
+  "exit_on_error=false",
+  "-c",
+  "log_checkpoints=false",
+  "-c",
+  "max_worker_processes=0",
+  "-c",
+  "max_parallel_workers=0",
+  "-c",
+  "max_parallel_workers_per_gather=0",
+  "-c",
+  "io_method=sync",
+  "-c",
+  "max_parallel_maintenance_workers=0",
+  "-c",
+  "shared_buffers=16MB",
 ];
 
 const ident = (name: string) => {
@@ -116,7 +128,11 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
  */
 export async function retrying<T>(
   op: () => Promise<T>,
-  opts: { sleep: (ms: number, signal?: AbortSignal) => Promise<void>; signal?: AbortSignal; onRetry?: (error: Error, attempt: number) => void },
+  opts: {
+    sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+    signal?: AbortSignal;
+    onRetry?: (error: Error, attempt: number) => void;
+  },
 ): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {

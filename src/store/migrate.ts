@@ -21,8 +21,12 @@ export async function migrate(db: Db): Promise<string[]> {
   const files = await Promise.all(tags.map((t) => readFile(new URL(`${t}.sql`, MIGRATIONS), "utf8")));
   return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(7420113)`);
-    await tx.execute(sql`create table if not exists goldwatch_migrations (tag text primary key, applied_at timestamptz not null default now())`);
-    const done = new Set((await queryRows<{ tag: string }>(tx as unknown as Db, sql`select tag from goldwatch_migrations`)).map((r) => r.tag));
+    await tx.execute(
+      sql`create table if not exists goldwatch_migrations (tag text primary key, applied_at timestamptz not null default now())`,
+    );
+    const done = new Set(
+      (await queryRows<{ tag: string }>(tx as unknown as Db, sql`select tag from goldwatch_migrations`)).map((r) => r.tag),
+    );
     const applied: string[] = [];
     for (const [i, tag] of tags.entries()) {
       if (done.has(tag)) continue;

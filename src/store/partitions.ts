@@ -59,7 +59,12 @@ export interface PartitionPlan {
  * A month is dropped only when it ends at or before `now - retention`, so retention keeps
  * between `retention` and `retention + 1 month` of trials.
  */
-export function planPartitions(existing: readonly string[], defaultMonths: readonly Date[], now: Date, opts: PartitionOptions): PartitionPlan {
+export function planPartitions(
+  existing: readonly string[],
+  defaultMonths: readonly Date[],
+  now: Date,
+  opts: PartitionOptions,
+): PartitionPlan {
   const ahead = opts.monthsAhead ?? 2;
   const cutoff = new Date(now.getTime() - opts.retentionMs);
   const firstKept = monthStart(cutoff);
@@ -190,7 +195,10 @@ export interface MaintenanceLoop {
  * Daily is ample: partitions exist `monthsAhead` months before they are needed. `options` is read
  * before each pass, so a reloaded `retention.trials` applies from the next one.
  */
-export function startPartitionMaintenance(deps: MaintenanceDeps, options: () => PartitionOptions & { intervalMs?: number }): MaintenanceLoop {
+export function startPartitionMaintenance(
+  deps: MaintenanceDeps,
+  options: () => PartitionOptions & { intervalMs?: number },
+): MaintenanceLoop {
   const stopping = new AbortController();
   let resolveFirst!: () => void;
   const firstPass = new Promise<void>((r) => (resolveFirst = r));

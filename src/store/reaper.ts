@@ -11,7 +11,12 @@ export interface Reaped {
 }
 
 const keepClause = (column: string, keep: readonly string[]) =>
-  keep.length === 0 ? sql`true` : sql`${sql.raw(column)} not in (${sql.join(keep.map((k) => sql`${k}`), sql`, `)})`;
+  keep.length === 0
+    ? sql`true`
+    : sql`${sql.raw(column)} not in (${sql.join(
+        keep.map((k) => sql`${k}`),
+        sql`, `,
+      )})`;
 
 /**
  * Marks runs whose process died (no heartbeat since `staleBefore`) as aborted, with the counts

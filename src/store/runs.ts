@@ -14,7 +14,10 @@ export async function insertRun(db: Db, run: NewRun): Promise<void> {
 
 /** Proves the run's process is alive; a run without heartbeats is reaped as aborted. */
 export async function heartbeatRun(db: Db, id: string, at: Date): Promise<void> {
-  await db.update(runs).set({ heartbeatAt: at }).where(and(eq(runs.id, id), eq(runs.status, "running")));
+  await db
+    .update(runs)
+    .set({ heartbeatAt: at })
+    .where(and(eq(runs.id, id), eq(runs.status, "running")));
 }
 
 /** Writes a run's final status and aggregates. */

@@ -21,7 +21,15 @@ export async function insertSilence(db: Db, s: NewSilence, now: Date): Promise<S
   const id = `sil_${randomBytes(6).toString("hex")}`;
   const [row] = await db
     .insert(silences)
-    .values({ id, matchers: s.matchers, comment: s.comment ?? "", createdBy: s.createdBy ?? "", startsAt: s.startsAt, endsAt: s.endsAt, createdAt: now })
+    .values({
+      id,
+      matchers: s.matchers,
+      comment: s.comment ?? "",
+      createdBy: s.createdBy ?? "",
+      startsAt: s.startsAt,
+      endsAt: s.endsAt,
+      createdAt: now,
+    })
     .returning();
   return row!;
 }

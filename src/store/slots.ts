@@ -14,7 +14,15 @@ export type SlotStatus = "claimed" | "done" | "skipped" | "missed" | "aborted";
 export async function claimSlot(db: Db, claim: { job: string; slotAt: Date; replica: string; runId: string; at: Date }): Promise<boolean> {
   const rows = await db
     .insert(scheduleSlots)
-    .values({ job: claim.job, slotAt: claim.slotAt, status: "claimed", replica: claim.replica, runId: claim.runId, claimedAt: claim.at, updatedAt: claim.at })
+    .values({
+      job: claim.job,
+      slotAt: claim.slotAt,
+      status: "claimed",
+      replica: claim.replica,
+      runId: claim.runId,
+      claimedAt: claim.at,
+      updatedAt: claim.at,
+    })
     .onConflictDoUpdate({
       target: [scheduleSlots.job, scheduleSlots.slotAt],
       set: { updatedAt: claim.at },
@@ -32,7 +40,14 @@ export async function releaseClaim(db: Db, claim: { job: string; slotAt: Date; r
   await db
     .update(scheduleSlots)
     .set({ status: "missed", runId: null, updatedAt: claim.at, reason: claim.reason })
-    .where(and(eq(scheduleSlots.job, claim.job), eq(scheduleSlots.slotAt, claim.slotAt), eq(scheduleSlots.runId, claim.runId), eq(scheduleSlots.status, "claimed")));
+    .where(
+      and(
+        eq(scheduleSlots.job, claim.job),
+        eq(scheduleSlots.slotAt, claim.slotAt),
+        eq(scheduleSlots.runId, claim.runId),
+        eq(scheduleSlots.status, "claimed"),
+      ),
+    );
 }
 
 /** Records slots that will not run (missed, skipped), insert-if-absent; returns the slots that were new. */
@@ -43,7 +58,17 @@ export async function recordSlots(
   const inserted: Date[] = [];
   // Chunks keep each statement well under the bind-parameter limit.
   for (let i = 0; i < rows.length; i += 1_000) {
-    const chunk = rows.slice(i, i + 1_000).map((r) => ({ job: r.job, slotAt: r.slotAt, status: r.status, replica: r.replica, claimedAt: r.at, updatedAt: r.at, reason: r.reason }));
+    const chunk = rows
+      .slice(i, i + 1_000)
+      .map((r) => ({
+        job: r.job,
+        slotAt: r.slotAt,
+        status: r.status,
+        replica: r.replica,
+        claimedAt: r.at,
+        updatedAt: r.at,
+        reason: r.reason,
+      }));
     const done = await db.insert(scheduleSlots).values(chunk).onConflictDoNothing().returning({ slotAt: scheduleSlots.slotAt });
     inserted.push(...done.map((d) => new Date(d.slotAt)));
   }
@@ -63,7 +88,10 @@ export async function settleSlot(
 
 /** The newest slot any replica recorded for a job, or null for a job never scheduled. */
 export async function lastSlot(db: Db, job: string): Promise<Date | null> {
-  const [row] = await db.select({ at: max(scheduleSlots.slotAt) }).from(scheduleSlots).where(eq(scheduleSlots.job, job));
+  const [row] = await db
+    .select({ at: max(scheduleSlots.slotAt) })
+    .from(scheduleSlots)
+    .where(eq(scheduleSlots.job, job));
   const at = row?.at as Date | string | null | undefined;
   return at ? new Date(at) : null;
 }

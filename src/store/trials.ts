@@ -85,7 +85,7 @@ interface PgliteClient {
  */
 function copierOf(db: Db): Copier | undefined {
   const client = (db as unknown as { $client?: unknown }).$client;
-  if (!client || typeof client !== "object" && typeof client !== "function") return undefined;
+  if (!client || (typeof client !== "object" && typeof client !== "function")) return undefined;
   const statement = `copy trials (${COLUMNS}) from`;
   if ("waitReady" in client && typeof (client as PgliteClient).query === "function") {
     const pg = client as PgliteClient;

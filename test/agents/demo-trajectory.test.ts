@@ -15,7 +15,12 @@ async function scoreAll(agent: ReturnType<typeof demo>) {
   const out: Record<string, Awaited<ReturnType<typeof scoreTrial>>> = {};
   for (const kase of golden.cases) {
     const obs = await agent.call({ input: kase.input, caseId: kase.id, trialId: "t", signal });
-    out[kase.id] = await scoreTrial(assertionsOf(kase), { id: kase.id, input: kase.input, expected: kase.expected, context: kase.context }, obs, signal);
+    out[kase.id] = await scoreTrial(
+      assertionsOf(kase),
+      { id: kase.id, input: kase.input, expected: kase.expected, context: kase.context },
+      obs,
+      signal,
+    );
   }
   return out;
 }
@@ -23,7 +28,8 @@ async function scoreAll(agent: ReturnType<typeof demo>) {
 describe("the demo golden set's trajectory assertions", () => {
   it("are all met by a demo bot that answers right", async () => {
     const scores = await scoreAll(demo({ quality: 1 }, () => 0));
-    for (const [id, s] of Object.entries(scores)) expect(s.status, `${id}: ${JSON.stringify(s.assertions.filter((a) => !a.passed))}`).toBe("pass");
+    for (const [id, s] of Object.entries(scores))
+      expect(s.status, `${id}: ${JSON.stringify(s.assertions.filter((a) => !a.passed))}`).toBe("pass");
   });
 
   it("catch the invented warranty answer after an empty search", async () => {

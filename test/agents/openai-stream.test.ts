@@ -7,14 +7,35 @@ import { json, startFakeServer } from "../helpers/agent-server.ts";
 import { loopingToolCall, sse, startStreamingAgent } from "./sse-agent.ts";
 
 const agentConfig = (base_url: string, extra: Record<string, unknown> = {}) =>
-  agentSchema.parse({ kind: "openai", base_url, model: "gpt-4o-mini-2024-07-18", stream: true, timeout: "10s", ...extra }) as OpenAiAgentConfig;
+  agentSchema.parse({
+    kind: "openai",
+    base_url,
+    model: "gpt-4o-mini-2024-07-18",
+    stream: true,
+    timeout: "10s",
+    ...extra,
+  }) as OpenAiAgentConfig;
 
-const request = (extra: Partial<AgentRequest> = {}): AgentRequest => ({ input: "How long is the refund window?", caseId: "c", trialId: "t", signal: new AbortController().signal, ...extra });
+const request = (extra: Partial<AgentRequest> = {}): AgentRequest => ({
+  input: "How long is the refund window?",
+  caseId: "c",
+  trialId: "t",
+  signal: new AbortController().signal,
+  ...extra,
+});
 
 /** A complete streamed reply: a tool call in fragments, content in pieces, usage in the last chunk. */
 const SCRIPT: unknown[] = [
-  { model: "gpt-4o-mini-2024-07-18", system_fingerprint: "fp_44709d6fcb", choices: [{ index: 0, delta: { role: "assistant", content: "" } }] },
-  { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "search_kb", arguments: "" } }] } }] },
+  {
+    model: "gpt-4o-mini-2024-07-18",
+    system_fingerprint: "fp_44709d6fcb",
+    choices: [{ index: 0, delta: { role: "assistant", content: "" } }],
+  },
+  {
+    choices: [
+      { index: 0, delta: { tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "search_kb", arguments: "" } }] } },
+    ],
+  },
   { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: '{"que' } }] } }] },
   { choices: [{ index: 0, delta: { tool_calls: [{ index: 0, function: { arguments: 'ry":"refund"}' } }] } }] },
   { choices: [{ index: 0, delta: { content: "You can return it " } }] },
@@ -27,7 +48,9 @@ describe("openai adapter, streaming", () => {
   it("assembles content, tool calls, model and usage from server-sent events, and prices the reported model", async () => {
     await using agent = await startStreamingAgent((i) => SCRIPT[i]);
     const progress: TrialProgress[] = [];
-    const obs = await createOpenAiAgent("bot", agentConfig(`${agent.url}/v1`)).call(request({ meter: { progress: (p) => progress.push(p) } }));
+    const obs = await createOpenAiAgent("bot", agentConfig(`${agent.url}/v1`)).call(
+      request({ meter: { progress: (p) => progress.push(p) } }),
+    );
     expect(obs.error).toBeNull();
     expect(obs.output).toBe("You can return it within 30 days.");
     expect(obs.steps).toEqual([{ tool: "search_kb", args: { query: "refund" } }]);
@@ -36,7 +59,11 @@ describe("openai adapter, streaming", () => {
     expect(obs.fingerprint).toBe("fp_44709d6fcb");
     // No pricing configured: the built-in table prices gpt-4o-mini at $0.15 / $0.60 per million.
     expect(obs.costUsd).toBeCloseTo((1200 * 0.15 + 300 * 0.6) / 1e6, 12);
-    expect(agent.requests[0]!.body).toMatchObject({ model: "gpt-4o-mini-2024-07-18", stream: true, stream_options: { include_usage: true } });
+    expect(agent.requests[0]!.body).toMatchObject({
+      model: "gpt-4o-mini-2024-07-18",
+      stream: true,
+      stream_options: { include_usage: true },
+    });
     expect(agent.requests[0]!.headers.accept).toBe("text/event-stream");
     // Progress was reported as chunks arrived, the last with the reported usage.
     expect(progress.length).toBeGreaterThan(0);
@@ -46,9 +73,13 @@ describe("openai adapter, streaming", () => {
 
   it("an agent's own pricing wins over the table, and the config's table over the built-in one", async () => {
     await using agent = await startStreamingAgent((i) => SCRIPT[i]);
-    const own = await createOpenAiAgent("bot", agentConfig(agent.url, { pricing: { input_per_mtok: 1, output_per_mtok: 1 } })).call(request());
+    const own = await createOpenAiAgent("bot", agentConfig(agent.url, { pricing: { input_per_mtok: 1, output_per_mtok: 1 } })).call(
+      request(),
+    );
     expect(own.costUsd).toBeCloseTo(1500 / 1e6, 12);
-    const table = await createOpenAiAgent("bot", agentConfig(agent.url), undefined, { "gpt-4o-mini": { input_per_mtok: 10, output_per_mtok: 0 } }).call(request());
+    const table = await createOpenAiAgent("bot", agentConfig(agent.url), undefined, {
+      "gpt-4o-mini": { input_per_mtok: 10, output_per_mtok: 0 },
+    }).call(request());
     expect(table.costUsd).toBeCloseTo(12000 / 1e6, 12);
   });
 
@@ -56,12 +87,24 @@ describe("openai adapter, streaming", () => {
     await using server = await startFakeServer((_req, res) => {
       json(res, 200, {
         model: "gpt-4o-2024-08-06",
-        choices: [{ message: { content: "30 days", tool_calls: [{ id: "a", type: "function", function: { name: "search_kb", arguments: '{"query":"x"}' } }] } }],
+        choices: [
+          {
+            message: {
+              content: "30 days",
+              tool_calls: [{ id: "a", type: "function", function: { name: "search_kb", arguments: '{"query":"x"}' } }],
+            },
+          },
+        ],
         usage: { prompt_tokens: 10, completion_tokens: 5 },
       });
     });
     const obs = await createOpenAiAgent("bot", agentConfig(server.url)).call(request());
-    expect(obs).toMatchObject({ output: "30 days", steps: [{ tool: "search_kb", args: { query: "x" } }], usage: { inputTokens: 10, outputTokens: 5 }, error: null });
+    expect(obs).toMatchObject({
+      output: "30 days",
+      steps: [{ tool: "search_kb", args: { query: "x" } }],
+      usage: { inputTokens: 10, outputTokens: 5 },
+      error: null,
+    });
   });
 
   it("turns HTTP errors, error events and malformed events into agent errors", async () => {
@@ -119,10 +162,25 @@ describe("ChatAccumulator", () => {
 
   it("assembles tool calls by index, by id, or whole", () => {
     const acc = new ChatAccumulator(0);
-    acc.add({ choices: [{ delta: { tool_calls: [{ index: 0, id: "a", function: { name: "search_kb", arguments: '{"q":' } }, { index: 1, id: "b", function: { name: "answer" } }] } }] });
+    acc.add({
+      choices: [
+        {
+          delta: {
+            tool_calls: [
+              { index: 0, id: "a", function: { name: "search_kb", arguments: '{"q":' } },
+              { index: 1, id: "b", function: { name: "answer" } },
+            ],
+          },
+        },
+      ],
+    });
     acc.add({ choices: [{ delta: { tool_calls: [{ index: 0, function: { arguments: '"x"}' } }] } }] });
     acc.add({ choices: [{ delta: { tool_calls: [{ id: "c", function: { name: "lookup", arguments: "not json" } }] } }] });
     expect(acc.toolCalls).toBe(3);
-    expect(acc.steps()).toEqual([{ tool: "search_kb", args: { q: "x" } }, { tool: "answer", args: undefined }, { tool: "lookup", args: "not json" }]);
+    expect(acc.steps()).toEqual([
+      { tool: "search_kb", args: { q: "x" } },
+      { tool: "answer", args: undefined },
+      { tool: "lookup", args: "not json" },
+    ]);
   });
 });

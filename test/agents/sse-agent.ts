@@ -24,7 +24,10 @@ export const sse = (res: ServerResponse, data: unknown) => res.write(`data: ${ty
  * undefined (then `[DONE]`), or until the client disconnects, or `max` chunks. Each stream is
  * logged, so a test can see that the request was cancelled and how far it got.
  */
-export async function startStreamingAgent(chunk: (i: number) => unknown, opts: { max?: number; pauseMs?: number } = {}): Promise<StreamingAgent> {
+export async function startStreamingAgent(
+  chunk: (i: number) => unknown,
+  opts: { max?: number; pauseMs?: number } = {},
+): Promise<StreamingAgent> {
   const streams: StreamLog[] = [];
   const max = opts.max ?? 5_000;
   const server = await startFakeServer(async (_req, res) => {
@@ -64,7 +67,11 @@ export const loopingToolCall = (i: number, opts: { usage?: boolean; model?: stri
   choices: [
     {
       index: 0,
-      delta: { tool_calls: [{ index: i, id: `call_${i}`, type: "function", function: { name: "search_kb", arguments: '{"query":"refund window"}' } }] },
+      delta: {
+        tool_calls: [
+          { index: i, id: `call_${i}`, type: "function", function: { name: "search_kb", arguments: '{"query":"refund window"}' } },
+        ],
+      },
       finish_reason: null,
     },
   ],

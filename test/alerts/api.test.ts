@@ -21,8 +21,17 @@ async function setup(apiToken: string | null = TOKEN) {
   const database = await testDatabase();
   const clock = manualClock();
   const app = testApp(database, { clock, notify: { slack: { token: "xoxb-a-wrong-one", channel: "#c", api_url: slack.apiUrl } } });
-  const http = await startHttpServer({ port: 0, host: "127.0.0.1", routes: alertRoutes(app, { apiToken: apiToken ?? undefined }), log: silentLogger() });
-  cleanup.push(() => slack.close(), () => database.close(), () => http.stop());
+  const http = await startHttpServer({
+    port: 0,
+    host: "127.0.0.1",
+    routes: alertRoutes(app, { apiToken: apiToken ?? undefined }),
+    log: silentLogger(),
+  });
+  cleanup.push(
+    () => slack.close(),
+    () => database.close(),
+    () => http.stop(),
+  );
   const base = `http://127.0.0.1:${http.port}`;
   /** `token` null: no authorization header. */
   const call = (method: string, path: string, body?: unknown, token: string | null = apiToken) =>
@@ -36,7 +45,12 @@ async function setup(apiToken: string | null = TOKEN) {
 
 async function fire(app: App, clock: ManualClock) {
   const s = await storeRun(app, { cases: droppedCases() });
-  await handleFindings(app, { jobName: "support-hourly", job: app.loaded.config.jobs["support-hourly"]!, summary: s, findings: [thresholdFinding(s)] });
+  await handleFindings(app, {
+    jobName: "support-hourly",
+    job: app.loaded.config.jobs["support-hourly"]!,
+    summary: s,
+    findings: [thresholdFinding(s)],
+  });
   clock.advance(HOUR);
 }
 
@@ -47,10 +61,17 @@ describe("/api/alerts and /api/silences", () => {
     await createAlertWorker(app).drain({ timeoutMs: 0 });
     const res = await call("GET", "/api/alerts");
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { alerts: { state: string; labels: Record<string, string>; deliveries: { channel: string; status: string; lastError: string }[] }[] };
+    const body = (await res.json()) as {
+      alerts: { state: string; labels: Record<string, string>; deliveries: { channel: string; status: string; lastError: string }[] }[];
+    };
     expect(body.alerts).toHaveLength(1);
-    expect(body.alerts[0]).toMatchObject({ state: "firing", labels: { job: "support-hourly", agent: "support-bot", detector: "threshold" } });
-    expect(body.alerts[0]!.deliveries).toEqual([expect.objectContaining({ channel: "slack", status: "failed", lastError: expect.stringContaining("invalid_auth") })]);
+    expect(body.alerts[0]).toMatchObject({
+      state: "firing",
+      labels: { job: "support-hourly", agent: "support-bot", detector: "threshold" },
+    });
+    expect(body.alerts[0]!.deliveries).toEqual([
+      expect.objectContaining({ channel: "slack", status: "failed", lastError: expect.stringContaining("invalid_auth") }),
+    ]);
     expect((await call("GET", "/api/alerts?state=resolved")).status).toBe(200);
     expect(((await (await call("GET", "/api/alerts?state=resolved")).json()) as { alerts: unknown[] }).alerts).toHaveLength(0);
     const bad = await call("GET", "/api/alerts?state=burning");
@@ -60,7 +81,12 @@ describe("/api/alerts and /api/silences", () => {
 
   it("creates, lists and expires silences with the bearer token; a silence holds an alert back", async () => {
     const { app, clock, call } = await setup();
-    const created = await call("POST", "/api/silences", { matchers: ["job=support-hourly", { name: "detector", op: "=~", value: "thresh.*" }], duration: "2h", comment: "deploy", created_by: "ana" });
+    const created = await call("POST", "/api/silences", {
+      matchers: ["job=support-hourly", { name: "detector", op: "=~", value: "thresh.*" }],
+      duration: "2h",
+      comment: "deploy",
+      created_by: "ana",
+    });
     expect(created.status).toBe(201);
     const { silence } = (await created.json()) as { silence: { id: string; endsAt: string } };
     expect(new Date(silence.endsAt).getTime() - clock.now().getTime()).toBe(2 * HOUR);
@@ -93,7 +119,9 @@ describe("/api/alerts and /api/silences", () => {
       expect.stringMatching(/^duration: expected a duration like/),
     ]);
     const neither = await call("POST", "/api/silences", { matchers: ["job=a"] });
-    expect(((await neither.json()) as { issues: string[] }).issues).toEqual(["duration: expected exactly one of duration (e.g. 2h) or ends_at"]);
+    expect(((await neither.json()) as { issues: string[] }).issues).toEqual([
+      "duration: expected exactly one of duration (e.g. 2h) or ends_at",
+    ]);
   });
 
   it("without an API token configured, the write endpoints are off", async () => {

@@ -16,7 +16,8 @@ cases:
     assert: [{ contains: "$29" }]
 `;
 
-const job = (name: string) => `  ${name}: { agent: bot, golden: golden.yaml, schedule: "0 * * * *", repeats: 2, alerts: { accuracy_below: 0.9 } }\n`;
+const job = (name: string) =>
+  `  ${name}: { agent: bot, golden: golden.yaml, schedule: "0 * * * *", repeats: 2, alerts: { accuracy_below: 0.9 } }\n`;
 
 /** Runs `goldwatch …` in this process and returns its exit code and stdout. */
 async function goldwatch(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -72,7 +73,17 @@ server: { public_url: "https://gw.example.com" }
   });
 
   it("run pages Slack before it exits; a silenced job is recorded but not sent; silences list and expire", async () => {
-    const created = await goldwatch(["silence", "job=quiet-job", "--duration", "2h", "--comment", "maintenance", "--json", "--config", config]);
+    const created = await goldwatch([
+      "silence",
+      "job=quiet-job",
+      "--duration",
+      "2h",
+      "--comment",
+      "maintenance",
+      "--json",
+      "--config",
+      config,
+    ]);
     expect(created.code).toBe(0);
     const { silence } = JSON.parse(created.out) as { silence: { id: string; comment: string } };
     expect(silence.comment).toBe("maintenance");

@@ -43,14 +43,23 @@ describe("message text", () => {
   });
 
   it("finds the case whose cost moved most", () => {
-    const now = new Map([["a", 0.002], ["b", 0.009], ["c", 0.001]]);
-    const base = new Map([["a", 0.001], ["b", 0.003]]);
+    const now = new Map([
+      ["a", 0.002],
+      ["b", 0.009],
+      ["c", 0.001],
+    ]);
+    const base = new Map([
+      ["a", 0.001],
+      ["b", 0.003],
+    ]);
     expect(topCostChange(now, base)).toEqual({ caseId: "b", nowUsd: 0.009, baselineUsd: 0.003 });
     expect(topCostChange(new Map([["a", 1]]), new Map([["a", 1]]))).toBeNull();
   });
 
   it("says what broke in the headline, and how long it has fired in a reminder", () => {
-    expect(headline(n())).toBe("🔴 FIRING support-hourly (support-bot) — threshold: accuracy 60.0% [50.0, 70.0] is below the floor 85% <b>");
+    expect(headline(n())).toBe(
+      "🔴 FIRING support-hourly (support-bot) — threshold: accuracy 60.0% [50.0, 70.0] is below the floor 85% <b>",
+    );
     expect(plainText(n({ kind: "reminder" })).split("\n")[1]).toBe("firing for 4h");
     expect(span(26 * 3_600_000 + 5 * 60_000)).toBe("26h 5m");
     expect(span(50 * 3_600_000)).toBe("2d 2h");
@@ -58,7 +67,13 @@ describe("message text", () => {
 
   it("escapes Slack mrkdwn in blocks and strikes resolved alerts of an open group", () => {
     expect(esc("a < b & c > d")).toBe("a &lt; b &amp; c &gt; d");
-    const resolved = { ...n().alerts[0]!, fingerprint: "def", labels: { job: "support-hourly", agent: "support-bot", detector: "errors" }, state: "resolved" as const, change: "resolved" as const };
+    const resolved = {
+      ...n().alerts[0]!,
+      fingerprint: "def",
+      labels: { job: "support-hourly", agent: "support-bot", detector: "errors" },
+      state: "resolved" as const,
+      change: "resolved" as const,
+    };
     const text = JSON.stringify(rootBlocks(n({ kind: "update", alerts: [n().alerts[0]!, resolved] })));
     expect(text).toContain("&lt;b&gt;");
     expect(text).not.toContain("<b>");
@@ -91,19 +106,40 @@ describe("labels and silences", () => {
     const now = new Date("2025-06-02T12:00:00Z");
     const ok = parseSilenceInput({ matchers: ["job=a"], duration: "90m" }, now);
     expect(ok.ok && ok.silence.endsAt.toISOString()).toBe("2025-06-02T13:30:00.000Z");
-    expect(parseSilenceInput({ matchers: [], duration: "1h" }, now)).toEqual({ ok: false, errors: ["matchers: expected at least one matcher, e.g. job=support-hourly"] });
-    expect(parseSilenceInput({ matchers: ["job=a"], ends_at: "2025-06-02T11:00:00Z" }, now)).toEqual({ ok: false, errors: ["ends_at: expected a time after starts_at and after now"] });
-    expect(parseSilenceInput({ matchers: ["job=a"], duration: "1h", until: "x" }, now)).toMatchObject({ ok: false, errors: [expect.stringContaining("until")] });
+    expect(parseSilenceInput({ matchers: [], duration: "1h" }, now)).toEqual({
+      ok: false,
+      errors: ["matchers: expected at least one matcher, e.g. job=support-hourly"],
+    });
+    expect(parseSilenceInput({ matchers: ["job=a"], ends_at: "2025-06-02T11:00:00Z" }, now)).toEqual({
+      ok: false,
+      errors: ["ends_at: expected a time after starts_at and after now"],
+    });
+    expect(parseSilenceInput({ matchers: ["job=a"], duration: "1h", until: "x" }, now)).toMatchObject({
+      ok: false,
+      errors: [expect.stringContaining("until")],
+    });
   });
 });
 
 describe("Slack errors", () => {
   it("retries rate limits and outages, gives up on configuration errors with the fix", () => {
-    expect(classifySlackError({ code: "slack_webapi_rate_limited_error", retryAfter: 7, message: "" })).toEqual({ status: "retry", error: "slack rate limited (429)", retryAfterMs: 7000 });
-    expect(classifySlackError({ code: "slack_webapi_platform_error", data: { error: "internal_error" }, message: "" }).status).toBe("retry");
+    expect(classifySlackError({ code: "slack_webapi_rate_limited_error", retryAfter: 7, message: "" })).toEqual({
+      status: "retry",
+      error: "slack rate limited (429)",
+      retryAfterMs: 7000,
+    });
+    expect(classifySlackError({ code: "slack_webapi_platform_error", data: { error: "internal_error" }, message: "" }).status).toBe(
+      "retry",
+    );
     expect(classifySlackError({ code: "slack_webapi_http_error", statusCode: 502, message: "" }).status).toBe("retry");
     expect(classifySlackError({ code: "slack_webapi_request_error", message: "connect ECONNREFUSED" }).status).toBe("retry");
-    expect(classifySlackError({ code: "slack_webapi_platform_error", data: { error: "is_archived" }, message: "" })).toMatchObject({ status: "failed", fix: expect.stringContaining("unarchive") });
-    expect(classifySlackError({ code: "slack_webapi_http_error", statusCode: 404, message: "" })).toMatchObject({ status: "failed", fix: expect.stringContaining("api_url") });
+    expect(classifySlackError({ code: "slack_webapi_platform_error", data: { error: "is_archived" }, message: "" })).toMatchObject({
+      status: "failed",
+      fix: expect.stringContaining("unarchive"),
+    });
+    expect(classifySlackError({ code: "slack_webapi_http_error", statusCode: 404, message: "" })).toMatchObject({
+      status: "failed",
+      fix: expect.stringContaining("api_url"),
+    });
   });
 });

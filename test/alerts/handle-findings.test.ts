@@ -16,16 +16,28 @@ afterAll(async () => {
   for (const d of opened) await d.close();
 });
 
-async function setup(notify: Record<string, unknown> = { slack: { token: "xoxb-test-token", channel: "#oncall" }, pagerduty: { routing_key: "R0UTINGKEY0123" } }, secrets?: Secrets) {
+async function setup(
+  notify: Record<string, unknown> = {
+    slack: { token: "xoxb-test-token", channel: "#oncall" },
+    pagerduty: { routing_key: "R0UTINGKEY0123" },
+  },
+  secrets?: Secrets,
+) {
   const database = await testDatabase();
   opened.push(database);
   const clock = manualClock();
-  const app = testApp(database, { notify, clock, server: { public_url: "https://goldwatch.example.com" }, ...(secrets ? { secrets } : {}) });
+  const app = testApp(database, {
+    notify,
+    clock,
+    server: { public_url: "https://goldwatch.example.com" },
+    ...(secrets ? { secrets } : {}),
+  });
   return { app, clock, db: database.db };
 }
 
 const job = (app: App) => app.loaded.config.jobs["support-hourly"]!;
-const handle = (app: App, summary: RunSummary, findings: Finding[]) => handleFindings(app, { jobName: "support-hourly", job: job(app), summary, findings });
+const handle = (app: App, summary: RunSummary, findings: Finding[]) =>
+  handleFindings(app, { jobName: "support-hourly", job: job(app), summary, findings });
 const outbox = (app: App) => app.database.db.select().from(alertOutbox).orderBy(asc(alertOutbox.id));
 
 describe("handleFindings", () => {
@@ -116,7 +128,16 @@ describe("handleFindings", () => {
   it("silences hold and expire", async () => {
     const { app, clock, db } = await setup();
     const now = clock.now();
-    await insertSilence(db, { matchers: [{ name: "job", op: "=", value: "support-hourly" }], startsAt: now, endsAt: new Date(now.getTime() + 2 * HOUR), comment: "deploy" }, now);
+    await insertSilence(
+      db,
+      {
+        matchers: [{ name: "job", op: "=", value: "support-hourly" }],
+        startsAt: now,
+        endsAt: new Date(now.getTime() + 2 * HOUR),
+        comment: "deploy",
+      },
+      now,
+    );
     for (let h = 0; h < 4; h++) {
       const s = await storeRun(app, { cases: droppedCases() });
       await handle(app, s, [thresholdFinding(s)]);
@@ -151,7 +172,9 @@ describe("handleFindings", () => {
     secrets.add("sk-live-SECRET-123456");
     const { app, db } = await setup(undefined, secrets);
     const s = await storeRun(app, { cases: droppedCases() });
-    await handle(app, s, [thresholdFinding(s, { summary: "agent said sk-live-SECRET-123456", evidence: { output: "key sk-live-SECRET-123456" } })]);
+    await handle(app, s, [
+      thresholdFinding(s, { summary: "agent said sk-live-SECRET-123456", evidence: { output: "key sk-live-SECRET-123456" } }),
+    ]);
     const stored = JSON.stringify([await db.select().from(alerts), await outbox(app), await db.select().from(alertEvents)]);
     expect(stored).not.toContain("sk-live-SECRET-123456");
     expect(stored).toContain("[redacted]");
@@ -174,8 +197,10 @@ describe("handleFindings", () => {
     const s = await storeRun(app, { cases: droppedCases() });
     // The first outbox insert fails like a serialization failure; a sequence, so the rollback keeps the count.
     await db.execute(sql`create sequence fail_seq`);
-    await db.execute(sql.raw(`create function fail_first() returns trigger language plpgsql as $$
-      begin if nextval('fail_seq') = 1 then raise exception 'simulated conflict' using errcode = '40001'; end if; return new; end $$`));
+    await db.execute(
+      sql.raw(`create function fail_first() returns trigger language plpgsql as $$
+      begin if nextval('fail_seq') = 1 then raise exception 'simulated conflict' using errcode = '40001'; end if; return new; end $$`),
+    );
     await db.execute(sql`create trigger fail_first before insert on alert_outbox for each row execute function fail_first()`);
     const retried = nextEvent(app, "store:retry");
     const handled = handle(app, s, [thresholdFinding(s)]);

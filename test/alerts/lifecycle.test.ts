@@ -123,9 +123,15 @@ describe("planning one run of a job", () => {
   });
 
   it("a per-case finding is its own alert", () => {
-    const fps = new Set(run([], [finding("flaky", { caseId: "a" }), finding("flaky", { caseId: "b" }), finding("flaky")], 0).upserts.map((a) => a.fingerprint));
+    const fps = new Set(
+      run([], [finding("flaky", { caseId: "a" }), finding("flaky", { caseId: "b" }), finding("flaky")], 0).upserts.map(
+        (a) => a.fingerprint,
+      ),
+    );
     expect(fps.size).toBe(3);
-    expect(fingerprint({ job: "j", agent: "a", detector: "flaky", case: "a" })).not.toBe(fingerprint({ job: "j", agent: "a", detector: "flaky" }));
+    expect(fingerprint({ job: "j", agent: "a", detector: "flaky", case: "a" })).not.toBe(
+      fingerprint({ job: "j", agent: "a", detector: "flaky" }),
+    );
   });
 
   it("groups one run's findings into one message", () => {

@@ -26,7 +26,12 @@ describe("missed runs reach the alert lifecycle", () => {
     try {
       await worker.pass(); // 10 minutes later: nothing missed yet
       const byDetector = async () =>
-        Object.fromEntries((await database.db.select().from(alerts).where(eq(alerts.job, "support-hourly"))).map((a) => [(a.labels as { detector: string }).detector, a.state]));
+        Object.fromEntries(
+          (await database.db.select().from(alerts).where(eq(alerts.job, "support-hourly"))).map((a) => [
+            (a.labels as { detector: string }).detector,
+            a.state,
+          ]),
+        );
       expect(await byDetector()).toEqual({ threshold: "firing" });
 
       clock.advance(3 * HOUR); // slots at 09:00 and 10:00 passed without a completed run

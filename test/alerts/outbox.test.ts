@@ -27,7 +27,10 @@ describe("the outbox", () => {
   it("keeps a group's messages in order: a reminder never overtakes the page it belongs to", async () => {
     const slack = await startFakeSlack();
     const database = await testDatabase();
-    cleanup.push(() => slack.close(), () => database.close());
+    cleanup.push(
+      () => slack.close(),
+      () => database.close(),
+    );
     const clock = manualClock();
     const app = testApp(database, { clock, notify: { slack: { token: "xoxb-order-test", channel: "#c", api_url: slack.apiUrl } } });
     const worker = createAlertWorker(app, { random: () => 1 });
@@ -44,11 +47,20 @@ describe("the outbox", () => {
   it("a row claimed by a replica that died is taken over when its lease runs out, and sent once", async () => {
     const slack = await startFakeSlack();
     const database = await testDatabase();
-    cleanup.push(() => slack.close(), () => database.close());
+    cleanup.push(
+      () => slack.close(),
+      () => database.close(),
+    );
     const clock = manualClock();
     const app = testApp(database, { clock, notify: { slack: { token: "xoxb-lease-test", channel: "#c", api_url: slack.apiUrl } } });
     await fire(app, clock);
-    const [claimed] = await claimOutbox(app.database.db, { replica: "dead-replica", now: clock.now(), leaseMs: 60_000, limit: 10, channels: ["slack"] });
+    const [claimed] = await claimOutbox(app.database.db, {
+      replica: "dead-replica",
+      now: clock.now(),
+      leaseMs: 60_000,
+      limit: 10,
+      channels: ["slack"],
+    });
     expect(claimed).toBeDefined();
     const worker = createAlertWorker(app, { replica: "survivor" });
     expect(await worker.tick()).toBe(0);
@@ -63,9 +75,15 @@ describe("the outbox", () => {
   it("gives up after give_up_after and keeps the row, marked failed", async () => {
     const pd = await startFakePagerDuty();
     const database = await testDatabase();
-    cleanup.push(() => pd.close(), () => database.close());
+    cleanup.push(
+      () => pd.close(),
+      () => database.close(),
+    );
     const clock = manualClock();
-    const app = testApp(database, { clock, notify: { pagerduty: { routing_key: "R-give-up-0001", api_url: pd.url }, delivery: { give_up_after: "1h" } } });
+    const app = testApp(database, {
+      clock,
+      notify: { pagerduty: { routing_key: "R-give-up-0001", api_url: pd.url }, delivery: { give_up_after: "1h" } },
+    });
     const worker = createAlertWorker(app, { random: () => 1 });
     pd.down();
     await fire(app, clock);
@@ -117,10 +135,18 @@ describe.skipIf(!serverUrl)("two replicas sharing one outbox (PostgreSQL server)
     slack.delayMs = 15;
     const dbA = await serverDatabase();
     const dbB = await openDatabase({ url: serverUrl!, schema: dbA.schema, maxConnections: 4 });
-    cleanup.push(() => slack.close(), () => pd.close(), () => dbA.close(), () => dbB.close());
+    cleanup.push(
+      () => slack.close(),
+      () => pd.close(),
+      () => dbA.close(),
+      () => dbB.close(),
+    );
     const clock = manualClock();
     const jobs = Array.from({ length: 24 }, (_, i) => `job-${String(i).padStart(2, "0")}`);
-    const notify = { slack: { token: "xoxb-replicas-test", channel: "#c", api_url: slack.apiUrl }, pagerduty: { routing_key: "R-replicas-0001", api_url: pd.url } };
+    const notify = {
+      slack: { token: "xoxb-replicas-test", channel: "#c", api_url: slack.apiUrl },
+      pagerduty: { routing_key: "R-replicas-0001", api_url: pd.url },
+    };
     const appA = testApp(dbA, { clock, notify, jobs: ["support-hourly", ...jobs] });
     const appB = testApp(dbB, { clock, notify, jobs: ["support-hourly", ...jobs] });
     for (const job of jobs) await fire(appA, clock, job);

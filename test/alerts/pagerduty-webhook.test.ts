@@ -17,7 +17,9 @@ afterAll(async () => {
 
 async function runOnce(app: App, clock: ManualClock, healthy: boolean, extra: { caseId?: string }[] = []) {
   const s = await storeRun(app, { cases: healthy ? healthyCases() : droppedCases() });
-  const findings = healthy ? [] : [thresholdFinding(s), ...extra.map((e) => thresholdFinding(s, { detector: "flaky", severity: "warning" as const, ...e }))];
+  const findings = healthy
+    ? []
+    : [thresholdFinding(s), ...extra.map((e) => thresholdFinding(s, { detector: "flaky", severity: "warning" as const, ...e }))];
   await handleFindings(app, { jobName: "support-hourly", job: app.loaded.config.jobs["support-hourly"]!, summary: s, findings });
   clock.advance(HOUR);
 }
@@ -26,9 +28,16 @@ describe("PagerDuty Events API v2", () => {
   async function setup() {
     const pd = await startFakePagerDuty({ routingKeys: [KEY] });
     const database = await testDatabase();
-    cleanup.push(() => pd.close(), () => database.close());
+    cleanup.push(
+      () => pd.close(),
+      () => database.close(),
+    );
     const clock = manualClock();
-    const app = testApp(database, { clock, notify: { pagerduty: { routing_key: KEY, api_url: pd.url } }, server: { public_url: "https://gw.example.com" } });
+    const app = testApp(database, {
+      clock,
+      notify: { pagerduty: { routing_key: KEY, api_url: pd.url } },
+      server: { public_url: "https://gw.example.com" },
+    });
     const worker = createAlertWorker(app, { random: () => 1 });
     return { app, clock, pd, worker };
   }
@@ -50,7 +59,12 @@ describe("PagerDuty Events API v2", () => {
     expect(t1!.dedup_key).toMatch(/^goldwatch-[0-9a-f]{20}$/);
     expect([...pd.incidents.values()]).toEqual(["resolved", "resolved"]);
     const threshold = pd.events.find((e) => e.payload?.class === "threshold")!;
-    expect(threshold.payload).toMatchObject({ severity: "critical", source: "goldwatch/support-bot", component: "support-bot", group: "support-hourly" });
+    expect(threshold.payload).toMatchObject({
+      severity: "critical",
+      source: "goldwatch/support-bot",
+      component: "support-bot",
+      group: "support-hourly",
+    });
     expect(threshold.payload!.summary).toMatch(/^support-hourly threshold: accuracy 60\.0%/);
     expect(threshold.payload!.custom_details!.sql).toMatch(/^select case_id/);
     expect(threshold.links).toEqual([{ href: "https://gw.example.com/?job=support-hourly", text: "goldwatch: support-hourly" }]);
@@ -75,7 +89,12 @@ describe("PagerDuty Events API v2", () => {
 
     const bad = testApp(app.database, { clock, notify: { pagerduty: { routing_key: "wrong-key-123456", api_url: pd.url } } });
     const s = await storeRun(bad, { job: "support-hourly", cases: droppedCases() });
-    await handleFindings(bad, { jobName: "other", job: bad.loaded.config.jobs["support-hourly"]!, summary: { ...s, job: "other" }, findings: [thresholdFinding({ ...s, job: "other" })] });
+    await handleFindings(bad, {
+      jobName: "other",
+      job: bad.loaded.config.jobs["support-hourly"]!,
+      summary: { ...s, job: "other" },
+      findings: [thresholdFinding({ ...s, job: "other" })],
+    });
     await createAlertWorker(bad).drain({ timeoutMs: 0 });
     const rows = await app.database.db.select().from(alertOutbox).orderBy(asc(alertOutbox.id));
     expect(rows.at(-1)).toMatchObject({ status: "failed" });
@@ -94,7 +113,10 @@ describe("generic JSON webhook", () => {
       json(res, 200, { ok: true });
     });
     const database = await testDatabase();
-    cleanup.push(() => hook.close(), () => database.close());
+    cleanup.push(
+      () => hook.close(),
+      () => database.close(),
+    );
     const clock = manualClock();
     const app = testApp(database, { clock, notify: { webhook: { url: `${hook.url}/hooks/goldwatch`, headers: { "x-team": "sre" } } } });
     const worker = createAlertWorker(app, { random: () => 1 });
@@ -118,7 +140,10 @@ describe("console (the default channel)", () => {
     cleanup.push(() => database.close());
     const lines: string[] = [];
     const clock = manualClock();
-    const app = testApp(database, { clock, log: createLogger({ level: "info", destination: { write: (s: string) => void lines.push(s) } }) });
+    const app = testApp(database, {
+      clock,
+      log: createLogger({ level: "info", destination: { write: (s: string) => void lines.push(s) } }),
+    });
     await runOnce(app, clock, false);
     await createAlertWorker(app).drain({ timeoutMs: 0 });
     const alert = lines.map((l) => JSON.parse(l) as { level: number; msg: string; alert?: string }).find((l) => l.alert === "firing")!;

@@ -45,7 +45,10 @@ describe.skipIf(!serverUrl)("goldwatch serve (real processes)", () => {
     slack.down();
     const first = serve();
     const port = await first.port();
-    const res = await fetch(`http://127.0.0.1:${port}/api/jobs/probe/run`, { method: "POST", headers: { authorization: "Bearer serve-test-api-token" } });
+    const res = await fetch(`http://127.0.0.1:${port}/api/jobs/probe/run`, {
+      method: "POST",
+      headers: { authorization: "Bearer serve-test-api-token" },
+    });
     expect(res.status).toBe(202);
     await first.waitForLog((l) => l.msg === "alert delivery failed; will retry" && l.channel === "slack");
     first.kill("SIGTERM");
@@ -58,7 +61,9 @@ describe.skipIf(!serverUrl)("goldwatch serve (real processes)", () => {
     await second.waitForLog((l) => l.msg === "alert delivered" && l.channel === "slack");
     expect(slack.roots()).toHaveLength(1);
     expect(slack.roots()[0]!.text).toContain("FIRING probe (bot)");
-    const body = (await (await fetch(`http://127.0.0.1:${port2}/api/alerts`)).json()) as { alerts: { state: string; deliveries: { status: string }[]; group: { slack: unknown } }[] };
+    const body = (await (await fetch(`http://127.0.0.1:${port2}/api/alerts`)).json()) as {
+      alerts: { state: string; deliveries: { status: string }[]; group: { slack: unknown } }[];
+    };
     expect(body.alerts).toHaveLength(1);
     expect(body.alerts[0]).toMatchObject({ state: "firing", deliveries: [{ status: "sent" }] });
     expect(body.alerts[0]!.group.slack).toEqual({ channel: slack.roots()[0]!.channel, ts: slack.roots()[0]!.ts });

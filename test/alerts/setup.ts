@@ -61,10 +61,20 @@ export const HOUR = 3_600_000;
 /** An App over a test database with a config built in memory (no files needed). */
 export function testApp(
   database: Database,
-  opts: { notify?: Record<string, unknown>; server?: Record<string, unknown>; clock?: Clock; log?: Logger; secrets?: Secrets; jobs?: string[] } = {},
+  opts: {
+    notify?: Record<string, unknown>;
+    server?: Record<string, unknown>;
+    clock?: Clock;
+    log?: Logger;
+    secrets?: Secrets;
+    jobs?: string[];
+  } = {},
 ): App {
   const jobs = Object.fromEntries(
-    (opts.jobs ?? ["support-hourly"]).map((j) => [j, { agent: "support-bot", golden: "golden.yaml", schedule: "0 * * * *", alerts: { accuracy_below: 0.85 } }]),
+    (opts.jobs ?? ["support-hourly"]).map((j) => [
+      j,
+      { agent: "support-bot", golden: "golden.yaml", schedule: "0 * * * *", alerts: { accuracy_below: 0.85 } },
+    ]),
   );
   const config = configSchema.parse({
     agents: { "support-bot": { kind: "demo" } },
@@ -72,7 +82,13 @@ export function testApp(
     notify: opts.notify ?? {},
     ...(opts.server ? { server: opts.server } : {}),
   });
-  const loaded: LoadedConfig = { file: "/tmp/goldwatch.config.yaml", dir: "/tmp", config, goldens: new Map(), secrets: opts.secrets ?? new Secrets() };
+  const loaded: LoadedConfig = {
+    file: "/tmp/goldwatch.config.yaml",
+    dir: "/tmp",
+    config,
+    goldens: new Map(),
+    secrets: opts.secrets ?? new Secrets(),
+  };
   return createApp(loaded, database, opts.log ?? silentLogger(), opts.clock);
 }
 
@@ -154,7 +170,18 @@ export async function storeRun(
     fingerprint: null,
   };
   const summary = summarize(
-    { runId, job, agent: "support-bot", status, goldenName: "support", goldenHash: opts.goldenHash ?? "hash-1", startedAt: at, finishedAt: at, cases: opts.cases.length, repeats },
+    {
+      runId,
+      job,
+      agent: "support-bot",
+      status,
+      goldenName: "support",
+      goldenHash: opts.goldenHash ?? "hash-1",
+      startedAt: at,
+      finishedAt: at,
+      cases: opts.cases.length,
+      repeats,
+    },
     agg,
   );
   const acc = summary.accuracy;
@@ -175,7 +202,8 @@ export async function storeRun(
 }
 
 /** Ten cases, five repeats, all passing. */
-export const healthyCases = (usd = 0.001): CaseResult[] => Array.from({ length: 10 }, (_, i) => ({ id: `case-${i}`, passes: 5, scored: 5, usd }));
+export const healthyCases = (usd = 0.001): CaseResult[] =>
+  Array.from({ length: 10 }, (_, i) => ({ id: `case-${i}`, passes: 5, scored: 5, usd }));
 
 /** Ten cases, five repeats, the first `broken` cases failing every trial. */
 export const droppedCases = (broken = 4, usd = 0.001): CaseResult[] =>

@@ -20,7 +20,10 @@ afterAll(async () => {
 async function setup(opts: { token?: string; slack?: { token?: string; channels?: string[] }; channel?: string } = {}) {
   const slack = await startFakeSlack({ token: TOKEN, ...opts.slack });
   const database = await testDatabase();
-  cleanup.push(() => slack.close(), () => database.close());
+  cleanup.push(
+    () => slack.close(),
+    () => database.close(),
+  );
   const clock = manualClock();
   const logs: string[] = [];
   const secrets = new Secrets();
@@ -39,9 +42,20 @@ async function setup(opts: { token?: string; slack?: { token?: string; channels?
   return { app, clock, slack, worker, logs };
 }
 
-async function runOnce(app: App, clock: ManualClock, healthy: boolean, job = "support-hourly", extra: (s: RunSummary) => Finding[] = () => []) {
+async function runOnce(
+  app: App,
+  clock: ManualClock,
+  healthy: boolean,
+  job = "support-hourly",
+  extra: (s: RunSummary) => Finding[] = () => [],
+) {
   const s = await storeRun(app, { job, cases: healthy ? healthyCases() : droppedCases() });
-  await handleFindings(app, { jobName: job, job: app.loaded.config.jobs[job]!, summary: s, findings: healthy ? extra(s) : [thresholdFinding(s), ...extra(s)] });
+  await handleFindings(app, {
+    jobName: job,
+    job: app.loaded.config.jobs[job]!,
+    summary: s,
+    findings: healthy ? extra(s) : [thresholdFinding(s), ...extra(s)],
+  });
   clock.advance(HOUR);
   return s;
 }
@@ -64,7 +78,10 @@ describe("Slack through the real WebClient", () => {
     expect(slack.roots()).toHaveLength(1);
     const root = slack.roots()[0]!;
     const replies = slack.replies(root);
-    expect(replies.map((r) => r.text.split("\n")[0])).toEqual([expect.stringMatching(/^⏰ Still firing after 4h/), expect.stringMatching(/^✅ Resolved after 6h/)]);
+    expect(replies.map((r) => r.text.split("\n")[0])).toEqual([
+      expect.stringMatching(/^⏰ Still firing after 4h/),
+      expect.stringMatching(/^✅ Resolved after 6h/),
+    ]);
     expect(slack.calls.map((c) => c.method)).toEqual(["chat.postMessage", "chat.postMessage", "chat.update", "chat.postMessage"]);
     expect(slack.calls.every((c) => c.authorization === `Bearer ${TOKEN}`)).toBe(true);
     // Resolved: the same message, now green.
@@ -82,7 +99,12 @@ describe("Slack through the real WebClient", () => {
     const { app, clock, slack, worker } = await setup();
     for (let i = 0; i < 6; i++) await runOnce(app, clock, true);
     const s = await storeRun(app, { cases: droppedCases(4, 0.003) });
-    await handleFindings(app, { jobName: "support-hourly", job: app.loaded.config.jobs["support-hourly"]!, summary: s, findings: [thresholdFinding(s)] });
+    await handleFindings(app, {
+      jobName: "support-hourly",
+      job: app.loaded.config.jobs["support-hourly"]!,
+      summary: s,
+      findings: [thresholdFinding(s)],
+    });
     await deliver(worker);
     const root = slack.roots()[0]!;
     expect(root.text).toMatch(/^🔴 FIRING support-hourly \(support-bot\) — threshold: accuracy 60\.0%/);
@@ -91,12 +113,25 @@ describe("Slack through the real WebClient", () => {
     expect(text).toMatch(/vs baseline 100\.0% \[98\.7–100\.0\] over 6 runs/);
     expect(text).toMatch(/recent runs ▇▇▇▇▇▇▁|recent runs ██████▁/);
     expect(text).toContain("failing cases: case-0 0/5, baseline 100.0%; case-1 0/5");
-    expect(text).toMatch(/cost per trial \$0\.0030 vs baseline \$0\.0010; top change: case case-\d \$0\.0010 → \$0\.0030 per trial \(×3\.00\)/);
-    expect(text).toContain(`dig in: select case_id, status, error_kind, left(output, 120) as output from trials where run_id = '${s.runId}' and not passed`);
+    expect(text).toMatch(
+      /cost per trial \$0\.0030 vs baseline \$0\.0010; top change: case case-\d \$0\.0010 → \$0\.0030 per trial \(×3\.00\)/,
+    );
+    expect(text).toContain(
+      `dig in: select case_id, status, error_kind, left(output, 120) as output from trials where run_id = '${s.runId}' and not passed`,
+    );
     expect(text).toContain("dashboard: https://goldwatch.example.com/?job=support-hourly");
     const blocks = JSON.stringify(root.attachments[0]!.blocks);
     expect(root.attachments[0]!.color).toBe("#E01E5A");
-    for (const part of ["FIRING · support-hourly", "*Accuracy now*", "*Baseline (6 runs)*", "*Recent runs*", "*Failing cases*", "*Cost per trial*", "Dig in:", "Open dashboard"]) {
+    for (const part of [
+      "FIRING · support-hourly",
+      "*Accuracy now*",
+      "*Baseline (6 runs)*",
+      "*Recent runs*",
+      "*Failing cases*",
+      "*Cost per trial*",
+      "Dig in:",
+      "Open dashboard",
+    ]) {
       expect(blocks).toContain(part);
     }
   });
@@ -105,7 +140,9 @@ describe("Slack through the real WebClient", () => {
     const { app, clock, slack, worker } = await setup();
     await runOnce(app, clock, false);
     await deliver(worker);
-    await runOnce(app, clock, false, "support-hourly", (s) => [{ detector: "errors", job: s.job, agent: s.agent, severity: "critical", summary: "agent down? 30 of 50 trials failed", evidence: {} }]);
+    await runOnce(app, clock, false, "support-hourly", (s) => [
+      { detector: "errors", job: s.job, agent: s.agent, severity: "critical", summary: "agent down? 30 of 50 trials failed", evidence: {} },
+    ]);
     await deliver(worker);
     expect(slack.roots()).toHaveLength(1);
     const root = slack.roots()[0]!;

@@ -38,7 +38,9 @@ describe("bounds", () => {
     expect(crossedBound(b, { usage: usage(0, 0), steps: 0, costUsd: 0.51 })).toEqual({ bound: "usd", limit: 0.5, observed: 0.51 });
     expect(crossedBound(b, { usage: usage(0, 0), steps: 11, costUsd: 0 })).toEqual({ bound: "steps", limit: 10, observed: 11 });
     expect(crossedBound({}, { usage: usage(1e9, 1e9), steps: 1e6, costUsd: 1e6 })).toBeUndefined();
-    expect(describeTrip({ bound: "tokens", limit: 20000, observed: 20513 })).toBe("trial budget exceeded: 20,513 tokens > 20,000 tokens (budget.trial.tokens)");
+    expect(describeTrip({ bound: "tokens", limit: 20000, observed: 20513 })).toBe(
+      "trial budget exceeded: 20,513 tokens > 20,000 tokens (budget.trial.tokens)",
+    );
   });
 
   it("a reply that was not streamed is checked when it arrives", () => {
@@ -68,7 +70,11 @@ describe("bounds", () => {
     clock.advance(1);
     await Promise.resolve();
     expect(budget.signal.aborted).toBe(true);
-    expect(budget.settle(reply()).error).toMatchObject({ kind: "budget_exceeded", bound: "ttl", message: "trial budget exceeded: 120.0 s > 120.0 s (budget.trial.ttl)" });
+    expect(budget.settle(reply()).error).toMatchObject({
+      kind: "budget_exceeded",
+      bound: "ttl",
+      message: "trial budget exceeded: 120.0 s > 120.0 s (budget.trial.ttl)",
+    });
 
     const quick = new TrialBudget({ ttl: 1_000 }, { clock, signal: new AbortController().signal });
     expect(clock.pending).toBe(1);
@@ -96,7 +102,17 @@ describe("bounds", () => {
 });
 
 const streamingAgent = (url: string, extra: Record<string, unknown> = {}) =>
-  createOpenAiAgent("looper", agentSchema.parse({ kind: "openai", base_url: url, model: "gpt-4o-mini-2024-07-18", stream: true, timeout: "30s", ...extra }) as OpenAiAgentConfig);
+  createOpenAiAgent(
+    "looper",
+    agentSchema.parse({
+      kind: "openai",
+      base_url: url,
+      model: "gpt-4o-mini-2024-07-18",
+      stream: true,
+      timeout: "30s",
+      ...extra,
+    }) as OpenAiAgentConfig,
+  );
 
 describe("a looping agent is stopped by each bound, mid-stream", () => {
   const req = () => ({ input: "refund?", caseId: "c", trialId: "t", signal: new AbortController().signal });
@@ -154,7 +170,12 @@ describe("a reply that is not streamed", () => {
         pricing: { input_per_mtok: 3, output_per_mtok: 3 },
       }) as HttpAgentConfig,
     );
-    const obs = await callWithBudget(agent, { input: "q", caseId: "c", trialId: "t", signal: new AbortController().signal }, bounds, systemClock);
+    const obs = await callWithBudget(
+      agent,
+      { input: "q", caseId: "c", trialId: "t", signal: new AbortController().signal },
+      bounds,
+      systemClock,
+    );
     expect(obs.error).toMatchObject({ kind: "budget_exceeded", bound });
     expect(obs.steps).toHaveLength(20);
     expect(obs.costUsd).toBeCloseTo(0.09, 10);
@@ -168,7 +189,12 @@ describe("a reply that is not streamed", () => {
       res.on("close", closed); // never answers
     });
     const agent = createHttpAgent("slow", agentSchema.parse({ kind: "http", url: server.url, timeout: "10m" }) as HttpAgentConfig);
-    const pending = callWithBudget(agent, { input: "q", caseId: "c", trialId: "t", signal: new AbortController().signal }, { ttl: 30_000 }, clock);
+    const pending = callWithBudget(
+      agent,
+      { input: "q", caseId: "c", trialId: "t", signal: new AbortController().signal },
+      { ttl: 30_000 },
+      clock,
+    );
     await clock.untilSleeping();
     while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
     clock.advance(30_000);
@@ -186,7 +212,10 @@ function golden(ids: string[]): GoldenSet {
 }
 
 const job = (budget: object, repeats = 1, concurrency = 1) =>
-  configSchema.parse({ agents: { a: { kind: "demo" } }, jobs: { j: { agent: "a", golden: "x", schedule: "@hourly", repeats, concurrency, budget } } }).jobs.j!;
+  configSchema.parse({
+    agents: { a: { kind: "demo" } },
+    jobs: { j: { agent: "a", golden: "x", schedule: "@hourly", repeats, concurrency, budget } },
+  }).jobs.j!;
 
 async function run(agent: Agent, budget: object, opts: { cases?: string[]; repeats?: number; concurrency?: number; clock?: Clock } = {}) {
   const database = await testDatabase();
@@ -245,7 +274,12 @@ describe("budgets in a run", () => {
     });
     const agent = createHttpAgent(
       "paid",
-      agentSchema.parse({ kind: "http", url: server.url, response: { output: "$.answer", input_tokens: "$.usage.in", output_tokens: "$.usage.out" }, pricing: { input_per_mtok: 1, output_per_mtok: 2 } }) as HttpAgentConfig,
+      agentSchema.parse({
+        kind: "http",
+        url: server.url,
+        response: { output: "$.answer", input_tokens: "$.usage.in", output_tokens: "$.usage.out" },
+        pricing: { input_per_mtok: 1, output_per_mtok: 2 },
+      }) as HttpAgentConfig,
     );
     const { database, summary } = await run(agent, { run: { usd: 0.0024 } }, { cases: ["a", "b"], repeats: 1 });
     await using _ = database;

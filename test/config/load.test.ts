@@ -28,7 +28,9 @@ async function loadError(files: Record<string, string>, env: Record<string, stri
 describe("loadConfig", () => {
   it("loads a valid config with its golden set, resolving paths from the config's folder", async () => {
     const dir = await tempFiles({
-      "goldwatch.config.yaml": config(`  j:\n    agent: bot\n    golden: g.yaml\n    schedule: "@hourly"\n    repeats: 3\n    budget: { trial: { ttl: 90s } }\n`),
+      "goldwatch.config.yaml": config(
+        `  j:\n    agent: bot\n    golden: g.yaml\n    schedule: "@hourly"\n    repeats: 3\n    budget: { trial: { ttl: 90s } }\n`,
+      ),
       "g.yaml": golden,
     });
     const loaded = await loadConfig(path.join(dir, "goldwatch.config.yaml"), { env: {} });

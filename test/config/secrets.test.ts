@@ -20,7 +20,10 @@ describe("secrets", () => {
     secrets.add("xoxb-123456-secret");
     const { lines, stream } = capture();
     const log = createLogger({ secrets, destination: stream, level: "info" });
-    log.info({ url: "https://hooks.example/xoxb-123456-secret", nested: { list: ["a", "xoxb-123456-secret"] } }, "calling with xoxb-123456-secret");
+    log.info(
+      { url: "https://hooks.example/xoxb-123456-secret", nested: { list: ["a", "xoxb-123456-secret"] } },
+      "calling with xoxb-123456-secret",
+    );
     log.error({ err: new Error("auth xoxb-123456-secret rejected") }, "failed");
     log.info({ headers: { authorization: "Bearer anything" }, token: "plain-token-not-from-env" }, "credentials by name");
     const out = lines.join("");

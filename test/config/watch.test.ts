@@ -7,7 +7,8 @@ import { createLogger } from "../../src/log.ts";
 import { tempFiles } from "../helpers/fixtures.ts";
 
 const golden = `name: g\ncases:\n  - id: a\n    input: "hello"\n    assert:\n      - contains: "hi"\n`;
-const config = (repeats: number) => `agents:\n  bot: { kind: demo }\njobs:\n  j: { agent: bot, golden: g.yaml, schedule: "@hourly", repeats: ${repeats} }\n`;
+const config = (repeats: number) =>
+  `agents:\n  bot: { kind: demo }\njobs:\n  j: { agent: bot, golden: g.yaml, schedule: "@hourly", repeats: ${repeats} }\n`;
 
 describe("watchConfig", () => {
   it("logs a file-triggered reload that fails while applying (it was swallowed silently)", async () => {

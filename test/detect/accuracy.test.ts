@@ -10,7 +10,7 @@ describe("paired accuracy comparison", () => {
     const now = point({ passes: [3, 5] });
     const cmp = compareAccuracy(now, base, 12)!;
     expect(cmp.cases).toBe(2);
-    expect(cmp.drop).toBeCloseTo(((0.6 - 0.8) + (1 - 1)) / 2, 12);
+    expect(cmp.drop).toBeCloseTo((0.6 - 0.8 + (1 - 1)) / 2, 12);
     // v = p̃(1 − p̃) with p̃ = (s + ½)/(m + 1): 8.5/11 and 10.5/11; Var = Σ v(1/5 + 1/10)/K².
     const v1 = (8.5 / 11) * (2.5 / 11);
     const v2 = (10.5 / 11) * (0.5 / 11);
@@ -58,7 +58,11 @@ describe("baseline selection", () => {
   it("fills the window first, then keeps up to `guard` of the newest runs out of it", () => {
     const key = baselineKey(point({ goldenHash: "g" }));
     expect(selectBaseline(runs(10, "g"), { key, size: 8, guard: 4 }).runs.map((r) => r.id)[0]).toBe("g-2");
-    expect(selectBaseline(runs(20, "g"), { key, size: 8, guard: 4 }).runs.map((r) => r.id)).toEqual(runs(12, "g").slice(4).map((r) => r.id));
+    expect(selectBaseline(runs(20, "g"), { key, size: 8, guard: 4 }).runs.map((r) => r.id)).toEqual(
+      runs(12, "g")
+        .slice(4)
+        .map((r) => r.id),
+    );
     expect(selectBaseline(runs(6, "g"), { key, size: 8, guard: 4 }).runs).toHaveLength(6);
   });
 });

@@ -78,7 +78,12 @@ describe("detectRun", () => {
     const sim = simulated(5, 60);
     const run = sim.next();
     // Half the trials got no reply: their cases have fewer scored trials, accuracy is unchanged.
-    const cases = run.cases.map((c) => ({ ...c, scored: Math.ceil(c.scored / 2), passes: Math.min(c.passes, Math.ceil(c.scored / 2)), errors: Math.floor(c.scored / 2) }));
+    const cases = run.cases.map((c) => ({
+      ...c,
+      scored: Math.ceil(c.scored / 2),
+      passes: Math.min(c.passes, Math.ceil(c.scored / 2)),
+      errors: Math.floor(c.scored / 2),
+    }));
     const errored = cases.reduce((s, c) => s + c.errors, 0);
     const out = detectRun({ current: { ...run, cases, errored }, history: sim.history, previous: undefined, policy });
     expect(detectors(out)).toContain("errors");
@@ -106,8 +111,27 @@ describe("detectRun", () => {
 
   it("leaves the drift state alone on a run that did not complete", () => {
     const sim = simulated(8, 60);
-    const prev: DetectionRecord = { runId: "p", job: "sim", agent: "sim-agent", startedAt: new Date(), baselineKey: "sim-golden|", baselineRuns: 48, drop: -0.02, sigma: 0.02, z: -1, cusum: 2.5, cusumRun: 3, runaway: 0, findings: [] };
-    const out = detectRun({ current: { ...sim.next({ drop: 0.5, costFactor: 1 }), status: "aborted" }, history: sim.history, previous: prev, policy });
+    const prev: DetectionRecord = {
+      runId: "p",
+      job: "sim",
+      agent: "sim-agent",
+      startedAt: new Date(),
+      baselineKey: "sim-golden|",
+      baselineRuns: 48,
+      drop: -0.02,
+      sigma: 0.02,
+      z: -1,
+      cusum: 2.5,
+      cusumRun: 3,
+      runaway: 0,
+      findings: [],
+    };
+    const out = detectRun({
+      current: { ...sim.next({ drop: 0.5, costFactor: 1 }), status: "aborted" },
+      history: sim.history,
+      previous: prev,
+      policy,
+    });
     expect(out.record).toMatchObject({ cusum: 2.5, cusumRun: 3, z: null });
     expect(detectors(out)).not.toContain("drop");
   });

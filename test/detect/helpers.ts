@@ -16,7 +16,8 @@ export function hourlyPolicy(alerts: Partial<Parameters<typeof resolvePolicy>[0]
 export function point(over: Partial<RunPoint> & { passes?: number[]; n?: number } = {}): RunPoint {
   const n = over.n ?? 5;
   const passes = over.passes ?? Array.from({ length: 10 }, () => n);
-  const cases: CaseStat[] = over.cases ?? passes.map((p, i) => ({ id: `c${i}`, scored: n, passes: p, trials: n, errors: 0, budgetExceeded: 0 }));
+  const cases: CaseStat[] =
+    over.cases ?? passes.map((p, i) => ({ id: `c${i}`, scored: n, passes: p, trials: n, errors: 0, budgetExceeded: 0 }));
   const scored = cases.reduce((s, c) => s + c.scored, 0);
   const passed = cases.reduce((s, c) => s + c.passes, 0);
   const acc = scored > 0 ? passed / scored : 0;

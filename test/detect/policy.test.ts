@@ -26,8 +26,26 @@ describe("detection policy", () => {
   it("scales the default budget with the schedule: a month of runs, never below 720", () => {
     const from = new Date("2024-05-01T00:00:00Z");
     expect(Math.round(runsPerMonth("*/5 * * * *", "UTC", from))).toBe(8640);
-    expect(resolvePolicy({ schedule: "*/5 * * * *", timezone: "UTC", alerts: { drift: true, spend_growth: 1.5, latency_growth: 1.5, error_rate_above: 0.2, baseline_runs: 48 } }, from).falseAlarmRuns).toBe(8640);
-    expect(resolvePolicy({ schedule: "@daily", timezone: "UTC", alerts: { drift: true, spend_growth: 1.5, latency_growth: 1.5, error_rate_above: 0.2, baseline_runs: 48 } }, from).falseAlarmRuns).toBe(720);
+    expect(
+      resolvePolicy(
+        {
+          schedule: "*/5 * * * *",
+          timezone: "UTC",
+          alerts: { drift: true, spend_growth: 1.5, latency_growth: 1.5, error_rate_above: 0.2, baseline_runs: 48 },
+        },
+        from,
+      ).falseAlarmRuns,
+    ).toBe(8640);
+    expect(
+      resolvePolicy(
+        {
+          schedule: "@daily",
+          timezone: "UTC",
+          alerts: { drift: true, spend_growth: 1.5, latency_growth: 1.5, error_rate_above: 0.2, baseline_runs: 48 },
+        },
+        from,
+      ).falseAlarmRuns,
+    ).toBe(720);
   });
 
   it("honours an explicit false_alarm_runs", () => {

@@ -26,11 +26,16 @@ describe("design power in run summaries", () => {
     // The design the summary recommends detects the target: its MDE is at most the target.
     expect(minimumDetectableDrop({ k: 40, n: n5, meanRate: p.meanRate, betweenCaseVar: p.betweenCaseVar })).toBeLessThanOrEqual(0.05);
     expect(minimumDetectableDrop({ k: 40, n: n5 - 1, meanRate: p.meanRate, betweenCaseVar: p.betweenCaseVar })).toBeGreaterThan(0.05);
-    expect(formatPower(p, 0.03)).toMatch(new RegExp(`smallest detectable drop \\d+\\.\\d points .*; a 3\\.0-point drop needs ${n3} repeats per case`));
+    expect(formatPower(p, 0.03)).toMatch(
+      new RegExp(`smallest detectable drop \\d+\\.\\d points .*; a 3\\.0-point drop needs ${n3} repeats per case`),
+    );
   });
 
   it("keeps a finite answer when every trial passed, and none without two cases", () => {
-    const perfect = designPower(Array.from({ length: 10 }, () => ({ passes: 5, scored: 5 })), 5)!;
+    const perfect = designPower(
+      Array.from({ length: 10 }, () => ({ passes: 5, scored: 5 })),
+      5,
+    )!;
     expect(perfect.minimumDetectableDrop).toBeGreaterThan(0);
     expect(Number.isFinite(repeatsForDrop(perfect, 0.05))).toBe(true);
     expect(designPower([{ passes: 5, scored: 5 }], 5)).toBeNull();

@@ -43,7 +43,20 @@ async function storeRun(
   const at = new Date(opts.at);
   const agent = opts.agent ?? "bot";
   const goldenHash = opts.goldenHash ?? "golden-1";
-  await insertRun(db, { id: runId, job: "hourly", agent, trigger: opts.trigger ?? "schedule", goldenName: "g", goldenHash, status: "running", replica: "t", startedAt: at, heartbeatAt: at, cases: opts.passes.length, repeats });
+  await insertRun(db, {
+    id: runId,
+    job: "hourly",
+    agent,
+    trigger: opts.trigger ?? "schedule",
+    goldenName: "g",
+    goldenHash,
+    status: "running",
+    replica: "t",
+    startedAt: at,
+    heartbeatAt: at,
+    cases: opts.passes.length,
+    repeats,
+  });
   const rows = opts.passes.flatMap((p, c) =>
     Array.from({ length: repeats }, (_, r) => ({
       runId,
@@ -63,7 +76,15 @@ async function storeRun(
   );
   await insertTrials(db, rows);
   const agg = {
-    cases: opts.passes.map((p, c) => ({ id: `c${c}`, trials: repeats, scored: repeats, passes: p, errors: 0, budgetExceeded: 0, judgeErrors: 0 })),
+    cases: opts.passes.map((p, c) => ({
+      id: `c${c}`,
+      trials: repeats,
+      scored: repeats,
+      passes: p,
+      errors: 0,
+      budgetExceeded: 0,
+      judgeErrors: 0,
+    })),
     p50Ms: 100,
     p95Ms: 100,
     inputTokens: 10 * rows.length,
@@ -72,7 +93,21 @@ async function storeRun(
     model: "m-2024-01-01",
     fingerprint: null,
   };
-  const summary = summarize({ runId, job: "hourly", agent, status: "completed", goldenName: "g", goldenHash, startedAt: at, finishedAt: at, cases: opts.passes.length, repeats }, agg);
+  const summary = summarize(
+    {
+      runId,
+      job: "hourly",
+      agent,
+      status: "completed",
+      goldenName: "g",
+      goldenHash,
+      startedAt: at,
+      finishedAt: at,
+      cases: opts.passes.length,
+      repeats,
+    },
+    agg,
+  );
   const a = summary.accuracy;
   await finishRun(db, runId, {
     status: "completed",
@@ -103,7 +138,11 @@ describe("runDetectors against the database", () => {
 
   beforeAll(async () => {
     database = await testDatabase();
-    app = appFor(database, fixedClock(() => now), { accuracy_below: 0.5 });
+    app = appFor(
+      database,
+      fixedClock(() => now),
+      { accuracy_below: 0.5 },
+    );
   });
   afterAll(() => database.close());
 
@@ -158,7 +197,11 @@ describe("runDetectors against the database", () => {
         throw new Error("connection refused");
       },
     });
-    const broken = appFor({ ...database, db: down }, fixedClock(() => now), { accuracy_below: 0.5 });
+    const broken = appFor(
+      { ...database, db: down },
+      fixedClock(() => now),
+      { accuracy_below: 0.5 },
+    );
     const findings = await runDetectors(broken, { jobName: "hourly", job: broken.loaded.config.jobs.hourly!, summary: s });
     expect(findings.map((f) => f.detector)).toEqual(["threshold"]);
     const stored = () => database.db.select().from(detectionRuns).where(eq(detectionRuns.runId, s.runId));

@@ -15,7 +15,11 @@ export async function startAgent(name: string, wrong: ReadonlySet<string>, arriv
 }
 
 /** A config with an incumbent and a candidate agent on the given servers and one job over the ten cases. */
-export async function gateFiles(incumbent: FakeServer, candidate: FakeServer, opts: { repeats?: number; concurrency?: number } = {}): Promise<string> {
+export async function gateFiles(
+  incumbent: FakeServer,
+  candidate: FakeServer,
+  opts: { repeats?: number; concurrency?: number } = {},
+): Promise<string> {
   const agent = (s: FakeServer) => `
     kind: http
     url: ${s.url}/agent

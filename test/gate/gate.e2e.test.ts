@@ -60,7 +60,10 @@ describe("goldwatch gate against two real HTTP agents", () => {
     expect(r.cost.costRatio).toBeGreaterThan(1.3);
     expect(r.cost.costDifference!.low).toBeGreaterThan(0);
     // Both runs are stored as gate runs; the verdict is an annotation on the job's timeline.
-    const stored = await database.db.select({ agent: runs.agent, trigger: runs.trigger, status: runs.status }).from(runs).where(and(eq(runs.job, "support"), eq(runs.trigger, "gate")));
+    const stored = await database.db
+      .select({ agent: runs.agent, trigger: runs.trigger, status: runs.status })
+      .from(runs)
+      .where(and(eq(runs.job, "support"), eq(runs.trigger, "gate")));
     expect(stored.map((s) => s.agent).sort()).toEqual(["candidate-bot", "incumbent-bot"]);
     const notes = await listAnnotations(database.db, "support");
     expect(notes.at(-1)).toMatchObject({ kind: "gate", runId: r.candidate.runId });
@@ -100,11 +103,16 @@ describe("goldwatch gate against two real HTTP agents", () => {
     const res = await run(["gate", "support", "--candidate", "candidate-bot", "--json", "--junit", junit]);
     expect(res.code).toBe(1);
     const out = JSON.parse(res.stdout);
-    expect(out).toMatchObject({ ok: true, decision: "fail", exitCode: 1, incumbent: { agent: "incumbent-bot" }, candidate: { agent: "candidate-bot" } });
+    expect(out).toMatchObject({
+      ok: true,
+      decision: "fail",
+      exitCode: 1,
+      incumbent: { agent: "incumbent-bot" },
+      candidate: { agent: "candidate-bot" },
+    });
     const xml = await readFile(junit, "utf8");
     expect(xml).toContain('<testsuites name="goldwatch gate" tests="3" failures="1"');
     expect(xml).toMatch(/<failure type="fail" message="candidate − incumbent −50\.0 points, 90% interval \[−80\.6, −19\.4\]/);
-
   });
 
   it("exits 3, not the CLI's usual 2 (inconclusive here), on bad input", async () => {
@@ -118,7 +126,9 @@ describe("goldwatch gate against two real HTTP agents", () => {
       expect(String(stderr.mock.calls.at(-1)![0])).toContain("--margin expects a number");
       expect(await gate("--candidate", "candidate-bot", "--bogus")).toBe(3);
       expect(await gate()).toBe(3);
-      expect(await main(["gate", "support", "--candidate", "candidate-bot", "--config", path.join(path.dirname(file), "missing.yaml")])).toBe(3);
+      expect(
+        await main(["gate", "support", "--candidate", "candidate-bot", "--config", path.join(path.dirname(file), "missing.yaml")]),
+      ).toBe(3);
     } finally {
       stderr.mockRestore();
     }

@@ -2,7 +2,16 @@ import { describe, expect, it } from "vitest";
 import type { Agent, AgentRequest, Observation } from "../../src/agents/types.ts";
 import { lockstep, type Turn } from "../../src/gate/lockstep.ts";
 
-const obs: Observation = { output: "ok", steps: [], usage: { inputTokens: 0, outputTokens: 0 }, model: null, fingerprint: null, latencyMs: 1, costUsd: 0, error: null };
+const obs: Observation = {
+  output: "ok",
+  steps: [],
+  usage: { inputTokens: 0, outputTokens: 0 },
+  model: null,
+  fingerprint: null,
+  latencyMs: 1,
+  costUsd: 0,
+  error: null,
+};
 
 function recorder(name: string, log: string[]): Agent {
   return {
@@ -28,7 +37,12 @@ function pairOf(a: Agent, b: Agent) {
   return { first: paired(l.first, a), second: paired(l.second, b), release: l.release };
 }
 
-const req = (caseId: string, signal = new AbortController().signal): AgentRequest => ({ input: "q", caseId, trialId: `t:${caseId}`, signal });
+const req = (caseId: string, signal = new AbortController().signal): AgentRequest => ({
+  input: "q",
+  caseId,
+  trialId: `t:${caseId}`,
+  signal,
+});
 const tick = () => new Promise((r) => setTimeout(r, 5));
 
 describe("lockstep", () => {

@@ -87,11 +87,16 @@ export async function settle(): Promise<void> {
  * Waits for `done()` while nudging the manual clock forward in small steps (never past `limit`),
  * so code that sleeps on the injected clock (a retried write, a backoff) gets to run.
  */
-export async function waitAdvancing(clock: ManualClock, done: () => Promise<boolean>, opts: { limit: Date | string; stepMs?: number; timeoutMs?: number }): Promise<void> {
+export async function waitAdvancing(
+  clock: ManualClock,
+  done: () => Promise<boolean>,
+  opts: { limit: Date | string; stepMs?: number; timeoutMs?: number },
+): Promise<void> {
   const limit = new Date(opts.limit).getTime();
   const deadline = Date.now() + (opts.timeoutMs ?? 20_000);
   while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${opts.timeoutMs ?? 20_000} ms (clock at ${clock.now().toISOString()})`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${opts.timeoutMs ?? 20_000} ms (clock at ${clock.now().toISOString()})`);
     const next = Math.min(limit, clock.now().getTime() + (opts.stepMs ?? 250));
     if (next > clock.now().getTime()) await clock.advanceTo(next);
     await new Promise((r) => setTimeout(r, 20));

@@ -6,7 +6,15 @@ export interface PagerDutyEvent {
   routing_key: string;
   event_action: "trigger" | "acknowledge" | "resolve";
   dedup_key: string;
-  payload?: { summary: string; source: string; severity: string; component?: string; group?: string; class?: string; custom_details?: Record<string, unknown> };
+  payload?: {
+    summary: string;
+    source: string;
+    severity: string;
+    component?: string;
+    group?: string;
+    class?: string;
+    custom_details?: Record<string, unknown>;
+  };
   links?: { href: string; text?: string }[];
 }
 
@@ -52,7 +60,11 @@ export async function startFakePagerDuty(opts: { routingKeys?: string[] } = {}):
         statuses.push(0);
         return req.socket.destroy();
       }
-      return reply(step.status, { status: "error", message: "scripted" }, step.retryAfter !== undefined ? { "retry-after": String(step.retryAfter) } : {});
+      return reply(
+        step.status,
+        { status: "error", message: "scripted" },
+        step.retryAfter !== undefined ? { "retry-after": String(step.retryAfter) } : {},
+      );
     }
     let ev: PagerDutyEvent;
     try {
@@ -63,7 +75,8 @@ export async function startFakePagerDuty(opts: { routingKeys?: string[] } = {}):
     const errors: string[] = [];
     if (!ev.routing_key || (opts.routingKeys && !opts.routingKeys.includes(ev.routing_key))) errors.push("Invalid routing key");
     if (!["trigger", "acknowledge", "resolve"].includes(ev.event_action)) errors.push("'event_action' is invalid");
-    if (ev.event_action === "trigger" && (!ev.payload?.summary || !ev.payload.source || !ev.payload.severity)) errors.push("'payload' is missing summary, source or severity");
+    if (ev.event_action === "trigger" && (!ev.payload?.summary || !ev.payload.source || !ev.payload.severity))
+      errors.push("'payload' is missing summary, source or severity");
     if (ev.event_action !== "trigger" && !ev.dedup_key) errors.push("'dedup_key' is required");
     if (errors.length > 0) return reply(400, { status: "invalid event", message: "Event object is invalid", errors });
     events.push(ev);

@@ -48,10 +48,11 @@ export function startServe(opts: { config: string; env?: Record<string, string>;
         parsed = { msg: line, raw: true };
       }
       logs.push(parsed);
-      for (const w of [...waiters]) if (w.match(parsed)) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(parsed);
-      }
+      for (const w of [...waiters])
+        if (w.match(parsed)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.resolve(parsed);
+        }
     }
   });
   child.stderr!.on("data", (chunk: Buffer) => {
@@ -62,7 +63,15 @@ export function startServe(opts: { config: string; env?: Record<string, string>;
     const found = logs.find(match);
     if (found) return Promise.resolve(found);
     return new Promise<Record<string, unknown>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no matching log line within ${timeoutMs} ms; stderr: ${errText.slice(-2000)}; last logs: ${JSON.stringify(logs.slice(-5))}`)), timeoutMs);
+      const timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `no matching log line within ${timeoutMs} ms; stderr: ${errText.slice(-2000)}; last logs: ${JSON.stringify(logs.slice(-5))}`,
+            ),
+          ),
+        timeoutMs,
+      );
       waiters.push({
         match,
         resolve: (l) => {
@@ -72,7 +81,11 @@ export function startServe(opts: { config: string; env?: Record<string, string>;
       });
       void exited.then((code) => {
         clearTimeout(timer);
-        reject(new Error(`goldwatch serve exited (${code}) before the log line; stderr: ${errText.slice(-2000)}; last logs: ${JSON.stringify(logs.slice(-5))}`));
+        reject(
+          new Error(
+            `goldwatch serve exited (${code}) before the log line; stderr: ${errText.slice(-2000)}; last logs: ${JSON.stringify(logs.slice(-5))}`,
+          ),
+        );
       });
     });
   };

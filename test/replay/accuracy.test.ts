@@ -9,7 +9,12 @@ describe("accuracy intervals", () => {
   });
 
   it("case means [1, .8, .4, 0] give mean 0.55 and SE 0.221736", () => {
-    const rates = [[1, 1, 1, 1, 1], [1, 1, 1, 0, 1], [0, 1, 0, 0, 1], [0, 0, 0, 0, 0]].map((c) => c.reduce((a, b) => a + b, 0) / c.length);
+    const rates = [
+      [1, 1, 1, 1, 1],
+      [1, 1, 1, 0, 1],
+      [0, 1, 0, 0, 1],
+      [0, 0, 0, 0, 0],
+    ].map((c) => c.reduce((a, b) => a + b, 0) / c.length);
     const t = tInterval(rates);
     expect(t.estimate).toBeCloseTo(0.55, 10);
     expect(t.se).toBeCloseTo(0.221736, 6);

@@ -21,7 +21,13 @@ const httpAgent = (extra: Record<string, unknown> = {}) =>
       url: `${server.url}/agent`,
       headers: { authorization: "Bearer tok", "x-trial": "{{trial_id}}" },
       body: { message: "{{input}}", session: "{{trial_id}}", meta: { case: "{{case_id}}" } },
-      response: { output: "$.answer", steps: "$.trace", input_tokens: "$.usage.prompt_tokens", output_tokens: "$.usage.completion_tokens", model: "$.model" },
+      response: {
+        output: "$.answer",
+        steps: "$.trace",
+        input_tokens: "$.usage.prompt_tokens",
+        output_tokens: "$.usage.completion_tokens",
+        model: "$.model",
+      },
       pricing: { input_per_mtok: 3, output_per_mtok: 15 },
       timeout: "2s",
       ...extra,
@@ -33,7 +39,10 @@ describe("http adapter", () => {
     server.reply = (_req, res) =>
       json(res, 200, {
         answer: "30 days",
-        trace: [{ tool: "search_kb", args: { q: "refund" }, result: ["30 days"] }, { name: "answer", arguments: { text: "30 days" } }],
+        trace: [
+          { tool: "search_kb", args: { q: "refund" }, result: ["30 days"] },
+          { name: "answer", arguments: { text: "30 days" } },
+        ],
         usage: { prompt_tokens: 1000, completion_tokens: 100 },
         model: "support-2025-01",
       });
@@ -116,12 +125,24 @@ describe("openai adapter", () => {
         ],
         usage: { prompt_tokens: 50, completion_tokens: 7 },
       });
-    const cfg = agentSchema.parse({ kind: "openai", base_url: `${server.url}/v1/`, api_key: "sk-test", model: "gpt-4o-2024-08-06", system: "be brief" }) as OpenAiAgentConfig;
+    const cfg = agentSchema.parse({
+      kind: "openai",
+      base_url: `${server.url}/v1/`,
+      api_key: "sk-test",
+      model: "gpt-4o-2024-08-06",
+      system: "be brief",
+    }) as OpenAiAgentConfig;
     const obs = await call(createOpenAiAgent("oa", cfg), "refund?");
     const req = server.requests.at(-1)!;
     expect(req.url).toBe("/v1/chat/completions");
     expect(req.headers.authorization).toBe("Bearer sk-test");
-    expect(req.body).toMatchObject({ model: "gpt-4o-2024-08-06", messages: [{ role: "system", content: "be brief" }, { role: "user", content: "refund?" }] });
+    expect(req.body).toMatchObject({
+      model: "gpt-4o-2024-08-06",
+      messages: [
+        { role: "system", content: "be brief" },
+        { role: "user", content: "refund?" },
+      ],
+    });
     expect(obs.steps).toEqual([{ tool: "search_kb", args: { q: "refund" } }]);
     expect(obs.output).toBe("");
     expect(obs.fingerprint).toBe("fp_abc");

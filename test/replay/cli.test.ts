@@ -13,7 +13,10 @@ const BIN = path.resolve("bin/goldwatch.js");
 
 async function goldwatch(args: string[], env: Record<string, string> = {}) {
   try {
-    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], { env: { ...process.env, DATABASE_URL: "", ...env }, maxBuffer: 10 * 1024 * 1024 });
+    const { stdout, stderr } = await exec(process.execPath, [BIN, ...args], {
+      env: { ...process.env, DATABASE_URL: "", ...env },
+      maxBuffer: 10 * 1024 * 1024,
+    });
     return { code: 0, stdout, stderr };
   } catch (e) {
     const err = e as { code: number; stdout: string; stderr: string };
@@ -67,7 +70,9 @@ describe("goldwatch CLI", () => {
   });
 
   it("an alert fires on the console when the demo agent is degraded", async () => {
-    const res = await goldwatch(["run", "demo-hourly", "--json", "--config", path.join(dir, "goldwatch.config.yaml")], { DEMO_QUALITY: "0.2" });
+    const res = await goldwatch(["run", "demo-hourly", "--json", "--config", path.join(dir, "goldwatch.config.yaml")], {
+      DEMO_QUALITY: "0.2",
+    });
     const summary = JSON.parse(res.stdout);
     expect(summary.accuracy.high).toBeLessThan(0.85);
     expect(summary.findings.map((f: { detector: string }) => f.detector)).toContain("threshold");

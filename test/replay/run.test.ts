@@ -69,7 +69,10 @@ const agentConfig = () =>
   }) as HttpAgentConfig;
 
 const jobConfig = (repeats: number, concurrency = 4) =>
-  configSchema.parse({ agents: { a: { kind: "demo" } }, jobs: { j: { agent: "a", golden: "x", schedule: "@hourly", repeats, concurrency } } }).jobs.j!;
+  configSchema.parse({
+    agents: { a: { kind: "demo" } },
+    jobs: { j: { agent: "a", golden: "x", schedule: "@hourly", repeats, concurrency } },
+  }).jobs.j!;
 
 describe("executeRun", () => {
   it("stores every trial and the run's aggregates; agent faults are errored trials, not crashes", async () => {
@@ -81,7 +84,13 @@ describe("executeRun", () => {
     events.on("trial:finished", () => finished++);
     const summary = await executeRun(
       { db: database.db, clock: systemClock, log: silentLogger(), secrets, replica: "test:1", events },
-      { jobName: "j", job: jobConfig(4), agent: createHttpAgent("a", agentConfig()), golden: golden(["right", "wrong", "server-error", "html", "hang", "flaky", "huge"]), trigger: "manual" },
+      {
+        jobName: "j",
+        job: jobConfig(4),
+        agent: createHttpAgent("a", agentConfig()),
+        golden: golden(["right", "wrong", "server-error", "html", "hang", "flaky", "huge"]),
+        trigger: "manual",
+      },
     );
     expect(finished).toBe(28);
     expect(summary.status).toBe("completed");
@@ -103,7 +112,15 @@ describe("executeRun", () => {
     expect(summary.model).toBe("m-1");
 
     const run = await getRun(database.db, summary.runId);
-    expect(run).toMatchObject({ status: "completed", trials: 28, passed: 6, errored: 16, accuracy: 0.5, ciMethod: "t-cases", agentModel: "m-1" });
+    expect(run).toMatchObject({
+      status: "completed",
+      trials: 28,
+      passed: 6,
+      errored: 16,
+      accuracy: 0.5,
+      ciMethod: "t-cases",
+      agentModel: "m-1",
+    });
     expect(run!.ciHigh).toBeGreaterThan(0.5);
     expect(run!.goldenHash).toMatch(/^[0-9a-f]{64}$/);
     const stored = await database.db.select().from(trials).where(eq(trials.runId, summary.runId));
@@ -128,7 +145,13 @@ describe("executeRun", () => {
     g.cases = [{ ...g.cases[0]!, assert: [{ type: "equals", arg: "30 days" }] }];
     const summary = await executeRun(
       { db: database.db, clock: systemClock, log: silentLogger(), secrets, replica: "test:1" },
-      { jobName: "j", job: jobConfig(1), agent: createHttpAgent("a", { ...agentConfig(), url: `${echo.url}/agent` }), golden: g, trigger: "manual" },
+      {
+        jobName: "j",
+        job: jobConfig(1),
+        agent: createHttpAgent("a", { ...agentConfig(), url: `${echo.url}/agent` }),
+        golden: g,
+        trigger: "manual",
+      },
     );
     const [stored] = await database.db.select().from(trials).where(eq(trials.runId, summary.runId));
     expect(stored).toMatchObject({ status: "fail", output: "auth was Bearer [redacted]" });
@@ -181,7 +204,14 @@ describe("executeRun", () => {
     });
     const summary = await executeRun(
       { db: database.db, clock: systemClock, log: silentLogger(), secrets: new Secrets(), replica: "test:1", events },
-      { jobName: "j", job: jobConfig(50, 2), agent: createHttpAgent("a", agentConfig()), golden: golden(["right"]), trigger: "manual", signal: abort.signal },
+      {
+        jobName: "j",
+        job: jobConfig(50, 2),
+        agent: createHttpAgent("a", agentConfig()),
+        golden: golden(["right"]),
+        trigger: "manual",
+        signal: abort.signal,
+      },
     );
     expect(summary.status).toBe("aborted");
     expect(summary.trials).toBeGreaterThanOrEqual(5);

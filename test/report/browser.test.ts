@@ -24,51 +24,66 @@ if (!available && process.env.CI) {
   });
 }
 
-describe.skipIf(!available)(`dashboard in headless Chromium${available ? "" : ` (skipped: ${CHROMIUM} is not installed; apt-get install -y chromium)`}`, () => {
-  let database: Database;
-  let http: HttpServer;
-  let browser: Browser;
-  let counts: Record<string, number>;
-  beforeAll(async () => {
-    database = await testDatabase();
-    counts = await seedDashboard(database.db);
-    http = await startHttpServer({ port: 0, host: "127.0.0.1", routes: dashboardRoutes({ database, clock: new ManualClock(DASH_NOW) }), log: silentLogger() });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+describe.skipIf(!available)(
+  `dashboard in headless Chromium${available ? "" : ` (skipped: ${CHROMIUM} is not installed; apt-get install -y chromium)`}`,
+  () => {
+    let database: Database;
+    let http: HttpServer;
+    let browser: Browser;
+    let counts: Record<string, number>;
+    beforeAll(async () => {
+      database = await testDatabase();
+      counts = await seedDashboard(database.db);
+      http = await startHttpServer({
+        port: 0,
+        host: "127.0.0.1",
+        routes: dashboardRoutes({ database, clock: new ManualClock(DASH_NOW) }),
+        log: silentLogger(),
+      });
+      browser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: [
+          "--no-sandbox",
+          "--disable-gpu",
+          "--disable-background-networking",
+          "--disable-component-update",
+          "--disable-sync",
+          "--no-first-run",
+        ],
+      });
     });
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await http?.stop();
-    await database?.close();
-  });
+    afterAll(async () => {
+      await browser?.close();
+      await http?.stop();
+      await database?.close();
+    });
 
-  it("loads without JavaScript, charts the stored runs, and is written as a screenshot", async () => {
-    // No JavaScript: the page must be readable as the server rendered it.
-    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1200, height: 900 } });
-    try {
-      const page = await context.newPage();
-      const res = await page.goto(`http://127.0.0.1:${http.port}/`);
-      expect(res?.status()).toBe(200);
-      await expect(page.title()).resolves.toBe("goldwatch");
-      const support = page.locator("#job-support");
-      await expect(support.locator("h2").textContent()).resolves.toBe("support");
-      // The accuracy chart plots one point per stored run, and the browser laid it out.
-      const chart = support.locator("svg.chart").first();
-      await expect(chart.getAttribute("data-points")).resolves.toBe(String(counts.support));
-      await expect(chart.locator("circle.dot").count()).resolves.toBe(counts.support);
-      const box = await chart.boundingBox();
-      expect(box?.width).toBeGreaterThan(300);
-      expect(await support.locator("line.marker-agent_model").count()).toBe(3); // on each of the three charts
-      expect(await support.locator("svg.strip").count()).toBe(4);
-      await expect(support.locator(".alerts li").first().textContent()).resolves.toContain("support <accuracy> dropped");
-      await mkdir(new URL(".", SCREENSHOT), { recursive: true });
-      await page.screenshot({ path: SCREENSHOT.pathname, fullPage: true });
-      expect((await stat(SCREENSHOT)).size).toBeGreaterThan(10_000);
-    } finally {
-      await context.close();
-    }
-  });
-});
+    it("loads without JavaScript, charts the stored runs, and is written as a screenshot", async () => {
+      // No JavaScript: the page must be readable as the server rendered it.
+      const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1200, height: 900 } });
+      try {
+        const page = await context.newPage();
+        const res = await page.goto(`http://127.0.0.1:${http.port}/`);
+        expect(res?.status()).toBe(200);
+        await expect(page.title()).resolves.toBe("goldwatch");
+        const support = page.locator("#job-support");
+        await expect(support.locator("h2").textContent()).resolves.toBe("support");
+        // The accuracy chart plots one point per stored run, and the browser laid it out.
+        const chart = support.locator("svg.chart").first();
+        await expect(chart.getAttribute("data-points")).resolves.toBe(String(counts.support));
+        await expect(chart.locator("circle.dot").count()).resolves.toBe(counts.support);
+        const box = await chart.boundingBox();
+        expect(box?.width).toBeGreaterThan(300);
+        expect(await support.locator("line.marker-agent_model").count()).toBe(3); // on each of the three charts
+        expect(await support.locator("svg.strip").count()).toBe(4);
+        await expect(support.locator(".alerts li").first().textContent()).resolves.toContain("support <accuracy> dropped");
+        await mkdir(new URL(".", SCREENSHOT), { recursive: true });
+        await page.screenshot({ path: SCREENSHOT.pathname, fullPage: true });
+        expect((await stat(SCREENSHOT)).size).toBeGreaterThan(10_000);
+      } finally {
+        await context.close();
+      }
+    });
+  },
+);

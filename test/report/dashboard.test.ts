@@ -50,7 +50,9 @@ describe("dashboard pieces (pure)", () => {
   it("parses the query and names what is wrong", () => {
     expect(parseDashboardQuery(new URLSearchParams(""))).toEqual({ days: 7 });
     expect(parseDashboardQuery(new URLSearchParams("days=30&job=support"))).toEqual({ days: 30, job: "support" });
-    expect(parseDashboardQuery(new URLSearchParams("days=0"))).toEqual({ error: 'days must be a whole number of days from 1 to 366, got "0"' });
+    expect(parseDashboardQuery(new URLSearchParams("days=0"))).toEqual({
+      error: 'days must be a whole number of days from 1 to 366, got "0"',
+    });
     expect(dashboardLink("https://gw.example.com/", "support bot")).toBe("https://gw.example.com/?days=7&job=support+bot");
   });
 });
@@ -114,7 +116,12 @@ describe("dashboard data and page", () => {
   describe("over HTTP", () => {
     let http: HttpServer;
     beforeAll(async () => {
-      http = await startHttpServer({ port: 0, host: "127.0.0.1", routes: dashboardRoutes({ database, clock: new ManualClock(DASH_NOW) }), log: silentLogger() });
+      http = await startHttpServer({
+        port: 0,
+        host: "127.0.0.1",
+        routes: dashboardRoutes({ database, clock: new ManualClock(DASH_NOW) }),
+        log: silentLogger(),
+      });
     });
     afterAll(() => http?.stop());
     const get = (path: string) => fetch(`http://127.0.0.1:${http.port}${path}`);

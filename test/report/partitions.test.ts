@@ -2,7 +2,14 @@ import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log.ts";
 import { queryRows, type Db } from "../../src/store/db.ts";
-import { listPartitions, maintainPartitions, partitionMonth, partitionName, planPartitions, startPartitionMaintenance } from "../../src/store/partitions.ts";
+import {
+  listPartitions,
+  maintainPartitions,
+  partitionMonth,
+  partitionName,
+  planPartitions,
+  startPartitionMaintenance,
+} from "../../src/store/partitions.ts";
 import { insertTrials, type TrialRow } from "../../src/store/trials.ts";
 import { ManualClock } from "../helpers/clock.ts";
 import { testDatabase } from "../helpers/db.ts";
@@ -26,9 +33,10 @@ const trial = (runId: string, at: string, repeat = 0): TrialRow => ({
 
 /** Which table each trial row of a run lives in. */
 const homes = (db: Db, runId: string) =>
-  queryRows<{ home: string }>(db, sql`select tableoid::regclass::text as home from trials where run_id = ${runId} order by started_at`).then((r) =>
-    r.map((x) => x.home.replace(/^.*\./, "").replace(/"/g, "")),
-  );
+  queryRows<{ home: string }>(
+    db,
+    sql`select tableoid::regclass::text as home from trials where run_id = ${runId} order by started_at`,
+  ).then((r) => r.map((x) => x.home.replace(/^.*\./, "").replace(/"/g, "")));
 
 describe("planPartitions", () => {
   const now = new Date("2025-06-15T12:00:00Z");
@@ -42,7 +50,10 @@ describe("planPartitions", () => {
   });
 
   it("gives rows stranded in the default partition their month, unless it is past retention", () => {
-    const plan = planPartitions([], [new Date("2025-04-09T00:00:00Z"), new Date("2025-01-05T00:00:00Z")], now, { ...RETAIN_90D, monthsAhead: 0 });
+    const plan = planPartitions([], [new Date("2025-04-09T00:00:00Z"), new Date("2025-01-05T00:00:00Z")], now, {
+      ...RETAIN_90D,
+      monthsAhead: 0,
+    });
     expect(plan.create.map(partitionName)).toEqual(["trials_p202504", "trials_p202506"]);
   });
 
@@ -68,7 +79,11 @@ describe("trial partitions in the database", () => {
     const db = database.db;
     const runId = await seedRun(db, { job: "j", at: new Date("2025-01-10T00:00:00Z"), cases: cases([1], 1) });
     // Written before any monthly partition existed: they sit in the default partition.
-    await insertTrials(db, [trial(runId, "2025-01-10T00:00:00Z"), trial("r-apr", "2025-04-02T00:00:00Z"), trial("r-jun", "2025-06-03T00:00:00Z")]);
+    await insertTrials(db, [
+      trial(runId, "2025-01-10T00:00:00Z"),
+      trial("r-apr", "2025-04-02T00:00:00Z"),
+      trial("r-jun", "2025-06-03T00:00:00Z"),
+    ]);
 
     const first = await maintainPartitions(db, new Date("2025-06-15T00:00:00Z"), RETAIN_90D);
     expect(first.created).toEqual(["trials_p202504", "trials_p202506", "trials_p202507", "trials_p202508"]);
@@ -88,14 +103,22 @@ describe("trial partitions in the database", () => {
     expect(run!.n).toBe(1);
 
     // A second pass at the same time has nothing to do.
-    expect(await maintainPartitions(db, new Date("2025-08-02T00:00:00Z"), RETAIN_90D)).toEqual({ created: [], dropped: [], moved: 0, purged: 0 });
+    expect(await maintainPartitions(db, new Date("2025-08-02T00:00:00Z"), RETAIN_90D)).toEqual({
+      created: [],
+      dropped: [],
+      moved: 0,
+      purged: 0,
+    });
   });
 
   it("runs at start and then daily on the injected clock, picking up retention changes", async () => {
     await using database = await testDatabase();
     const clock = new ManualClock(new Date("2025-06-30T12:00:00Z"));
     let retention = 90 * DAY;
-    const loop = startPartitionMaintenance({ db: database.db, clock, log: silentLogger }, () => ({ retentionMs: retention, monthsAhead: 0 }));
+    const loop = startPartitionMaintenance({ db: database.db, clock, log: silentLogger }, () => ({
+      retentionMs: retention,
+      monthsAhead: 0,
+    }));
     // The loop is between passes once it sleeps on the clock again.
     const asleep = () => waitFor(async () => clock.waiting === 1);
     try {

@@ -52,7 +52,21 @@ const row = (over: Partial<DriftRow>): DriftRow => ({
 const windows = { reportDay: "2025-03-14", currentDays: 7, baselineDays: 7 };
 
 describe("formatDriftReport", () => {
-  const rows = [row({}), row({ job: "billing", verdict: "steady", accuracyChange: 0.001, changeLow: -0.01, changeHigh: 0.012, costRatio: 1, openAlerts: 0, openAlertSummaries: [], modelChangedAt: null, agentModelBaseline: "model-b" })];
+  const rows = [
+    row({}),
+    row({
+      job: "billing",
+      verdict: "steady",
+      accuracyChange: 0.001,
+      changeLow: -0.01,
+      changeHigh: 0.012,
+      costRatio: 1,
+      openAlerts: 0,
+      openAlertSummaries: [],
+      modelChangedAt: null,
+      agentModelBaseline: "model-b",
+    }),
+  ];
 
   it("is plain text when piped: one aligned line per job", () => {
     const text = formatDriftReport(rows, windows, { color: false });
@@ -149,7 +163,10 @@ describe("goldwatch report", () => {
       "golden.yaml": "name: g\ncases:\n  - id: a\n    input: hi\n    assert:\n      - contains: hi\n",
     });
     const file = path.join(dir, "goldwatch.config.yaml");
-    await writeFile(file, `agents:\n  bot: { kind: demo }\njobs:\n  support:\n    agent: bot\n    golden: golden.yaml\n    schedule: "@hourly"\n`);
+    await writeFile(
+      file,
+      `agents:\n  bot: { kind: demo }\njobs:\n  support:\n    agent: bot\n    golden: golden.yaml\n    schedule: "@hourly"\n`,
+    );
     const writes: string[] = [];
     const spy = vi.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
       writes.push(String(chunk));

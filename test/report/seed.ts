@@ -70,7 +70,16 @@ export async function seedRun(db: Db, r: SeedRun): Promise<string> {
     outputTokens: trials * 50,
     costUsd: r.costUsd ?? 0.01 * r.cases.length,
     agentModel: r.model ?? "model-a",
-    caseStats: r.cases.map((c) => ({ id: c.id, trials: c.scored, scored: c.scored, passes: c.passes, errors: 0, budgetExceeded: 0, judgeErrors: 0, rate: c.passes / c.scored })),
+    caseStats: r.cases.map((c) => ({
+      id: c.id,
+      trials: c.scored,
+      scored: c.scored,
+      passes: c.passes,
+      errors: 0,
+      budgetExceeded: 0,
+      judgeErrors: 0,
+      rate: c.passes / c.scored,
+    })),
   });
   return id;
 }

@@ -58,8 +58,28 @@ beforeAll(async () => {
     updatedAt: t,
   });
   await db.insert(alertEvents).values([
-    { fingerprint: "fp-drop", job: "drop", agent: "drop-agent", detector: "drift", at: now(1, 4), event: "pending", state: "pending", severity: "critical", summary: "s" },
-    { fingerprint: "fp-drop", job: "drop", agent: "drop-agent", detector: "drift", at: now(4, 1), event: "firing", state: "firing", severity: "critical", summary: "s" },
+    {
+      fingerprint: "fp-drop",
+      job: "drop",
+      agent: "drop-agent",
+      detector: "drift",
+      at: now(1, 4),
+      event: "pending",
+      state: "pending",
+      severity: "critical",
+      summary: "s",
+    },
+    {
+      fingerprint: "fp-drop",
+      job: "drop",
+      agent: "drop-agent",
+      detector: "drift",
+      at: now(4, 1),
+      event: "firing",
+      state: "firing",
+      severity: "critical",
+      summary: "s",
+    },
   ]);
   report = await driftReport(db, windows);
 });
@@ -157,9 +177,15 @@ describe("rollup, daily and run views", () => {
       sql`select runs, passes::int as passes from case_daily where job = 'steady' and case_id = 'c1' and day = '2025-03-02'`,
     );
     expect(before).toEqual({ runs: 1, passes: 4 });
-    const [run] = await queryRows<{ id: string }>(database.db, sql`select id from runs where job = 'steady' and started_at = ${base(1).toISOString()}::timestamptz`);
+    const [run] = await queryRows<{ id: string }>(
+      database.db,
+      sql`select id from runs where job = 'steady' and started_at = ${base(1).toISOString()}::timestamptz`,
+    );
     await finishRun(database.db, run!.id, { status: "completed" });
-    const [after] = await queryRows<{ runs: number }>(database.db, sql`select runs from case_daily where job = 'steady' and case_id = 'c1' and day = '2025-03-02'`);
+    const [after] = await queryRows<{ runs: number }>(
+      database.db,
+      sql`select runs from case_daily where job = 'steady' and case_id = 'c1' and day = '2025-03-02'`,
+    );
     expect(after!.runs).toBe(1);
   });
 
@@ -178,24 +204,39 @@ describe("rollup, daily and run views", () => {
   });
 
   it("spend_daily is the bill: every finished run, gate runs included", async () => {
-    const rows = await queryRows<Record<string, unknown>>(database.db, sql`select * from spend_daily where job = 'drop' and day = '2025-03-13'`);
+    const rows = await queryRows<Record<string, unknown>>(
+      database.db,
+      sql`select * from spend_daily where job = 'drop' and day = '2025-03-13'`,
+    );
     expect(rows).toHaveLength(1);
     expect(Number(rows[0]!.cost_usd)).toBeCloseTo(0.2, 10);
     expect(Number(rows[0]!.runs)).toBe(1);
   });
 
   it("run_summary has every run; case_runs unpacks counted runs per case; run_changes finds the switch", async () => {
-    const [summary] = await queryRows<Record<string, unknown>>(database.db, sql`select count(*)::int as n from run_summary where job = 'drop'`);
+    const [summary] = await queryRows<Record<string, unknown>>(
+      database.db,
+      sql`select count(*)::int as n from run_summary where job = 'drop'`,
+    );
     expect(summary!.n).toBe(6);
-    const caseRuns = await queryRows<Record<string, unknown>>(database.db, sql`select * from case_runs where job = 'drop' order by started_at, case_id`);
+    const caseRuns = await queryRows<Record<string, unknown>>(
+      database.db,
+      sql`select * from case_runs where job = 'drop' order by started_at, case_id`,
+    );
     expect(caseRuns).toHaveLength(4 * 5);
     expect(Number(caseRuns[10]!.pass_rate)).toBeCloseTo(0.4, 10);
-    const changes = await queryRows<Record<string, unknown>>(database.db, sql`select kind, before, after from run_changes where job = 'drop'`);
+    const changes = await queryRows<Record<string, unknown>>(
+      database.db,
+      sql`select kind, before, after from run_changes where job = 'drop'`,
+    );
     expect(changes).toEqual([{ kind: "agent_model", before: "model-a", after: "model-b" }]);
   });
 
   it("alert_history lists state changes with the alert's current state", async () => {
-    const rows = await queryRows<Record<string, unknown>>(database.db, sql`select event, current_state from alert_history where job = 'drop' order by at`);
+    const rows = await queryRows<Record<string, unknown>>(
+      database.db,
+      sql`select event, current_state from alert_history where job = 'drop' order by at`,
+    );
     expect(rows).toEqual([
       { event: "pending", current_state: "firing" },
       { event: "firing", current_state: "firing" },
@@ -207,14 +248,20 @@ describe("docs/queries.md", () => {
   it("every example query runs against the views", async () => {
     const doc = await readFile(new URL("../../docs/queries.md", import.meta.url), "utf8");
     const blocks = [...doc.matchAll(/```sql\n([\s\S]*?)```/g)].map((m) => m[1]!);
-    const statements = blocks.flatMap((b) => b.split(/;\s*(?:\n|$)/)).map((s) => s.replace(/^--.*$/gm, "").trim()).filter(Boolean);
+    const statements = blocks
+      .flatMap((b) => b.split(/;\s*(?:\n|$)/))
+      .map((s) => s.replace(/^--.*$/gm, "").trim())
+      .filter(Boolean);
     expect(statements.length).toBeGreaterThanOrEqual(9);
     for (const statement of statements) {
       await expect(queryRows(database.db, sql.raw(statement)), statement).resolves.toBeInstanceOf(Array);
     }
     // The flaky-case query finds the cases that pass and fail within runs, and only those.
     const flaky = statements.find((s) => s.includes("from case_health"))!;
-    const rows = await queryRows<Record<string, unknown>>(database.db, sql.raw(flaky.replace("from case_health", `from case_health_for('${REPORT_DAY}'::date, 7, 7)`)));
+    const rows = await queryRows<Record<string, unknown>>(
+      database.db,
+      sql.raw(flaky.replace("from case_health", `from case_health_for('${REPORT_DAY}'::date, 7, 7)`)),
+    );
     const found = rows.map((r) => `${String(r.job)}/${String(r.case_id)}`);
     expect(found).toContain("health/c2");
     expect(found).not.toContain("health/c0");

@@ -42,7 +42,13 @@ describe("scheduler on an injected clock", () => {
     const daily = await fire("30 2 * * *", "Europe/Berlin", "2026-10-23T12:00:00Z", "2026-10-27T12:00:00Z");
     expect(daily.fired.map((f) => f.slot)).toEqual(["2026-10-24T00:30Z", "2026-10-25T00:30Z", "2026-10-26T01:30Z", "2026-10-27T01:30Z"]);
     const hourly = await fire("0 * * * *", "Europe/Berlin", "2026-10-24T22:30:00Z", "2026-10-25T03:30:00Z");
-    expect(hourly.fired.map((f) => f.slot)).toEqual(["2026-10-24T23:00Z", "2026-10-25T00:00Z", "2026-10-25T01:00Z", "2026-10-25T02:00Z", "2026-10-25T03:00Z"]);
+    expect(hourly.fired.map((f) => f.slot)).toEqual([
+      "2026-10-24T23:00Z",
+      "2026-10-25T00:00Z",
+      "2026-10-25T01:00Z",
+      "2026-10-25T02:00Z",
+      "2026-10-25T03:00Z",
+    ]);
   });
 
   it("across spring-forward in America/New_York: the 02:30 run is not lost", async () => {

@@ -24,7 +24,13 @@ export const EXPRESSIONS = [
   "@yearly",
 ];
 export const ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "Asia/Kolkata"];
-export const STARTS = ["2026-03-08T05:30:00Z", "2026-03-28T23:59:59Z", "2026-10-24T22:00:00Z", "2026-11-01T04:00:00Z", "2027-12-31T23:00:00Z"];
+export const STARTS = [
+  "2026-03-08T05:30:00Z",
+  "2026-03-28T23:59:59Z",
+  "2026-10-24T22:00:00Z",
+  "2026-11-01T04:00:00Z",
+  "2027-12-31T23:00:00Z",
+];
 
 /** For every expression × zone × start: the next `n` fire times as ISO strings. */
 export function nextTimesTable(backend: CronBackend, n = 6): Record<string, string[]> {

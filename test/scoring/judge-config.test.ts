@@ -42,7 +42,9 @@ async function issues(files: Record<string, string>) {
 describe("judge configuration", () => {
   it("loads a pinned judge with the golden set that uses it", async () => {
     const { loading } = await load({
-      "goldwatch.config.yaml": config(`judge: { base_url: "http://127.0.0.1:9/v1", api_key: "\${JUDGE_KEY}", model: gpt-4o-2024-08-06 }\npricing: { my-model: { input_per_mtok: 1, output_per_mtok: 2 } }\nredact_pii: true\n`),
+      "goldwatch.config.yaml": config(
+        `judge: { base_url: "http://127.0.0.1:9/v1", api_key: "\${JUDGE_KEY}", model: gpt-4o-2024-08-06 }\npricing: { my-model: { input_per_mtok: 1, output_per_mtok: 2 } }\nredact_pii: true\n`,
+      ),
       "g.yaml": golden,
     });
     const loaded = await loading;
@@ -61,15 +63,18 @@ describe("judge configuration", () => {
     expect(found[1]).toMatchObject({ path: "cases[1].assert[0].judge" });
   });
 
-  it.each(["gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet-latest", "chatgpt-4o-latest"])("rejects the unpinned judge model %s, naming judge.model", async (model) => {
-    const { issues: found, message } = await issues({
-      "goldwatch.config.yaml": config(`judge: { base_url: "http://127.0.0.1:9/v1", model: ${model} }\n`),
-      "g.yaml": golden,
-    });
-    expect(found.map((i) => i.path)).toEqual(["judge.model"]);
-    expect(found[0]!.message).toContain(`"${model}" is not pinned`);
-    expect(message).toContain("goldwatch.config.yaml: judge.model:");
-  });
+  it.each(["gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet-latest", "chatgpt-4o-latest"])(
+    "rejects the unpinned judge model %s, naming judge.model",
+    async (model) => {
+      const { issues: found, message } = await issues({
+        "goldwatch.config.yaml": config(`judge: { base_url: "http://127.0.0.1:9/v1", model: ${model} }\n`),
+        "g.yaml": golden,
+      });
+      expect(found.map((i) => i.path)).toEqual(["judge.model"]);
+      expect(found[0]!.message).toContain(`"${model}" is not pinned`);
+      expect(message).toContain("goldwatch.config.yaml: judge.model:");
+    },
+  );
 
   it("asks for expected with the correctness rubric and context with faithfulness", async () => {
     const bad = `name: g

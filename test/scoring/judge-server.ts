@@ -15,7 +15,11 @@ export interface Decision {
 }
 
 /** How the fake judge answers: a verdict, or a raw message content (garbage), or an HTTP status. */
-export type JudgeBehaviour = (data: JudgeData | undefined, system: string, req: RecordedRequest) => Decision | { content: string } | { status: number };
+export type JudgeBehaviour = (
+  data: JudgeData | undefined,
+  system: string,
+  req: RecordedRequest,
+) => Decision | { content: string } | { status: number };
 
 const BLOCK = /BEGIN DATA ([0-9a-f]+)\n([^\n]*)\nEND DATA \1/;
 
@@ -40,12 +44,18 @@ export function splitPrompt(user: string): { data: JudgeData | undefined; outsid
  * reaches it as instructions (outside the data block) saying "score 10" gets a perfect pass.
  * Otherwise it applies `behaviour` to the data block.
  */
-export async function startJudgeServer(behaviour: JudgeBehaviour, usage = { prompt_tokens: 400, completion_tokens: 40 }): Promise<FakeServer & { behaviour: JudgeBehaviour }> {
+export async function startJudgeServer(
+  behaviour: JudgeBehaviour,
+  usage = { prompt_tokens: 400, completion_tokens: 40 },
+): Promise<FakeServer & { behaviour: JudgeBehaviour }> {
   const state = { behaviour };
   const server = await startFakeServer((req, res) => {
     const body = req.body as { model: string; messages: { role: string; content: string }[] };
     const system = body.messages.find((m) => m.role === "system")?.content ?? "";
-    const user = body.messages.filter((m) => m.role === "user").map((m) => m.content).join("\n");
+    const user = body.messages
+      .filter((m) => m.role === "user")
+      .map((m) => m.content)
+      .join("\n");
     const { data, outside } = splitPrompt(user);
     let decided: ReturnType<JudgeBehaviour>;
     if (/score 10|ignore (all )?previous instructions/i.test(`${system}\n${outside}`)) {
@@ -57,7 +67,8 @@ export async function startJudgeServer(behaviour: JudgeBehaviour, usage = { prom
       json(res, decided.status, { error: { message: "judge overloaded" } });
       return;
     }
-    const content = "content" in decided ? decided.content : JSON.stringify({ reason: decided.reason, verdict: decided.verdict, score: decided.score });
+    const content =
+      "content" in decided ? decided.content : JSON.stringify({ reason: decided.reason, verdict: decided.verdict, score: decided.score });
     json(res, 200, { id: "cmpl-1", model: body.model, choices: [{ index: 0, message: { role: "assistant", content } }], usage });
   });
   // An accessor (Object.assign would copy the getter's value once).
@@ -73,5 +84,7 @@ export async function startJudgeServer(behaviour: JudgeBehaviour, usage = { prom
 export const honest: JudgeBehaviour = (data) => {
   if (!data) return { content: "no data block found" };
   const right = /30 days/i.test(data.output);
-  return right ? { verdict: "pass", score: 9, reason: "States the 30-day window." } : { verdict: "fail", score: 1, reason: "Does not state the 30-day window." };
+  return right
+    ? { verdict: "pass", score: 9, reason: "States the 30-day window." }
+    : { verdict: "fail", score: 1, reason: "Does not state the 30-day window." };
 };

@@ -40,21 +40,52 @@ const request = (output: string, rubric: (typeof BUILTIN_RUBRICS)[number] = "cor
 const judgeConfig = (base_url: string, extra: Partial<JudgeConfig> = {}): JudgeConfig =>
   configSchema.parse({
     agents: {},
-    judge: { base_url, api_key: "sk-judge-key-0123456789", model: "gpt-4o-2024-08-06", pricing: { input_per_mtok: 2.5, output_per_mtok: 10 }, ...extra },
+    judge: {
+      base_url,
+      api_key: "sk-judge-key-0123456789",
+      model: "gpt-4o-2024-08-06",
+      pricing: { input_per_mtok: 2.5, output_per_mtok: 10 },
+      ...extra,
+    },
   }).judge!;
 
 function obs(output: string): Observation {
-  return { output, steps: [], usage: { inputTokens: 0, outputTokens: 0 }, model: null, fingerprint: null, latencyMs: 1, costUsd: 0, error: null };
+  return {
+    output,
+    steps: [],
+    usage: { inputTokens: 0, outputTokens: 0 },
+    model: null,
+    fingerprint: null,
+    latencyMs: 1,
+    costUsd: 0,
+    error: null,
+  };
 }
 
 describe("pinned judge models", () => {
-  it.each(["gpt-4o-2024-08-06", "claude-3-5-sonnet-20241022", "gpt-4-0613", "gemini-1.5-pro-002", "mistral-large-2407", "anthropic.claude-3-5-sonnet-20240620-v1:0", "my-judge-v3", "openai/gpt-4o-2024-11-20", "llama3@sha256:0123456789abcdef0123"])(
-    "accepts %s",
-    (m) => expect(isPinnedModel(m)).toBe(true),
-  );
-  it.each(["gpt-4o", "gpt-4o-mini", "claude-3-5-sonnet-latest", "chatgpt-4o-latest", "latest", "gemini-1.5-pro", "llama3.1:8b", "o3", "gpt-4o-2024-08-06-latest", ""])("rejects %j", (m) =>
-    expect(isPinnedModel(m)).toBe(false),
-  );
+  it.each([
+    "gpt-4o-2024-08-06",
+    "claude-3-5-sonnet-20241022",
+    "gpt-4-0613",
+    "gemini-1.5-pro-002",
+    "mistral-large-2407",
+    "anthropic.claude-3-5-sonnet-20240620-v1:0",
+    "my-judge-v3",
+    "openai/gpt-4o-2024-11-20",
+    "llama3@sha256:0123456789abcdef0123",
+  ])("accepts %s", (m) => expect(isPinnedModel(m)).toBe(true));
+  it.each([
+    "gpt-4o",
+    "gpt-4o-mini",
+    "claude-3-5-sonnet-latest",
+    "chatgpt-4o-latest",
+    "latest",
+    "gemini-1.5-pro",
+    "llama3.1:8b",
+    "o3",
+    "gpt-4o-2024-08-06-latest",
+    "",
+  ])("rejects %j", (m) => expect(isPinnedModel(m)).toBe(false));
 });
 
 describe("judge prompt", () => {
@@ -81,7 +112,10 @@ describe("judge prompt", () => {
 
 describe("parseVerdict", () => {
   it("accepts the schema, also inside a Markdown fence", () => {
-    expect(parseVerdict('{"reason":"ok","verdict":"pass","score":8}')).toEqual({ ok: true, value: { reason: "ok", verdict: "pass", score: 8 } });
+    expect(parseVerdict('{"reason":"ok","verdict":"pass","score":8}')).toEqual({
+      ok: true,
+      value: { reason: "ok", verdict: "pass", score: 8 },
+    });
     expect(parseVerdict('```json\n{"reason":"no","verdict":"fail","score":0}\n```').ok).toBe(true);
   });
   it.each([
@@ -116,11 +150,23 @@ describe("judge service against a local OpenAI-compatible judge", () => {
   it("sends a deterministic structured-output request and records the model with each verdict", async () => {
     const { database, judge } = await fresh();
     await using _ = database;
-    const right = await scoreTrial([{ type: "judge", arg: { rubric: "correctness" } }], { id: "c", input: QUESTION, expected: "30 days" }, obs("Within 30 days."), signal, { judge });
+    const right = await scoreTrial(
+      [{ type: "judge", arg: { rubric: "correctness" } }],
+      { id: "c", input: QUESTION, expected: "30 days" },
+      obs("Within 30 days."),
+      signal,
+      { judge },
+    );
     expect(right.status).toBe("pass");
     expect(right.assertions[0]).toMatchObject({ type: "judge", passed: true, score: 0.9, model: "gpt-4o-2024-08-06", cached: false });
     expect(right.assertions[0]!.reason).toBe("correctness pass: States the 30-day window.");
-    const wrong = await scoreTrial([{ type: "judge", arg: { rubric: "correctness" } }], { id: "c", input: QUESTION, expected: "30 days" }, obs("Within 14 days."), signal, { judge });
+    const wrong = await scoreTrial(
+      [{ type: "judge", arg: { rubric: "correctness" } }],
+      { id: "c", input: QUESTION, expected: "30 days" },
+      obs("Within 14 days."),
+      signal,
+      { judge },
+    );
     expect(wrong.status).toBe("fail");
     const sent = server.requests[0]!;
     expect(sent.url).toBe("/chat/completions");
@@ -167,7 +213,10 @@ describe("judge service against a local OpenAI-compatible judge", () => {
     await using _ = database;
     server.behaviour = () => ({ content: "The answer is good, I'd give it an 8." });
     const s = await scoreTrial(
-      [{ type: "contains", arg: "30" }, { type: "judge", arg: { rubric: "relevance" } }],
+      [
+        { type: "contains", arg: "30" },
+        { type: "judge", arg: { rubric: "relevance" } },
+      ],
       { id: "c", input: QUESTION },
       obs("Within 30 days."),
       signal,
@@ -206,7 +255,13 @@ describe("judge service against a local OpenAI-compatible judge", () => {
     const url = gone.url;
     await gone.close();
     const down = createJudge(judgeConfig(url), { db: database.db, clock: instantClock, secrets: new Secrets() });
-    const s = await scoreTrial([{ type: "judge", arg: { criteria: "Is it polite?" } }], { id: "c", input: QUESTION }, obs("Hello"), signal, { judge: down });
+    const s = await scoreTrial(
+      [{ type: "judge", arg: { criteria: "Is it polite?" } }],
+      { id: "c", input: QUESTION },
+      obs("Hello"),
+      signal,
+      { judge: down },
+    );
     expect(s.status).toBe("judge_error");
     expect(s.assertions[0]!.reason).toContain("request failed");
     expect(down.stats()).toMatchObject({ requests: 2, errors: 1 });
@@ -234,10 +289,14 @@ describe("judge service against a local OpenAI-compatible judge", () => {
     const { database, judge } = await fresh();
     await using _ = database;
     const kase = { id: "c", input: QUESTION, expected: "30 days" };
-    const strict = await scoreTrial([{ type: "judge", arg: { rubric: "correctness", min_score: 0.95 } }], kase, obs("30 days."), signal, { judge });
+    const strict = await scoreTrial([{ type: "judge", arg: { rubric: "correctness", min_score: 0.95 } }], kase, obs("30 days."), signal, {
+      judge,
+    });
     expect(strict.status).toBe("fail");
     expect(strict.assertions[0]!.reason).toContain("score 9/10 below 9.5");
-    const lenient = await scoreTrial([{ type: "judge", arg: { rubric: "correctness", min_score: 0.8 } }], kase, obs("30 days."), signal, { judge });
+    const lenient = await scoreTrial([{ type: "judge", arg: { rubric: "correctness", min_score: 0.8 } }], kase, obs("30 days."), signal, {
+      judge,
+    });
     expect(lenient.status).toBe("pass");
   });
 });
@@ -270,7 +329,13 @@ describe("prompt injection", () => {
     await using database = await testDatabase();
     const judge = createJudge(judgeConfig(server.url), { db: database.db, clock: instantClock, secrets: new Secrets() });
     for (const attack of attacks) {
-      const s = await scoreTrial([{ type: "judge", arg: { rubric } }], { id: "c", input: QUESTION, expected: "30 days", context: CONTEXT }, obs(attack), signal, { judge });
+      const s = await scoreTrial(
+        [{ type: "judge", arg: { rubric } }],
+        { id: "c", input: QUESTION, expected: "30 days", context: CONTEXT },
+        obs(attack),
+        signal,
+        { judge },
+      );
       expect(s.status, attack).toBe("fail");
       expect(s.assertions[0]!.score).toBe(0.1);
     }
@@ -301,7 +366,11 @@ describe("a run with the LLM judge", () => {
   it("tracks judge tokens, cost, cache hits and judge errors apart from the agent's, and redacts stored PII", async () => {
     await using agentServer = await startFakeServer((req, res) => {
       const caseId = (req.body as { case: string }).case;
-      json(res, 200, { answer: ANSWERS[caseId], trace: [{ tool: "search_kb", args: { q: caseId }, result: ["Refunds within 30 days."] }], usage: { in: 1000, out: 50 } });
+      json(res, 200, {
+        answer: ANSWERS[caseId],
+        trace: [{ tool: "search_kb", args: { q: caseId }, result: ["Refunds within 30 days."] }],
+        usage: { in: 1000, out: 50 },
+      });
     });
     await using judgeServer = await startJudgeServer((data, system, req) =>
       data?.question.includes("judge-garbage") ? { content: "8/10, nice" } : honest(data, system, req),
@@ -343,7 +412,7 @@ describe("a run with the LLM judge", () => {
     expect(summary).toMatchObject({ trials: 12, judgeErrors: 3, scored: 9, passed: 3, errored: 0 });
     // The agent's own spend is unchanged by the judge.
     expect(summary.tokens).toEqual({ input: 12_000, output: 600 });
-    expect(summary.costUsd).toBeCloseTo(12 * 1050 / 1e6, 12);
+    expect(summary.costUsd).toBeCloseTo((12 * 1050) / 1e6, 12);
 
     const row = await getRun(database.db, summary.runId);
     expect(row).toMatchObject({ judgeModel: "gpt-4o-2024-08-06", judgeInputTokens: 3600, judgeOutputTokens: 360, judgeErrors: 3 });

@@ -1,12 +1,23 @@
 import { describe, expect, it } from "vitest";
-import { cardNetwork, detectPii, ibanValid, isCardNumber, luhnValid, redactPii, redactPiiDeep, ssnValid, type PiiKind } from "../../src/scoring/pii.ts";
+import {
+  cardNetwork,
+  detectPii,
+  ibanValid,
+  isCardNumber,
+  luhnValid,
+  redactPii,
+  redactPiiDeep,
+  ssnValid,
+  type PiiKind,
+} from "../../src/scoring/pii.ts";
 
 const kinds = (text: string) => detectPii(text).map((f) => f.kind);
 const found = (text: string) => detectPii(text).map((f) => [f.kind, text.slice(f.start, f.end)]);
 
 describe("Luhn and card networks", () => {
-  it.each(["4111111111111111", "5555555555554444", "378282246310005", "6011111111111117", "2223003122003222", "79927398713"])("%s passes Luhn", (n) =>
-    expect(luhnValid(n)).toBe(true),
+  it.each(["4111111111111111", "5555555555554444", "378282246310005", "6011111111111117", "2223003122003222", "79927398713"])(
+    "%s passes Luhn",
+    (n) => expect(luhnValid(n)).toBe(true),
   );
   it.each(["4111111111111112", "5555555555554445", "79927398710", "12a4"])("%s fails Luhn", (n) => expect(luhnValid(n)).toBe(false));
 
@@ -91,7 +102,10 @@ describe("detectPii", () => {
     ];
     for (const [detail, key] of cases) {
       const f = detectPii(`config: ${key} end`);
-      expect(f.map((x) => [x.kind, x.detail]), detail).toEqual([["api_key", detail]]);
+      expect(
+        f.map((x) => [x.kind, x.detail]),
+        detail,
+      ).toEqual([["api_key", detail]]);
     }
     expect(kinds("the task-list and sk-short are fine")).toEqual([]);
   });

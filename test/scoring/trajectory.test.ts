@@ -9,7 +9,17 @@ const signal = new AbortController().signal;
 const kase = { id: "c", input: "How long do I have to return an annual plan?" };
 
 function obs(steps: Step[], output = "You have 30 days.", extra: Partial<Observation> = {}): Observation {
-  return { output, steps, usage: { inputTokens: 0, outputTokens: 0 }, model: null, fingerprint: null, latencyMs: 1, costUsd: 0, error: null, ...extra };
+  return {
+    output,
+    steps,
+    usage: { inputTokens: 0, outputTokens: 0 },
+    model: null,
+    fingerprint: null,
+    latencyMs: 1,
+    costUsd: 0,
+    error: null,
+    ...extra,
+  };
 }
 
 /** Parses assertions as a golden set would (through the registry's schemas), then scores them. */
@@ -18,7 +28,11 @@ async function score(asserts: unknown[], o: Observation) {
   return scoreTrial(golden.cases[0]!.assert as AssertionSpec[], kase, o, signal);
 }
 
-const search = (query: string, result: unknown = ["Annual plans can be refunded within 30 days."]): Step => ({ tool: "search_kb", args: { query, top_k: 3 }, result });
+const search = (query: string, result: unknown = ["Annual plans can be refunded within 30 days."]): Step => ({
+  tool: "search_kb",
+  args: { query, top_k: 3 },
+  result,
+});
 const answer: Step = { tool: "answer", args: { text: "30 days" } };
 
 describe("pure helpers", () => {
@@ -54,7 +68,8 @@ describe("pure helpers", () => {
   });
 
   it("knows an empty tool result", () => {
-    for (const r of [undefined, null, "", "  ", "[]", "no results", [], {}, { results: [] }, { items: [], hits: [] }]) expect(emptyResult(r), JSON.stringify(r)).toBe(true);
+    for (const r of [undefined, null, "", "  ", "[]", "no results", [], {}, { results: [] }, { items: [], hits: [] }])
+      expect(emptyResult(r), JSON.stringify(r)).toBe(true);
     for (const r of ["one article", ["a"], { results: ["a"] }, { total: 0 }, 0]) expect(emptyResult(r), JSON.stringify(r)).toBe(false);
   });
 });
@@ -64,7 +79,9 @@ describe("tool_called", () => {
     const o = obs([search("refund window"), answer]);
     expect((await score([{ tool_called: "search_kb" }], o)).status).toBe("pass");
     expect((await score([{ tool_called: { name: "search_kb", args: { query: "refund window" } } }], o)).status).toBe("pass");
-    expect((await score([{ tool_called: { name: "search_kb", args: { query: "refund window", top_k: 3 }, match: "exact" } }], o)).status).toBe("pass");
+    expect(
+      (await score([{ tool_called: { name: "search_kb", args: { query: "refund window", top_k: 3 }, match: "exact" } }], o)).status,
+    ).toBe("pass");
   });
 
   it("fails when the tool was never called, or never with those arguments", async () => {
@@ -90,8 +107,12 @@ describe("tool_order", () => {
   });
 
   it("with exact, asks for exactly those tools and nothing else", async () => {
-    expect((await score([{ tool_order: { tools: ["search_kb", "answer"], exact: true } }], obs([search("x"), answer]))).status).toBe("pass");
-    expect((await score([{ tool_order: { tools: ["search_kb", "answer"], exact: true } }], obs([{ tool: "plan" }, search("x"), answer]))).status).toBe("fail");
+    expect((await score([{ tool_order: { tools: ["search_kb", "answer"], exact: true } }], obs([search("x"), answer]))).status).toBe(
+      "pass",
+    );
+    expect(
+      (await score([{ tool_order: { tools: ["search_kb", "answer"], exact: true } }], obs([{ tool: "plan" }, search("x"), answer]))).status,
+    ).toBe("fail");
     expect((await score([{ tool_order: { tools: ["search_kb", "answer"], exact: true } }], obs([search("x")]))).status).toBe("fail");
   });
 });

@@ -49,13 +49,24 @@ describe("router", () => {
   });
 
   it("answers 400 to a request target that is not a URL, instead of leaving the request hanging", async () => {
-    const server = await startHttpServer({ port: 0, host: "127.0.0.1", log: silentLogger(), routes: { "GET /a": (_req, res) => sendJson(res, 200, {}) } });
+    const server = await startHttpServer({
+      port: 0,
+      host: "127.0.0.1",
+      log: silentLogger(),
+      routes: { "GET /a": (_req, res) => sendJson(res, 200, {}) },
+    });
     try {
       // fetch cannot send such a target: write the request by hand.
       const reply = await new Promise<string>((resolve, reject) => {
         let data = "";
-        const socket = connect(server.port, "127.0.0.1", () => socket.end("GET //x:99999/ HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"));
-        socket.setEncoding("utf8").on("data", (d: string) => (data += d)).on("end", () => resolve(data)).on("error", reject);
+        const socket = connect(server.port, "127.0.0.1", () =>
+          socket.end("GET //x:99999/ HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"),
+        );
+        socket
+          .setEncoding("utf8")
+          .on("data", (d: string) => (data += d))
+          .on("end", () => resolve(data))
+          .on("error", reject);
       });
       expect(reply).toMatch(/^HTTP\/1\.1 400 /);
     } finally {
@@ -66,7 +77,12 @@ describe("router", () => {
   it("bearer guard: off without a token (404), 401 on a missing or wrong token, through with the right one", async () => {
     const handler = bearerGuard("s3cret-token", (_req, res) => sendJson(res, 200, { ok: true }));
     const off = bearerGuard(undefined, (_req, res) => sendJson(res, 200, { ok: true }));
-    const server = await startHttpServer({ port: 0, host: "127.0.0.1", log: silentLogger(), routes: { "POST /x": handler, "POST /off": off } });
+    const server = await startHttpServer({
+      port: 0,
+      host: "127.0.0.1",
+      log: silentLogger(),
+      routes: { "POST /x": handler, "POST /off": off },
+    });
     const url = `http://127.0.0.1:${server.port}`;
     try {
       expect((await fetch(`${url}/x`, { method: "POST" })).status).toBe(401);

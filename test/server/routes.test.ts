@@ -47,11 +47,17 @@ describe("service HTTP", () => {
     const body = (await res.json()) as { runId: string; job: string; status: string };
     expect(body).toMatchObject({ job: "probe", status: "running" });
     await finished;
-    await vi.waitFor(async () => expect((await getRun(database.db, body.runId))?.status).toBe("completed"), { timeout: 15_000, interval: 50 });
+    await vi.waitFor(async () => expect((await getRun(database.db, body.runId))?.status).toBe("completed"), {
+      timeout: 15_000,
+      interval: 50,
+    });
     expect(await getRun(database.db, body.runId)).toMatchObject({ trigger: "manual", job: "probe", trials: 2, passed: 2 });
 
     // The run ends (run:finished) before its detectors and alerts do; then the tracker lets go of it.
-    await vi.waitFor(async () => expect(await (await fetch(`${base}/metrics`)).text()).toContain("goldwatch_runs_active 0"), { timeout: 15_000, interval: 50 });
+    await vi.waitFor(async () => expect(await (await fetch(`${base}/metrics`)).text()).toContain("goldwatch_runs_active 0"), {
+      timeout: 15_000,
+      interval: 50,
+    });
     const metrics = await (await fetch(`${base}/metrics`)).text();
     expect(metrics).toContain('goldwatch_runs_total{job="probe",status="completed"} 1');
     expect(metrics).toContain('goldwatch_trials_total{job="probe",status="pass"} 2');
@@ -68,17 +74,23 @@ describe("service HTTP", () => {
 
   it("refuses a manual run while one of the job is going (409), and answers 503 once stopping", async () => {
     await using agent = await startHeldAgent();
-    const loaded = await loadTestConfig(configYaml({ agentUrl: agent.url, job: { schedule: "0 0 1 1 *" }, server: { shutdown_grace: "5s" } }));
+    const loaded = await loadTestConfig(
+      configYaml({ agentUrl: agent.url, job: { schedule: "0 0 1 1 *" }, server: { shutdown_grace: "5s" } }),
+    );
     await using database = await testDatabase();
     const app = createApp(loaded, database, pino({ level: "silent" }), systemClock);
     const service = await startService(app, { env: { GOLDWATCH_API_TOKEN: "tok-abcdef" }, watch: false });
-    const post = () => fetch(`http://127.0.0.1:${service.port}/api/jobs/probe/run`, { method: "POST", headers: { authorization: "Bearer tok-abcdef" } });
+    const post = () =>
+      fetch(`http://127.0.0.1:${service.port}/api/jobs/probe/run`, { method: "POST", headers: { authorization: "Bearer tok-abcdef" } });
     expect((await post()).status).toBe(202);
     await agent.waitHeld(1);
     expect((await post()).status).toBe(409);
     const stopping = service.stop();
     // Readiness says not ready while draining; the held run is released and finishes.
-    await vi.waitFor(async () => expect((await fetch(`http://127.0.0.1:${service.port}/readyz`)).status).toBe(503), { timeout: 15_000, interval: 50 });
+    await vi.waitFor(async () => expect((await fetch(`http://127.0.0.1:${service.port}/readyz`)).status).toBe(503), {
+      timeout: 15_000,
+      interval: 50,
+    });
     expect((await post()).status).toBe(503);
     agent.release();
     await stopping;

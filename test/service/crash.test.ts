@@ -20,7 +20,10 @@ afterAll(async () => {
 async function setup(server: Record<string, string>) {
   const database = await serverDatabase();
   const agent = await startHeldAgent();
-  const dir = await tempFiles({ "goldwatch.config.yaml": configYaml({ agentUrl: agent.url, database: "${DATABASE_URL}", server }), "golden.yaml": GOLDEN });
+  const dir = await tempFiles({
+    "goldwatch.config.yaml": configYaml({ agentUrl: agent.url, database: "${DATABASE_URL}", server }),
+    "golden.yaml": GOLDEN,
+  });
   const serve = (runtime: "node" | "bun" = "node") => {
     const p = startServe({ config: path.join(dir, "goldwatch.config.yaml"), env: { DATABASE_URL: database.url }, runtime });
     procs.push(p);
@@ -75,7 +78,10 @@ describe.skipIf(!serverUrl)("crash safety of goldwatch serve (real processes)", 
     const [trials] = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from trials where run_id = ${runId}`);
     expect(Number(trials!.n)).toBe(1);
     // No duplicate: one run for that slot, and the slot is recorded as aborted.
-    const [same] = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from runs where slot_at = ${slotAt.toISOString()}::timestamptz`);
+    const [same] = await queryRows<{ n: number }>(
+      database.db,
+      sql`select count(*)::int as n from runs where slot_at = ${slotAt.toISOString()}::timestamptz`,
+    );
     expect(Number(same!.n)).toBe(1);
     const slot = (await listSlots(database.db, "probe")).find((s) => s.slotAt.getTime() === slotAt.getTime());
     expect(slot?.status).toBe("aborted");

@@ -76,7 +76,12 @@ describe("Dockerfile", () => {
           expect(part, "the only RUN steps this test knows: npm ci, npm cache clean, chown").toMatch(/^npm ci /);
           // From the local cache, as fast as the machine allows; the rest is the Dockerfile's.
           const install = part.replace(/^npm ci /, "npm ci --prefer-offline ");
-          await promisify(execFile)("bash", ["-c", install], { cwd: app, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024, timeout: 240_000 });
+          await promisify(execFile)("bash", ["-c", install], {
+            cwd: app,
+            env: { ...process.env, ...env },
+            maxBuffer: 16 * 1024 * 1024,
+            timeout: 240_000,
+          });
         }
       } else if (step.op === "HEALTHCHECK") healthcheck = JSON.parse(step.args.slice(step.args.indexOf("CMD") + 3).trim()) as string[];
       else if (step.op === "CMD") cmd = JSON.parse(step.args) as string[];
@@ -87,7 +92,13 @@ describe("Dockerfile", () => {
     // The container's environment: PORT from the image (here a free one), DATABASE_URL from outside.
     const port = await freePort();
     const database = serverUrl ? await serverDatabase() : undefined;
-    const runEnv = { PATH: process.env.PATH ?? "", HOME: app, ...env, PORT: String(port), ...(database ? { DATABASE_URL: database.url } : {}) };
+    const runEnv = {
+      PATH: process.env.PATH ?? "",
+      HOME: app,
+      ...env,
+      PORT: String(port),
+      ...(database ? { DATABASE_URL: database.url } : {}),
+    };
     const child = spawn(path.join(app, cmd![0]!), cmd!.slice(1), { cwd: app, env: runEnv, stdio: ["ignore", "pipe", "pipe"] });
     children.push(child);
     const lines: Record<string, unknown>[] = [];

@@ -27,7 +27,9 @@ export interface JobOptions {
 }
 
 /** A config with one job `probe` against `agentUrl` (or the demo bot), and server options. */
-export function configYaml(opts: { agentUrl?: string; job?: JobOptions; server?: Record<string, string | number>; database?: string } = {}): string {
+export function configYaml(
+  opts: { agentUrl?: string; job?: JobOptions; server?: Record<string, string | number>; database?: string } = {},
+): string {
   const job = { schedule: "* * * * *", timezone: "UTC", repeats: 1, ...opts.job };
   const agent = opts.agentUrl
     ? `    kind: http\n    url: ${opts.agentUrl}\n    timeout: 60s\n`
@@ -80,10 +82,11 @@ export async function startHeldAgent(): Promise<HeldAgent> {
   let released = false;
   const watchers: { n: number; resolve(): void }[] = [];
   const notify = () => {
-    for (const w of [...watchers]) if (waiting.length >= w.n) {
-      watchers.splice(watchers.indexOf(w), 1);
-      w.resolve();
-    }
+    for (const w of [...watchers])
+      if (waiting.length >= w.n) {
+        watchers.splice(watchers.indexOf(w), 1);
+        w.resolve();
+      }
   };
   const server = await startFakeServer(async (req: RecordedRequest, res: ServerResponse) => {
     const input = JSON.stringify(req.body ?? "");

@@ -23,7 +23,12 @@ describe.skipIf(!serverUrl)("slots during a database outage (in process, injecte
     await using database = await openDatabase({ url: via.toString(), schema: direct.schema, maxConnections: 4 });
     const clock = new ManualClock("2026-05-01T10:00:20Z");
     const loaded = await loadTestConfig(configYaml({ job: { grace: "5m" } }));
-    const app = createApp(loaded, database, process.env.DEBUG_LANE ? (await import("pino")).default({ level: "debug" }) : silentLogger(), clock);
+    const app = createApp(
+      loaded,
+      database,
+      process.env.DEBUG_LANE ? (await import("pino")).default({ level: "debug" }) : silentLogger(),
+      clock,
+    );
     const outcomes: GoldwatchEvents["slot:outcome"][0][] = [];
     app.events.on("slot:outcome", (o) => outcomes.push(o));
     await using service = await startService(app, { env: {}, watch: false, backend: cronerBackend });

@@ -34,7 +34,10 @@ describe.skipIf(!serverUrl)("database outage (real process behind a TCP proxy)",
       "goldwatch.config.yaml": configYaml({ agentUrl: agent.url, database: "${DATABASE_URL}", job: { repeats: 5 } }),
       "golden.yaml": GOLDEN,
     });
-    const p = startServe({ config: path.join(dir, "goldwatch.config.yaml"), env: { DATABASE_URL: withSearchPath(viaProxy.toString(), database.schema) } });
+    const p = startServe({
+      config: path.join(dir, "goldwatch.config.yaml"),
+      env: { DATABASE_URL: withSearchPath(viaProxy.toString(), database.schema) },
+    });
     procs.push(p);
     const port = await p.port();
     // Five `slow` trials are held; the five `fast` ones are stored.

@@ -57,7 +57,16 @@ describe("reaping runs of dead processes", () => {
     expect(reaped.slots).toBe(3);
 
     const dead = await getRun(db, "dead");
-    expect(dead).toMatchObject({ status: "aborted", trials: 2, passed: 1, errored: 1, scored: 1, costUsd: 0.5, inputTokens: 200, finishedAt: at("10:05:00") });
+    expect(dead).toMatchObject({
+      status: "aborted",
+      trials: 2,
+      passed: 1,
+      errored: 1,
+      scored: 1,
+      costUsd: 0.5,
+      inputTokens: 200,
+      finishedAt: at("10:05:00"),
+    });
     expect(dead?.error).toContain("no heartbeat since 2026-05-01T10:00:30Z");
     expect((await getRun(db, "alive"))?.status).toBe("running");
     expect((await getRun(db, "mine"))?.status).toBe("running");

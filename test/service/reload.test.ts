@@ -40,10 +40,16 @@ describe("config reload", () => {
     expect(app.loaded.config.jobs.probe!.repeats).toBe(3);
     await clock.advanceTo("2026-05-01T10:15:00Z");
     await service.jobs.idle();
-    await waitAdvancing(clock, async () => (await listSlots(database.db, "probe")).map((s) => `${s.slotAt.toISOString().slice(11, 16)} ${s.status}`).join() === "10:00 done,10:15 done", {
-      limit: "2026-05-01T10:15:50Z",
-      stepMs: 100,
-    });
+    await waitAdvancing(
+      clock,
+      async () =>
+        (await listSlots(database.db, "probe")).map((s) => `${s.slotAt.toISOString().slice(11, 16)} ${s.status}`).join() ===
+        "10:00 done,10:15 done",
+      {
+        limit: "2026-05-01T10:15:50Z",
+        stepMs: 100,
+      },
+    );
     // The run at the next slot used the new repeats (2 cases x 3).
     const runs = await database.db.query.runs.findMany({ orderBy: (r, { asc }) => asc(r.slotAt) });
     expect(runs.map((r) => [r.repeats, r.trials])).toEqual([
@@ -53,14 +59,19 @@ describe("config reload", () => {
 
     // Invalid change: logged with the validation error naming the file and field; nothing changes.
     await writeFile(path.join(loaded.dir, "goldwatch.config.yaml"), configYaml({ job: { schedule: "*/15 * * * * *" } }));
-    await vi.waitFor(() => expect(lines.some((l) => l.msg === "config reload rejected; keeping the last good config")).toBe(true), { timeout: 10_000 });
+    await vi.waitFor(() => expect(lines.some((l) => l.msg === "config reload rejected; keeping the last good config")).toBe(true), {
+      timeout: 10_000,
+    });
     const rejected = lines.find((l) => l.msg === "config reload rejected; keeping the last good config")!;
     expect(String(rejected.err)).toContain("jobs.probe.schedule: expected 5 fields");
     expect(String(rejected.err)).toContain("goldwatch.config.yaml");
     expect(lane().schedule.expr.fields).toBe("*/15 * * * *");
 
     // A golden-set change is a change too; SIGHUP's path (reload()) applies it.
-    await writeFile(path.join(loaded.dir, "golden.yaml"), "name: svc\ncases:\n  - id: only\n    input: q\n    assert:\n      - contains: ok\n");
+    await writeFile(
+      path.join(loaded.dir, "golden.yaml"),
+      "name: svc\ncases:\n  - id: only\n    input: q\n    assert:\n      - contains: ok\n",
+    );
     await writeFile(path.join(loaded.dir, "goldwatch.config.yaml"), configYaml({ job: { schedule: "*/15 * * * *", repeats: 3 } }));
     const next = await service.reload("SIGHUP");
     const applied = next ?? app.loaded; // the watcher may have got there first

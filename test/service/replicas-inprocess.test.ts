@@ -25,7 +25,8 @@ async function replicas(n: number, loaded: LoadedConfig, clock: ManualClock) {
   const apps: App[] = [];
   const outcomes: (Outcome & { replica: number })[] = [];
   for (let i = 0; i < n; i++) {
-    const database: Database = i === 0 || !serverUrl ? first : await openDatabase({ url: serverUrl, schema: first.schema, maxConnections: 4 });
+    const database: Database =
+      i === 0 || !serverUrl ? first : await openDatabase({ url: serverUrl, schema: first.schema, maxConnections: 4 });
     const app = createApp(loaded, database, silentLogger(), clock);
     app.events.on("slot:outcome", (o) => outcomes.push({ ...o, replica: i }));
     const service = await startService(app, { env: {}, watch: false, backend: cronerBackend });
@@ -73,7 +74,9 @@ describe("slot claims across replicas", () => {
       for (let round = 0; round < 5; round++) {
         const at = new Date(slotAt.getTime() + round * 60_000);
         const results = await Promise.all(
-          Array.from({ length: 12 }, (_, i) => claimSlot(pools[i % pools.length]!.db, { job: "j", slotAt: at, replica: `r${i}`, runId: `run-${round}-${i}`, at })),
+          Array.from({ length: 12 }, (_, i) =>
+            claimSlot(pools[i % pools.length]!.db, { job: "j", slotAt: at, replica: `r${i}`, runId: `run-${round}-${i}`, at }),
+          ),
         );
         expect(results.filter(Boolean)).toHaveLength(1);
       }

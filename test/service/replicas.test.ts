@@ -27,10 +27,13 @@ describe.skipIf(!serverUrl)("three goldwatch serve processes on one database", (
       procs.push(startServe({ config: path.join(dir, "goldwatch.config.yaml"), env: { DATABASE_URL: database.url }, runtime }));
     }
     await Promise.all(procs.map((p) => p.port()));
-    await vi.waitFor(async () => expect((await listSlots(database.db, "probe")).filter((s) => s.status === "done").length).toBeGreaterThanOrEqual(2), {
-      timeout: 100_000,
-      interval: 500,
-    });
+    await vi.waitFor(
+      async () => expect((await listSlots(database.db, "probe")).filter((s) => s.status === "done").length).toBeGreaterThanOrEqual(2),
+      {
+        timeout: 100_000,
+        interval: 500,
+      },
+    );
     for (const p of procs) p.kill("SIGTERM");
     expect(await Promise.all(procs.map((p) => p.exited))).toEqual([0, 0, 0]);
 
@@ -48,7 +51,10 @@ describe.skipIf(!serverUrl)("three goldwatch serve processes on one database", (
     const done = slots.filter((s) => s.status === "done").map((s) => s.slotAt.toISOString());
     // None twice: exactly one run per slot that ran, and no run outside a slot.
     expect(runs.map((r) => [new Date(r.slot_at).toISOString(), Number(r.n)])).toEqual(done.map((s) => [s, 1]));
-    const [statuses] = await queryRows<{ bad: number }>(database.db, sql`select count(*)::int as bad from runs where status <> 'completed'`);
+    const [statuses] = await queryRows<{ bad: number }>(
+      database.db,
+      sql`select count(*)::int as bad from runs where status <> 'completed'`,
+    );
     expect(Number(statuses!.bad)).toBe(0);
     // Every replica saw each slot: started on one, the others found it taken or already recorded.
     const started = procs.flatMap((p) => p.logs.filter((l) => l.msg === "slot claimed; run started").map((l) => l.slot));

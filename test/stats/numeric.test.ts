@@ -4,7 +4,11 @@ import { expectRel } from "./helpers.ts";
 
 describe("numeric helpers", () => {
   it("bisect finds √2", () => {
-    expectRel(bisect((x) => x * x - 2, 0, 2, 1e-12), Math.SQRT2, 1e-11);
+    expectRel(
+      bisect((x) => x * x - 2, 0, 2, 1e-12),
+      Math.SQRT2,
+      1e-11,
+    );
     expect(() => bisect((x) => x * x + 1, 0, 2)).toThrow(RangeError);
   });
 
@@ -17,7 +21,11 @@ describe("numeric helpers", () => {
     for (let i = 0; i < 5; i++) integral += weights[i]! * nodes[i]! ** 8;
     expectRel(integral, 2 / 9, 1e-12);
     const big = gaussLegendre(200);
-    expectRel(big.weights.reduce((a, b) => a + b, 0), 2, 1e-12);
+    expectRel(
+      big.weights.reduce((a, b) => a + b, 0),
+      2,
+      1e-12,
+    );
   });
 
   it("solveLinear solves with pivoting", () => {

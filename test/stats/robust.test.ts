@@ -1,13 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  mad,
-  madScaled,
-  meanAbsoluteDeviation,
-  median,
-  modifiedZ,
-  modifiedZScorer,
-  modifiedZScores,
-} from "../../src/stats/robust.ts";
+import { mad, madScaled, meanAbsoluteDeviation, median, modifiedZ, modifiedZScorer, modifiedZScores } from "../../src/stats/robust.ts";
 import { expectRel } from "./helpers.ts";
 
 // References: numpy.median and scipy.stats.median_abs_deviation; z-scores by the formulas.

@@ -23,14 +23,20 @@ export const judgeArg = z.preprocess(
     })
     .superRefine((a, ctx) => {
       if ((a.rubric === undefined) === (a.criteria === undefined)) {
-        ctx.addIssue({ code: "custom", message: `expected either rubric (${BUILTIN_RUBRICS.join(", ")}) or criteria (your own rubric text), not ${a.rubric ? "both" : "neither"}` });
+        ctx.addIssue({
+          code: "custom",
+          message: `expected either rubric (${BUILTIN_RUBRICS.join(", ")}) or criteria (your own rubric text), not ${a.rubric ? "both" : "neither"}`,
+        });
       }
     }),
 );
 export type JudgeArg = z.output<typeof judgeArg>;
 
 /** The field a judge assertion still lacks given its case (`expected` for correctness, `context` for faithfulness). */
-export function missingJudgeField(arg: JudgeArg, kase: { expected?: string | undefined; context?: string | undefined }): "expected" | "context" | undefined {
+export function missingJudgeField(
+  arg: JudgeArg,
+  kase: { expected?: string | undefined; context?: string | undefined },
+): "expected" | "context" | undefined {
   if (!arg.rubric) return undefined;
   const need = RUBRIC_NEEDS[arg.rubric];
   if (need === "expected" && (arg.expected ?? kase.expected) === undefined) return "expected";

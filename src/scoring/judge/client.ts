@@ -26,7 +26,12 @@ const NO_USAGE: Usage = { inputTokens: 0, outputTokens: 0 };
 const MAX_REPLY_BYTES = 1024 * 1024;
 
 /** Sends one chat completion to an OpenAI-compatible judge, deterministic (temperature 0). */
-export async function callJudge(cfg: JudgeConfig, messages: ChatMessage[], signal: AbortSignal, fetchImpl?: typeof fetch): Promise<JudgeCall> {
+export async function callJudge(
+  cfg: JudgeConfig,
+  messages: ChatMessage[],
+  signal: AbortSignal,
+  fetchImpl?: typeof fetch,
+): Promise<JudgeCall> {
   const headers: Record<string, string> = {};
   if (cfg.api_key) headers.authorization = `Bearer ${cfg.api_key}`;
   const body: Record<string, unknown> = {

@@ -58,7 +58,16 @@ export function createJudge(cfg: JudgeConfig, deps: JudgeDeps): JudgeService {
   const { db, clock, secrets, log } = deps;
   const pricing = resolvePricing(cfg.pricing, [cfg.model], deps.prices);
   const inflight = new Map<string, Promise<JudgeOutcome>>();
-  const stats: JudgeStats = { model: cfg.model, verdicts: 0, cacheHits: 0, requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+  const stats: JudgeStats = {
+    model: cfg.model,
+    verdicts: 0,
+    cacheHits: 0,
+    requests: 0,
+    errors: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsd: 0,
+  };
   const charge = (usage: Usage) => {
     stats.inputTokens += usage.inputTokens;
     stats.outputTokens += usage.outputTokens;
@@ -70,7 +79,14 @@ export function createJudge(cfg: JudgeConfig, deps: JudgeDeps): JudgeService {
     try {
       const row = await takeCachedVerdict(db, key, clock.now());
       if (!row) return undefined;
-      return { ok: true, verdict: row.verdict === "pass" ? "pass" : "fail", score: row.score, reason: row.reason, model: row.model, cached: true };
+      return {
+        ok: true,
+        verdict: row.verdict === "pass" ? "pass" : "fail",
+        score: row.score,
+        reason: row.reason,
+        model: row.model,
+        cached: true,
+      };
     } catch (e) {
       // A cache outage costs money, not verdicts: judge afresh.
       log?.warn({ err: secrets.redact((e as Error).message) }, "judge cache read failed; asking the judge");

@@ -115,7 +115,9 @@ export const alertOutbox = pgTable(
   },
   (t) => [
     uniqueIndex("alert_outbox_dedup_idx").on(t.dedupKey),
-    index("alert_outbox_due_idx").on(t.nextAttemptAt).where(sql`status = 'pending'`),
+    index("alert_outbox_due_idx")
+      .on(t.nextAttemptAt)
+      .where(sql`status = 'pending'`),
     index("alert_outbox_group_idx").on(t.groupKey, t.channel, t.id),
   ],
 );

@@ -1,10 +1,9 @@
 import { writeFile } from "node:fs/promises";
-import pino from "pino";
 import { createApp } from "../app.ts";
 import { formatGate } from "../gate/format.ts";
 import { gateJunit } from "../gate/junit.ts";
 import { checkGateRequest, GateInputError, runGate, type GateRequest, type GateResult } from "../gate/run-gate.ts";
-import { createLogger } from "../log.ts";
+import { createLogger, terminalDestination } from "../log.ts";
 import { openStore, preparePartitions } from "../store/open.ts";
 import type { Command } from "./types.ts";
 
@@ -86,7 +85,7 @@ export const gateCommand: Command = {
       return fail((e as Error).message);
     }
     // Logs go to stderr so stdout carries only the verdict (or its JSON).
-    const log = createLogger({ secrets: loaded.secrets, destination: pino.destination(2), level: process.env.LOG_LEVEL ?? "warn" });
+    const log = createLogger({ secrets: loaded.secrets, destination: terminalDestination(2), level: process.env.LOG_LEVEL ?? "warn" });
     const abort = new AbortController();
     const onSignal = () => abort.abort(new Error("interrupted"));
     process.once("SIGINT", onSignal);

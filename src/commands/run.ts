@@ -1,8 +1,7 @@
 import cliProgress from "cli-progress";
-import pino from "pino";
 import { deliverQueued } from "../alerts/index.ts";
 import { createApp, runJob } from "../app.ts";
-import { createLogger } from "../log.ts";
+import { createLogger, terminalDestination } from "../log.ts";
 import { repeatsForDrop } from "../engine/summary.ts";
 import { DEFAULT_DETECT, formatSummary } from "../report/format-summary.ts";
 import { openStore, preparePartitions } from "../store/open.ts";
@@ -29,7 +28,7 @@ export const runCommand: Command = {
       return 2;
     }
     // Logs go to stderr so stdout carries only the summary (or its JSON).
-    const log = createLogger({ secrets: loaded.secrets, destination: pino.destination(2), level: process.env.LOG_LEVEL ?? "warn" });
+    const log = createLogger({ secrets: loaded.secrets, destination: terminalDestination(2), level: process.env.LOG_LEVEL ?? "warn" });
     const database = await openStore(loaded);
     await preparePartitions(database, loaded, log);
     const app = createApp(loaded, database, log);

@@ -1,7 +1,7 @@
 import { createApp } from "../app.ts";
 import { systemClock } from "../clock.ts";
 import type { LoadedConfig } from "../config/load.ts";
-import { createLogger, type Logger } from "../log.ts";
+import { createLogger, terminalDestination, type Logger } from "../log.ts";
 import { startService } from "../service.ts";
 import type { Database } from "../store/db.ts";
 import { openStore } from "../store/open.ts";
@@ -31,7 +31,7 @@ async function openWithRetry(loaded: LoadedConfig, log: Logger, signal: AbortSig
 export const serveCommand: Command = {
   summary: "run every job on its schedule and serve HTTP (npm start)",
   async run({ loaded }) {
-    const makeLogger = (l: LoadedConfig) => createLogger({ secrets: l.secrets });
+    const makeLogger = (l: LoadedConfig) => createLogger({ secrets: l.secrets, destination: terminalDestination(1) });
     const log = makeLogger(loaded);
     // A fault anywhere is logged, never the end of the process (the brief: faults never crash it).
     const onRejection = (e: unknown) => log.error({ err: (e as Error)?.message ?? String(e) }, "unhandled rejection");

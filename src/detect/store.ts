@@ -144,17 +144,15 @@ export async function insertAnnotation(
   db: Db,
   a: { job: string; agent?: string; at: Date; kind: string; message: string; runId?: string; data?: unknown },
 ): Promise<void> {
-  await db
-    .insert(annotations)
-    .values({
-      job: a.job,
-      agent: a.agent ?? null,
-      at: a.at,
-      kind: a.kind,
-      message: a.message,
-      runId: a.runId ?? null,
-      data: a.data ?? null,
-    });
+  await db.insert(annotations).values({
+    job: a.job,
+    agent: a.agent ?? null,
+    at: a.at,
+    kind: a.kind,
+    message: a.message,
+    runId: a.runId ?? null,
+    data: a.data ?? null,
+  });
 }
 
 /** A job's annotations, oldest first. */

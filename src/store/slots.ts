@@ -58,17 +58,15 @@ export async function recordSlots(
   const inserted: Date[] = [];
   // Chunks keep each statement well under the bind-parameter limit.
   for (let i = 0; i < rows.length; i += 1_000) {
-    const chunk = rows
-      .slice(i, i + 1_000)
-      .map((r) => ({
-        job: r.job,
-        slotAt: r.slotAt,
-        status: r.status,
-        replica: r.replica,
-        claimedAt: r.at,
-        updatedAt: r.at,
-        reason: r.reason,
-      }));
+    const chunk = rows.slice(i, i + 1_000).map((r) => ({
+      job: r.job,
+      slotAt: r.slotAt,
+      status: r.status,
+      replica: r.replica,
+      claimedAt: r.at,
+      updatedAt: r.at,
+      reason: r.reason,
+    }));
     const done = await db.insert(scheduleSlots).values(chunk).onConflictDoNothing().returning({ slotAt: scheduleSlots.slotAt });
     inserted.push(...done.map((d) => new Date(d.slotAt)));
   }

@@ -30,17 +30,20 @@ export function createOpenAiAgent(name: string, cfg: OpenAiAgentConfig, fetchImp
     };
   };
 
+  /** What both the whole-reply and the streaming call send. */
+  const requestOf = (req: AgentRequest, body: Record<string, unknown>) => ({
+    url,
+    headers,
+    body,
+    timeoutMs: cfg.timeout,
+    maxBytes: cfg.max_response_bytes,
+    signal: req.signal,
+    ...(fetchImpl ? { fetch: fetchImpl } : {}),
+  });
+
   async function callOnce(req: AgentRequest, body: Record<string, unknown>): Promise<Observation> {
     const started = performance.now();
-    const reply = await postJson({
-      url,
-      headers,
-      body,
-      timeoutMs: cfg.timeout,
-      maxBytes: cfg.max_response_bytes,
-      signal: req.signal,
-      ...(fetchImpl ? { fetch: fetchImpl } : {}),
-    });
+    const reply = await postJson(requestOf(req, body));
     const latencyMs = performance.now() - started;
     const empty = { steps: [], usage: { inputTokens: 0, outputTokens: 0 }, model: null, fingerprint: null, latencyMs, costUsd: 0 };
     if (!reply.ok) return { ...empty, output: null, error: reply.error };
@@ -58,18 +61,12 @@ export function createOpenAiAgent(name: string, cfg: OpenAiAgentConfig, fetchImp
   async function callStreaming(req: AgentRequest, body: Record<string, unknown>, promptChars: number): Promise<Observation> {
     const started = performance.now();
     const result = await streamChat({
-      url,
-      headers,
-      body,
-      timeoutMs: cfg.timeout,
-      maxBytes: cfg.max_response_bytes,
-      signal: req.signal,
+      ...requestOf(req, body),
       promptChars,
       onProgress: (acc) => {
         const usage = acc.usage();
         req.meter?.progress({ usage, steps: acc.toolCalls, costUsd: costOf(usage, priceOf(acc.model)) });
       },
-      ...(fetchImpl ? { fetch: fetchImpl } : {}),
     });
     const obs = observe(result.acc, performance.now() - started);
     // A stream cut short keeps what arrived: the partial output, steps and (estimated) spend.

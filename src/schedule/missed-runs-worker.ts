@@ -1,7 +1,7 @@
 import { handleCheckFindings } from "../alerts/index.ts";
 import type { App } from "../app.ts";
 import { checkMissedRuns } from "../detect/index.ts";
-import type { Worker } from "./reaper.ts";
+import { startPeriodic, type PeriodicWorker } from "./periodic.ts";
 
 /** How often every job is checked for missed runs. */
 const CHECK_EVERY_MS = 60_000;
@@ -12,8 +12,7 @@ const CHECK_EVERY_MS = 60_000;
  * absence clears it; the job's other alerts are left to its runs). A failing pass (database down)
  * is logged and tried again next minute.
  */
-export function startMissedRunsWorker(app: App): Worker & { pass(): Promise<void> } {
-  const stop = new AbortController();
+export function startMissedRunsWorker(app: App): PeriodicWorker {
   const pass = async () => {
     const now = app.clock.now();
     try {
@@ -34,22 +33,5 @@ export function startMissedRunsWorker(app: App): Worker & { pass(): Promise<void
       app.log.warn({ err: app.loaded.secrets.redact((e as Error).message) }, "checking for missed runs failed; will retry");
     }
   };
-  const loop = (async () => {
-    while (!stop.signal.aborted) {
-      try {
-        await app.clock.sleep(CHECK_EVERY_MS, stop.signal);
-      } catch {
-        return;
-      }
-      await pass();
-    }
-  })();
-  return {
-    name: "missed-runs",
-    pass,
-    async stop() {
-      stop.abort();
-      await loop;
-    },
-  };
+  return startPeriodic("missed-runs", app.clock, CHECK_EVERY_MS, pass);
 }

@@ -2,27 +2,15 @@ import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import { reapDeadRuns } from "../store/reaper.ts";
+import { startPeriodic, type PeriodicWorker } from "./periodic.ts";
 import type { RunTracker } from "./tracker.ts";
-
-/** A background loop with a lifecycle. */
-export interface Worker {
-  readonly name: string;
-  stop(): Promise<void>;
-}
 
 /**
  * Aborts runs left `running` by dead processes: once at start, then every half heartbeat
  * timeout, so a replica that dies is cleaned up by any survivor. Runs this process is running
  * are never touched. A failing pass (database down) is logged and tried again next time.
  */
-export function startReaper(deps: {
-  db: Db;
-  clock: Clock;
-  log: () => Logger;
-  tracker: RunTracker;
-  timeoutMs: number;
-}): Worker & { pass(): Promise<void> } {
-  const stop = new AbortController();
+export function startReaper(deps: { db: Db; clock: Clock; log: () => Logger; tracker: RunTracker; timeoutMs: number }): PeriodicWorker {
   const pass = async () => {
     const now = deps.clock.now();
     try {
@@ -34,23 +22,5 @@ export function startReaper(deps: {
       deps.log().warn({ err: (e as Error).message }, "reaping dead runs failed; will retry");
     }
   };
-  const loop = (async () => {
-    await pass();
-    while (!stop.signal.aborted) {
-      try {
-        await deps.clock.sleep(Math.max(1_000, deps.timeoutMs / 2), stop.signal);
-      } catch {
-        return;
-      }
-      await pass();
-    }
-  })();
-  return {
-    name: "reaper",
-    pass,
-    async stop() {
-      stop.abort();
-      await loop;
-    },
-  };
+  return startPeriodic("reaper", deps.clock, Math.max(1_000, deps.timeoutMs / 2), pass, { immediately: true });
 }

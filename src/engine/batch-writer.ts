@@ -7,6 +7,8 @@ export interface BatchWriterOptions<T> {
   maxRows?: number;
   /** How long a partial batch may wait before it is written. */
   maxDelayMs?: number;
+  /** Batches written at once: 1 for a single-session database, more for a server's pool. */
+  parallel?: number;
   /** Called when a write fails; the batch is kept and retried with capped, jittered backoff. */
   onRetry?(error: Error, attempt: number): void;
   /** Errors worth retrying without limit (database unreachable); others get `maxAttempts`. */
@@ -15,21 +17,30 @@ export interface BatchWriterOptions<T> {
 }
 
 /**
- * Buffers rows and writes them in batches while producers go on. `push` waits when two batches
- * are already waiting (backpressure), so memory stays bounded however large the run. A failed
- * write (database down) is retried until it succeeds: a completed trial is never dropped.
+ * Buffers rows and writes them in batches while producers go on. `push` waits while every writer
+ * is busy and one more batch is queued (backpressure), so memory stays bounded however large the
+ * run. A failed write (database down) is retried until it succeeds: a completed trial is never
+ * dropped. Batches may be written in any order; rows carry their own keys.
  */
 export class BatchWriter<T> {
   readonly #opts: Required<Omit<BatchWriterOptions<T>, "onRetry">> & Pick<BatchWriterOptions<T>, "onRetry">;
   #failure: Error | undefined;
   #buffer: T[] = [];
-  #inflight: Promise<void> = Promise.resolve();
-  #pending = 0;
+  #queue: T[][] = [];
+  #active = 0;
+  #idle: Array<() => void> = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #written = 0;
 
   constructor(opts: BatchWriterOptions<T>) {
-    this.#opts = { maxRows: 500, maxDelayMs: 250, isTransient: () => true, maxAttempts: 5, ...opts };
+    this.#opts = {
+      maxRows: 500,
+      maxDelayMs: 250,
+      isTransient: () => true,
+      maxAttempts: 5,
+      ...opts,
+      parallel: Math.max(1, opts.parallel ?? 1),
+    };
   }
 
   /** Rows written so far. */
@@ -42,8 +53,7 @@ export class BatchWriter<T> {
     this.#buffer.push(row);
     if (this.#buffer.length >= this.#opts.maxRows) {
       this.#cut();
-      // Backpressure: at most one batch being written and one queued behind it.
-      while (this.#pending > 1) await this.#inflight;
+      while (this.#queue.length > 0 && !this.#failure) await this.#settled();
     } else if (!this.#timer) {
       this.#timer = setTimeout(() => this.#cut(), this.#opts.maxDelayMs);
     }
@@ -52,18 +62,34 @@ export class BatchWriter<T> {
   /** Writes everything buffered and waits for all writes; throws when a batch could not be written. */
   async flush(): Promise<void> {
     this.#cut();
-    await this.#inflight;
+    while (this.#active > 0 || this.#queue.length > 0) await this.#settled();
     if (this.#failure) throw this.#failure;
+  }
+
+  /** Resolves when some write settles. */
+  #settled(): Promise<void> {
+    return new Promise((resolve) => this.#idle.push(resolve));
   }
 
   #cut(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
     if (this.#buffer.length === 0) return;
-    const batch = this.#buffer;
+    this.#queue.push(this.#buffer);
     this.#buffer = [];
-    this.#pending++;
-    this.#inflight = this.#inflight.then(() => this.#writeWithRetry(batch)).finally(() => this.#pending--);
+    this.#pump();
+  }
+
+  #pump(): void {
+    while (this.#active < this.#opts.parallel && this.#queue.length > 0) {
+      const batch = this.#queue.shift()!;
+      this.#active++;
+      void this.#writeWithRetry(batch).finally(() => {
+        this.#active--;
+        this.#pump();
+        for (const wake of this.#idle.splice(0)) wake();
+      });
+    }
   }
 
   async #writeWithRetry(batch: T[]): Promise<void> {

@@ -14,7 +14,7 @@ import { scoreTrial } from "../scoring/score.ts";
 import { retrying, type Db } from "../store/db.ts";
 import { aggregateTrials, finishRun, heartbeatRun, insertRun, type RunStatus } from "../store/runs.ts";
 import { isTransientDbError } from "../store/errors.ts";
-import { insertTrials, type TrialRow } from "../store/trials.ts";
+import { insertTrials, trialWriters, type TrialRow } from "../store/trials.ts";
 import { BatchWriter } from "./batch-writer.ts";
 import { callWithBudget, RunBudget } from "./budget.ts";
 import { runPool } from "./pool.ts";
@@ -129,6 +129,7 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
 
   const writer = new BatchWriter<TrialRow>({
     write: (rows) => insertTrials(db, rows),
+    parallel: trialWriters(db),
     clock,
     isTransient: isTransientDbError,
     onRetry: (error, attempt) => {

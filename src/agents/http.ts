@@ -2,7 +2,7 @@ import type { HttpAgentConfig } from "../config/schema.ts";
 import { resolvePricing, type PriceTable } from "../pricing.ts";
 import { postJson } from "./http-call.ts";
 import { readPath } from "./jsonpath.ts";
-import { fillString, fillTemplate } from "./template.ts";
+import { compileHeaders, compileTemplate } from "./template.ts";
 import { costOf, type Agent, type AgentError, type Observation, type Step, type Usage } from "./types.ts";
 
 const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : Number(v) || 0);
@@ -31,17 +31,19 @@ export function toSteps(raw: unknown): Step[] {
  * trial's budget is checked when it arrives (and `ttl` cancels the request while it waits).
  */
 export function createHttpAgent(name: string, cfg: HttpAgentConfig, fetchImpl?: typeof fetch, prices?: PriceTable): Agent {
+  const headersFor = compileHeaders(cfg.headers);
+  const bodyFor = compileTemplate(cfg.body);
   return {
     name,
     async call(req): Promise<Observation> {
       const vars = { input: req.input, case_id: req.caseId, trial_id: req.trialId };
-      const headers = Object.fromEntries(Object.entries(cfg.headers).map(([k, v]) => [k, fillString(v, vars)]));
+      const headers = headersFor(vars);
       const started = performance.now();
       const reply = await postJson({
         url: cfg.url,
         method: cfg.method,
         headers,
-        body: fillTemplate(cfg.body, vars),
+        body: bodyFor(vars),
         timeoutMs: cfg.timeout,
         maxBytes: cfg.max_response_bytes,
         signal: req.signal,

@@ -22,3 +22,19 @@ export function fillTemplate(template: unknown, vars: TemplateVars): unknown {
   }
   return template;
 }
+
+/**
+ * A template compiled once per agent: filling it walks only the strings that hold placeholders,
+ * and a template without any is returned as it is.
+ */
+export function compileTemplate(template: unknown): (vars: TemplateVars) => unknown {
+  if (!JSON.stringify(template ?? null).includes("{{")) return () => template;
+  return (vars) => fillTemplate(template, vars);
+}
+
+/** Headers compiled once per agent: the same object every call when no value has a placeholder. */
+export function compileHeaders(headers: Record<string, string>): (vars: TemplateVars) => Record<string, string> {
+  const entries = Object.entries(headers);
+  if (!entries.some(([, v]) => v.includes("{{"))) return () => headers;
+  return (vars) => Object.fromEntries(entries.map(([k, v]) => [k, fillString(v, vars)]));
+}

@@ -4,10 +4,14 @@
  */
 export class Secrets {
   readonly #values = new Set<string>();
+  /** Longest first: a secret that contains another (a URL with its password) goes whole. */
+  #ordered: string[] = [];
 
   /** Remember a value as secret; short values are ignored, they would redact ordinary words. */
   add(value: string): void {
-    if (value.length >= 6) this.#values.add(value);
+    if (value.length < 6 || this.#values.has(value)) return;
+    this.#values.add(value);
+    this.#ordered = [...this.#values].sort((a, b) => b.length - a.length);
   }
 
   get size(): number {
@@ -17,9 +21,7 @@ export class Secrets {
   /** Replace every known secret in `text` with `[redacted]`. */
   redact(text: string): string {
     let out = text;
-    // Longest first: a secret that contains another (a URL with its password) goes whole.
-    const values = [...this.#values].sort((a, b) => b.length - a.length);
-    for (const v of values) if (out.includes(v)) out = out.split(v).join("[redacted]");
+    for (const v of this.#ordered) if (out.includes(v)) out = out.split(v).join("[redacted]");
     return out;
   }
 

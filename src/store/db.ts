@@ -1,10 +1,12 @@
-import { mkdir } from "node:fs/promises";
+import { access, mkdir } from "node:fs/promises";
+import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import type { SQL } from "drizzle-orm";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { RemotePglite } from "./pglite-remote.ts";
 import * as schema from "./schema.ts";
 
 /** The drizzle handle every store function takes first: PGlite or a Postgres server alike. */
@@ -27,8 +29,8 @@ export interface OpenOptions {
   dataDir?: string;
   /** Schema to work in (created when missing); tests give each test its own. */
   schema?: string;
-  /** An already-open PGlite instance to share (tests share one per file). */
-  pglite?: PGlite;
+  /** An already-open embedded database to share (tests share one per file). */
+  pglite?: PGlite | RemotePglite;
   /** Server connections in the pool. */
   maxConnections?: number;
 }
@@ -94,12 +96,13 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   }
   const owned = !opts.pglite;
   if (opts.dataDir && owned) await mkdir(opts.dataDir, { recursive: true });
-  const pg = opts.pglite ?? new PGlite({ ...(opts.dataDir ? { dataDir: opts.dataDir } : {}), startParams: PGLITE_START_PARAMS });
+  // An owned database runs on its own thread (see pglite-worker.js); a shared instance (tests) in-process.
+  const pg = opts.pglite ?? (await startWorker(opts.dataDir));
   await pg.waitReady;
   if (opts.schema) {
     await pg.exec(`CREATE SCHEMA IF NOT EXISTS ${ident(opts.schema)}; SET search_path TO ${ident(opts.schema)}`);
   }
-  const db = drizzlePglite(pg, { schema }) as unknown as Db;
+  const db = drizzlePglite({ client: pg as PGlite, schema }) as unknown as Db;
   const close = async () => {
     if (owned) await pg.close();
   };
@@ -112,6 +115,26 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/**
+ * Starts the embedded database's thread. A new data folder is created (initdb) by a thread of its
+ * own first: initdb leaves hundreds of MB of WASM memory behind, which ending that thread returns.
+ */
+export async function startWorker(dataDir?: string): Promise<RemotePglite> {
+  const exists = (f: string) =>
+    access(f).then(
+      () => true,
+      () => false,
+    );
+  if (dataDir && !(await exists(path.join(dataDir, "PG_VERSION")))) {
+    const init = new RemotePglite({ dataDir, startParams: PGLITE_START_PARAMS });
+    await init.waitReady;
+    await init.close();
+  }
+  const pg = new RemotePglite({ ...(dataDir ? { dataDir } : {}), startParams: PGLITE_START_PARAMS });
+  await pg.waitReady;
+  return pg;
 }
 
 /** Runs raw SQL and returns its rows, whichever driver is underneath. */

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "./db.ts";
+import { RemotePglite } from "./pglite-remote.ts";
 import type { trials } from "./schema.ts";
 
 export type TrialRow = typeof trials.$inferInsert;
@@ -32,11 +33,17 @@ export async function insertTrials(db: Db, rows: TrialRow[]): Promise<void> {
 const NUL = /\u0000/g;
 const clean = (s: string) => (s.includes("\u0000") ? s.replace(NUL, "") : s);
 
-/** One value in COPY's text format. */
+const NEEDS_ESCAPE = /[\\\t\n\r\u0000]/;
+const ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
+
+/** One value in COPY's text format; most values need no escaping, and are checked once. */
 function field(v: unknown): string {
   if (v === null || v === undefined) return "\\N";
-  const s = v instanceof Date ? v.toISOString() : typeof v === "boolean" ? (v ? "t" : "f") : typeof v === "string" ? v : String(v);
-  return clean(s).replace(/\\/g, "\\\\").replace(/\t/g, "\\t").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+  if (typeof v === "number") return String(v);
+  if (typeof v === "boolean") return v ? "t" : "f";
+  const s = v instanceof Date ? v.toISOString() : typeof v === "string" ? v : String(v);
+  if (!NEEDS_ESCAPE.test(s)) return s;
+  return clean(s).replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!);
 }
 
 const jsonOf = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
@@ -45,28 +52,43 @@ const jsonOf = (v: unknown) => (v === null || v === undefined ? null : JSON.stri
 export function copyText(rows: TrialRow[]): string {
   let out = "";
   for (const r of rows) {
-    out += `${[
-      r.runId,
-      r.caseId,
-      r.repeat,
-      r.startedAt,
-      r.latencyMs,
-      r.status,
-      r.passed,
-      r.score,
-      r.output,
-      jsonOf(r.steps),
-      r.inputTokens,
-      r.outputTokens,
-      r.costUsd,
-      r.model,
-      r.fingerprint,
-      r.errorKind,
-      r.errorMessage,
-      jsonOf(r.assertions),
-    ]
-      .map(field)
-      .join("\t")}\n`;
+    out +=
+      field(r.runId) +
+      "\t" +
+      field(r.caseId) +
+      "\t" +
+      field(r.repeat) +
+      "\t" +
+      field(r.startedAt) +
+      "\t" +
+      field(r.latencyMs) +
+      "\t" +
+      field(r.status) +
+      "\t" +
+      field(r.passed) +
+      "\t" +
+      field(r.score) +
+      "\t" +
+      field(r.output) +
+      "\t" +
+      field(jsonOf(r.steps)) +
+      "\t" +
+      field(r.inputTokens) +
+      "\t" +
+      field(r.outputTokens) +
+      "\t" +
+      field(r.costUsd) +
+      "\t" +
+      field(r.model) +
+      "\t" +
+      field(r.fingerprint) +
+      "\t" +
+      field(r.errorKind) +
+      "\t" +
+      field(r.errorMessage) +
+      "\t" +
+      field(jsonOf(r.assertions)) +
+      "\n";
   }
   return out;
 }
@@ -99,8 +121,9 @@ interface PgliteClient {
  */
 function copierOf(db: Db): Copier | undefined {
   const client = (db as unknown as { $client?: unknown }).$client;
-  if (!isPglite(client)) return undefined;
   const statement = `copy trials (${COLUMNS}) from '/dev/blob'`;
+  if (client instanceof RemotePglite) return (text) => client.copyFrom(statement, text);
+  if (!isPglite(client)) return undefined;
   return async (text) => {
     await client.query(statement, [], { blob: new Blob([text]) });
   };

@@ -1,17 +1,20 @@
 import { randomBytes } from "node:crypto";
-import { PGlite } from "@electric-sql/pglite";
 import postgres from "postgres";
-import { openDatabase, type Database } from "../../src/store/db.ts";
+import { openDatabase, startWorker, type Database } from "../../src/store/db.ts";
+import type { RemotePglite } from "../../src/store/pglite-remote.ts";
 import { migrate } from "../../src/store/migrate.ts";
 
 /** The server under test when TEST_DATABASE_URL is set (CI sets it), else PGlite. */
 export const serverUrl = process.env.TEST_DATABASE_URL;
 
-let shared: PGlite | undefined;
+let shared: Promise<RemotePglite> | undefined;
 
-/** One PGlite per test file (it takes seconds to start); each test gets its own schema. */
-function sharedPglite(): PGlite {
-  shared ??= new PGlite();
+/**
+ * One embedded database per test file (it takes seconds to start), on its own thread as in the
+ * service; each test gets its own schema.
+ */
+function sharedPglite(): Promise<RemotePglite> {
+  shared ??= startWorker();
   return shared;
 }
 
@@ -25,7 +28,7 @@ export async function testDatabase(opts: { schema?: string } = {}): Promise<Data
   const schema = opts.schema ?? uniqueSchema();
   const database = serverUrl
     ? await openDatabase({ url: serverUrl, schema, maxConnections: 4 })
-    : await openDatabase({ pglite: sharedPglite(), schema });
+    : await openDatabase({ pglite: await sharedPglite(), schema });
   await migrate(database.db);
   return Object.assign(database, { schema });
 }

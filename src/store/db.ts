@@ -100,7 +100,8 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   const pg = opts.pglite ?? (await startWorker(opts.dataDir));
   await pg.waitReady;
   if (opts.schema) {
-    await pg.exec(`CREATE SCHEMA IF NOT EXISTS ${ident(opts.schema)}; SET search_path TO ${ident(opts.schema)}`);
+    const setup = `CREATE SCHEMA IF NOT EXISTS ${ident(opts.schema)}; SET search_path TO ${ident(opts.schema)}`;
+    await (pg instanceof RemotePglite ? pg.setSession(setup) : pg.exec(setup));
   }
   const db = drizzlePglite({ client: pg as PGlite, schema }) as unknown as Db;
   const close = async () => {

@@ -1,3 +1,5 @@
+import { EMBEDDED_RESTART } from "./pglite-remote.ts";
+
 const TRANSIENT_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
@@ -15,6 +17,7 @@ const TRANSIENT_CODES = new Set([
   "53300", // too_many_connections
   "40001", // serialization_failure
   "40P01", // deadlock_detected
+  EMBEDDED_RESTART, // the embedded database's thread died; the next call starts a new one
 ]);
 
 /**

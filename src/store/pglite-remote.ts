@@ -31,51 +31,41 @@ class RemotePgError extends Error {
 
 type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: Record<string, unknown> };
 
+/** Set on errors from a thread that died: retrying is worth it, the next call starts a new one. */
+export const EMBEDDED_RESTART = "EMBEDDED_RESTART";
+
 /**
  * PGlite on a worker thread, driven by messages. It keeps PGlite's semantics: one session, so
  * queries run one at a time and a transaction holds the database until it ends (other queries
- * wait). Parsers are fixed to drizzle's (dates stay text); functions cannot cross threads.
+ * wait). Parsers are fixed to drizzle's (dates stay text); functions cannot cross threads. If the
+ * thread dies (a WASM fault), calls in flight fail with a retryable error and the next call starts
+ * a new thread on the same data, replaying the session setup (`setSession`).
  */
 export class RemotePglite implements RemoteQueryable {
   readonly waitReady: Promise<void>;
-  readonly #worker: Worker;
+  readonly #opts: { dataDir?: string | undefined; startParams: string[] };
   readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  #worker: Worker | undefined;
+  #starting: Promise<Worker> | undefined;
+  #session: string | undefined;
   #nextId = 1;
-  #dead: Error | undefined;
+  #closed = false;
 
-  constructor(opts: { dataDir?: string; startParams: string[] }) {
-    this.#worker = new Worker(new URL("./pglite-worker.js", import.meta.url), {
-      workerData: { dataDir: opts.dataDir, startParams: opts.startParams },
-    });
-    this.#worker.unref(); // like an in-process database, an idle one does not keep the process alive
-    this.waitReady = new Promise((resolve, reject) => {
-      const onReady = (msg: { ready?: boolean; error?: Record<string, unknown> }) => {
-        if (msg.ready === undefined) return;
-        this.#worker.off("message", onReady);
-        if (msg.ready) resolve();
-        else reject(new RemotePgError(msg.error ?? { message: "the embedded database did not start" }));
-      };
-      this.#worker.on("message", onReady);
-      this.#worker.once("error", reject);
-    });
+  constructor(opts: { dataDir?: string | undefined; startParams: string[] }) {
+    this.#opts = opts;
+    this.waitReady = this.#start().then(() => undefined);
     this.waitReady.catch(() => undefined);
-    this.#worker.on("message", (msg: Reply & { ready?: boolean }) => {
-      if (msg.ready !== undefined) return;
-      const call = this.#pending.get(msg.id);
-      if (!call) return;
-      this.#settle(msg.id);
-      if (msg.ok) call.resolve(msg.result);
-      else call.reject(new RemotePgError(msg.error));
-    });
-    const fail = (error: Error) => {
-      this.#dead = new Error(`the embedded database stopped: ${error.message}`, { cause: error });
-      for (const [id, call] of this.#pending) {
-        this.#settle(id);
-        call.reject(this.#dead);
-      }
-    };
-    this.#worker.on("error", fail);
-    this.#worker.on("exit", (code) => fail(new Error(`its thread exited with code ${code}`)));
+  }
+
+  /** Runs session setup (search_path) now, and again on every new thread. */
+  async setSession(sql: string): Promise<void> {
+    await this.exec(sql);
+    this.#session = sql;
+  }
+
+  /** Ends the thread at once, as a crash would; the next call starts a new one. */
+  async kill(): Promise<void> {
+    await this.#worker?.terminate();
   }
 
   query(sql: string, params: unknown[] = [], opts: { rowMode?: "array" | "object" } = {}): Promise<RemoteResults> {
@@ -95,7 +85,7 @@ export class RemotePglite implements RemoteQueryable {
    * `rollback()`. The transaction's own queries go through its handle.
    */
   async transaction<T>(fn: (tx: RemoteTransaction) => Promise<T>): Promise<T> {
-    const txId = this.#nextId;
+    const txId = this.#nextId++;
     await this.#call({ op: "begin" }, txId);
     let closed = false;
     const end = async (commit: boolean) => {
@@ -126,26 +116,88 @@ export class RemotePglite implements RemoteQueryable {
   }
 
   async close(): Promise<void> {
-    if (this.#dead) return;
+    if (this.#closed) return;
+    this.#closed = true;
+    const worker = this.#worker;
+    if (!worker) return;
     try {
-      await this.#call({ op: "close" });
+      await this.#post(worker, { op: "close" }, this.#nextId++);
     } finally {
-      await this.#worker.terminate();
+      this.#worker = undefined;
+      await worker.terminate();
     }
   }
 
-  #call<T>(msg: Record<string, unknown>, id = this.#nextId): Promise<T> {
-    if (this.#dead) return Promise.reject(this.#dead);
-    this.#nextId = Math.max(this.#nextId, id + 1);
+  #start(): Promise<Worker> {
+    this.#starting ??= new Promise<Worker>((resolve, reject) => {
+      const worker = new Worker(new URL("./pglite-worker.js", import.meta.url), {
+        workerData: { dataDir: this.#opts.dataDir, startParams: this.#opts.startParams },
+      });
+      worker.unref(); // like an in-process database, an idle one does not keep the process alive
+      const failed = (error: Error) => {
+        if (this.#worker === worker) return;
+        this.#starting = undefined;
+        reject(error);
+      };
+      worker.on("message", (msg: Reply & { ready?: boolean; error?: Record<string, unknown> }) => {
+        if (msg.ready === true) {
+          this.#worker = worker;
+          resolve(worker);
+        } else if (msg.ready === false) {
+          failed(new RemotePgError(msg.error ?? { message: "the embedded database did not start" }));
+          void worker.terminate();
+        } else this.#reply(msg);
+      });
+      worker.on("error", (error) => {
+        failed(error);
+        this.#died(worker, error);
+      });
+      worker.on("exit", (code) => {
+        failed(new Error(`the embedded database did not start: its thread exited with code ${code}`));
+        this.#died(worker, new Error(`its thread exited with code ${code}`));
+      });
+    }).then(async (worker) => {
+      if (this.#session) await this.#post(worker, { op: "exec", sql: this.#session }, this.#nextId++);
+      return worker;
+    });
+    return this.#starting;
+  }
+
+  #died(worker: Worker, error: Error): void {
+    if (this.#worker !== worker) return;
+    this.#worker = undefined;
+    this.#starting = undefined;
+    const lost = Object.assign(new Error(`the embedded database stopped: ${error.message}`, { cause: error }), { code: EMBEDDED_RESTART });
+    for (const [id, call] of this.#pending) {
+      this.#settle(id);
+      call.reject(lost);
+    }
+  }
+
+  #reply(msg: Reply): void {
+    const call = this.#pending.get(msg.id);
+    if (!call) return;
+    this.#settle(msg.id);
+    if (msg.ok) call.resolve(msg.result);
+    else call.reject(new RemotePgError(msg.error));
+  }
+
+  async #call<T>(msg: Record<string, unknown>, id = this.#nextId++): Promise<T> {
+    if (this.#closed) throw new Error("the embedded database is closed");
+    const worker = this.#worker ?? (await this.#start());
+    return this.#post(worker, msg, id);
+  }
+
+  #post<T>(worker: Worker, msg: Record<string, unknown>, id: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      if (this.#pending.size === 0) this.#worker.ref(); // work outstanding keeps the process alive
+      if (this.#pending.size === 0) worker.ref(); // work outstanding keeps the process alive
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.#worker.postMessage({ ...msg, id });
+      worker.postMessage({ ...msg, id });
     });
   }
 
   #settle(id: number): void {
     this.#pending.delete(id);
-    if (this.#pending.size === 0) this.#worker.unref();
+    if (this.#pending.size === 0) this.#worker?.unref();
   }
 }

@@ -111,8 +111,32 @@ describe.skipIf(!!process.env.TEST_DATABASE_URL)("embedded database lifecycle", 
       const second = await openDatabase({ dataDir: dir });
       expect(await queryRows(second.db, sql`select v from kept`)).toEqual([{ v: "still here" }]);
       await second.close();
-      await expect(second.ping()).rejects.toThrow(/the embedded database stopped/);
+      await expect(second.ping()).rejects.toThrow(/the embedded database is closed/);
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("survives its thread dying: calls in flight fail as retryable, the next starts a new thread on the same data and session", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), "goldwatch-embedded-"));
+    const pg = await startWorker(dir);
+    try {
+      const database = await openDatabase({ pglite: pg, schema: "mine" });
+      await database.db.execute(sql`create table kept (v text)`);
+      await database.db.execute(sql`insert into kept values ('before the crash')`);
+
+      const inFlight = queryRows(database.db, sql`select count(*) from generate_series(1, 3000000)`).catch((e: unknown) => e);
+      await new Promise((r) => setTimeout(r, 20));
+      await pg.kill();
+      const lost = await inFlight;
+      expect(lost).toBeInstanceOf(Error);
+      expect(String(((lost as Error).cause as Error | undefined)?.message)).toMatch(/the embedded database stopped/); // drizzle wraps it
+      expect(isTransientDbError(lost)).toBe(true); // a batch writer retries it instead of failing the run
+
+      // Unqualified: the new thread is in schema "mine" again.
+      expect(await queryRows(database.db, sql`select v from kept`)).toEqual([{ v: "before the crash" }]);
+    } finally {
+      await pg.close();
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -2,7 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { queryRows } from "../../src/store/db.ts";
 import { trials } from "../../src/store/schema.ts";
-import { copyText, insertTrials, type TrialRow } from "../../src/store/trials.ts";
+import { copyText, copyTrials, insertTrials, type TrialRow } from "../../src/store/trials.ts";
 import { testDatabase } from "../helpers/db.ts";
 
 const row = (runId: string, repeat: number, extra: Partial<TrialRow> = {}): TrialRow => ({
@@ -50,6 +50,16 @@ describe("insertTrials", () => {
     await insertTrials(database.db, [...batch, row("r-retry", 50)]);
     const [counted] = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from trials where run_id = 'r-retry'`);
     expect(counted!.n).toBe(51);
+  });
+
+  it("COPYs a fresh batch, and a COPY the server refuses fails at once instead of hanging", async () => {
+    await using database = await testDatabase();
+    const batch = Array.from({ length: 20 }, (_, i) => row("r-copy", i));
+    expect(await copyTrials(database.db, batch)).toBe(true); // both drivers take the COPY path
+    await expect(copyTrials(database.db, [row("r-copy", 20), row("r-copy", 3)])).rejects.toThrow();
+    await copyTrials(database.db, [row("r-copy", 21)]); // the connection is usable afterwards
+    const [counted] = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from trials where run_id = 'r-copy'`);
+    expect(counted!.n).toBe(21);
   });
 
   it("writes COPY's text format with \\N for nulls", () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { startAlertDelivery } from "./alerts/index.ts";
+import { startOutboxRetention } from "./alerts/outbox-retention.ts";
 import { alertRoutes } from "./alerts/routes.ts";
 import { runJob, type App } from "./app.ts";
 import type { LoadedConfig } from "./config/load.ts";
@@ -159,6 +160,8 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   ];
   // Missed runs: checked every minute, since a run that never happens cannot report itself.
   workers.push(startMissedRunsWorker(app));
+  // Delivered notifications past retention.notifications leave the outbox, hourly.
+  workers.push(startOutboxRetention(app));
   // Trial partitions: created ahead and dropped past retention, now and daily.
   const partitions = startPartitionMaintenance({ db: app.database.db, clock: app.clock, log }, () => ({
     retentionMs: app.loaded.config.retention.trials,

@@ -202,10 +202,12 @@ export const configSchema = z
       .prefault({}),
     /** Where the embedded database lives when `database` is empty (relative to the config file). */
     data_dir: z.string().default(".goldwatch"),
-    /** How long trial rows are kept (default 90d; whole months are dropped); run rows stay forever. */
+    /** How long trial rows (default 90d; whole months are dropped) and delivered notifications (30d) are kept; run rows stay forever. */
     retention: z
       .strictObject({
         trials: duration.default(90 * 86_400_000).refine((ms) => ms >= 86_400_000, "expected a duration of at least 1d, like 90d"),
+        /** Sent and failed notifications in alert_outbox (pending ones stay until delivered). */
+        notifications: duration.default(30 * 86_400_000).refine((ms) => ms >= 86_400_000, "expected a duration of at least 1d, like 30d"),
       })
       .prefault({}),
   })

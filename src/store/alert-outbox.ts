@@ -116,3 +116,16 @@ export async function outboxByGroups(db: Db, groupKeys: string[]): Promise<Outbo
   if (groupKeys.length === 0) return [];
   return db.select().from(alertOutbox).where(inArray(alertOutbox.groupKey, groupKeys)).orderBy(asc(alertOutbox.id));
 }
+
+/**
+ * Deletes notifications that are done with (sent, or failed for good) and older than `before`,
+ * so the outbox does not grow for as long as the service runs. Pending rows are never touched.
+ * Returns how many rows went.
+ */
+export async function pruneOutbox(db: Db, before: Date): Promise<number> {
+  const deleted = await db
+    .delete(alertOutbox)
+    .where(and(inArray(alertOutbox.status, ["sent", "failed"]), lt(alertOutbox.createdAt, before)))
+    .returning({ id: alertOutbox.id });
+  return deleted.length;
+}

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
+import path from "node:path";
 import { createAgent } from "./agents/index.ts";
 import { handleFindings } from "./alerts/index.ts";
 import { systemClock, type Clock } from "./clock.ts";
@@ -10,6 +11,7 @@ import type { RunSummary } from "./engine/summary.ts";
 import { Events } from "./events.ts";
 import type { Logger } from "./log.ts";
 import type { Database } from "./store/db.ts";
+import { spillTrials } from "./store/spill.ts";
 
 /** What every command shares: the loaded config, the open database and the services. */
 export interface App {
@@ -58,6 +60,7 @@ export function replayInputs(app: App, jobName: string, agentName: string): { de
     events: app.events,
     // Four heartbeats per timeout: one lost to a blip does not get a live run reaped.
     heartbeatMs: config.server.heartbeat_timeout / 4,
+    spill: (runId, rows) => spillTrials(spillDir(app.loaded), runId, rows),
   };
   const request: Omit<RunRequest, "trigger"> = {
     jobName,
@@ -70,6 +73,9 @@ export function replayInputs(app: App, jobName: string, agentName: string): { de
   };
   return { deps, request };
 }
+
+/** Where trials wait that could not be stored at shutdown: `<data_dir>/spill`, beside the config. */
+export const spillDir = (loaded: LoadedConfig): string => path.resolve(loaded.dir, loaded.config.data_dir, "spill");
 
 /** Runs one configured job now (scheduled or manual), then its detectors and notifications. */
 export async function runJob(

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
 import { startAlertDelivery } from "./alerts/index.ts";
 import { startOutboxRetention } from "./alerts/outbox-retention.ts";
+import { startSpillReplay } from "./schedule/spill-replay.ts";
 import { alertRoutes } from "./alerts/routes.ts";
 import { runJob, type App } from "./app.ts";
 import type { LoadedConfig } from "./config/load.ts";
@@ -162,6 +163,8 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   workers.push(startMissedRunsWorker(app));
   // Delivered notifications past retention.notifications leave the outbox, hourly.
   workers.push(startOutboxRetention(app));
+  // Trials an earlier shutdown could not store (database down) are stored from disk.
+  workers.push(startSpillReplay(app));
   // Trial partitions: created ahead and dropped past retention, now and daily.
   const partitions = startPartitionMaintenance({ db: app.database.db, clock: app.clock, log }, () => ({
     retentionMs: app.loaded.config.retention.trials,

@@ -27,6 +27,9 @@ export class BatchWriter<T> {
   #failure: Error | undefined;
   #buffer: T[] = [];
   #queue: T[][] = [];
+  /** Batches being written (or retried) right now. */
+  #writing = new Set<T[]>();
+  #abandoned = false;
   #active = 0;
   #idle: Array<() => void> = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -66,6 +69,22 @@ export class BatchWriter<T> {
     if (this.#failure) throw this.#failure;
   }
 
+  /**
+   * Gives up on the database (shutting down while it is unreachable): stops retrying and returns
+   * every row not known to be written, for the caller to keep elsewhere. A batch whose write was
+   * under way may also have been stored; storing it again must be idempotent.
+   */
+  abandon(): T[] {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#abandoned = true;
+    const rows = [...this.#writing, ...this.#queue, this.#buffer].flat();
+    this.#queue = [];
+    this.#buffer = [];
+    this.#failure ??= new Error("storing trials was abandoned");
+    return rows;
+  }
+
   /** Resolves when some write settles. */
   #settled(): Promise<void> {
     return new Promise((resolve) => this.#idle.push(resolve));
@@ -81,7 +100,7 @@ export class BatchWriter<T> {
   }
 
   #pump(): void {
-    while (this.#active < this.#opts.parallel && this.#queue.length > 0) {
+    while (!this.#abandoned && this.#active < this.#opts.parallel && this.#queue.length > 0) {
       const batch = this.#queue.shift()!;
       this.#active++;
       void this.#writeWithRetry(batch).finally(() => {
@@ -93,7 +112,16 @@ export class BatchWriter<T> {
   }
 
   async #writeWithRetry(batch: T[]): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
+    this.#writing.add(batch);
+    try {
+      await this.#retry(batch);
+    } finally {
+      this.#writing.delete(batch);
+    }
+  }
+
+  async #retry(batch: T[]): Promise<void> {
+    for (let attempt = 1; !this.#abandoned; attempt++) {
       try {
         await this.#opts.write(batch);
         this.#written += batch.length;

@@ -31,6 +31,13 @@ export interface RunDeps {
   events?: Events;
   /** How often the run row proves this process alive (default 15 s); see server.heartbeat_timeout. */
   heartbeatMs?: number;
+  /**
+   * Where trials go that an aborted run (shutdown) cannot store because the database is
+   * unreachable: after `spillAfterMs` (default 5 s) of trying, they are handed here (a local file,
+   * stored later) instead of being lost with the process.
+   */
+  spill?: (runId: string, rows: TrialRow[]) => Promise<string>;
+  spillAfterMs?: number;
 }
 
 export interface RunRequest {
@@ -60,6 +67,37 @@ export interface RunRequest {
 /** Stored outputs are capped; a 50 MB reply must not become a 50 MB row. */
 const MAX_STORED_OUTPUT = 32 * 1024;
 const HEARTBEAT_MS = 15_000;
+const SPILL_AFTER_MS = 5_000;
+
+/**
+ * An aborted run's last writes: waits up to `afterMs` for the database, then hands what is still
+ * unwritten to `spill` (the process is stopping and would lose it).
+ */
+async function flushOrSpill(
+  writer: BatchWriter<TrialRow>,
+  spill: NonNullable<RunDeps["spill"]>,
+  runId: string,
+  clock: Clock,
+  afterMs: number,
+  log: Logger,
+): Promise<void> {
+  const deadline = new AbortController();
+  const flushed = writer.flush().then(() => true);
+  const timedOut = clock.sleep(afterMs, deadline.signal).then(
+    () => false,
+    () => true,
+  );
+  try {
+    if (await Promise.race([flushed, timedOut])) return;
+  } finally {
+    deadline.abort();
+  }
+  flushed.catch(() => undefined); // abandoned below; its outcome no longer matters
+  const rows = writer.abandon();
+  if (rows.length === 0) return;
+  const file = await spill(runId, rows);
+  log.warn({ trials: rows.length, file }, "database unreachable at shutdown: trials kept on disk, stored when it is back");
+}
 
 interface WorkItem {
   kase: GoldenCase;
@@ -181,7 +219,9 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
     clearInterval(heartbeat);
   }
   try {
-    await writer.flush();
+    await (signal.aborted && deps.spill
+      ? flushOrSpill(writer, deps.spill, runId, clock, deps.spillAfterMs ?? SPILL_AFTER_MS, runLog)
+      : writer.flush());
   } catch (e) {
     status = "failed";
     failure ??= secrets.redact((e as Error).message);

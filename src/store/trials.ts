@@ -118,33 +118,23 @@ function copierOf(db: Db): Copier | undefined {
 }
 
 const isPostgresJs = (client: unknown): client is Sql =>
-  typeof client === "function" && typeof (client as Sql).reserve === "function" && typeof (client as Sql).unsafe === "function";
+  typeof client === "function" && typeof (client as Sql).begin === "function" && typeof (client as Sql).unsafe === "function";
 
 /**
- * COPY through postgres.js, in a transaction on a connection of its own. postgres.js never settles
- * a COPY that the server rejects after its data (a duplicate key on a retried batch): the query's
- * promise was already resolved with the stream, and its stream may even report "finish". The
- * transaction tells instead: COMMIT of a transaction whose COPY failed answers ROLLBACK. Throws
- * then (nothing was stored), and the caller's INSERT decides; it never waits forever.
+ * COPY through postgres.js, in a transaction. postgres.js never settles a COPY that the server
+ * rejects after its data (a duplicate key on a retried batch): the query's promise was already
+ * resolved with the stream, and its stream may even report "finish". The transaction tells
+ * instead: after a failed COPY it is aborted, so the probe behind it fails and nothing is
+ * committed. Throws then, and the caller's INSERT decides; it never waits forever.
  */
 async function copyToServer(client: Sql, statement: string, text: string): Promise<void> {
-  const conn = await client.reserve();
-  try {
-    await conn`begin`;
-    try {
-      const stream = await conn.unsafe(statement).writable();
-      stream.on("error", () => undefined); // the outcome is read from COMMIT
-      await new Promise<void>((resolve, reject) => stream.write(text, (e) => (e ? reject(e) : resolve())));
-      stream.end();
-      const done = await afterCopy(() => conn`commit`);
-      if (done.command !== "COMMIT") throw new Error("the server refused the COPY of trials; nothing of it was stored");
-    } catch (e) {
-      await afterCopy(() => conn`rollback`).catch(() => undefined);
-      throw e;
-    }
-  } finally {
-    conn.release();
-  }
+  await client.begin(async (tx) => {
+    const stream = await tx.unsafe(statement).writable();
+    stream.on("error", () => undefined); // the outcome is read from the probe
+    await new Promise<void>((resolve, reject) => stream.write(text, (e) => (e ? reject(e) : resolve())));
+    stream.end();
+    await afterCopy(() => tx`select 1`);
+  });
 }
 
 /**

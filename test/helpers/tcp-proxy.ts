@@ -1,5 +1,7 @@
 import net from "node:net";
 import type { AddressInfo } from "node:net";
+import { openDatabase, type Database } from "../../src/store/db.ts";
+import { serverDatabase, serverUrl } from "./db.ts";
 
 /** A TCP proxy on loopback that a test can cut (an outage) and restore, without touching the target. */
 export interface TcpProxy {
@@ -51,5 +53,33 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     },
     close,
     [Symbol.asyncDispose]: close,
+  };
+}
+
+/**
+ * A migrated schema on the test server, reached two ways: `direct`, and `database` through a
+ * proxy the test can cut to stage an outage. Closing it closes all three.
+ */
+export async function serverBehindProxy(): Promise<{
+  direct: Database & { schema: string };
+  proxy: TcpProxy;
+  database: Database;
+  [Symbol.asyncDispose](): Promise<void>;
+}> {
+  const direct = await serverDatabase();
+  const target = new URL(serverUrl!);
+  const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+  const via = new URL(serverUrl!);
+  via.port = String(proxy.port);
+  const database = await openDatabase({ url: via.toString(), schema: direct.schema, maxConnections: 4 });
+  return {
+    direct,
+    proxy,
+    database,
+    async [Symbol.asyncDispose]() {
+      await database.close();
+      await proxy.close();
+      await direct.close();
+    },
   };
 }

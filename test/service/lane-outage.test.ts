@@ -4,23 +4,18 @@ import type { GoldwatchEvents } from "../../src/events.ts";
 import { silentLogger } from "../../src/log.ts";
 import { cronerBackend } from "../../src/schedule/backend.ts";
 import { startService } from "../../src/service.ts";
-import { openDatabase } from "../../src/store/db.ts";
 import { listSlots } from "../../src/store/slots.ts";
 import { ManualClock, waitAdvancing } from "../helpers/clock.ts";
-import { serverDatabase, serverUrl } from "../helpers/db.ts";
-import { startTcpProxy } from "../helpers/tcp-proxy.ts";
+import { serverUrl } from "../helpers/db.ts";
+import { serverBehindProxy } from "../helpers/tcp-proxy.ts";
 import { configYaml, loadTestConfig } from "./fixtures.ts";
 
 const hhmm = (d: Date) => d.toISOString().slice(11, 16);
 
 describe.skipIf(!serverUrl)("slots during a database outage (in process, injected clock)", () => {
   it("a slot whose claim fails is retried and runs late once the database is back; one superseded meanwhile is recorded missed", async () => {
-    await using direct = await serverDatabase();
-    const target = new URL(serverUrl!);
-    await using proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
-    const via = new URL(serverUrl!);
-    via.port = String(proxy.port);
-    await using database = await openDatabase({ url: via.toString(), schema: direct.schema, maxConnections: 4 });
+    await using outage = await serverBehindProxy();
+    const { direct, proxy, database } = outage;
     const clock = new ManualClock("2026-05-01T10:00:20Z");
     const loaded = await loadTestConfig(configYaml({ job: { grace: "5m" } }));
     const app = createApp(

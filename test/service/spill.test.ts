@@ -1,0 +1,101 @@
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { eq, sql } from "drizzle-orm";
+import { describe, expect, it } from "vitest";
+import type { Agent, Observation } from "../../src/agents/types.ts";
+import { systemClock } from "../../src/clock.ts";
+import { hashGolden, type GoldenSet } from "../../src/config/golden.ts";
+import { configSchema } from "../../src/config/schema.ts";
+import { Secrets } from "../../src/config/secrets.ts";
+import { executeRun } from "../../src/engine/run.ts";
+import { silentLogger } from "../../src/log.ts";
+import { queryRows } from "../../src/store/db.ts";
+import { runs } from "../../src/store/schema.ts";
+import { replaySpilledTrials, spillTrials } from "../../src/store/spill.ts";
+import { serverUrl } from "../helpers/db.ts";
+import { serverBehindProxy } from "../helpers/tcp-proxy.ts";
+
+const answer = (): Observation => ({
+  output: "30 days",
+  steps: [],
+  usage: { inputTokens: 10, outputTokens: 2 },
+  model: "m-1",
+  fingerprint: null,
+  latencyMs: 1,
+  costUsd: 0.001,
+  error: null,
+});
+
+describe.skipIf(!serverUrl)("trials at a shutdown with the database down", () => {
+  it("are kept on disk instead of lost, and stored from there once the database is back", async () => {
+    await using outage = await serverBehindProxy();
+    const { direct, proxy, database } = outage;
+    const dir = await mkdtemp(path.join(tmpdir(), "goldwatch-spill-"));
+
+    const cases = Array.from({ length: 10 }, (_, i) => ({
+      id: `c${i}`,
+      input: `q${i}`,
+      tags: [],
+      assert: [{ type: "contains", arg: "30" }],
+    }));
+    const golden: GoldenSet = { name: "g", file: "g", hash: hashGolden({ name: "g", cases }), cases };
+    const job = configSchema.parse({
+      agents: { a: { kind: "demo" } },
+      jobs: { j: { agent: "a", golden: "x", schedule: "@hourly", repeats: 10, concurrency: 1 } },
+    }).jobs.j!;
+    // The database goes away after the 30th trial; the service is told to stop after the 40th.
+    const shutdown = new AbortController();
+    let calls = 0;
+    const agent: Agent = {
+      name: "a",
+      call: async () => {
+        calls++;
+        if (calls === 30) proxy.cut();
+        if (calls === 40) shutdown.abort(new Error("shutting down: shutdown_grace elapsed"));
+        return answer();
+      },
+    };
+    const spilled: string[] = [];
+    const run = executeRun(
+      {
+        db: database.db,
+        clock: systemClock,
+        log: silentLogger(),
+        secrets: new Secrets(),
+        replica: "test",
+        spill: async (runId, rows) => {
+          const file = await spillTrials(dir, runId, rows);
+          spilled.push(file);
+          proxy.restore(); // the process would exit here; the test lets the run end instead
+          return file;
+        },
+        spillAfterMs: 300,
+      },
+      { jobName: "j", job, agent, golden, trigger: "schedule", signal: shutdown.signal },
+    );
+    const summary = await run;
+    try {
+      expect(summary.status).toBe("aborted");
+      expect(spilled).toHaveLength(1);
+      const lines = (await readFile(spilled[0]!, "utf8")).trim().split("\n");
+      // Every trial that completed is on disk (a batch whose write was under way may also have
+      // reached the database as the connection came back: storing it again is idempotent).
+      const stored = async () =>
+        (await queryRows<{ n: number }>(direct.db, sql`select count(*)::int as n from trials where run_id = ${summary.runId}`))[0]!.n;
+      expect(lines.length).toBe(40);
+
+      const replayed = await replaySpilledTrials(direct.db, dir);
+      expect(replayed).toEqual({ runs: [summary.runId], trials: 40 });
+      expect(await stored()).toBe(40);
+      const [row] = await direct.db.select().from(runs).where(eq(runs.id, summary.runId));
+      expect(row!.trials).toBe(40); // the aborted run's counts include the replayed trials
+      expect(await readdir(dir)).toEqual([]);
+
+      // A second pass finds nothing, and replaying a file twice would not duplicate rows.
+      expect(await replaySpilledTrials(direct.db, dir)).toEqual({ runs: [], trials: 0 });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

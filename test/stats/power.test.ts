@@ -3,21 +3,26 @@ import { clusteredMeanVariance, minimumDetectableDrop, repeatsNeeded } from "../
 import { createRng } from "../../src/stats/rng.ts";
 import { expectRel } from "./helpers.ts";
 
-// References: the documented formulas evaluated in Python with scipy.stats.norm.ppf
-// (z_0.975 + z_0.8 = 2.80159), plus a simulation of the paired design below.
+// References: the documented formulas evaluated in Python with scipy.stats.t.ppf on K − 1
+// degrees of freedom (t_99: 0.975 + 0.8 quantiles = 2.82948), plus a simulation of the paired
+// design below.
 describe("minimumDetectableDrop", () => {
   it("paired, default α = 0.05 and power 0.8", () => {
-    expectRel(minimumDetectableDrop({ k: 100, n: 5, meanRate: 0.8, betweenCaseVar: 0.1 }), 0.043402);
-    expectRel(minimumDetectableDrop({ k: 50, n: 1, meanRate: 0.9 }), 0.168095);
+    expectRel(minimumDetectableDrop({ k: 100, n: 5, meanRate: 0.8, betweenCaseVar: 0.1 }), 0.0438342);
+    expectRel(minimumDetectableDrop({ k: 50, n: 1, meanRate: 0.9 }), 0.171516);
   });
 
   it("unpaired keeps the between-case variance", () => {
-    expectRel(minimumDetectableDrop({ k: 50, n: 10, meanRate: 0.9, betweenCaseVar: 0.05, paired: false }), 0.130206);
+    expectRel(minimumDetectableDrop({ k: 50, n: 10, meanRate: 0.9, betweenCaseVar: 0.05, paired: false }), 0.132855);
   });
 
   it("with ω², α = 0.01 and power 0.9", () => {
     const d = { k: 200, n: 3, meanRate: 0.7, betweenCaseVar: 0.1, diffVar: 0.01, alpha: 0.01, power: 0.9 };
-    expectRel(minimumDetectableDrop(d), 0.0787385);
+    expectRel(minimumDetectableDrop(d), 0.0793345);
+  });
+
+  it("is wider for few cases, as t(K − 1) is", () => {
+    expectRel(minimumDetectableDrop({ k: 10, n: 5, meanRate: 0.8, betweenCaseVar: 0.05 }), 0.208653);
   });
 
   it("validates its inputs", () => {
@@ -77,6 +82,6 @@ describe("variance formula, checked by simulation", () => {
     const predicted = (2 * 0.12) / (n * k); // 0.0015
     expectRel(empirical, predicted, 0.08); // SE of a variance from 4000 draws ≈ 2.2%
     const mde = minimumDetectableDrop({ k, n, meanRate: 0.8, betweenCaseVar: 0.04 });
-    expectRel(mde, 2.80159 * Math.sqrt(predicted));
+    expectRel(mde, 2.873626 * Math.sqrt(predicted)); // t_39: 0.975 + 0.8 quantiles
   });
 });

@@ -1,15 +1,28 @@
+type Step = string | number;
+
+/** Parsed paths: an agent reads the same few paths on every reply. */
+const parsed = new Map<string, Step[]>();
+
+function stepsOf(jsonPath: string): Step[] {
+  let steps = parsed.get(jsonPath);
+  if (!steps) {
+    steps = (jsonPath.slice(1).match(/\.[^.[\]]+|\[\d+\]/g) ?? []).map((t) => (t.startsWith("[") ? Number(t.slice(1, -1)) : t.slice(1)));
+    if (parsed.size < 1_000) parsed.set(jsonPath, steps);
+  }
+  return steps;
+}
+
 /** Reads `$.a.b[0].c` from a parsed JSON value; undefined when any step is missing. */
 export function readPath(value: unknown, jsonPath: string): unknown {
-  const tokens = jsonPath.slice(1).match(/\.[^.[\]]+|\[\d+\]/g) ?? [];
   let cur: unknown = value;
-  for (const t of tokens) {
+  for (const step of stepsOf(jsonPath)) {
     if (cur === null || cur === undefined) return undefined;
-    if (t.startsWith("[")) {
+    if (typeof step === "number") {
       if (!Array.isArray(cur)) return undefined;
-      cur = cur[Number(t.slice(1, -1))];
+      cur = cur[step];
     } else {
       if (typeof cur !== "object") return undefined;
-      cur = (cur as Record<string, unknown>)[t.slice(1)];
+      cur = (cur as Record<string, unknown>)[step];
     }
   }
   return cur;

@@ -46,7 +46,10 @@ export async function scoreTrial(
     return { status: "error", passed: false, score: 0, assertions: [] };
   }
   const ctx: AssertionContext = { case: kase, obs, signal, judge: services.judge };
-  const assertions = [...(await Promise.all(specs.map((spec) => runOne(spec, ctx)))), ...loopFound()];
+  // Most assertions are synchronous: awaited only when one is not (the judge).
+  const pending = specs.map((spec) => runOne(spec, ctx));
+  const settled = pending.some((r) => r instanceof Promise) ? await Promise.all(pending) : (pending as AssertionResult[]);
+  const assertions = [...settled, ...loopFound()];
   const decided = assertions.filter((a) => a.kind !== "judge_error");
   const failed = decided.some((a) => !a.passed);
   const undecided = decided.length < assertions.length;
@@ -55,12 +58,18 @@ export async function scoreTrial(
   return { status, passed: status === "pass", score, assertions };
 }
 
-async function runOne(spec: AssertionSpec, ctx: AssertionContext): Promise<AssertionResult> {
+function runOne(spec: AssertionSpec, ctx: AssertionContext): AssertionResult | Promise<AssertionResult> {
   const def = assertionRegistry[spec.type];
   if (!def) return { type: spec.type, passed: false, reason: `unknown assertion type ${spec.type}` };
+  const failed = (e: unknown): AssertionResult => ({
+    type: spec.type,
+    passed: false,
+    reason: `assertion failed to evaluate: ${(e as Error).message}`,
+  });
   try {
-    return await def.evaluate(spec.arg, ctx);
+    const result = def.evaluate(spec.arg, ctx);
+    return result instanceof Promise ? result.catch(failed) : result;
   } catch (e) {
-    return { type: spec.type, passed: false, reason: `assertion failed to evaluate: ${(e as Error).message}` };
+    return failed(e);
   }
 }

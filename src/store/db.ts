@@ -118,16 +118,20 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   };
 }
 
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Starts the embedded database's thread. A new data folder is created (initdb) by a thread of its
  * own first: initdb leaves hundreds of MB of WASM memory behind, which ending that thread returns.
  */
 export async function startWorker(dataDir?: string): Promise<RemotePglite> {
-  const exists = (f: string) =>
-    access(f).then(
-      () => true,
-      () => false,
-    );
   if (dataDir && !(await exists(path.join(dataDir, "PG_VERSION")))) {
     const init = new RemotePglite({ dataDir, startParams: PGLITE_START_PARAMS });
     await init.waitReady;

@@ -39,7 +39,8 @@ export const EMBEDDED_RESTART = "EMBEDDED_RESTART";
  * queries run one at a time and a transaction holds the database until it ends (other queries
  * wait). Parsers are fixed to drizzle's (dates stay text); functions cannot cross threads. If the
  * thread dies (a WASM fault), calls in flight fail with a retryable error and the next call starts
- * a new thread on the same data, replaying the session setup (`setSession`).
+ * a new thread on the same data, replaying the session setup (`setSession`); without a data
+ * folder (tests) the new thread starts empty.
  */
 export class RemotePglite implements RemoteQueryable {
   readonly waitReady: Promise<void>;

@@ -49,7 +49,7 @@ export function buildNotifiers(app: App, deps: { fetch?: typeof fetch } = {}): N
         get: (g: string) => getSlackRef(db, g),
         set: (g: string, r: { channel: string; ts: string }) => setSlackRef(db, g, r),
       };
-      out.push(slackNotifier(opts, { client: slackClient(opts, app.log), refs }));
+      out.push(slackNotifier(opts, { client: slackClient(opts, app.log), refs, log: app.log }));
     } else if (channel === "pagerduty" && notify.pagerduty) {
       const p = notify.pagerduty;
       out.push(

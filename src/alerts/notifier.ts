@@ -18,7 +18,8 @@ export interface Notifier {
   readonly channel: ChannelName;
   /** Whether this message means anything here (PagerDuty has no use for reminders). */
   wants(n: Notification): boolean;
-  send(n: Notification, meta: { outboxId: number; dedupKey: string }): Promise<SendOutcome>;
+  /** `attempt`: 1 on the first try; more when an earlier try may have got through before its outcome was lost. */
+  send(n: Notification, meta: { outboxId: number; dedupKey: string; attempt?: number }): Promise<SendOutcome>;
 }
 
 /** Whether a message means anything on a channel: PagerDuty only hears of alerts that start or stop firing. */

@@ -151,7 +151,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: Partial<DeliveryOp
     let outcome: SendOutcome;
     try {
       outcome = notifier.wants(n)
-        ? await notifier.send(n, { outboxId: row.id, dedupKey: row.dedupKey })
+        ? await notifier.send(n, { outboxId: row.id, dedupKey: row.dedupKey, attempt: row.attempts })
         : { status: "sent", ref: "not applicable" };
     } catch (e) {
       outcome = { status: "retry", error: `${row.channel} notifier threw: ${(e as Error).message}` };

@@ -50,6 +50,9 @@ const TRANSIENT = new Set(["ratelimited", "internal_error", "fatal_error", "serv
 /** chat.update cannot change this message any more: post a new one instead. */
 const GONE = new Set(["message_not_found", "cant_update_message", "edit_window_closed"]);
 
+/** Slack message metadata type on goldwatch's root messages (their outbox dedup key in the payload). */
+const METADATA_TYPE = "goldwatch_alert";
+
 interface SlackFailure {
   code?: string;
   data?: { error?: string; response_metadata?: { retryAfter?: number } };
@@ -119,24 +122,66 @@ export function slackClient(opts: SlackOptions, log: Logger): WebClient {
  * `chat.update` to show changes and turn it green on resolve, reminders and changes in its thread.
  * The root's channel and ts are stored, so a retried `firing` does not post twice.
  */
-export function slackNotifier(opts: SlackOptions, deps: { client: WebClient; refs: SlackRefs }): Notifier {
+export function slackNotifier(opts: SlackOptions, deps: { client: WebClient; refs: SlackRefs; log?: Logger }): Notifier {
   const { client, refs } = deps;
 
-  const post = async (n: Notification): Promise<SlackRef> => {
-    const res = await client.chat.postMessage({ channel: opts.channel, unfurl_links: false, unfurl_media: false, ...rootMessage(n) });
-    const ref = { channel: String(res.channel), ts: String(res.ts) };
+  /**
+   * Posts the group's root. Each root carries its outbox row's dedup key in Slack's message
+   * metadata; a retry (an earlier try may have posted before its ts could be stored, say the
+   * database blinked) first looks for it in the channel's recent history and adopts it.
+   */
+  const post = async (n: Notification, dedupKey: string, attempt: number): Promise<SlackRef> => {
+    let ref = attempt > 1 ? await findPosted(dedupKey) : undefined;
+    if (!ref) {
+      const res = await client.chat.postMessage({
+        channel: opts.channel,
+        unfurl_links: false,
+        unfurl_media: false,
+        ...rootMessage(n),
+        metadata: { event_type: METADATA_TYPE, event_payload: { dedup_key: dedupKey } },
+      });
+      ref = { channel: String(res.channel), ts: String(res.ts) };
+    }
     await refs.set(n.groupKey, ref);
     return ref;
   };
 
+  /**
+   * A root posted for `dedupKey` within the last day, if the history says so. Needs
+   * notify.slack.channel as an id (C…; history does not take names) and the channels:history scope
+   * (groups:history for a private channel); without them the retry posts again: a duplicate root
+   * beats a lost page.
+   */
+  const findPosted = async (dedupKey: string): Promise<SlackRef | undefined> => {
+    try {
+      const res = await client.conversations.history({
+        channel: opts.channel,
+        limit: 100,
+        include_all_metadata: true,
+        oldest: String(Math.floor(Date.now() / 1000) - 86_400),
+      });
+      const hit = res.messages?.find((m) => {
+        const meta = m.metadata as { event_type?: string; event_payload?: { dedup_key?: unknown } } | undefined;
+        return meta?.event_type === METADATA_TYPE && meta.event_payload?.dedup_key === dedupKey;
+      });
+      return hit?.ts ? { channel: opts.channel, ts: hit.ts } : undefined;
+    } catch (e) {
+      deps.log?.warn(
+        { err: (e as SlackFailure).data?.error ?? (e as Error).message },
+        "cannot read Slack history to avoid a duplicate post; posting",
+      );
+      return undefined;
+    }
+  };
+
   /** Updates the root; when Slack can no longer edit it, posts a fresh root instead. */
-  const update = async (ref: SlackRef, n: Notification): Promise<SlackRef> => {
+  const update = async (ref: SlackRef, n: Notification, dedupKey: string): Promise<SlackRef> => {
     try {
       await client.chat.update({ channel: ref.channel, ts: ref.ts, ...rootMessage(n) });
       return ref;
     } catch (e) {
       const code = (e as SlackFailure).data?.error;
-      if (code && GONE.has(code)) return post(n);
+      if (code && GONE.has(code)) return post(n, `${dedupKey}|repost`, 1);
       throw e;
     }
   };
@@ -154,19 +199,19 @@ export function slackNotifier(opts: SlackOptions, deps: { client: WebClient; ref
   return {
     channel: "slack",
     wants: () => true,
-    async send(n) {
+    async send(n, meta) {
       try {
         let ref = await refs.get(n.groupKey);
         if (!ref) {
           // No root yet (the firing message failed for good, or this is the first): post one.
-          ref = await post(n);
+          ref = await post(n, meta.dedupKey, meta.attempt ?? 1);
         } else if (n.kind === "firing") {
           // A retry after the post went through: bring the root up to date, post nothing new.
-          ref = await update(ref, n);
+          ref = await update(ref, n, meta.dedupKey);
         } else if (n.kind === "reminder") {
           await reply(ref, n, false);
         } else {
-          ref = await update(ref, n);
+          ref = await update(ref, n, meta.dedupKey);
           await reply(
             ref,
             n,

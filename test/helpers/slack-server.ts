@@ -12,6 +12,8 @@ export interface SlackMessage {
   replyBroadcast: boolean;
   /** Each chat.update, in order (the message fields above show the latest). */
   updates: { text: string; attachments: SlackMessage["attachments"] }[];
+  /** Message metadata as posted ({event_type, event_payload}). */
+  metadata?: { event_type: string; event_payload: Record<string, unknown> };
 }
 
 /** Every request, whatever the answer. */
@@ -48,6 +50,8 @@ export interface FakeSlack {
   up(): void;
   /** Milliseconds every answer waits (to hold requests in flight). */
   delayMs: number;
+  /** Called once a chat.postMessage is recorded, before it is answered (to stage a fault then). */
+  onPost?: (msg: SlackMessage) => void | Promise<void>;
   close(): Promise<void>;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -60,7 +64,7 @@ async function readArgs(req: IncomingMessage): Promise<Record<string, unknown>> 
   const out: Record<string, unknown> = {};
   for (const [k, v] of new URLSearchParams(text)) {
     // The client sends objects (attachments, blocks) as JSON strings inside the form.
-    out[k] = (k === "attachments" || k === "blocks") && v.startsWith("[") ? JSON.parse(v) : v;
+    out[k] = (k === "attachments" || k === "blocks" || k === "metadata") && /^[[{]/.test(v) ? JSON.parse(v) : v;
   }
   return out;
 }
@@ -121,7 +125,8 @@ export async function startFakeSlack(opts: { token?: string; channels?: string[]
     if (method === "chat.postMessage") {
       const channel = channelId(channelName);
       seq++;
-      const ts = `1700000000.${String(seq).padStart(6, "0")}`;
+      // Slack's ts is the post's Unix time (history's `oldest` compares against it), unique per channel.
+      const ts = `${Math.floor(Date.now() / 1000)}.${String(seq).padStart(6, "0")}`;
       const msg: SlackMessage = {
         channel,
         ts,
@@ -131,8 +136,10 @@ export async function startFakeSlack(opts: { token?: string; channels?: string[]
         ...(args.thread_ts ? { threadTs: String(args.thread_ts) } : {}),
         replyBroadcast: args.reply_broadcast === "true" || args.reply_broadcast === true,
         updates: [],
+        ...(args.metadata ? { metadata: args.metadata as SlackMessage["metadata"] & object } : {}),
       };
       messages.push(msg);
+      await fake.onPost?.(msg);
       return json(res, 200, { ok: true, channel, ts, message: { text: msg.text, ts } });
     }
     if (method === "chat.update") {
@@ -143,10 +150,23 @@ export async function startFakeSlack(opts: { token?: string; channels?: string[]
       msg.updates.push({ text: msg.text, attachments: msg.attachments });
       return json(res, 200, { ok: true, channel: msg.channel, ts: msg.ts, text: msg.text });
     }
+    if (method === "conversations.history") {
+      // Like Slack: a channel id only (a name is channel_not_found), newest first, roots only,
+      // metadata only when asked for.
+      if (!/^C[A-Z0-9]+$/.test(channelName)) return fail("channel_not_found");
+      const oldest = Number(args.oldest ?? 0);
+      const withMetadata = args.include_all_metadata === true || args.include_all_metadata === "true";
+      const found = messages
+        .filter((m) => m.channel === channelName && !m.threadTs && Number(m.ts) > oldest)
+        .reverse()
+        .slice(0, Number(args.limit ?? 100))
+        .map((m) => ({ type: "message", ts: m.ts, text: m.text, ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}) }));
+      return json(res, 200, { ok: true, messages: found, has_more: false });
+    }
     return fail("unknown_method");
   });
   const { port, close } = await listenOnLoopback(server);
-  return {
+  const fake: FakeSlack = {
     apiUrl: `http://127.0.0.1:${port}/api/`,
     calls,
     messages,
@@ -168,4 +188,5 @@ export async function startFakeSlack(opts: { token?: string; channels?: string[]
     close,
     [Symbol.asyncDispose]: close,
   };
+  return fake;
 }

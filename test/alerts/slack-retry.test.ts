@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { createAlertWorker, handleFindings } from "../../src/alerts/index.ts";
+import { alertGroups, alertOutbox } from "../../src/store/tables/alerts.ts";
+import { serverUrl } from "../helpers/db.ts";
+import { startFakeSlack } from "../helpers/slack-server.ts";
+import { serverBehindProxy } from "../helpers/tcp-proxy.ts";
+import { droppedCases, healthyCases, HOUR, manualClock, storeRun, testApp, thresholdFinding } from "./setup.ts";
+
+const TOKEN = "xoxb-1111-goldwatch-test";
+
+describe.skipIf(!serverUrl)("a Slack post whose ts could not be stored", () => {
+  it("is found in the channel history by the next try and adopted: one root message, not two", async () => {
+    await using outage = await serverBehindProxy();
+    await using slack = await startFakeSlack({ token: TOKEN });
+    const clock = manualClock();
+    const slackConfig = { notify: { slack: { token: TOKEN, channel: "C0AGENTONCALL", api_url: slack.apiUrl } } }; // an id, as history needs
+    // The first process reaches the database through the proxy; the one after the restart directly.
+    const before = testApp(outage.database, { clock, ...slackConfig });
+    const after = testApp(outage.direct, { clock, ...slackConfig });
+    for (let i = 0; i < 6; i++) {
+      await storeRun(before, { cases: healthyCases() });
+      clock.advance(HOUR);
+    }
+    const bad = await storeRun(before, { cases: droppedCases() });
+    const job = before.loaded.config.jobs["support-hourly"]!;
+    await handleFindings(before, { jobName: "support-hourly", job, summary: bad, findings: [thresholdFinding(bad)] });
+
+    // Slack takes the post, and the first process loses its database for good before it can store
+    // the ts (as if it died there): its delivery never settles.
+    slack.onPost = () => {
+      outage.proxy.cut();
+      slack.onPost = undefined;
+    };
+    const first = createAlertWorker(before, { random: () => 1 });
+    const stuck = first.drain({ timeoutMs: 0 }).catch(() => 0);
+    while (slack.roots().length === 0) await new Promise((r) => setTimeout(r, 10));
+
+    // The next process claims the row once its lease has run out, and finds the post.
+    clock.advance(10 * 60_000);
+    const second = createAlertWorker(after, { random: () => 1 });
+    try {
+      await second.drain({ timeoutMs: 0 });
+      expect(slack.roots()).toHaveLength(1);
+      expect(slack.calls.map((c) => c.method)).toEqual(["chat.postMessage", "conversations.history"]);
+      const root = slack.roots()[0]!;
+      expect(root.metadata?.event_type).toBe("goldwatch_alert");
+      const [group] = await outage.direct.db.select().from(alertGroups);
+      expect(group).toMatchObject({ slackChannel: "C0AGENTONCALL", slackTs: root.ts });
+      const rows = await outage.direct.db.select().from(alertOutbox);
+      expect(rows.map((r) => `${r.kind}:${r.status}:${r.attempts}`)).toEqual(["firing:sent:2"]);
+    } finally {
+      await second.stop();
+      await outage.database.close(); // ends the first process's stuck queries
+      await stuck;
+      await first.stop();
+    }
+  });
+});

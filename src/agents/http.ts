@@ -1,9 +1,10 @@
 import type { HttpAgentConfig } from "../config/schema.ts";
 import { resolvePricing, type PriceTable } from "../pricing.ts";
 import { postJson } from "./http-call.ts";
+import { streamJson } from "./http-stream.ts";
 import { readPath } from "./jsonpath.ts";
 import { compileHeaders, compileTemplate } from "./template.ts";
-import { costOf, type Agent, type AgentError, type Observation, type Step, type Usage } from "./types.ts";
+import { costOf, type Agent, type AgentError, type Observation, type Pricing, type Step, type Usage } from "./types.ts";
 
 const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : Number(v) || 0);
 const str = (v: unknown): string | null => (v === undefined || v === null ? null : typeof v === "string" ? v : JSON.stringify(v));
@@ -33,6 +34,8 @@ export function toSteps(raw: unknown): Step[] {
 export function createHttpAgent(name: string, cfg: HttpAgentConfig, fetchImpl?: typeof fetch, prices?: PriceTable): Agent {
   const headersFor = compileHeaders(cfg.headers);
   const bodyFor = compileTemplate(cfg.body);
+  const priceOf = (model: string | null) => resolvePricing(cfg.pricing, [model], prices);
+  if (cfg.stream) return streamingHttpAgent(name, cfg, cfg.stream, { headersFor, bodyFor, priceOf, ...(fetchImpl ? { fetchImpl } : {}) });
   return {
     name,
     async call(req): Promise<Observation> {
@@ -72,6 +75,52 @@ export function createHttpAgent(name: string, cfg: HttpAgentConfig, fetchImpl?: 
         latencyMs,
         costUsd: costOf(usage, resolvePricing(cfg.pricing, [model], prices)),
         error: null,
+      };
+    },
+  };
+}
+
+/** An `http` agent with `stream:`: events are folded as they arrive and metered against the trial's budget. */
+function streamingHttpAgent(
+  name: string,
+  cfg: HttpAgentConfig,
+  format: "ndjson" | "sse",
+  parts: {
+    headersFor: (vars: Record<string, string>) => Record<string, string>;
+    bodyFor: (vars: Record<string, string>) => unknown;
+    priceOf: (model: string | null) => Pricing | undefined;
+    fetchImpl?: typeof fetch;
+  },
+): Agent {
+  return {
+    name,
+    async call(req): Promise<Observation> {
+      const vars = { input: req.input, case_id: req.caseId, trial_id: req.trialId };
+      const started = performance.now();
+      const { reply, error } = await streamJson({
+        url: cfg.url,
+        method: cfg.method,
+        headers: parts.headersFor(vars),
+        body: parts.bodyFor(vars),
+        format,
+        mapping: cfg.response,
+        toSteps,
+        timeoutMs: cfg.timeout,
+        maxBytes: cfg.max_response_bytes,
+        signal: req.signal,
+        onEvent: (r) => req.meter?.progress({ usage: r.usage, steps: r.steps.length, costUsd: costOf(r.usage, parts.priceOf(r.model)) }),
+        ...(parts.fetchImpl ? { fetch: parts.fetchImpl } : {}),
+      });
+      // What arrived before an error (or a budget's abort) is kept: the partial trajectory and spend.
+      return {
+        output: error ? null : reply.output,
+        steps: reply.steps,
+        usage: reply.usage,
+        model: reply.model,
+        fingerprint: reply.fingerprint,
+        latencyMs: performance.now() - started,
+        costUsd: costOf(reply.usage, parts.priceOf(reply.model)),
+        error,
       };
     },
   };

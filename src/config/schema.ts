@@ -9,30 +9,45 @@ const pricing = z.strictObject({
 
 const jsonPath = z.string().regex(/^\$(\.[A-Za-z0-9_-]+|\[\d+\])*$/, "expected a JSON path like $.answer or $.choices[0].text");
 
-const httpAgent = z.strictObject({
-  kind: z.literal("http"),
-  url: z.url({ message: "expected an http(s) URL" }),
-  method: z.enum(["POST", "PUT"]).default("POST"),
-  headers: z.record(z.string(), z.string()).default({}),
-  body: z.unknown().default({ input: "{{input}}" }),
-  response: z
-    .strictObject({
-      output: jsonPath.default("$.output"),
-      steps: jsonPath.optional(),
-      input_tokens: jsonPath.optional(),
-      output_tokens: jsonPath.optional(),
-      model: jsonPath.optional(),
-      fingerprint: jsonPath.optional(),
-    })
-    .default({ output: "$.output" }),
-  pricing: pricing.optional(),
-  timeout: duration.default(60_000),
-  max_response_bytes: z
-    .number()
-    .int()
-    .positive()
-    .default(10 * 1024 * 1024),
-});
+/** Larger replies are an error of the trial, refused before they are read into memory. */
+const maxResponseBytes = z
+  .number()
+  .int()
+  .positive()
+  .default(10 * 1024 * 1024);
+
+const httpAgent = z
+  .strictObject({
+    kind: z.literal("http"),
+    url: z.url({ message: "expected an http(s) URL" }),
+    method: z.enum(["POST", "PUT"]).default("POST"),
+    headers: z.record(z.string(), z.string()).default({}),
+    body: z.unknown().default({ input: "{{input}}" }),
+    response: z
+      .strictObject({
+        output: jsonPath.default("$.output"),
+        /** Streamed replies: a piece of the output per event, appended (token streaming). */
+        output_delta: jsonPath.optional(),
+        steps: jsonPath.optional(),
+        input_tokens: jsonPath.optional(),
+        output_tokens: jsonPath.optional(),
+        model: jsonPath.optional(),
+        fingerprint: jsonPath.optional(),
+      })
+      .default({ output: "$.output" }),
+    /**
+     * The reply streams as events (newline-delimited JSON, or server-sent events with JSON data):
+     * the response paths are read on every event, so a trial budget stops a runaway reply mid-stream.
+     */
+    stream: z.enum(["ndjson", "sse"], { message: "expected ndjson or sse" }).optional(),
+    pricing: pricing.optional(),
+    timeout: duration.default(60_000),
+    max_response_bytes: maxResponseBytes,
+  })
+  .refine((a) => a.stream !== undefined || a.response.output_delta === undefined, {
+    path: ["response", "output_delta"],
+    message: "output_delta reads streamed events: set stream: ndjson or sse on this agent",
+  });
 
 const openaiAgent = z.strictObject({
   kind: z.literal("openai"),
@@ -44,11 +59,7 @@ const openaiAgent = z.strictObject({
   headers: z.record(z.string(), z.string()).default({}),
   pricing: pricing.optional(),
   timeout: duration.default(60_000),
-  max_response_bytes: z
-    .number()
-    .int()
-    .positive()
-    .default(10 * 1024 * 1024),
+  max_response_bytes: maxResponseBytes,
   /** Stream the reply (SSE, with usage): the trial budget is checked per chunk and cancels the request mid-reply. */
   stream: z.boolean().default(false),
 });

@@ -50,8 +50,14 @@ const TRANSIENT = new Set(["ratelimited", "internal_error", "fatal_error", "serv
 /** chat.update cannot change this message any more: post a new one instead. */
 const GONE = new Set(["message_not_found", "cant_update_message", "edit_window_closed"]);
 
-/** Slack message metadata type on goldwatch's root messages (their outbox dedup key in the payload). */
+/** Slack message metadata type on goldwatch's messages (their outbox dedup key in the payload). */
 const METADATA_TYPE = "goldwatch_alert";
+
+/** Whether a message's metadata marks it as the one goldwatch posted for `dedupKey`. */
+function isOurs(metadata: unknown, dedupKey: string): boolean {
+  const meta = metadata as { event_type?: string; event_payload?: { dedup_key?: unknown } } | undefined;
+  return meta?.event_type === METADATA_TYPE && meta.event_payload?.dedup_key === dedupKey;
+}
 
 interface SlackFailure {
   code?: string;
@@ -160,10 +166,7 @@ export function slackNotifier(opts: SlackOptions, deps: { client: WebClient; ref
         include_all_metadata: true,
         oldest: String(Math.floor(Date.now() / 1000) - 86_400),
       });
-      const hit = res.messages?.find((m) => {
-        const meta = m.metadata as { event_type?: string; event_payload?: { dedup_key?: unknown } } | undefined;
-        return meta?.event_type === METADATA_TYPE && meta.event_payload?.dedup_key === dedupKey;
-      });
+      const hit = res.messages?.find((m) => isOurs(m.metadata, dedupKey));
       return hit?.ts ? { channel: opts.channel, ts: hit.ts } : undefined;
     } catch (e) {
       deps.log?.warn(
@@ -186,14 +189,30 @@ export function slackNotifier(opts: SlackOptions, deps: { client: WebClient; ref
     }
   };
 
-  const reply = async (ref: SlackRef, n: Notification, broadcast: boolean) => {
+  /** A reply in the root's thread; a retry first looks in the thread for the one an earlier try posted. */
+  const reply = async (ref: SlackRef, n: Notification, broadcast: boolean, dedupKey: string, attempt: number) => {
+    if (attempt > 1 && (await repliedBefore(ref, dedupKey))) return;
     await client.chat.postMessage({
       channel: ref.channel,
       thread_ts: ref.ts,
       text: threadText(n),
       reply_broadcast: broadcast,
       unfurl_links: false,
+      metadata: { event_type: METADATA_TYPE, event_payload: { dedup_key: dedupKey } },
     });
+  };
+
+  const repliedBefore = async (ref: SlackRef, dedupKey: string): Promise<boolean> => {
+    try {
+      const res = await client.conversations.replies({ channel: ref.channel, ts: ref.ts, limit: 200, include_all_metadata: true });
+      return (res.messages ?? []).some((m) => isOurs(m.metadata, dedupKey));
+    } catch (e) {
+      deps.log?.warn(
+        { err: (e as SlackFailure).data?.error ?? (e as Error).message },
+        "cannot read the Slack thread to avoid a duplicate reply; posting",
+      );
+      return false;
+    }
   };
 
   return {
@@ -209,13 +228,15 @@ export function slackNotifier(opts: SlackOptions, deps: { client: WebClient; ref
           // A retry after the post went through: bring the root up to date, post nothing new.
           ref = await update(ref, n, meta.dedupKey);
         } else if (n.kind === "reminder") {
-          await reply(ref, n, false);
+          await reply(ref, n, false, meta.dedupKey, meta.attempt ?? 1);
         } else {
           ref = await update(ref, n, meta.dedupKey);
           await reply(
             ref,
             n,
             n.alerts.some((a) => a.change === "new"),
+            meta.dedupKey,
+            meta.attempt ?? 1,
           );
         }
         return { status: "sent", ref: `${ref.channel}:${ref.ts}` };

@@ -55,4 +55,59 @@ describe.skipIf(!serverUrl)("a Slack post whose ts could not be stored", () => {
       await first.stop();
     }
   });
+
+  it("a reply in the thread (a reminder) is found there by the next try: one reminder, not two", async () => {
+    await using outage = await serverBehindProxy();
+    await using slack = await startFakeSlack({ token: TOKEN });
+    const clock = manualClock();
+    const slackConfig = { notify: { slack: { token: TOKEN, channel: "C0AGENTONCALL", api_url: slack.apiUrl } } };
+    const before = testApp(outage.database, { clock, ...slackConfig });
+    const after = testApp(outage.direct, { clock, ...slackConfig });
+    const job = after.loaded.config.jobs["support-hourly"]!;
+    for (let i = 0; i < 6; i++) {
+      await storeRun(after, { cases: healthyCases() });
+      clock.advance(HOUR);
+    }
+    // The first process delivers; when Slack takes a thread reply, its database goes away for good.
+    let cut = false;
+    slack.onPost = (msg) => {
+      if (!msg.threadTs) return;
+      outage.proxy.cut();
+      cut = true;
+      slack.onPost = undefined;
+    };
+    const first = createAlertWorker(before, { random: () => 1 });
+    let stuck: Promise<number> = Promise.resolve(0);
+    for (let i = 0; i < 8 && !cut; i++) {
+      const bad = await storeRun(after, { cases: droppedCases() });
+      await handleFindings(after, { jobName: "support-hourly", job, summary: bad, findings: [thresholdFinding(bad)] });
+      stuck = first.drain({ timeoutMs: 0 }).catch(() => 0);
+      await Promise.race([
+        stuck,
+        (async () => {
+          while (!cut) await new Promise((r) => setTimeout(r, 10));
+        })(),
+      ]);
+      clock.advance(HOUR);
+    }
+    expect(cut).toBe(true);
+    const root = slack.roots()[0]!;
+    expect(slack.replies(root)).toHaveLength(1);
+
+    clock.advance(10 * 60_000);
+    const second = createAlertWorker(after, { random: () => 1 });
+    try {
+      await second.drain({ timeoutMs: 0 });
+      expect(slack.roots()).toHaveLength(1);
+      expect(slack.replies(root).map((r) => r.text.split("\n")[0])).toEqual([expect.stringMatching(/^⏰ Still firing/)]);
+      expect(slack.calls.filter((c) => c.method === "conversations.replies")).toHaveLength(1);
+      const rows = await outage.direct.db.select().from(alertOutbox);
+      expect(rows.filter((r) => r.kind === "reminder").map((r) => `${r.status}:${r.attempts}`)).toEqual(["sent:2"]);
+    } finally {
+      await second.stop();
+      await outage.database.close();
+      await stuck;
+      await first.stop();
+    }
+  });
 });

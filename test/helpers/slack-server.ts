@@ -163,6 +163,15 @@ export async function startFakeSlack(opts: { token?: string; channels?: string[]
         .map((m) => ({ type: "message", ts: m.ts, text: m.text, ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}) }));
       return json(res, 200, { ok: true, messages: found, has_more: false });
     }
+    if (method === "conversations.replies") {
+      // The thread of `ts`: its root first, then the replies, with metadata when asked for.
+      const withMetadata = args.include_all_metadata === true || args.include_all_metadata === "true";
+      const thread = messages
+        .filter((m) => m.channel === channelName && (m.ts === args.ts || m.threadTs === args.ts))
+        .map((m) => ({ type: "message", ts: m.ts, text: m.text, ...(withMetadata && m.metadata ? { metadata: m.metadata } : {}) }));
+      if (thread.length === 0) return fail("thread_not_found");
+      return json(res, 200, { ok: true, messages: thread, has_more: false });
+    }
     return fail("unknown_method");
   });
   const { port, close } = await listenOnLoopback(server);

@@ -45,12 +45,12 @@ describe("handleFindings", () => {
     const { app, clock, db } = await setup();
     for (let i = 0; i < 5; i++) {
       await storeRun(app, { cases: healthyCases() });
-      clock.advance(HOUR);
+      clock.tick(HOUR);
     }
     for (let i = 0; i < 3; i++) {
       const s = await storeRun(app, { cases: droppedCases() });
       await handle(app, s, [thresholdFinding(s)]);
-      clock.advance(HOUR);
+      clock.tick(HOUR);
     }
     const rows = await db.select().from(alerts);
     expect(rows).toHaveLength(1);
@@ -83,7 +83,7 @@ describe("handleFindings", () => {
     const s1 = await storeRun(app, { cases: droppedCases() });
     await handle(app, s1, [thresholdFinding(s1)]);
     for (let i = 0; i < 2; i++) {
-      clock.advance(HOUR);
+      clock.tick(HOUR);
       const s = await storeRun(app, { cases: healthyCases() });
       await handle(app, s, []);
     }
@@ -103,7 +103,7 @@ describe("handleFindings", () => {
     for (let i = 0; i < 12; i++) {
       const s = await storeRun(app, { cases: i % 2 === 0 ? droppedCases() : healthyCases() });
       await handle(app, s, i % 2 === 0 ? [thresholdFinding(s)] : []);
-      clock.advance(HOUR);
+      clock.tick(HOUR);
     }
     // 12 hourly runs with a 4h repeat interval: one page and reminders, never a resolve and a re-page.
     const kinds = (await outbox(app)).filter((r) => r.channel === "slack").map((r) => r.kind);
@@ -116,7 +116,7 @@ describe("handleFindings", () => {
     for (let h = 0; h <= 4; h++) {
       const s = await storeRun(app, { cases: droppedCases() });
       await handle(app, s, [thresholdFinding(s)]);
-      clock.advance(HOUR);
+      clock.tick(HOUR);
     }
     const slack = (await outbox(app)).filter((r) => r.channel === "slack");
     expect(slack.map((r) => r.kind)).toEqual(["firing", "reminder"]);
@@ -147,7 +147,7 @@ describe("handleFindings", () => {
         expect(a!.silencedBy).toMatch(/^sil_/);
         expect(await outbox(app)).toHaveLength(0);
       }
-      clock.advance(HOUR);
+      clock.tick(HOUR);
     }
     const kinds = (await outbox(app)).map((r) => `${r.channel}:${r.kind}`);
     expect(kinds).toEqual(["slack:firing", "pagerduty:firing"]);
@@ -160,7 +160,7 @@ describe("handleFindings", () => {
     const s1 = await storeRun(app, { cases: droppedCases() });
     await handle(app, s1, [thresholdFinding(s1)]);
     for (let i = 0; i < 3; i++) {
-      clock.advance(HOUR);
+      clock.tick(HOUR);
       const s = await storeRun(app, { cases: healthyCases(), status: "aborted" });
       await handle(app, s, []);
     }
@@ -206,7 +206,7 @@ describe("handleFindings", () => {
     const handled = handle(app, s, [thresholdFinding(s)]);
     const [{ attempt }] = await retried;
     expect(attempt).toBe(1);
-    clock.advance(1_000);
+    clock.tick(1_000);
     expect((await handled).queued).toBe(2);
     expect((await outbox(app)).map((r) => r.channel)).toEqual(["slack", "pagerduty"]);
     expect((await db.select().from(alerts))[0]).toMatchObject({ state: "firing", activeRuns: 1 });

@@ -34,13 +34,13 @@ describe("missed runs reach the alert lifecycle", () => {
         );
       expect(await byDetector()).toEqual({ threshold: "firing" });
 
-      clock.advance(3 * HOUR); // slots at 09:00 and 10:00 passed without a completed run
+      clock.tick(3 * HOUR); // slots at 09:00 and 10:00 passed without a completed run
       await worker.pass();
       await worker.pass(); // the same minute again: a retried check steps nothing twice
       expect(await byDetector()).toEqual({ threshold: "firing", missed: "firing" });
       // Several passes while it stays missed: the threshold alert is not counted as clear.
       for (let i = 0; i < 3; i++) {
-        clock.advance(60_000);
+        clock.tick(60_000);
         await worker.pass();
       }
       expect((await byDetector()).threshold).toBe("firing");
@@ -48,7 +48,7 @@ describe("missed runs reach the alert lifecycle", () => {
       // The job runs again and completes: the missed alert clears after keep_firing_for checks.
       await storeRun(app, { cases: healthyCases() });
       for (let i = 0; i < 3; i++) {
-        clock.advance(60_000);
+        clock.tick(60_000);
         await worker.pass();
       }
       expect(await byDetector()).toEqual({ threshold: "firing", missed: "resolved" });

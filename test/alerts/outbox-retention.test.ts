@@ -37,7 +37,7 @@ describe("outbox retention", () => {
     const keys = async () => (await database.db.select().from(alertOutbox).orderBy(asc(alertOutbox.id))).map((r) => r.dedupKey);
     expect(await keys()).toEqual(["old-pending", "recent-sent"]);
 
-    clock.advance(2 * DAY); // recent-sent is now 31 days old
+    clock.tick(2 * DAY); // recent-sent is now 31 days old
     await worker.pass();
     expect(await keys()).toEqual(["old-pending"]);
   });

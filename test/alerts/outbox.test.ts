@@ -18,7 +18,7 @@ afterAll(async () => {
 async function fire(app: App, clock: ManualClock, job = "support-hourly") {
   const s = await storeRun(app, { job, cases: droppedCases() });
   await handleFindings(app, { jobName: job, job: app.loaded.config.jobs["support-hourly"]!, summary: s, findings: [thresholdFinding(s)] });
-  clock.advance(HOUR);
+  clock.tick(HOUR);
 }
 
 const rows = (app: App) => app.database.db.select().from(alertOutbox).orderBy(asc(alertOutbox.id));
@@ -39,7 +39,7 @@ describe("the outbox", () => {
     await worker.drain({ timeoutMs: 0 });
     expect((await rows(app)).map((r) => `${r.kind}:${r.status}:${r.attempts}`)).toEqual(["firing:pending:1", "reminder:pending:0"]);
     slack.up();
-    clock.advance(15 * 60_000);
+    clock.tick(15 * 60_000);
     await worker.drain({ timeoutMs: 0 });
     expect(slack.messages.map((m) => (m.threadTs ? "reply" : "root"))).toEqual(["root", "reply"]);
   });
@@ -64,7 +64,7 @@ describe("the outbox", () => {
     expect(claimed).toBeDefined();
     const worker = createAlertWorker(app, { replica: "survivor" });
     expect(await worker.tick()).toBe(0);
-    clock.advance(60_001);
+    clock.tick(60_001);
     expect(await worker.tick()).toBe(1);
     expect(slack.roots()).toHaveLength(1);
     // The dead replica's late "sent" does not count: it no longer holds the row.
@@ -89,7 +89,7 @@ describe("the outbox", () => {
     await fire(app, clock);
     for (let i = 0; i < 10; i++) {
       await worker.drain({ timeoutMs: 0 });
-      clock.advance(15 * 60_000);
+      clock.tick(15 * 60_000);
     }
     const [row] = await rows(app);
     expect(row!.status).toBe("failed");
@@ -116,7 +116,7 @@ describe("the outbox", () => {
     cleanup.push(() => second.close());
     const app2 = testApp(second, { clock, notify });
     slack.up();
-    clock.advance(15 * 60_000);
+    clock.tick(15 * 60_000);
     const sent = nextEvent(app2, "alert:sent");
     const delivery2 = startAlertDelivery(app2, { replica: "after-restart", random: () => 1 });
     cleanup.push(() => delivery2.stop());

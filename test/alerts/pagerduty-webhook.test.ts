@@ -21,7 +21,7 @@ async function runOnce(app: App, clock: ManualClock, healthy: boolean, extra: { 
     ? []
     : [thresholdFinding(s), ...extra.map((e) => thresholdFinding(s, { detector: "flaky", severity: "warning" as const, ...e }))];
   await handleFindings(app, { jobName: "support-hourly", job: app.loaded.config.jobs["support-hourly"]!, summary: s, findings });
-  clock.advance(HOUR);
+  clock.tick(HOUR);
 }
 
 describe("PagerDuty Events API v2", () => {
@@ -76,13 +76,13 @@ describe("PagerDuty Events API v2", () => {
     pd.script({ status: 429, retryAfter: 30 }, { status: 502 });
     await runOnce(app, clock, false);
     await worker.drain({ timeoutMs: 0 });
-    clock.advance(30_000);
+    clock.tick(30_000);
     await worker.drain({ timeoutMs: 0 });
     // Second attempt failed: backoff 5 s × 2 (jitter pinned to its top).
-    clock.advance(9_999);
+    clock.tick(9_999);
     await worker.drain({ timeoutMs: 0 });
     expect(pd.statuses).toEqual([429, 502]);
-    clock.advance(1);
+    clock.tick(1);
     await worker.drain({ timeoutMs: 0 });
     expect(pd.statuses).toEqual([429, 502, 202]);
     expect(pd.events).toHaveLength(1);
@@ -122,7 +122,7 @@ describe("generic JSON webhook", () => {
     const worker = createAlertWorker(app, { random: () => 1 });
     await runOnce(app, clock, false);
     await worker.drain({ timeoutMs: 0 });
-    clock.advance(5_000);
+    clock.tick(5_000);
     await worker.drain({ timeoutMs: 0 });
     expect(hook.requests).toHaveLength(2);
     expect(hook.requests[0]!.headers["idempotency-key"]).toBe(hook.requests[1]!.headers["idempotency-key"]);

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { App } from "../../src/app.ts";
 import { createApp } from "../../src/app.ts";
 import type { Clock } from "../../src/clock.ts";
+import { ManualClock } from "../helpers/clock.ts";
 import type { LoadedConfig } from "../../src/config/load.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { Secrets } from "../../src/config/secrets.ts";
@@ -13,47 +14,11 @@ import type { Database } from "../../src/store/db.ts";
 import { finishRun, insertRun, type RunStatus } from "../../src/store/runs.ts";
 import { insertTrials } from "../../src/store/trials.ts";
 
-/** A clock the test drives: `sleep` resolves only when `advance` passes its deadline. */
-export interface ManualClock extends Clock {
-  advance(ms: number): void;
-}
+export type { ManualClock } from "../helpers/clock.ts";
 
+/** The shared manual clock, from the alerts tests' usual start (they step it with `tick`). */
 export function manualClock(start = new Date("2025-06-02T08:00:00Z")): ManualClock {
-  let now = start.getTime();
-  const sleepers = new Set<{ at: number; resolve: () => void }>();
-  const wakeDue = () => {
-    for (const s of [...sleepers]) {
-      if (s.at <= now) {
-        sleepers.delete(s);
-        s.resolve();
-      }
-    }
-  };
-  return {
-    now: () => new Date(now),
-    sleep: (ms, signal) =>
-      new Promise<void>((resolve, reject) => {
-        if (signal?.aborted) return reject(signal.reason);
-        const entry = {
-          at: now + ms,
-          resolve: () => {
-            signal?.removeEventListener("abort", onAbort);
-            resolve();
-          },
-        };
-        const onAbort = () => {
-          sleepers.delete(entry);
-          reject(signal!.reason);
-        };
-        signal?.addEventListener("abort", onAbort, { once: true });
-        sleepers.add(entry);
-        wakeDue();
-      }),
-    advance(ms) {
-      now += ms;
-      wakeDue();
-    },
-  };
+  return new ManualClock(start);
 }
 
 export const HOUR = 3_600_000;

@@ -19,7 +19,7 @@ describe.skipIf(!serverUrl)("a Slack post whose ts could not be stored", () => {
     const after = testApp(outage.direct, { clock, ...slackConfig });
     for (let i = 0; i < 6; i++) {
       await storeRun(before, { cases: healthyCases() });
-      clock.advance(HOUR);
+      clock.tick(HOUR);
     }
     const bad = await storeRun(before, { cases: droppedCases() });
     const job = before.loaded.config.jobs["support-hourly"]!;
@@ -36,7 +36,7 @@ describe.skipIf(!serverUrl)("a Slack post whose ts could not be stored", () => {
     while (slack.roots().length === 0) await new Promise((r) => setTimeout(r, 10));
 
     // The next process claims the row once its lease has run out, and finds the post.
-    clock.advance(10 * 60_000);
+    clock.tick(10 * 60_000);
     const second = createAlertWorker(after, { random: () => 1 });
     try {
       await second.drain({ timeoutMs: 0 });
@@ -66,7 +66,7 @@ describe.skipIf(!serverUrl)("a Slack post whose ts could not be stored", () => {
     const job = after.loaded.config.jobs["support-hourly"]!;
     for (let i = 0; i < 6; i++) {
       await storeRun(after, { cases: healthyCases() });
-      clock.advance(HOUR);
+      clock.tick(HOUR);
     }
     // The first process delivers; when Slack takes a thread reply, its database goes away for good.
     let cut = false;
@@ -88,13 +88,13 @@ describe.skipIf(!serverUrl)("a Slack post whose ts could not be stored", () => {
           while (!cut) await new Promise((r) => setTimeout(r, 10));
         })(),
       ]);
-      clock.advance(HOUR);
+      clock.tick(HOUR);
     }
     expect(cut).toBe(true);
     const root = slack.roots()[0]!;
     expect(slack.replies(root)).toHaveLength(1);
 
-    clock.advance(10 * 60_000);
+    clock.tick(10 * 60_000);
     const second = createAlertWorker(after, { random: () => 1 });
     try {
       await second.drain({ timeoutMs: 0 });

@@ -56,7 +56,7 @@ async function runOnce(
     summary: s,
     findings: healthy ? extra(s) : [thresholdFinding(s), ...extra(s)],
   });
-  clock.advance(HOUR);
+  clock.tick(HOUR);
   return s;
 }
 
@@ -162,10 +162,10 @@ describe("Slack through the real WebClient", () => {
     const [row] = await app.database.db.select().from(alertOutbox);
     expect(row).toMatchObject({ status: "pending", attempts: 1, lastError: "slack rate limited (429)" });
     expect(row!.nextAttemptAt.getTime() - clock.now().getTime()).toBe(120_000);
-    clock.advance(119_000);
+    clock.tick(119_000);
     expect(await deliver(worker)).toBe(1);
     expect(slack.roots()).toHaveLength(0);
-    clock.advance(1_000);
+    clock.tick(1_000);
     expect(await deliver(worker)).toBe(0);
     expect(slack.roots()).toHaveLength(1);
     // The retry first asks the history whether the rate-limited try got through (it did not).
@@ -181,13 +181,13 @@ describe("Slack through the real WebClient", () => {
     slack.down();
     await runOnce(app, clock, false);
     await deliver(worker);
-    clock.advance(10 * 60_000);
+    clock.tick(10 * 60_000);
     await deliver(worker);
     slack.script({ drop: true });
     slack.up();
-    clock.advance(15 * 60_000);
+    clock.tick(15 * 60_000);
     await deliver(worker);
-    clock.advance(15 * 60_000);
+    clock.tick(15 * 60_000);
     expect(await deliver(worker)).toBe(0);
     expect(slack.roots()).toHaveLength(1);
     expect(slack.calls.map((c) => `${c.method} ${c.status}`)).toEqual([

@@ -15,7 +15,7 @@ import { trials } from "../../src/store/schema.ts";
 import { loopingToolCall, startStreamingAgent } from "../agents/sse-agent.ts";
 import { json, startFakeServer } from "../helpers/agent-server.ts";
 import { testDatabase } from "../helpers/db.ts";
-import { ManualClock } from "./manual-clock.ts";
+import { ManualClock } from "../helpers/clock.ts";
 
 const usage = (inputTokens: number, outputTokens: number) => ({ inputTokens, outputTokens });
 const reply = (over: Partial<Observation> = {}): Observation => ({
@@ -64,10 +64,10 @@ describe("bounds", () => {
     const clock = new ManualClock();
     const budget = new TrialBudget({ ttl: 120_000 }, { clock, signal: new AbortController().signal });
     await clock.untilSleeping();
-    clock.advance(119_999);
+    clock.tick(119_999);
     await Promise.resolve();
     expect(budget.signal.aborted).toBe(false);
-    clock.advance(1);
+    clock.tick(1);
     await Promise.resolve();
     expect(budget.signal.aborted).toBe(true);
     expect(budget.settle(reply()).error).toMatchObject({
@@ -77,9 +77,9 @@ describe("bounds", () => {
     });
 
     const quick = new TrialBudget({ ttl: 1_000 }, { clock, signal: new AbortController().signal });
-    expect(clock.pending).toBe(1);
+    expect(clock.waiting).toBe(1);
     expect(quick.settle(reply()).error).toBeNull();
-    expect(clock.pending).toBe(0);
+    expect(clock.waiting).toBe(0);
   });
 
   it("an aborted run is not a budget trip", () => {
@@ -142,7 +142,7 @@ describe("a looping agent is stopped by each bound, mid-stream", () => {
     await clock.untilSleeping();
     while (agent.streams.length === 0 || agent.streams[0]!.sent < 5) await new Promise((r) => setTimeout(r, 5));
     expect(agent.streams[0]!.cancelled).toBe(false);
-    clock.advance(120_000);
+    clock.tick(120_000);
     const obs = await pending;
     await agent.streams[0]!.finished;
     expect(obs.error).toMatchObject({ kind: "budget_exceeded", bound: "ttl" });
@@ -197,7 +197,7 @@ describe("a reply that is not streamed", () => {
     );
     await clock.untilSleeping();
     while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
-    clock.advance(30_000);
+    clock.tick(30_000);
     expect((await pending).error).toMatchObject({ kind: "budget_exceeded", bound: "ttl" });
     await gone;
   });

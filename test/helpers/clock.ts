@@ -7,13 +7,15 @@ interface Sleeper {
 
 /**
  * A clock the test moves by hand: `sleep` resolves only when the test advances time past it.
- * `advanceTo` wakes sleepers in deadline order, letting the woken code run between them.
+ * `advanceTo` wakes sleepers in deadline order, letting the woken code run between them; `tick`
+ * moves time and wakes whoever is due at once, for tests that step time synchronously.
  */
 export class ManualClock implements Clock {
   #now: number;
   #sleepers: Sleeper[] = [];
+  #onSleep: (() => void)[] = [];
 
-  constructor(start: Date | string) {
+  constructor(start: Date | string | number = "2026-01-05T12:00:00Z") {
     this.#now = new Date(start).getTime();
   }
 
@@ -38,12 +40,26 @@ export class ManualClock implements Clock {
       };
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#sleepers.push(sleeper);
+      for (const wake of this.#onSleep.splice(0)) wake();
     });
   }
 
   /** Sleepers waiting now. */
   get waiting(): number {
     return this.#sleepers.length;
+  }
+
+  /** Resolves once at least `n` sleepers are waiting. */
+  async untilSleeping(n = 1): Promise<void> {
+    while (this.#sleepers.length < n) await new Promise<void>((r) => this.#onSleep.push(r));
+  }
+
+  /** Moves time forward by `ms` now and wakes every sleeper then due, earliest first. */
+  tick(ms: number): void {
+    this.#now += ms;
+    const due = this.#sleepers.filter((s) => s.at <= this.#now).sort((a, b) => a.at - b.at);
+    this.#sleepers = this.#sleepers.filter((s) => s.at > this.#now);
+    for (const s of due) s.resolve();
   }
 
   /** The earliest deadline anyone sleeps until. */
@@ -77,6 +93,9 @@ export class ManualClock implements Clock {
     await this.advanceTo(this.#now + ms);
   }
 }
+
+/** A clock whose sleeps end at once (retry pauses in tests), with the real time. */
+export const instantClock: Clock = { now: () => new Date(), sleep: async () => undefined };
 
 /** Lets pending promise callbacks and immediate I/O callbacks run. */
 export async function settle(): Promise<void> {

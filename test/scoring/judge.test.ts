@@ -19,7 +19,7 @@ import type { AssertionResult } from "../../src/scoring/types.ts";
 import { verdictCacheStats } from "../../src/store/judge-cache.ts";
 import { getRun } from "../../src/store/runs.ts";
 import { trials } from "../../src/store/schema.ts";
-import { instantClock } from "../budget/manual-clock.ts";
+import { instantClock } from "../helpers/clock.ts";
 import { json, startFakeServer } from "../helpers/agent-server.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { honest, splitPrompt, startJudgeServer } from "./judge-server.ts";

@@ -1,5 +1,5 @@
 -- drift_report_for: the last run of each window is found by its start time instead of by sorting
--- every run of both windows (a 30-day vs 30-day report spent half its time in that sort).
+-- every run of both windows (about a quarter of a 30-day vs 30-day report went to that sort).
 -- Same signature and results; the drift_report view keeps using it.
 CREATE OR REPLACE FUNCTION drift_report_for(report_day date, current_days integer, baseline_days integer)
 RETURNS TABLE (

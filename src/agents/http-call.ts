@@ -40,6 +40,36 @@ export async function readBounded(res: Response, max: number): Promise<string | 
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/**
+ * Reads a streamed body as it arrives, handing each decoded piece to `onText` until it returns
+ * false or the body ends. A body past `maxBytes` is a `too_large` error; an aborted `signal`
+ * (a budget bound tripped from `onText`) stops reading and throws its reason. The body is always
+ * cancelled at the end, which closes the connection, so the server stops working (and billing).
+ */
+export async function readStream(
+  res: Response,
+  opts: { maxBytes: number; signal: AbortSignal },
+  onText: (text: string) => boolean,
+): Promise<AgentError | null> {
+  if (!res.body) return { kind: "parse", status: res.status, message: "streamed reply has no body" };
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return null;
+      size += value.byteLength;
+      if (size > opts.maxBytes) return { kind: "too_large", status: res.status, message: `reply larger than ${opts.maxBytes} bytes` };
+      const more = onText(decoder.decode(value, { stream: true }));
+      if (opts.signal.aborted) throw opts.signal.reason;
+      if (!more) return null;
+    }
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+}
+
 /** A short one-line excerpt of a reply body, for error messages. */
 export const snippet = (text: string) => {
   const flat = text.replace(/\s+/g, " ").trim();

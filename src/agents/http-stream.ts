@@ -1,6 +1,6 @@
 import { createParser } from "eventsource-parser";
 import type { HttpAgentConfig } from "../config/schema.ts";
-import { readBounded, requestDeadline, snippet } from "./http-call.ts";
+import { readBounded, readStream, requestDeadline, snippet } from "./http-call.ts";
 import { readPath } from "./jsonpath.ts";
 import type { AgentError, Step, Usage } from "./types.ts";
 
@@ -13,7 +13,8 @@ export interface StreamedReply {
   fingerprint: string | null;
 }
 
-const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : Number(v) || 0);
+/** A token count read from JSON: numbers and numeric strings; anything else is 0. */
+export const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : Number(v) || 0);
 const str = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
 
 /**
@@ -95,35 +96,20 @@ export async function streamJson(opts: StreamJsonOptions): Promise<{ reply: Stre
       if (!res.ok) return { reply, status, error: { kind: "http", status, message: `HTTP ${status}: ${snippet(text)}` } };
       return { reply, status, error: fold(text) };
     }
-    if (!res.body) return { reply, status, error: { kind: "parse", status, message: "streamed reply has no body" } };
     let failure: AgentError | null = null;
     const parser = createParser({ onEvent: (e) => (failure ??= fold(e.data)) });
     let pending = ""; // an NDJSON line not yet ended
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
-    let size = 0;
-    try {
-      while (!failure) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > opts.maxBytes)
-          return { reply, status, error: { kind: "too_large", status, message: `reply larger than ${opts.maxBytes} bytes` } };
-        const text = decoder.decode(value, { stream: true });
-        if (opts.format === "sse") parser.feed(text);
-        else {
-          const lines = (pending + text).split("\n");
-          pending = lines.pop()!;
-          for (const line of lines) if (!failure) failure = fold(line);
-        }
-        // A budget bound may have aborted from onEvent: stop reading now.
-        if (opts.signal.aborted) throw opts.signal.reason;
+    const ended = await readStream(res, opts, (text) => {
+      if (opts.format === "sse") parser.feed(text);
+      else {
+        const lines = (pending + text).split("\n");
+        pending = lines.pop()!;
+        for (const line of lines) failure ??= fold(line);
       }
-      if (!failure && pending) failure = fold(pending);
-    } finally {
-      // Cancelling closes the connection, so the agent stops working (and spending).
-      await reader.cancel().catch(() => undefined);
-    }
+      return !failure;
+    });
+    if (ended) return { reply, status, error: ended };
+    if (!failure && pending) failure = fold(pending);
     if (!failure && reply.output === null) failure = { kind: "parse", status, message: `stream ended with no ${opts.mapping.output}` };
     return { reply, status, error: failure };
   } catch (e) {

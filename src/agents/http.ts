@@ -1,12 +1,11 @@
 import type { HttpAgentConfig } from "../config/schema.ts";
 import { resolvePricing, type PriceTable } from "../pricing.ts";
 import { postJson } from "./http-call.ts";
-import { streamJson } from "./http-stream.ts";
+import { num, streamJson } from "./http-stream.ts";
 import { readPath } from "./jsonpath.ts";
 import { compileHeaders, compileTemplate } from "./template.ts";
 import { costOf, type Agent, type AgentError, type Observation, type Pricing, type Step, type Usage } from "./types.ts";
 
-const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : Number(v) || 0);
 const str = (v: unknown): string | null => (v === undefined || v === null ? null : typeof v === "string" ? v : JSON.stringify(v));
 
 /** Normalises a reply's trace into steps: `[{tool|name, args|arguments|input, result|output, error}]`. */

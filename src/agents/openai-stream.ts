@@ -1,5 +1,5 @@
 import { createParser } from "eventsource-parser";
-import { readBounded, requestDeadline, snippet } from "./http-call.ts";
+import { readBounded, readStream, requestDeadline, snippet } from "./http-call.ts";
 import type { AgentError, Step, Usage } from "./types.ts";
 
 /** A chat-completions reply or streamed chunk, as far as we read it. */
@@ -201,23 +201,10 @@ async function readEvents(res: Response, acc: ChatAccumulator, opts: StreamChatO
       acc.add(chunk);
     },
   });
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let size = 0;
-  try {
-    while (!done && !failure) {
-      const { done: ended, value } = await reader.read();
-      if (ended) break;
-      size += value.byteLength;
-      if (size > opts.maxBytes) return { kind: "too_large", status: res.status, message: `reply larger than ${opts.maxBytes} bytes` };
-      parser.feed(decoder.decode(value, { stream: true }));
-      opts.onProgress?.(acc);
-      // The caller may have aborted from onProgress (a budget bound): stop reading now.
-      if (opts.signal.aborted) throw opts.signal.reason;
-    }
-  } finally {
-    // Cancelling closes the connection, so the server stops generating (and billing).
-    await reader.cancel().catch(() => undefined);
-  }
-  return failure;
+  const ended = await readStream(res, opts, (text) => {
+    parser.feed(text);
+    opts.onProgress?.(acc);
+    return !done && !failure;
+  });
+  return ended ?? failure;
 }

@@ -1,6 +1,6 @@
 import { access, mkdir } from "node:fs/promises";
 import path from "node:path";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import type { SQL } from "drizzle-orm";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
@@ -30,7 +30,7 @@ export interface OpenOptions {
   /** Schema to work in (created when missing); tests give each test its own. */
   schema?: string;
   /** An already-open embedded database to share (tests share one per file). */
-  pglite?: PGlite | RemotePglite;
+  pglite?: RemotePglite;
   /** Server connections in the pool. */
   maxConnections?: number;
 }
@@ -96,14 +96,15 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
   }
   const owned = !opts.pglite;
   if (opts.dataDir && owned) await mkdir(opts.dataDir, { recursive: true });
-  // An owned database runs on its own thread (see pglite-worker.js); a shared instance (tests) in-process.
+  // The embedded database runs on its own thread (see pglite-worker.js); tests share one per file.
   const pg = opts.pglite ?? (await startWorker(opts.dataDir));
   await pg.waitReady;
   if (opts.schema) {
     const setup = `CREATE SCHEMA IF NOT EXISTS ${ident(opts.schema)}; SET search_path TO ${ident(opts.schema)}`;
-    await (pg instanceof RemotePglite ? pg.setSession(setup) : pg.exec(setup));
+    await pg.setSession(setup);
   }
-  const db = drizzlePglite({ client: pg as PGlite, schema }) as unknown as Db;
+  // drizzle's PGlite driver uses only query and transaction, which RemotePglite provides.
+  const db = drizzlePglite({ client: pg as unknown as PGlite, schema }) as unknown as Db;
   const close = async () => {
     if (owned) await pg.close();
   };

@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import type { Db } from "./db.ts";
 import { queryRows } from "./db.ts";
+import { storedCountsSet, storedTrialCounts } from "./runs.ts";
 
 /** What one pass of the reaper changed. */
 export interface Reaped {
@@ -34,21 +35,10 @@ export async function reapDeadRuns(db: Db, opts: { staleBefore: Date; now: Date;
           status = 'aborted',
           finished_at = ${now}::timestamptz,
           error = 'aborted: the process running it stopped (no heartbeat since ' || to_char(r.heartbeat_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') || ')',
-          trials = t.trials, scored = t.scored, passed = t.passed, errored = t.errored,
-          budget_exceeded = t.budget_exceeded, judge_errors = t.judge_errors,
-          input_tokens = t.input_tokens, output_tokens = t.output_tokens, cost_usd = t.cost_usd
+          ${storedCountsSet}
         from (
-          select x.id,
-            (select count(*) from trials where run_id = x.id)::int as trials,
-            (select count(*) from trials where run_id = x.id and status in ('pass','fail','budget_exceeded'))::int as scored,
-            (select count(*) from trials where run_id = x.id and status = 'pass')::int as passed,
-            (select count(*) from trials where run_id = x.id and status = 'error')::int as errored,
-            (select count(*) from trials where run_id = x.id and status = 'budget_exceeded')::int as budget_exceeded,
-            (select count(*) from trials where run_id = x.id and status = 'judge_error')::int as judge_errors,
-            (select coalesce(sum(input_tokens), 0) from trials where run_id = x.id)::bigint as input_tokens,
-            (select coalesce(sum(output_tokens), 0) from trials where run_id = x.id)::bigint as output_tokens,
-            (select coalesce(sum(cost_usd), 0) from trials where run_id = x.id)::float8 as cost_usd
-          from runs x
+          select x.id, c.*
+          from runs x cross join lateral (${storedTrialCounts(sql`x.id`)}) c
           where x.status = 'running' and x.heartbeat_at < ${stale}::timestamptz and ${keepClause("x.id", keep)}
         ) t
         where r.id = t.id and r.status = 'running'

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import type { Db } from "./db.ts";
 import { queryRows } from "./db.ts";
 import { runs } from "./schema.ts";
@@ -6,6 +6,27 @@ import { runs } from "./schema.ts";
 export type RunRow = typeof runs.$inferSelect;
 export type NewRun = typeof runs.$inferInsert;
 export type RunStatus = "running" | "completed" | "failed" | "aborted" | "budget_exhausted";
+
+/**
+ * A run's counts and spend from the trials it has stored, as one row (`runId`: a value, or a
+ * column such as sql`x.id` in a lateral join). For runs that ended without their own bookkeeping:
+ * reaped, or given trials later from a spill file. `storedCountsSet` writes them from alias `t`.
+ */
+export const storedTrialCounts = (runId: SQL | string): SQL => sql`
+  select count(*)::int as trials,
+    count(*) filter (where status in ('pass', 'fail', 'budget_exceeded'))::int as scored,
+    count(*) filter (where status = 'pass')::int as passed,
+    count(*) filter (where status = 'error')::int as errored,
+    count(*) filter (where status = 'budget_exceeded')::int as budget_exceeded,
+    count(*) filter (where status = 'judge_error')::int as judge_errors,
+    coalesce(sum(input_tokens), 0)::bigint as input_tokens,
+    coalesce(sum(output_tokens), 0)::bigint as output_tokens,
+    coalesce(sum(cost_usd), 0)::float8 as cost_usd
+  from trials where run_id = ${runId}`;
+
+export const storedCountsSet: SQL = sql`trials = t.trials, scored = t.scored, passed = t.passed, errored = t.errored,
+  budget_exceeded = t.budget_exceeded, judge_errors = t.judge_errors,
+  input_tokens = t.input_tokens, output_tokens = t.output_tokens, cost_usd = t.cost_usd`;
 
 /** Inserts a run in state `running`; idempotent, so a write retried through an outage is safe. */
 export async function insertRun(db: Db, run: NewRun): Promise<void> {

@@ -2,6 +2,7 @@ import { mkdir, open, readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import type { Db } from "./db.ts";
+import { storedCountsSet, storedTrialCounts } from "./runs.ts";
 import { insertTrials, type TrialRow } from "./trials.ts";
 
 /**
@@ -63,22 +64,7 @@ export async function replaySpilledTrials(db: Db, dir: string): Promise<ReplayRe
  * and spend, recomputed from the trials it has now. A run still going keeps its own bookkeeping.
  */
 async function recountEndedRun(db: Db, runId: string): Promise<void> {
-  await db.execute(sql`
-    update runs r set
-      trials = t.trials, scored = t.scored, passed = t.passed, errored = t.errored,
-      budget_exceeded = t.budget_exceeded, judge_errors = t.judge_errors,
-      input_tokens = t.input_tokens, output_tokens = t.output_tokens, cost_usd = t.cost_usd
-    from (
-      select count(*)::int as trials,
-        count(*) filter (where status in ('pass', 'fail', 'budget_exceeded'))::int as scored,
-        count(*) filter (where status = 'pass')::int as passed,
-        count(*) filter (where status = 'error')::int as errored,
-        count(*) filter (where status = 'budget_exceeded')::int as budget_exceeded,
-        count(*) filter (where status = 'judge_error')::int as judge_errors,
-        coalesce(sum(input_tokens), 0)::bigint as input_tokens,
-        coalesce(sum(output_tokens), 0)::bigint as output_tokens,
-        coalesce(sum(cost_usd), 0)::float8 as cost_usd
-      from trials where run_id = ${runId}
-    ) t
-    where r.id = ${runId} and r.status <> 'running'`);
+  await db.execute(
+    sql`update runs r set ${storedCountsSet} from (${storedTrialCounts(runId)}) t where r.id = ${runId} and r.status <> 'running'`,
+  );
 }

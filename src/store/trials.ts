@@ -89,30 +89,16 @@ type Copier = (text: string) => Promise<void>;
  * server takes them on several pooled connections (its backends use the other cores).
  */
 export function trialWriters(db: Db): number {
-  return isPglite((db as unknown as { $client?: unknown }).$client) ? 1 : 4;
+  return clientOf(db) instanceof RemotePglite ? 1 : 4;
 }
 
-const isPglite = (client: unknown): client is PgliteClient =>
-  !!client &&
-  (typeof client === "object" || typeof client === "function") &&
-  "waitReady" in client &&
-  typeof (client as PgliteClient).query === "function";
-
-interface PgliteClient {
-  waitReady: Promise<void>;
-  query(q: string, params: unknown[], opts: { blob: Blob }): Promise<unknown>;
-}
+const clientOf = (db: Db): unknown => (db as unknown as { $client?: unknown }).$client;
 
 /** The COPY for this database's driver, when it has one. */
 function copierOf(db: Db): Copier | undefined {
-  const client = (db as unknown as { $client?: unknown }).$client;
+  const client = clientOf(db);
   const statement = `copy trials (${COLUMNS}) from`;
   if (client instanceof RemotePglite) return (text) => client.copyFrom(`${statement} '/dev/blob'`, text);
-  if (isPglite(client)) {
-    return async (text) => {
-      await client.query(`${statement} '/dev/blob'`, [], { blob: new Blob([text]) });
-    };
-  }
   if (isPostgresJs(client)) return (text) => copyToServer(client, `${statement} stdin`, text);
   return undefined;
 }

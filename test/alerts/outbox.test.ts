@@ -23,16 +23,21 @@ async function fire(app: App, clock: ManualClock, job = "support-hourly") {
 
 const rows = (app: App) => app.database.db.select().from(alertOutbox).orderBy(asc(alertOutbox.id));
 
+/** A test app in a fresh schema with its own manual clock; the fake server and the schema close after the file. */
+async function appWith(server: { close(): Promise<void> }, notify: Record<string, unknown>) {
+  const database = await testDatabase();
+  cleanup.push(
+    () => server.close(),
+    () => database.close(),
+  );
+  const clock = manualClock();
+  return { clock, app: testApp(database, { clock, notify }) };
+}
+
 describe("the outbox", () => {
   it("keeps a group's messages in order: a reminder never overtakes the page it belongs to", async () => {
     const slack = await startFakeSlack();
-    const database = await testDatabase();
-    cleanup.push(
-      () => slack.close(),
-      () => database.close(),
-    );
-    const clock = manualClock();
-    const app = testApp(database, { clock, notify: { slack: { token: "xoxb-order-test", channel: "#c", api_url: slack.apiUrl } } });
+    const { app, clock } = await appWith(slack, { slack: { token: "xoxb-order-test", channel: "#c", api_url: slack.apiUrl } });
     const worker = createAlertWorker(app, { random: () => 1 });
     slack.down();
     for (let h = 0; h < 5; h++) await fire(app, clock);
@@ -46,13 +51,7 @@ describe("the outbox", () => {
 
   it("a row claimed by a replica that died is taken over when its lease runs out, and sent once", async () => {
     const slack = await startFakeSlack();
-    const database = await testDatabase();
-    cleanup.push(
-      () => slack.close(),
-      () => database.close(),
-    );
-    const clock = manualClock();
-    const app = testApp(database, { clock, notify: { slack: { token: "xoxb-lease-test", channel: "#c", api_url: slack.apiUrl } } });
+    const { app, clock } = await appWith(slack, { slack: { token: "xoxb-lease-test", channel: "#c", api_url: slack.apiUrl } });
     await fire(app, clock);
     const [claimed] = await claimOutbox(app.database.db, {
       replica: "dead-replica",
@@ -74,15 +73,9 @@ describe("the outbox", () => {
 
   it("gives up after give_up_after and keeps the row, marked failed", async () => {
     const pd = await startFakePagerDuty();
-    const database = await testDatabase();
-    cleanup.push(
-      () => pd.close(),
-      () => database.close(),
-    );
-    const clock = manualClock();
-    const app = testApp(database, {
-      clock,
-      notify: { pagerduty: { routing_key: "R-give-up-0001", api_url: pd.url }, delivery: { give_up_after: "1h" } },
+    const { app, clock } = await appWith(pd, {
+      pagerduty: { routing_key: "R-give-up-0001", api_url: pd.url },
+      delivery: { give_up_after: "1h" },
     });
     const worker = createAlertWorker(app, { random: () => 1 });
     pd.down();

@@ -7,7 +7,7 @@ import { listSlots } from "../../src/store/slots.ts";
 import { serverDatabase, serverUrl } from "../helpers/db.ts";
 import { tempFiles } from "../helpers/fixtures.ts";
 import { startServe, type ServeProcess } from "../helpers/serve-process.ts";
-import { configYaml, GOLDEN, startHeldAgent } from "./fixtures.ts";
+import { configYaml, GOLDEN, runningRunWithTrials, startHeldAgent } from "./fixtures.ts";
 
 const procs: ServeProcess[] = [];
 afterAll(async () => {
@@ -29,22 +29,7 @@ async function setup(server: Record<string, string>) {
     procs.push(p);
     return p;
   };
-  /** The run going now, once its fast trial is stored. */
-  const runningRun = async () => {
-    let id = "";
-    await vi.waitFor(
-      async () => {
-        const [row] = await queryRows<{ id: string; n: number }>(
-          database.db,
-          sql`select r.id, (select count(*) from trials t where t.run_id = r.id)::int as n from runs r where r.status = 'running'`,
-        );
-        expect(Number(row?.n)).toBeGreaterThanOrEqual(1);
-        id = row!.id;
-      },
-      { timeout: 30_000, interval: 100 },
-    );
-    return id;
-  };
+  const runningRun = () => runningRunWithTrials(database);
   return { database, agent, serve, runningRun };
 }
 

@@ -1,7 +1,10 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { ServerResponse } from "node:http";
+import { sql } from "drizzle-orm";
+import { expect, vi } from "vitest";
 import { loadConfig, type LoadedConfig } from "../../src/config/load.ts";
+import { queryRows, type Database } from "../../src/store/db.ts";
 import { json, startFakeServer, type FakeServer, type RecordedRequest } from "../helpers/agent-server.ts";
 import { tempFiles } from "../helpers/fixtures.ts";
 
@@ -111,4 +114,21 @@ export async function startHeldAgent(): Promise<HeldAgent> {
         notify();
       }),
   });
+}
+
+/** The id of the run going now, once it has stored a trial (its fast case): the run is under way. */
+export async function runningRunWithTrials(database: Database): Promise<string> {
+  let id = "";
+  await vi.waitFor(
+    async () => {
+      const [row] = await queryRows<{ id: string; n: number }>(
+        database.db,
+        sql`select r.id, (select count(*) from trials t where t.run_id = r.id)::int as n from runs r where r.status = 'running'`,
+      );
+      expect(Number(row?.n)).toBeGreaterThanOrEqual(1);
+      id = row!.id;
+    },
+    { timeout: 30_000, interval: 100 },
+  );
+  return id;
 }

@@ -1,13 +1,11 @@
 import path from "node:path";
-import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { queryRows } from "../../src/store/db.ts";
 import { getRun } from "../../src/store/runs.ts";
 import { serverDatabase, serverUrl, withSearchPath } from "../helpers/db.ts";
 import { tempFiles } from "../helpers/fixtures.ts";
 import { startServe, type ServeProcess } from "../helpers/serve-process.ts";
 import { startTcpProxy } from "../helpers/tcp-proxy.ts";
-import { configYaml, GOLDEN, startHeldAgent } from "./fixtures.ts";
+import { configYaml, GOLDEN, runningRunWithTrials, startHeldAgent } from "./fixtures.ts";
 
 // The issue's figure: the database is unreachable for 30 s while a run is going.
 const OUTAGE_MS = 30_000;
@@ -42,18 +40,7 @@ describe.skipIf(!serverUrl)("database outage (real process behind a TCP proxy)",
     const port = await p.port();
     // Five `slow` trials are held; the five `fast` ones are stored.
     await agent.waitHeld(1);
-    let runId = "";
-    await vi.waitFor(
-      async () => {
-        const [row] = await queryRows<{ id: string; n: number }>(
-          database.db,
-          sql`select r.id, (select count(*) from trials t where t.run_id = r.id)::int as n from runs r where r.status = 'running'`,
-        );
-        expect(Number(row?.n)).toBeGreaterThanOrEqual(1);
-        runId = row!.id;
-      },
-      { timeout: 30_000, interval: 100 },
-    );
+    const runId = await runningRunWithTrials(database);
     expect(await ready(port)).toBe(200);
 
     proxy.cut();

@@ -16,19 +16,10 @@ import { loopingToolCall, startStreamingAgent } from "../agents/sse-agent.ts";
 import { json, startFakeServer } from "../helpers/agent-server.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { ManualClock } from "../helpers/clock.ts";
+import { observation } from "../helpers/fixtures.ts";
 
 const usage = (inputTokens: number, outputTokens: number) => ({ inputTokens, outputTokens });
-const reply = (over: Partial<Observation> = {}): Observation => ({
-  output: "ok",
-  steps: [],
-  usage: usage(0, 0),
-  model: null,
-  fingerprint: null,
-  latencyMs: 1,
-  costUsd: 0,
-  error: null,
-  ...over,
-});
+const reply = observation;
 
 describe("bounds", () => {
   it("trip only when passed, not when reached", () => {

@@ -1,17 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { Agent, AgentRequest, Observation } from "../../src/agents/types.ts";
 import { lockstep, type Turn } from "../../src/gate/lockstep.ts";
+import { observation } from "../helpers/fixtures.ts";
 
-const obs: Observation = {
-  output: "ok",
-  steps: [],
-  usage: { inputTokens: 0, outputTokens: 0 },
-  model: null,
-  fingerprint: null,
-  latencyMs: 1,
-  costUsd: 0,
-  error: null,
-};
+const obs: Observation = observation();
 
 function recorder(name: string, log: string[]): Agent {
   return {

@@ -1,6 +1,7 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { Observation } from "../../src/agents/types.ts";
 
 /** Writes files into a fresh temporary folder and returns its path. */
 export async function tempFiles(files: Record<string, string>): Promise<string> {
@@ -10,3 +11,16 @@ export async function tempFiles(files: Record<string, string>): Promise<string> 
   }
   return dir;
 }
+
+/** An agent's observation for tests: a plain reply ("ok", no steps, no spend) with `over` applied. */
+export const observation = (over: Partial<Observation> = {}): Observation => ({
+  output: "ok",
+  steps: [],
+  usage: { inputTokens: 0, outputTokens: 0 },
+  model: null,
+  fingerprint: null,
+  latencyMs: 1,
+  costUsd: 0,
+  error: null,
+  ...over,
+});

@@ -1,18 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Observation } from "../../src/agents/types.ts";
 import { scoreTrial } from "../../src/scoring/score.ts";
+import { observation } from "../helpers/fixtures.ts";
 
-const obs = (output: string | null, extra: Partial<Observation> = {}): Observation => ({
-  output,
-  steps: [],
-  usage: { inputTokens: 10, outputTokens: 5 },
-  model: "m",
-  fingerprint: null,
-  latencyMs: 120,
-  costUsd: 0.002,
-  error: null,
-  ...extra,
-});
+const obs = (output: string | null, extra: Partial<Observation> = {}): Observation =>
+  observation({ output, usage: { inputTokens: 10, outputTokens: 5 }, model: "m", latencyMs: 120, costUsd: 0.002, ...extra });
 
 const kase = { id: "c", input: "q" };
 const signal = new AbortController().signal;

@@ -23,6 +23,7 @@ import { instantClock } from "../helpers/clock.ts";
 import { json, startFakeServer } from "../helpers/agent-server.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { honest, splitPrompt, startJudgeServer } from "./judge-server.ts";
+import { observation } from "../helpers/fixtures.ts";
 
 const signal = new AbortController().signal;
 const QUESTION = "How long do I have to return an annual plan?";
@@ -49,18 +50,7 @@ const judgeConfig = (base_url: string, extra: Partial<JudgeConfig> = {}): JudgeC
     },
   }).judge!;
 
-function obs(output: string): Observation {
-  return {
-    output,
-    steps: [],
-    usage: { inputTokens: 0, outputTokens: 0 },
-    model: null,
-    fingerprint: null,
-    latencyMs: 1,
-    costUsd: 0,
-    error: null,
-  };
-}
+const obs = (output: string): Observation => observation({ output });
 
 describe("pinned judge models", () => {
   it.each([

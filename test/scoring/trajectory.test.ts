@@ -4,22 +4,13 @@ import { goldenSchema } from "../../src/config/golden.ts";
 import { scoreTrial } from "../../src/scoring/score.ts";
 import { argsMatch, emptyResult, findLoop, inOrder } from "../../src/scoring/trajectory.ts";
 import type { AssertionSpec } from "../../src/scoring/types.ts";
+import { observation } from "../helpers/fixtures.ts";
 
 const signal = new AbortController().signal;
 const kase = { id: "c", input: "How long do I have to return an annual plan?" };
 
 function obs(steps: Step[], output = "You have 30 days.", extra: Partial<Observation> = {}): Observation {
-  return {
-    output,
-    steps,
-    usage: { inputTokens: 0, outputTokens: 0 },
-    model: null,
-    fingerprint: null,
-    latencyMs: 1,
-    costUsd: 0,
-    error: null,
-    ...extra,
-  };
+  return observation({ output, steps, ...extra });
 }
 
 /** Parses assertions as a golden set would (through the registry's schemas), then scores them. */

@@ -15,17 +15,10 @@ import { runs } from "../../src/store/schema.ts";
 import { replaySpilledTrials, spillTrials } from "../../src/store/spill.ts";
 import { serverUrl } from "../helpers/db.ts";
 import { serverBehindProxy } from "../helpers/tcp-proxy.ts";
+import { observation } from "../helpers/fixtures.ts";
 
-const answer = (): Observation => ({
-  output: "30 days",
-  steps: [],
-  usage: { inputTokens: 10, outputTokens: 2 },
-  model: "m-1",
-  fingerprint: null,
-  latencyMs: 1,
-  costUsd: 0.001,
-  error: null,
-});
+const answer = (): Observation =>
+  observation({ output: "30 days", usage: { inputTokens: 10, outputTokens: 2 }, model: "m-1", costUsd: 0.001 });
 
 describe.skipIf(!serverUrl)("trials at a shutdown with the database down", () => {
   it("are kept on disk instead of lost, and stored from there once the database is back", async () => {

@@ -22,6 +22,11 @@ export function runPointOf(row: RunRow, runaway?: number): RunPoint {
         budgetExceeded: num(c.budgetExceeded),
       }))
     : [];
+  // Why trials ran away, summed over the cases (case_stats carry it since runs count it).
+  const by: Record<string, number> = {};
+  if (Array.isArray(row.caseStats))
+    for (const c of row.caseStats as { runawayBy?: Record<string, unknown> }[])
+      for (const [k, v] of Object.entries(c.runawayBy ?? {})) by[k] = (by[k] ?? 0) + num(v);
   return {
     id: row.id,
     job: row.job,
@@ -36,6 +41,7 @@ export function runPointOf(row: RunRow, runaway?: number): RunPoint {
     errored: row.errored,
     budgetExceeded: row.budgetExceeded,
     ...(runaway !== undefined ? { runaway } : {}),
+    ...(Object.keys(by).length > 0 ? { runawayBy: by } : {}),
     costUsd: row.costUsd,
     p95Ms: row.p95Ms,
     accuracy:

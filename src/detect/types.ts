@@ -40,6 +40,8 @@ export interface RunPoint {
   budgetExceeded: number;
   /** Trials that hit their budget or looped (same tool call repeated); undefined when not recorded, then budgetExceeded stands in. */
   runaway?: number;
+  /** The runaway trials by why: bound (`tokens`, `usd`, `steps`, `ttl`) or `loop`; undefined when not recorded. */
+  runawayBy?: Record<string, number>;
   costUsd: number;
   p95Ms: number | null;
   accuracy: { estimate: number; low: number; high: number } | null;

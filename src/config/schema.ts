@@ -9,7 +9,16 @@ const pricing = z.strictObject({
 
 const jsonPath = z.string().regex(/^\$(\.[A-Za-z0-9_-]+|\[\d+\])*$/, "expected a JSON path like $.answer or $.choices[0].text");
 
-/** Larger replies are an error of the trial, refused before they are read into memory. */
+/**
+ * An http(s) URL for agents, the judge and notifications: fetch is never asked for another scheme
+ * (Bun's fetch reads `file:` URLs from the local disk).
+ */
+const httpUrl = z.url({ protocol: /^https?$/, message: "expected an http(s) URL, like https://agent.internal/reply" });
+
+/** Follow 3xx replies; off by default, so a redirect cannot re-send a request (and its body) to another host. */
+const followRedirects = z.boolean().default(false);
+
+/** Larger replies (counted decoded, after gzip) are an error of the trial, never read whole into memory. */
 const maxResponseBytes = z
   .number()
   .int()
@@ -19,7 +28,7 @@ const maxResponseBytes = z
 const httpAgent = z
   .strictObject({
     kind: z.literal("http"),
-    url: z.url({ message: "expected an http(s) URL" }),
+    url: httpUrl,
     method: z.enum(["POST", "PUT"]).default("POST"),
     headers: z.record(z.string(), z.string()).default({}),
     body: z.unknown().default({ input: "{{input}}" }),
@@ -43,6 +52,7 @@ const httpAgent = z
     pricing: pricing.optional(),
     timeout: duration.default(60_000),
     max_response_bytes: maxResponseBytes,
+    follow_redirects: followRedirects,
   })
   .refine((a) => a.stream !== undefined || a.response.output_delta === undefined, {
     path: ["response", "output_delta"],
@@ -51,7 +61,7 @@ const httpAgent = z
 
 const openaiAgent = z.strictObject({
   kind: z.literal("openai"),
-  base_url: z.url({ message: "expected an http(s) URL" }),
+  base_url: httpUrl,
   api_key: z.string().optional(),
   model: z.string().min(1),
   system: z.string().optional(),
@@ -62,6 +72,7 @@ const openaiAgent = z.strictObject({
   max_response_bytes: maxResponseBytes,
   /** Stream the reply (SSE, with usage): the trial budget is checked per chunk and cancels the request mid-reply. */
   stream: z.boolean().default(false),
+  follow_redirects: followRedirects,
 });
 
 const demoAgent = z.strictObject({
@@ -131,7 +142,7 @@ const jobSchema = z.strictObject({
 });
 
 const judgeSchema = z.strictObject({
-  base_url: z.url({ message: "expected an http(s) URL" }),
+  base_url: httpUrl,
   api_key: z.string().optional(),
   /** Must be pinned (a dated snapshot or version, never `latest`): it is recorded with every verdict. */
   model: z
@@ -156,7 +167,7 @@ const notifySchema = z.strictObject({
       token: z.string().min(1),
       channel: z.string().min(1),
       /** Web API base, for GovSlack or a gateway (default https://slack.com/api/). */
-      api_url: z.url().optional(),
+      api_url: httpUrl.optional(),
       timeout: duration.default(10_000),
     })
     .optional(),
@@ -164,12 +175,12 @@ const notifySchema = z.strictObject({
     .strictObject({
       routing_key: z.string().min(1),
       /** Events API base, e.g. https://events.eu.pagerduty.com for the EU region. */
-      api_url: z.url().optional(),
+      api_url: httpUrl.optional(),
       timeout: duration.default(10_000),
     })
     .optional(),
   webhook: z
-    .strictObject({ url: z.url(), headers: z.record(z.string(), z.string()).default({}), timeout: duration.default(10_000) })
+    .strictObject({ url: httpUrl, headers: z.record(z.string(), z.string()).default({}), timeout: duration.default(10_000) })
     .optional(),
   /** Alerts as log lines; on by default when no other channel is configured. */
   console: z.boolean().optional(),
@@ -203,8 +214,13 @@ export const configSchema = z
     server: z
       .strictObject({
         port: z.number().int().min(0).max(65535).default(8080),
+        /**
+         * Interface to listen on; unset: every interface (IPv4 and IPv6), which a container needs for
+         * its port to be published. Set 127.0.0.1 on a shared host or behind a local proxy.
+         */
+        host: z.string().min(1, "expected an address like 127.0.0.1 or 0.0.0.0").optional(),
         /** Base URL of the dashboard, linked from alerts (e.g. https://goldwatch.internal). */
-        public_url: z.url().optional(),
+        public_url: httpUrl.optional(),
         /** On SIGTERM, how long running runs may take to finish before they are aborted (default 25s). */
         shutdown_grace: duration.default(25_000),
         /** A run without a heartbeat for this long is aborted by any replica (default 2m); heartbeats go every quarter of it. */

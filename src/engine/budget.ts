@@ -43,11 +43,20 @@ export function describeTrip(t: BudgetTrip): string {
 /** Nothing to enforce: the common case needs no timer. */
 const unbounded = (b: TrialBounds) => b.tokens === undefined && b.usd === undefined && b.steps === undefined && b.ttl === undefined;
 
+/** Whether any of a reply had arrived: streamed progress, or an observation with output, steps or tokens. */
+const replyArrived = (obs: Observation): boolean =>
+  obs.output !== null || obs.steps.length > 0 || obs.usage.inputTokens + obs.usage.outputTokens > 0;
+
 /**
  * One trial's budget. The adapter gets `signal` (aborted when the run aborts or a bound trips) and
  * reports streamed progress through `progress`; `ttl` runs on the injected clock. `settle` turns
  * the observation into `budget_exceeded` with the bound that tripped, keeping the partial output,
  * steps and spend, and checks replies that were not streamed when they arrive.
+ *
+ * `ttl` before any reply arrived is not a runaway but an agent that did not answer: settled as a
+ * `timeout` error (availability, never accuracy). Once a streamed reply has started arriving (one
+ * event reported through `progress`, or anything in the observation), a `ttl` trip stays
+ * `budget_exceeded`: the agent was answering, at length.
  */
 export class TrialBudget implements TrialMeter {
   readonly signal: AbortSignal;
@@ -58,6 +67,7 @@ export class TrialBudget implements TrialMeter {
   readonly #abort: AbortController | undefined;
   readonly #timer: AbortController | undefined;
   #trip: BudgetTrip | undefined;
+  #progressed = false;
 
   constructor(bounds: TrialBounds, opts: { clock: Clock; signal: AbortSignal }) {
     this.#bounds = bounds;
@@ -81,6 +91,7 @@ export class TrialBudget implements TrialMeter {
   }
 
   progress(p: TrialProgress): void {
+    this.#progressed = true;
     if (this.#trip) return;
     const trip = crossedBound(this.#bounds, p);
     if (trip) this.#tripWith(trip);
@@ -95,6 +106,9 @@ export class TrialBudget implements TrialMeter {
     }
     const trip = this.#trip;
     if (!trip) return obs;
+    if (trip.bound === "ttl" && !this.#progressed && !replyArrived(obs)) {
+      return { ...obs, error: { kind: "timeout", message: `no reply within ${fmt.ttl(trip.limit)} (budget.trial.ttl)` } };
+    }
     return { ...obs, error: { kind: "budget_exceeded", bound: trip.bound, message: describeTrip(trip) } };
   }
 
@@ -135,6 +149,93 @@ export class RunBudget {
   get exhausted(): boolean {
     return this.limitUsd !== undefined && this.spent >= this.limitUsd;
   }
+}
+
+/** Share of finished trials that must have run away (with none passing) before a run stops for runaway. */
+export const RUNAWAY_SHARE = 0.9;
+/** Fewest finished trials before a run may stop for runaway: one unlucky round proves nothing. */
+export const RUNAWAY_MIN_FINISHED = 10;
+
+/**
+ * How many trials must finish before the runaway rule may stop a run of `total` trials at
+ * `concurrency`: two rounds of the pool, but at least 10 and at most a tenth of the run (when that
+ * is more than 10), so a wide pool still stops within a small share of the run. Pure.
+ */
+export function runawayCheckAfter(total: number, concurrency: number): number {
+  return Math.max(RUNAWAY_MIN_FINISHED, Math.min(2 * Math.max(1, concurrency), Math.ceil(total / 10)));
+}
+
+/** A finished trial as the runaway rule sees it. */
+export interface TrialOutcome {
+  /** Hit a budget bound with a reply that arrived, or looped (the same tool call repeated). */
+  runaway: boolean;
+  passed: boolean;
+}
+
+/**
+ * Decides when a run has evidently run away: once at least `after` trials finished, at least 90%
+ * of them ran away and none passed. The decision latches: trials still in flight that finish
+ * later do not undo it (they are not stopped either; each is bounded by `budget.trial`).
+ */
+export class RunawayWatch {
+  readonly after: number;
+  finished = 0;
+  runaway = 0;
+  passed = 0;
+  /** The counts when the rule fired; undefined until it does. */
+  decidedAt: { finished: number; runaway: number } | undefined;
+
+  constructor(after: number) {
+    this.after = after;
+  }
+
+  record(t: TrialOutcome): void {
+    this.finished++;
+    if (t.runaway) this.runaway++;
+    if (t.passed) this.passed++;
+    if (!this.decidedAt && this.finished >= this.after && this.passed === 0 && this.runaway >= RUNAWAY_SHARE * this.finished) {
+      this.decidedAt = { finished: this.finished, runaway: this.runaway };
+    }
+  }
+
+  get evident(): boolean {
+    return this.decidedAt !== undefined;
+  }
+}
+
+/** Multiple of the baseline's cost a run may spend when `budget.run` is not set. */
+export const DEFAULT_RUN_BUDGET_MULTIPLE = 3;
+/** Completed runs needed before a default run budget is derived (a median of fewer is one run's noise). */
+export const DEFAULT_RUN_BUDGET_MIN_RUNS = 3;
+
+/** A run budget and where it came from, as stated in the summary. */
+export interface RunBudgetLimit {
+  usd: number;
+  source: "config" | "baseline";
+  /** How a derived budget was computed. */
+  basis?: string;
+}
+
+/**
+ * The run budget when `budget.run.usd` is not set: 3 × the median cost per trial (agent and judge)
+ * of the job's last completed runs, times this run's trials (so a golden set that grew does not
+ * stop at the old size). Undefined with fewer than 3 such runs or a median of $0 (no price). Pure.
+ */
+export function defaultRunBudget(history: readonly { costUsd: number; trials: number }[], total: number): RunBudgetLimit | undefined {
+  const perTrial = history
+    .filter((r) => r.trials > 0)
+    .map((r) => r.costUsd / r.trials)
+    .sort((a, b) => a - b);
+  if (perTrial.length < DEFAULT_RUN_BUDGET_MIN_RUNS) return undefined;
+  const mid = perTrial.length >> 1;
+  const median = perTrial.length % 2 ? perTrial[mid]! : (perTrial[mid - 1]! + perTrial[mid]!) / 2;
+  if (!(median > 0)) return undefined;
+  const usd = DEFAULT_RUN_BUDGET_MULTIPLE * median * total;
+  return {
+    usd,
+    source: "baseline",
+    basis: `${DEFAULT_RUN_BUDGET_MULTIPLE} × median $${median.toPrecision(3)} per trial of the last ${perTrial.length} completed runs × ${total} trials`,
+  };
 }
 
 /**

@@ -12,11 +12,11 @@ import { createJudge, type JudgeService } from "../scoring/judge/service.ts";
 import { redactPiiDeep } from "../scoring/pii.ts";
 import { scoreTrial } from "../scoring/score.ts";
 import { retrying, type Db } from "../store/db.ts";
-import { aggregateTrials, finishRun, heartbeatRun, insertRun, type RunStatus } from "../store/runs.ts";
+import { aggregateTrials, finishRun, heartbeatRun, insertRun, recentRunCosts, type RunStatus } from "../store/runs.ts";
 import { isTransientDbError } from "../store/errors.ts";
 import { insertTrials, trialWriters, type TrialRow } from "../store/trials.ts";
 import { BatchWriter } from "./batch-writer.ts";
-import { callWithBudget, RunBudget } from "./budget.ts";
+import { callWithBudget, defaultRunBudget, RunBudget, runawayCheckAfter, RunawayWatch, type RunBudgetLimit } from "./budget.ts";
 import { runPool } from "./pool.ts";
 import { summarize, type RunSummary } from "./summary.ts";
 
@@ -183,7 +183,18 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
   const judge = req.judge
     ? createJudge(req.judge, { db, clock, secrets, log: runLog, ...(req.prices ? { prices: req.prices } : {}) })
     : undefined;
-  const runBudget = new RunBudget(req.job.budget.run.usd, () => judge?.stats().costUsd ?? 0);
+  // budget.run.usd, else a default from the job's completed runs (3 × their median cost per trial).
+  const configured = req.job.budget.run.usd;
+  const limit: RunBudgetLimit | undefined =
+    configured !== undefined
+      ? { usd: configured, source: "config" }
+      : defaultRunBudget(
+          await retrying(() => recentRunCosts(db, { job: req.jobName, agent: req.agent.name }), retryOpts("reading the baseline's cost")),
+          total,
+        );
+  const runBudget = new RunBudget(limit?.usd, () => judge?.stats().costUsd ?? 0);
+  // Stops starting trials once the first ones evidently ran away (src/engine/budget.ts).
+  const watch = new RunawayWatch(runawayCheckAfter(total, req.job.concurrency));
   let started = 0;
   let status: RunStatus = "completed";
   let failure: string | undefined;
@@ -195,6 +206,7 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
         started++;
         const row = await runTrial(req, runId, kase, repeat, signal, clock, secrets, judge);
         runBudget.add(row.costUsd);
+        watch.record({ runaway: isRunaway(row), passed: row.passed });
         // Stored before it is announced: a listener's fault must not lose a completed trial.
         await writer.push(row);
         events?.emit("trial:finished", {
@@ -206,10 +218,11 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
           costUsd: row.costUsd,
         });
       },
-      // budget.run.usd: trials in flight finish, no new one starts.
-      { signal, stop: () => runBudget.exhausted },
+      // The run budget or runaway: trials in flight finish (each bounded by budget.trial), no new one starts.
+      { signal, stop: () => runBudget.exhausted || watch.evident },
     );
     if (signal.aborted) status = "aborted";
+    else if (started < total && watch.evident) status = "runaway";
     else if (started < total && runBudget.exhausted) status = "budget_exhausted";
   } catch (e) {
     status = "failed";
@@ -245,15 +258,20 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
       cases: cases.length,
       repeats: req.job.repeats,
       judge: judge?.stats(),
+      runBudget: limit,
       ...(failure
         ? { error: failure }
         : signal.aborted
           ? { error: "aborted before all trials finished" }
           : status === "budget_exhausted"
             ? {
-                error: `run budget of $${runBudget.limitUsd} reached ($${runBudget.spent.toFixed(4)} spent): ${started} of ${total} trials started`,
+                error: `run budget of ${limit?.source === "baseline" ? `$${limit.usd.toFixed(4)} (from the baseline)` : `$${runBudget.limitUsd}`} reached ($${runBudget.spent.toFixed(4)} spent): ${started} of ${total} trials started`,
               }
-            : {}),
+            : status === "runaway"
+              ? {
+                  error: `stopped for runaway: ${watch.decidedAt!.runaway} of the first ${watch.decidedAt!.finished} trials hit a budget bound or looped, none passed ($${runBudget.spent.toFixed(4)} spent): ${started} of ${total} trials started`,
+                }
+              : {}),
     },
     agg,
   );
@@ -294,6 +312,10 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
   runLog.info({ status, accuracy: acc?.estimate, trials: summary.trials, costUsd: summary.costUsd }, "run finished");
   return summary;
 }
+
+/** A trial that hit a budget bound with a reply that arrived, or looped (its loop check failed). */
+const isRunaway = (row: TrialRow): boolean =>
+  row.status === "budget_exceeded" || (Array.isArray(row.assertions) && row.assertions.some((a) => (a as { kind?: string }).kind === "loop"));
 
 async function runTrial(
   req: RunRequest,

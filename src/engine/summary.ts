@@ -1,4 +1,5 @@
 import type { JudgeStats } from "../scoring/judge/types.ts";
+import type { RunBudgetLimit } from "./budget.ts";
 import { accuracyInterval, type AccuracyInterval } from "../stats/intervals.ts";
 import { minimumDetectableDrop, repeatsNeeded } from "../stats/power.ts";
 import type { RunStatus } from "../store/runs.ts";
@@ -29,6 +30,11 @@ export interface RunSummary {
   errored: number;
   budgetExceeded: number;
   judgeErrors: number;
+  /** Trials that ran away (a budget bound hit by a reply that arrived, or a loop), and by why (bound or `loop`). */
+  runaway: number;
+  runawayBy: Record<string, number>;
+  /** The run's spending limit: `budget.run.usd`, or derived from the baseline when that is not set; null for none. */
+  runBudget: RunBudgetLimit | null;
   /** Agent errors (timeouts, HTTP errors, unparsable replies) among all trials. */
   errorRate: number;
   accuracy: AccuracyInterval | null;
@@ -57,6 +63,7 @@ export interface SummaryMeta {
   cases: number;
   repeats: number;
   judge?: JudgeStats | undefined;
+  runBudget?: RunBudgetLimit | undefined;
   error?: string;
 }
 
@@ -85,6 +92,9 @@ export function summarize(meta: SummaryMeta, agg: TrialAggregates): RunSummary {
     errored,
     budgetExceeded: sum((c) => c.budgetExceeded),
     judgeErrors: sum((c) => c.judgeErrors),
+    runaway: sum((c) => c.runaway ?? 0),
+    runawayBy: mergeCounts(agg.cases.map((c) => c.runawayBy ?? {})),
+    runBudget: meta.runBudget ?? null,
     errorRate: trials > 0 ? errored / trials : 0,
     accuracy,
     power: designPower(agg.cases, meta.repeats),
@@ -97,6 +107,13 @@ export function summarize(meta: SummaryMeta, agg: TrialAggregates): RunSummary {
     ...(meta.judge ? { judge: meta.judge } : {}),
     ...(meta.error ? { error: meta.error } : {}),
   };
+}
+
+/** Sums count maps key by key. */
+function mergeCounts(maps: readonly Record<string, number>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of maps) for (const [k, n] of Object.entries(m)) out[k] = (out[k] ?? 0) + n;
+  return out;
 }
 
 /**

@@ -5,7 +5,8 @@ import { runs } from "./schema.ts";
 
 export type RunRow = typeof runs.$inferSelect;
 export type NewRun = typeof runs.$inferInsert;
-export type RunStatus = "running" | "completed" | "failed" | "aborted" | "budget_exhausted";
+/** `runaway`: stopped early because its first trials all hit a budget bound or looped (src/engine/budget.ts RunawayWatch). */
+export type RunStatus = "running" | "completed" | "failed" | "aborted" | "budget_exhausted" | "runaway";
 
 /**
  * A run's counts and spend from the trials it has stored, as one row (`runId`: a value, or a
@@ -61,6 +62,16 @@ export interface CaseCounts {
   errors: number;
   budgetExceeded: number;
   judgeErrors: number;
+  /**
+   * Trials that ran away: a budget bound hit by a reply that arrived, or a loop (same tool call
+   * repeated). Always set by aggregateTrials; optional for counts built elsewhere (seeded runs).
+   */
+  runaway?: number;
+  /**
+   * The runaway trials by why: the bound (`tokens`, `usd`, `steps`, `ttl`) for budget hits, `loop`
+   * for trials that looped within their budget. Sums to `runaway`.
+   */
+  runawayBy?: Record<string, number>;
 }
 
 /** Aggregates of a run computed by the database from its trials (memory stays flat in the engine). */
@@ -88,6 +99,24 @@ export async function aggregateTrials(db: Db, runId: string): Promise<TrialAggre
           count(*) filter (where status = 'judge_error')::int as judge_errors
         from trials where run_id = ${runId} group by case_id order by case_id`,
   );
+  // Why each runaway trial ran away: the bound named in its error (describeTrip writes
+  // "(budget.trial.<bound>)"), or a loop assertion on a trial that stayed within its budget.
+  const reasons = await queryRows<{ id: unknown; reason: unknown; n: unknown }>(
+    db,
+    sql`select case_id as id, reason, count(*)::int as n from (
+          select case_id, case when status = 'budget_exceeded'
+              then coalesce(substring(error_message from '[(]budget[.]trial[.]([a-z]+)[)]'), 'budget')
+              else 'loop' end as reason
+          from trials where run_id = ${runId}
+            and (status = 'budget_exceeded' or coalesce(assertions @> '[{"kind":"loop"}]'::jsonb, false))
+        ) r group by case_id, reason`,
+  );
+  const byCase = new Map<string, Record<string, number>>();
+  for (const r of reasons) {
+    const by = byCase.get(String(r.id)) ?? {};
+    by[String(r.reason)] = Number(r.n);
+    byCase.set(String(r.id), by);
+  }
   const [totals] = await queryRows<Record<string, unknown>>(
     db,
     // Latency and model over trials that got a reply (a timeout is not a latency); spend over all
@@ -112,6 +141,8 @@ export async function aggregateTrials(db: Db, runId: string): Promise<TrialAggre
       errors: n(c.errors),
       budgetExceeded: n(c.budget_exceeded),
       judgeErrors: n(c.judge_errors),
+      runaway: Object.values(byCase.get(String(c.id)) ?? {}).reduce((a, b) => a + b, 0),
+      runawayBy: byCase.get(String(c.id)) ?? {},
     })),
     p50Ms: nn(totals?.p50),
     p95Ms: nn(totals?.p95),
@@ -121,4 +152,21 @@ export async function aggregateTrials(db: Db, runId: string): Promise<TrialAggre
     model: (totals?.model as string | null) ?? null,
     fingerprint: (totals?.fingerprint as string | null) ?? null,
   };
+}
+
+/**
+ * Cost (agent and judge) and trial count of the newest `limit` completed runs of a job's agent,
+ * newest first (gate runs excluded): the baseline a default run budget is derived from.
+ */
+export async function recentRunCosts(
+  db: Db,
+  q: { job: string; agent: string; limit?: number },
+): Promise<{ costUsd: number; trials: number }[]> {
+  const rows = await queryRows<{ cost: unknown; trials: unknown }>(
+    db,
+    sql`select cost_usd + judge_cost_usd as cost, trials from runs
+        where job = ${q.job} and agent = ${q.agent} and status = 'completed' and trigger <> 'gate'
+        order by started_at desc limit ${q.limit ?? 20}`,
+  );
+  return rows.map((r) => ({ costUsd: Number(r.cost), trials: Number(r.trials) }));
 }

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { detectRun } from "../../src/detect/detect-run.ts";
+import { describeRunaway, runawayFinding } from "../../src/detect/spend.ts";
+import { hourlyPolicy, point } from "./helpers.ts";
+
+const policy = hourlyPolicy();
+
+describe("runaway without history", () => {
+  it("pages on the first run when trials hit a bound or looped, naming the bounds, the count and the spend", () => {
+    const run = point({ runaway: 40, runawayBy: { tokens: 38, loop: 2 }, budgetExceeded: 38, costUsd: 267.4 });
+    const f = runawayFinding(run, null, policy);
+    expect(f).toMatchObject({ detector: "runaway", severity: "critical" });
+    expect(f!.summary).toBe("40 of 50 trials ran away (38 hit budget.trial.tokens; 2 looped on a repeated tool call); $267.40 spent");
+    expect(f!.evidence).toMatchObject({ runaway: 40, runawayBy: { tokens: 38, loop: 2 }, trials: 50, costUsd: 267.4, rule: "no_history" });
+    // Through detectRun as the service calls it: the first run has no history at all.
+    const out = detectRun({ current: run, history: [], previous: undefined, policy });
+    expect(out.findings.map((x) => x.detector)).toContain("runaway");
+  });
+
+  it("pages from 10% of the trials; fewer is not enough evidence without a baseline", () => {
+    expect(runawayFinding(point({ runaway: 5, runawayBy: { steps: 5 } }), null, policy)).toBeDefined(); // 5 of 50
+    expect(runawayFinding(point({ runaway: 4, runawayBy: { steps: 4 } }), null, policy)).toBeUndefined(); // 4 of 50
+    expect(runawayFinding(point({ runaway: 0 }), null, policy)).toBeUndefined();
+    // An empty baseline is no baseline.
+    expect(runawayFinding(point({ runaway: 5 }), [], policy)?.evidence).toMatchObject({ rule: "no_history" });
+  });
+
+  it("a run stopped for runaway always pages, with why", () => {
+    const run = point({ status: "runaway", runaway: 13, runawayBy: { tokens: 13 }, costUsd: 17.2 });
+    const f = runawayFinding(run, null, policy);
+    expect(f!.summary).toBe("run stopped for runaway after 50 trials: 13 of 50 ran away (13 hit budget.trial.tokens); $17.20 spent");
+    expect(detectRun({ current: run, history: [], previous: undefined, policy }).findings.map((x) => x.detector)).toContain("runaway");
+  });
+
+  it("with a baseline, the count is judged against the baseline's rate (beta-binomial predictive)", () => {
+    const history = Array.from({ length: 30 }, (_, i) => point({ id: `r${i}`, runaway: 5 })); // 10% is normal here
+    const usual = point({ runaway: 5, runawayBy: { usd: 5 } });
+    expect(runawayFinding(usual, history, policy)).toBeUndefined();
+    const more = runawayFinding(point({ runaway: 20, runawayBy: { usd: 20 } }), history, policy);
+    expect(more!.evidence).toMatchObject({ rule: "predictive", baselineRunaway: 150, baselineTrials: 1500 });
+    expect(more!.summary).toMatch(/^20 of 50 trials ran away \(20 hit budget\.trial\.usd\); \$0\.50 spent; against 150 in 1500 baseline trials/);
+  });
+
+  it("describes why trials ran away, most common first", () => {
+    expect(describeRunaway({ loop: 2, tokens: 38, ttl: 0 })).toBe("38 hit budget.trial.tokens; 2 looped on a repeated tool call");
+    expect(describeRunaway(undefined)).toBe("hit a budget bound or looped");
+  });
+});

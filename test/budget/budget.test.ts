@@ -61,11 +61,21 @@ describe("bounds", () => {
     clock.tick(1);
     await Promise.resolve();
     expect(budget.signal.aborted).toBe(true);
-    expect(budget.settle(reply()).error).toMatchObject({
+    // A reply had started arriving (streamed progress): still answering at 120 s is a runaway.
+    budget.progress({ usage: usage(10, 10), steps: 1, costUsd: 0 });
+    expect(budget.settle(reply({ output: null, error: { kind: "aborted", message: "trial aborted" } })).error).toMatchObject({
       kind: "budget_exceeded",
       bound: "ttl",
       message: "trial budget exceeded: 120.0 s > 120.0 s (budget.trial.ttl)",
     });
+
+    // Nothing arrived before ttl: a timeout (agent error), counted in the error rate, never in accuracy.
+    const silent = new TrialBudget({ ttl: 3_000 }, { clock, signal: new AbortController().signal });
+    await clock.untilSleeping();
+    clock.tick(3_000);
+    await Promise.resolve();
+    const empty = reply({ output: null, error: { kind: "aborted", message: "trial aborted" } });
+    expect(silent.settle(empty).error).toEqual({ kind: "timeout", message: "no reply within 3.0 s (budget.trial.ttl)" });
 
     const quick = new TrialBudget({ ttl: 1_000 }, { clock, signal: new AbortController().signal });
     expect(clock.waiting).toBe(1);
@@ -189,7 +199,8 @@ describe("a reply that is not streamed", () => {
     await clock.untilSleeping();
     while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
     clock.tick(30_000);
-    expect((await pending).error).toMatchObject({ kind: "budget_exceeded", bound: "ttl" });
+    // No reply arrived: the agent did not answer, which is an agent error, not a runaway.
+    expect((await pending).error).toEqual({ kind: "timeout", message: "no reply within 30.0 s (budget.trial.ttl)" });
     await gone;
   });
 });

@@ -1,0 +1,157 @@
+import { describe, expect, it } from "vitest";
+import { createHttpAgent } from "../../src/agents/http.ts";
+import { systemClock } from "../../src/clock.ts";
+import { hashGolden, type GoldenSet } from "../../src/config/golden.ts";
+import { agentSchema, configSchema, type HttpAgentConfig } from "../../src/config/schema.ts";
+import { Secrets } from "../../src/config/secrets.ts";
+import { defaultRunBudget, runawayCheckAfter, RunawayWatch } from "../../src/engine/budget.ts";
+import { executeRun } from "../../src/engine/run.ts";
+import { silentLogger } from "../../src/log.ts";
+import { getRun } from "../../src/store/runs.ts";
+import { json, startFakeServer } from "../helpers/agent-server.ts";
+import { testDatabase } from "../helpers/db.ts";
+
+describe("the early-stop rule", () => {
+  it("waits for two rounds of the pool, at least 10 trials, at most a tenth of a large run", () => {
+    expect(runawayCheckAfter(200, 4)).toBe(10);
+    expect(runawayCheckAfter(200, 8)).toBe(16);
+    expect(runawayCheckAfter(200, 50)).toBe(20);
+    expect(runawayCheckAfter(10_000, 50)).toBe(100);
+    expect(runawayCheckAfter(6, 1)).toBe(10); // a run this small finishes before the rule can stop it
+  });
+
+  it("stops once at least 90% of the finished trials ran away and none passed, and stays stopped", () => {
+    const w = new RunawayWatch(10);
+    for (let i = 0; i < 9; i++) w.record({ runaway: true, passed: false });
+    expect(w.evident).toBe(false); // 9 finished: too few to decide
+    w.record({ runaway: false, passed: false }); // an agent error or a wrong answer: 9 of 10 is 90%
+    expect(w.evident).toBe(true);
+    expect(w.decidedAt).toEqual({ finished: 10, runaway: 9 });
+    w.record({ runaway: false, passed: true }); // a trial in flight that finishes later does not undo it
+    expect(w.evident).toBe(true);
+  });
+
+  it("never stops a run with a passing trial, or with fewer than 90% runaway", () => {
+    const passing = new RunawayWatch(10);
+    passing.record({ runaway: false, passed: true });
+    for (let i = 0; i < 50; i++) passing.record({ runaway: true, passed: false });
+    expect(passing.evident).toBe(false);
+    const mixed = new RunawayWatch(10);
+    for (let i = 0; i < 40; i++) mixed.record({ runaway: i % 5 !== 0, passed: false }); // 80%
+    expect(mixed.evident).toBe(false);
+  });
+});
+
+describe("the default run budget", () => {
+  it("is 3 × the median cost per trial of the last completed runs, times this run's trials", () => {
+    const runs = [
+      { costUsd: 2, trials: 200 }, // $0.01 per trial
+      { costUsd: 4, trials: 200 }, // $0.02
+      { costUsd: 100, trials: 200 }, // $0.50: one expensive run does not move the median
+    ];
+    const b = defaultRunBudget(runs, 100);
+    expect(b).toMatchObject({ source: "baseline" });
+    expect(b!.usd).toBeCloseTo(6, 10);
+    expect(b!.basis).toBe("3 × median $0.0200 per trial of the last 3 completed runs × 100 trials");
+  });
+
+  it("is not derived from fewer than 3 runs, or from runs that cost nothing (no price)", () => {
+    expect(defaultRunBudget([{ costUsd: 2, trials: 200 }, { costUsd: 2, trials: 200 }], 200)).toBeUndefined();
+    expect(defaultRunBudget([0, 0, 0].map((costUsd) => ({ costUsd, trials: 10 })), 200)).toBeUndefined();
+    expect(defaultRunBudget([{ costUsd: 1, trials: 0 }, ...[1, 1].map((costUsd) => ({ costUsd, trials: 10 }))], 20)).toBeUndefined();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Through the engine, against a loopback agent and the embedded database.
+
+function golden(n: number): GoldenSet {
+  const cases = Array.from({ length: n }, (_, i) => ({ id: `c${i}`, input: `q${i}`, tags: [], assert: [{ type: "contains", arg: "30 days" }] }));
+  return { name: "loop", file: "loop.yaml", hash: hashGolden({ name: "loop", cases }), cases };
+}
+
+const job = (budget: object, repeats: number, concurrency = 4) =>
+  configSchema.parse({
+    agents: { a: { kind: "demo" } },
+    jobs: { j: { agent: "a", golden: "x", schedule: "@hourly", repeats, concurrency, budget } },
+  }).jobs.j!;
+
+/** An http agent whose replies the test scripts per request: `reply(i)` for the i-th call. */
+async function scriptedAgent(reply: (i: number) => object) {
+  let calls = 0;
+  const server = await startFakeServer((_req, res) => json(res, 200, reply(calls++)));
+  const agent = createHttpAgent(
+    "bot",
+    agentSchema.parse({
+      kind: "http",
+      url: server.url,
+      response: { output: "$.answer", steps: "$.trace", input_tokens: "$.usage.in", output_tokens: "$.usage.out" },
+      pricing: { input_per_mtok: 1, output_per_mtok: 1 },
+    }) as HttpAgentConfig,
+  );
+  return { server, agent, calls: () => calls };
+}
+
+const looping = () => ({
+  answer: "still searching",
+  trace: Array.from({ length: 40 }, () => ({ tool: "search_kb", args: { q: "refund" }, result: [] })),
+  usage: { in: 390_000, out: 10_000 },
+});
+const good = (tokens = 1_000) => ({ answer: "30 days", trace: [{ tool: "search_kb", args: { q: "refund" } }], usage: { in: tokens, out: 0 } });
+
+describe("a run that runs away stops", () => {
+  it("after its first trials all hit a bound, with status runaway and why, far short of the whole run", async () => {
+    await using database = await testDatabase();
+    const { server, agent, calls } = await scriptedAgent(looping);
+    await using _ = server;
+    const deps = { db: database.db, clock: systemClock, log: silentLogger(), secrets: new Secrets(), replica: "t:1" };
+    const summary = await executeRun(deps, { jobName: "j", job: job({ trial: { tokens: 20_000 } }, 5), agent, golden: golden(40), trigger: "manual" });
+    expect(summary.status).toBe("runaway");
+    // 10 finished decide it; at most the 3 others in flight finish after.
+    expect(summary.trials).toBeGreaterThanOrEqual(10);
+    expect(summary.trials).toBeLessThanOrEqual(13);
+    expect(calls()).toBe(summary.trials);
+    expect(summary.runaway).toBe(summary.trials);
+    expect(summary.runawayBy).toEqual({ tokens: summary.trials });
+    expect(summary.error).toMatch(/^stopped for runaway: 10 of the first 10 trials hit a budget bound or looped, none passed \(\$\d+\.\d{4} spent\): 1[0-3] of 200 trials started$/);
+    const row = await getRun(database.db, summary.runId);
+    expect(row).toMatchObject({ status: "runaway", trials: summary.trials });
+    // The per-case counts carry why, for the detectors.
+    expect((row!.caseStats as { runawayBy: Record<string, number> }[]).reduce((s, c) => s + (c.runawayBy.tokens ?? 0), 0)).toBe(summary.trials);
+  });
+
+  it("not when some trials pass, however many others run away", async () => {
+    await using database = await testDatabase();
+    const { server, agent } = await scriptedAgent((i) => (i % 10 === 0 ? good() : looping()));
+    await using _ = server;
+    const deps = { db: database.db, clock: systemClock, log: silentLogger(), secrets: new Secrets(), replica: "t:1" };
+    const summary = await executeRun(deps, { jobName: "j", job: job({ trial: { tokens: 20_000 } }, 2, 1), agent, golden: golden(10), trigger: "manual" });
+    expect(summary).toMatchObject({ status: "completed", trials: 20, passed: 2, runaway: 18, runawayBy: { tokens: 18 } });
+  });
+});
+
+describe("without budget.run, the baseline sets the run's spending limit", () => {
+  it("3 × the median cost per trial of the job's completed runs: a run that costs 11× stops, and says why", async () => {
+    await using database = await testDatabase();
+    let tokens = 1_000; // $0.001 per trial
+    const { server, agent } = await scriptedAgent(() => good(tokens));
+    await using _ = server;
+    const deps = { db: database.db, clock: systemClock, log: silentLogger(), secrets: new Secrets(), replica: "t:1" };
+    const request = { jobName: "j", job: job({}, 2, 1), agent, golden: golden(10), trigger: "manual" as const };
+    for (let i = 0; i < 3; i++) {
+      const s = await executeRun(deps, request);
+      expect(s).toMatchObject({ status: "completed", trials: 20 });
+      expect(s.runBudget).toBeNull(); // fewer than 3 completed runs before it: no default yet
+    }
+    tokens = 11_000; // now $0.011 per trial: the budget of 3 × $0.001 × 20 = $0.06 is spent after 6 trials
+    const s = await executeRun(deps, request);
+    expect(s.runBudget).toEqual({
+      usd: expect.closeTo(0.06, 10),
+      source: "baseline",
+      basis: "3 × median $0.00100 per trial of the last 3 completed runs × 20 trials",
+    });
+    expect(s.status).toBe("budget_exhausted");
+    expect(s.trials).toBe(6);
+    expect(s.error).toBe("run budget of $0.0600 (from the baseline) reached ($0.0660 spent): 6 of 20 trials started");
+  });
+});

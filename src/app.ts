@@ -65,7 +65,7 @@ export function replayInputs(app: App, jobName: string, agentName: string): { de
   const request: Omit<RunRequest, "trigger"> = {
     jobName,
     job,
-    agent: createAgent(agentName, agentConfig, undefined, config.pricing),
+    agent: createAgent(agentName, agentConfig, { prices: config.pricing, redact: (text) => secrets.redact(text) }),
     golden,
     ...(config.judge ? { judgeModel: config.judge.model, judge: config.judge } : {}),
     prices: config.pricing,

@@ -12,39 +12,50 @@ export interface PostJsonOptions {
   maxBytes: number;
   signal: AbortSignal;
   fetch?: typeof fetch;
+  /** Follow 3xx replies (default false: a redirect is an error naming where it points). */
+  followRedirects?: boolean;
+  /** Removes secrets from reply excerpts before they are cut short (a cut secret is not recognised later). */
+  redact?: (text: string) => string;
 }
 
-/** Reads at most `max` bytes of a body; undefined when it is larger (the rest is not read). */
+/**
+ * Reads a body up to `max` bytes as decoded (after gzip, br or deflate); undefined when it is
+ * larger (the rest is not read). A `content-length` counts the bytes on the wire, which with a
+ * content-encoding can be a thousandth of the decoded body (a 50 KB gzip of 50 MB), so it only
+ * refuses early and never replaces counting.
+ */
 export async function readBounded(res: Response, max: number): Promise<string | undefined> {
+  const encoding = (res.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
   const declared = Number(res.headers.get("content-length") ?? "NaN");
-  if (declared > max) {
-    await res.body?.cancel();
+  if ((encoding === "" || encoding === "identity") && declared > max) {
+    await res.body?.cancel().catch(() => undefined);
     return undefined;
   }
-  // Fast path: a declared length within the limit can be read in one go.
-  if (declared <= max) return res.text();
   if (!res.body) return "";
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel();
-      return undefined;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > max) return undefined;
+      chunks.push(value);
     }
-    chunks.push(value);
+  } finally {
+    // Cancelling closes the connection (and the decompressor) as soon as the limit is crossed.
+    await reader.cancel().catch(() => undefined);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  const decoder = new TextDecoder();
+  return chunks.length === 1 ? decoder.decode(chunks[0]) : decoder.decode(Buffer.concat(chunks));
 }
 
 /**
  * Reads a streamed body as it arrives, handing each decoded piece to `onText` until it returns
- * false or the body ends. A body past `maxBytes` is a `too_large` error; an aborted `signal`
- * (a budget bound tripped from `onText`) stops reading and throws its reason. The body is always
- * cancelled at the end, which closes the connection, so the server stops working (and billing).
+ * false or the body ends. A body past `maxBytes` (decoded) is a `too_large` error; an aborted
+ * `signal` (a budget bound tripped from `onText`) stops reading and throws its reason. The body is
+ * always cancelled at the end, which closes the connection, so the server stops working (and billing).
  */
 export async function readStream(
   res: Response,
@@ -70,11 +81,61 @@ export async function readStream(
   }
 }
 
-/** A short one-line excerpt of a reply body, for error messages. */
-export const snippet = (text: string) => {
-  const flat = text.replace(/\s+/g, " ").trim();
-  return flat.length > 120 ? `${flat.slice(0, 120)}…` : flat;
-};
+/** Characters of a reply body kept in an error message. */
+const SNIPPET_CHARS = 120;
+
+/**
+ * A short one-line excerpt of a reply body, for error messages. Secrets are removed from the
+ * whole text first, then it is cut: cutting first would leave half a token that no redaction
+ * recognises any more.
+ */
+export function snippet(text: string, redact?: (text: string) => string): string {
+  const flat = (redact ? redact(text) : text).replace(/\s+/g, " ").trim();
+  return flat.length > SNIPPET_CHARS ? `${flat.slice(0, SNIPPET_CHARS)}…` : flat;
+}
+
+/**
+ * What must never be fetched: a scheme other than http(s). The config schema refuses them too;
+ * this is checked again at call time because Bun's fetch reads `file:` URLs from the local disk.
+ */
+export function refusedUrl(url: string): AgentError | null {
+  let protocol: string;
+  try {
+    protocol = new URL(url).protocol;
+  } catch {
+    return { kind: "http", message: "the URL is not valid" };
+  }
+  return protocol === "http:" || protocol === "https:" ? null : { kind: "http", message: `refused to call a ${protocol} URL: only http and https are allowed` };
+}
+
+/** `redirect` for fetch: redirects are not followed unless the agent opts in. */
+export const redirectMode = (follow: boolean | undefined): "follow" | "manual" => (follow ? "follow" : "manual");
+
+/**
+ * A 3xx reply that was not followed: an error naming the host it points to (never the whole
+ * Location, whose query may carry a signature). A redirect would re-send the body, and with a 307
+ * or 308 re-POST it, to whatever host the agent names.
+ */
+export async function redirectError(res: Response, requestUrl: string): Promise<AgentError | null> {
+  const opaque = res.type === "opaqueredirect";
+  if (!opaque && (res.status < 300 || res.status > 399)) return null;
+  await res.body?.cancel().catch(() => undefined);
+  const location = res.headers.get("location");
+  let where = "without a Location";
+  if (location) {
+    try {
+      where = `to ${new URL(location, requestUrl).host}`;
+    } catch {
+      where = "to an invalid Location";
+    }
+  }
+  const status = opaque ? undefined : res.status;
+  return {
+    kind: "http",
+    ...(status !== undefined ? { status } : {}),
+    message: `redirected ${where}${status !== undefined ? ` (HTTP ${status})` : ""}; not followed (set follow_redirects: true on the agent to follow redirects)`,
+  };
+}
 
 /**
  * POSTs JSON and parses a JSON reply. Timeouts abort the request; HTTP errors, network errors,
@@ -82,6 +143,8 @@ export const snippet = (text: string) => {
  * include request headers (they carry credentials).
  */
 export async function postJson(opts: PostJsonOptions): Promise<JsonReply> {
+  const refused = refusedUrl(opts.url);
+  if (refused) return { ok: false, error: refused };
   const deadline = requestDeadline(opts.signal, opts.timeoutMs);
   const signal = deadline.signal;
   const doFetch = opts.fetch ?? fetch;
@@ -90,20 +153,23 @@ export async function postJson(opts: PostJsonOptions): Promise<JsonReply> {
       method: opts.method ?? "POST",
       headers: { "content-type": "application/json", accept: "application/json", ...opts.headers },
       body: JSON.stringify(opts.body),
+      redirect: redirectMode(opts.followRedirects),
       signal,
     });
+    const redirected = await redirectError(res, opts.url);
+    if (redirected) return { ok: false, error: redirected };
     const text = await readBounded(res, opts.maxBytes);
     if (text === undefined) {
       return { ok: false, error: { kind: "too_large", status: res.status, message: `reply larger than ${opts.maxBytes} bytes` } };
     }
     if (!res.ok) {
-      return { ok: false, error: { kind: "http", status: res.status, message: `HTTP ${res.status}: ${snippet(text)}` } };
+      return { ok: false, error: { kind: "http", status: res.status, message: `HTTP ${res.status}: ${snippet(text, opts.redact)}` } };
     }
     try {
       return { ok: true, body: JSON.parse(text), status: res.status };
     } catch {
       const type = res.headers.get("content-type") ?? "no content-type";
-      return { ok: false, error: { kind: "parse", status: res.status, message: `reply is not JSON (${type}): ${snippet(text)}` } };
+      return { ok: false, error: { kind: "parse", status: res.status, message: `reply is not JSON (${type}): ${snippet(text, opts.redact)}` } };
     }
   } catch (e) {
     return { ok: false, error: deadline.failure(e, `no reply within ${opts.timeoutMs} ms`) };

@@ -1,6 +1,6 @@
 import { createParser } from "eventsource-parser";
 import type { HttpAgentConfig } from "../config/schema.ts";
-import { readBounded, readStream, requestDeadline, snippet } from "./http-call.ts";
+import { readBounded, readStream, redirectError, redirectMode, refusedUrl, requestDeadline, snippet } from "./http-call.ts";
 import { readPath } from "./jsonpath.ts";
 import type { AgentError, Step, Usage } from "./types.ts";
 
@@ -54,6 +54,10 @@ export interface StreamJsonOptions {
   /** Called after each event; the caller may abort `signal` from here (a budget bound). */
   onEvent(reply: StreamedReply): void;
   fetch?: typeof fetch;
+  /** Follow 3xx replies (default false). */
+  followRedirects?: boolean;
+  /** Removes secrets from reply excerpts before they are cut short. */
+  redact?: (text: string) => string;
 }
 
 /**
@@ -64,6 +68,8 @@ export interface StreamJsonOptions {
  */
 export async function streamJson(opts: StreamJsonOptions): Promise<{ reply: StreamedReply; error: AgentError | null; status?: number }> {
   const reply: StreamedReply = { output: null, steps: [], usage: { inputTokens: 0, outputTokens: 0 }, model: null, fingerprint: null };
+  const refused = refusedUrl(opts.url);
+  if (refused) return { reply, error: refused };
   const deadline = requestDeadline(opts.signal, opts.timeoutMs);
   let status: number | undefined;
   const fold = (text: string): AgentError | null => {
@@ -71,7 +77,7 @@ export async function streamJson(opts: StreamJsonOptions): Promise<{ reply: Stre
     try {
       foldEvent(reply, JSON.parse(text), opts.mapping, opts.toSteps);
     } catch {
-      return { kind: "parse", status, message: `stream event is not JSON: ${snippet(text)}` };
+      return { kind: "parse", status, message: `stream event is not JSON: ${snippet(text, opts.redact)}` };
     }
     opts.onEvent(reply);
     return null;
@@ -85,15 +91,18 @@ export async function streamJson(opts: StreamJsonOptions): Promise<{ reply: Stre
         ...opts.headers,
       },
       body: JSON.stringify(opts.body),
+      redirect: redirectMode(opts.followRedirects),
       signal: deadline.signal,
     });
     status = res.status;
+    const redirected = await redirectError(res, opts.url);
+    if (redirected) return { reply, status, error: redirected };
     const type = res.headers.get("content-type") ?? "";
     if (!res.ok || type.includes("application/json")) {
       const text = await readBounded(res, opts.maxBytes);
       if (text === undefined)
         return { reply, status, error: { kind: "too_large", status, message: `reply larger than ${opts.maxBytes} bytes` } };
-      if (!res.ok) return { reply, status, error: { kind: "http", status, message: `HTTP ${status}: ${snippet(text)}` } };
+      if (!res.ok) return { reply, status, error: { kind: "http", status, message: `HTTP ${status}: ${snippet(text, opts.redact)}` } };
       return { reply, status, error: fold(text) };
     }
     let failure: AgentError | null = null;

@@ -1,10 +1,10 @@
 import type { HttpAgentConfig } from "../config/schema.ts";
-import { resolvePricing, type PriceTable } from "../pricing.ts";
+import { resolvePricing } from "../pricing.ts";
 import { postJson } from "./http-call.ts";
-import { num, streamJson } from "./http-stream.ts";
+import { num, streamJson, type StreamJsonOptions } from "./http-stream.ts";
 import { readPath } from "./jsonpath.ts";
 import { compileHeaders, compileTemplate } from "./template.ts";
-import { costOf, type Agent, type AgentError, type Observation, type Pricing, type Step, type Usage } from "./types.ts";
+import { costOf, type Agent, type AgentDeps, type AgentError, type Observation, type Pricing, type Step, type Usage } from "./types.ts";
 
 const str = (v: unknown): string | null => (v === undefined || v === null ? null : typeof v === "string" ? v : JSON.stringify(v));
 
@@ -30,11 +30,18 @@ export function toSteps(raw: unknown): Step[] {
  * An agent behind a JSON-over-HTTP endpoint, mapped by JSON paths. Its reply is read whole, so the
  * trial's budget is checked when it arrives (and `ttl` cancels the request while it waits).
  */
-export function createHttpAgent(name: string, cfg: HttpAgentConfig, fetchImpl?: typeof fetch, prices?: PriceTable): Agent {
+export function createHttpAgent(name: string, cfg: HttpAgentConfig, deps: AgentDeps = {}): Agent {
+  const { prices } = deps;
   const headersFor = compileHeaders(cfg.headers);
   const bodyFor = compileTemplate(cfg.body);
   const priceOf = (model: string | null) => resolvePricing(cfg.pricing, [model], prices);
-  if (cfg.stream) return streamingHttpAgent(name, cfg, cfg.stream, { headersFor, bodyFor, priceOf, ...(fetchImpl ? { fetchImpl } : {}) });
+  // What every request of this agent shares: fetch, redirects, redaction of reply excerpts.
+  const shared = {
+    followRedirects: cfg.follow_redirects,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(deps.redact ? { redact: deps.redact } : {}),
+  };
+  if (cfg.stream) return streamingHttpAgent(name, cfg, cfg.stream, { headersFor, bodyFor, priceOf, shared });
   return {
     name,
     async call(req): Promise<Observation> {
@@ -49,7 +56,7 @@ export function createHttpAgent(name: string, cfg: HttpAgentConfig, fetchImpl?: 
         timeoutMs: cfg.timeout,
         maxBytes: cfg.max_response_bytes,
         signal: req.signal,
-        ...(fetchImpl ? { fetch: fetchImpl } : {}),
+        ...shared,
       });
       const latencyMs = performance.now() - started;
       const base = { steps: [], usage: { inputTokens: 0, outputTokens: 0 }, model: null, fingerprint: null, latencyMs, costUsd: 0 };
@@ -88,7 +95,7 @@ function streamingHttpAgent(
     headersFor: (vars: Record<string, string>) => Record<string, string>;
     bodyFor: (vars: Record<string, string>) => unknown;
     priceOf: (model: string | null) => Pricing | undefined;
-    fetchImpl?: typeof fetch;
+    shared: Pick<StreamJsonOptions, "fetch" | "followRedirects" | "redact">;
   },
 ): Agent {
   return {
@@ -108,7 +115,7 @@ function streamingHttpAgent(
         maxBytes: cfg.max_response_bytes,
         signal: req.signal,
         onEvent: (r) => req.meter?.progress({ usage: r.usage, steps: r.steps.length, costUsd: costOf(r.usage, parts.priceOf(r.model)) }),
-        ...(parts.fetchImpl ? { fetch: parts.fetchImpl } : {}),
+        ...parts.shared,
       });
       // What arrived before an error (or a budget's abort) is kept: the partial trajectory and spend.
       return {

@@ -1,5 +1,5 @@
 import { createParser } from "eventsource-parser";
-import { readBounded, readStream, requestDeadline, snippet } from "./http-call.ts";
+import { readBounded, readStream, redirectError, redirectMode, refusedUrl, requestDeadline, snippet } from "./http-call.ts";
 import type { AgentError, Step, Usage } from "./types.ts";
 
 /** A chat-completions reply or streamed chunk, as far as we read it. */
@@ -118,6 +118,10 @@ export interface StreamChatOptions {
   /** Called after every chunk; the caller may abort `signal` from here to cancel the request. */
   onProgress?(acc: ChatAccumulator): void;
   fetch?: typeof fetch;
+  /** Follow 3xx replies (default false). */
+  followRedirects?: boolean;
+  /** Removes secrets from reply excerpts before they are cut short. */
+  redact?: (text: string) => string;
 }
 
 /** What a streamed call produced: always the accumulated reply, and an error when it ended badly. */
@@ -134,6 +138,8 @@ export interface StreamChatResult {
  */
 export async function streamChat(opts: StreamChatOptions): Promise<StreamChatResult> {
   const acc = new ChatAccumulator(opts.promptChars);
+  const refused = refusedUrl(opts.url);
+  if (refused) return { acc, error: refused };
   const deadline = requestDeadline(opts.signal, opts.timeoutMs);
   let status: number | undefined;
   try {
@@ -141,15 +147,18 @@ export async function streamChat(opts: StreamChatOptions): Promise<StreamChatRes
       method: "POST",
       headers: { "content-type": "application/json", accept: "text/event-stream", ...opts.headers },
       body: JSON.stringify({ ...opts.body, stream: true, stream_options: { include_usage: true } }),
+      redirect: redirectMode(opts.followRedirects),
       signal: deadline.signal,
     });
     status = res.status;
+    const redirected = await redirectError(res, opts.url);
+    if (redirected) return { acc, status, error: redirected };
     const type = res.headers.get("content-type") ?? "";
     if (!res.ok || !type.includes("text/event-stream")) {
       const text = await readBounded(res, opts.maxBytes);
       if (text === undefined)
         return { acc, status, error: { kind: "too_large", status, message: `reply larger than ${opts.maxBytes} bytes` } };
-      if (!res.ok) return { acc, status, error: { kind: "http", status, message: `HTTP ${status}: ${snippet(text)}` } };
+      if (!res.ok) return { acc, status, error: { kind: "http", status, message: `HTTP ${status}: ${snippet(text, opts.redact)}` } };
       try {
         acc.add(JSON.parse(text) as ChatPayload);
       } catch {
@@ -159,7 +168,7 @@ export async function streamChat(opts: StreamChatOptions): Promise<StreamChatRes
           error: {
             kind: "parse",
             status,
-            message: `reply is neither an event stream nor JSON (${type || "no content-type"}): ${snippet(text)}`,
+            message: `reply is neither an event stream nor JSON (${type || "no content-type"}): ${snippet(text, opts.redact)}`,
           },
         };
       }
@@ -190,12 +199,12 @@ async function readEvents(res: Response, acc: ChatAccumulator, opts: StreamChatO
       try {
         chunk = JSON.parse(event.data) as ChatPayload;
       } catch {
-        failure = { kind: "parse", status: res.status, message: `event is not JSON: ${snippet(event.data)}` };
+        failure = { kind: "parse", status: res.status, message: `event is not JSON: ${snippet(event.data, opts.redact)}` };
         return;
       }
       if (chunk.error) {
         const message = typeof chunk.error === "string" ? chunk.error : (chunk.error.message ?? "unknown error");
-        failure = { kind: "http", status: res.status, message: `stream error: ${snippet(message)}` };
+        failure = { kind: "http", status: res.status, message: `stream error: ${snippet(message, opts.redact)}` };
         return;
       }
       acc.add(chunk);

@@ -1,8 +1,8 @@
 import type { OpenAiAgentConfig } from "../config/schema.ts";
-import { resolvePricing, type PriceTable } from "../pricing.ts";
+import { resolvePricing } from "../pricing.ts";
 import { postJson } from "./http-call.ts";
 import { ChatAccumulator, streamChat, type ChatPayload } from "./openai-stream.ts";
-import { costOf, type Agent, type AgentRequest, type Observation, type Pricing } from "./types.ts";
+import { costOf, type Agent, type AgentDeps, type AgentRequest, type Observation, type Pricing } from "./types.ts";
 
 /**
  * An agent behind any OpenAI-compatible chat-completions endpoint; tool calls become steps.
@@ -10,7 +10,8 @@ import { costOf, type Agent, type AgentRequest, type Observation, type Pricing }
  * after every chunk, so a runaway reply is cancelled as soon as it crosses a bound. Cost comes
  * from the agent's `pricing`, else the price table, by the model the endpoint reports.
  */
-export function createOpenAiAgent(name: string, cfg: OpenAiAgentConfig, fetchImpl?: typeof fetch, prices?: PriceTable): Agent {
+export function createOpenAiAgent(name: string, cfg: OpenAiAgentConfig, deps: AgentDeps = {}): Agent {
+  const { prices } = deps;
   const url = `${cfg.base_url.replace(/\/+$/, "")}/chat/completions`;
   const headers: Record<string, string> = { ...cfg.headers };
   if (cfg.api_key) headers.authorization = `Bearer ${cfg.api_key}`;
@@ -38,7 +39,9 @@ export function createOpenAiAgent(name: string, cfg: OpenAiAgentConfig, fetchImp
     timeoutMs: cfg.timeout,
     maxBytes: cfg.max_response_bytes,
     signal: req.signal,
-    ...(fetchImpl ? { fetch: fetchImpl } : {}),
+    followRedirects: cfg.follow_redirects,
+    ...(deps.fetch ? { fetch: deps.fetch } : {}),
+    ...(deps.redact ? { redact: deps.redact } : {}),
   });
 
   async function callOnce(req: AgentRequest, body: Record<string, unknown>): Promise<Observation> {

@@ -1,3 +1,5 @@
+import type { PriceTable } from "../pricing.ts";
+
 /** One tool call the agent made on its way to the answer. */
 export interface Step {
   tool: string;
@@ -67,6 +69,15 @@ export interface AgentRequest {
 export interface Agent {
   readonly name: string;
   call(req: AgentRequest): Promise<Observation>;
+}
+
+/** What an adapter is built with besides its config; every part is optional. */
+export interface AgentDeps {
+  fetch?: typeof fetch;
+  /** Model prices (the config's `pricing:` map) that extend the built-in price table. */
+  prices?: PriceTable;
+  /** Removes secrets (the config's `${VAR}` values) from reply excerpts before they are cut short. */
+  redact?: (text: string) => string;
 }
 
 export interface Pricing {

@@ -77,8 +77,8 @@ describe("openai adapter, streaming", () => {
       request(),
     );
     expect(own.costUsd).toBeCloseTo(1500 / 1e6, 12);
-    const table = await createOpenAiAgent("bot", agentConfig(agent.url), undefined, {
-      "gpt-4o-mini": { input_per_mtok: 10, output_per_mtok: 0 },
+    const table = await createOpenAiAgent("bot", agentConfig(agent.url), {
+      prices: { "gpt-4o-mini": { input_per_mtok: 10, output_per_mtok: 0 } },
     }).call(request());
     expect(table.costUsd).toBeCloseTo(12000 / 1e6, 12);
   });

@@ -31,6 +31,8 @@ export async function callJudge(
   messages: ChatMessage[],
   signal: AbortSignal,
   fetchImpl?: typeof fetch,
+  /** Removes secrets from reply excerpts before they are cut short. */
+  redact?: (text: string) => string,
 ): Promise<JudgeCall> {
   const headers: Record<string, string> = {};
   if (cfg.api_key) headers.authorization = `Bearer ${cfg.api_key}`;
@@ -48,6 +50,7 @@ export async function callJudge(
     maxBytes: MAX_REPLY_BYTES,
     signal,
     ...(fetchImpl ? { fetch: fetchImpl } : {}),
+    ...(redact ? { redact } : {}),
   });
   if (!reply.ok) {
     const e = reply.error;

@@ -100,7 +100,7 @@ export function createJudge(cfg: JudgeConfig, deps: JudgeDeps): JudgeService {
     for (let attempt = 1; attempt <= 2; attempt++) {
       if (signal.aborted) return failure("judge call aborted");
       stats.requests++;
-      const call = await callJudge(cfg, messages, signal, deps.fetch);
+      const call = await callJudge(cfg, messages, signal, deps.fetch, (text) => secrets.redact(text));
       const spent = call.usage;
       charge(spent);
       if (call.ok) {

@@ -10,12 +10,17 @@ export function parseDuration(text: string | number): number | undefined {
   return Math.round(Number(m[1]) * UNITS[m[2]!]!);
 }
 
+const EXPECTED = "expected a duration like 500ms, 60s, 2m, 1h or 7d";
+
 /** A zod field for a duration, yielding milliseconds. */
-export const duration = z.union([z.string(), z.number()]).transform((v, ctx) => {
+export const duration = z.union([z.string(), z.number()], { error: EXPECTED }).transform((v, ctx) => {
   const ms = parseDuration(v);
   if (ms === undefined) {
-    ctx.addIssue({ code: "custom", message: `expected a duration like 500ms, 60s, 2m, 1h or 7d` });
+    ctx.addIssue({ code: "custom", message: EXPECTED });
     return z.NEVER;
   }
   return ms;
 });
+
+/** A duration that must pass: a timeout, a TTL or an interval of 0 would fire at once or spin. */
+export const positiveDuration = duration.refine((ms) => ms > 0, "expected a duration above 0, like 500ms or 60s");

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { isPinnedModel, unpinnedMessage } from "../scoring/judge/pinned.ts";
-import { duration } from "./duration.ts";
+import { duration, positiveDuration } from "./duration.ts";
 
 const pricing = z.strictObject({
   input_per_mtok: z.number().nonnegative(),
@@ -50,7 +50,7 @@ const httpAgent = z
      */
     stream: z.enum(["ndjson", "sse"], { message: "expected ndjson or sse" }).optional(),
     pricing: pricing.optional(),
-    timeout: duration.default(60_000),
+    timeout: positiveDuration.default(60_000),
     max_response_bytes: maxResponseBytes,
     follow_redirects: followRedirects,
   })
@@ -68,7 +68,7 @@ const openaiAgent = z.strictObject({
   temperature: z.number().min(0).max(2).optional(),
   headers: z.record(z.string(), z.string()).default({}),
   pricing: pricing.optional(),
-  timeout: duration.default(60_000),
+  timeout: positiveDuration.default(60_000),
   max_response_bytes: maxResponseBytes,
   /** Stream the reply (SSE, with usage): the trial budget is checked per chunk and cancels the request mid-reply. */
   stream: z.boolean().default(false),
@@ -87,7 +87,7 @@ const demoAgent = z.strictObject({
   error_rate: z.number().min(0).max(1).default(0),
   model: z.string().default("demo-support-1.0"),
   pricing: pricing.default({ input_per_mtok: 3, output_per_mtok: 15 }),
-  timeout: duration.default(10_000),
+  timeout: positiveDuration.default(10_000),
 });
 
 export const agentSchema = z.discriminatedUnion("kind", [httpAgent, openaiAgent, demoAgent], {
@@ -100,7 +100,7 @@ const budget = z.strictObject({
       tokens: z.number().int().positive().optional(),
       usd: z.number().positive().optional(),
       steps: z.number().int().positive().optional(),
-      ttl: duration.optional(),
+      ttl: positiveDuration.optional(),
     })
     .default({}),
   run: z.strictObject({ usd: z.number().positive().optional() }).default({}),
@@ -149,7 +149,7 @@ const judgeSchema = z.strictObject({
     .string()
     .min(1)
     .refine(isPinnedModel, { error: (iss) => unpinnedMessage(String(iss.input)) }),
-  timeout: duration.default(60_000),
+  timeout: positiveDuration.default(60_000),
   pricing: pricing.optional(),
   /** `json_schema` (structured outputs) or `json_object` for endpoints without them. */
   response_format: z.enum(["json_schema", "json_object"]).default("json_schema"),
@@ -161,14 +161,14 @@ const notifySchema = z.strictObject({
   /** Consecutive clear runs before a firing alert resolves (default 2), so flapping does not page. */
   keep_firing_for: z.number().int().positive().default(2),
   /** Reminder for an alert that stays firing (default 4h). */
-  repeat_interval: duration.default(4 * 3_600_000),
+  repeat_interval: positiveDuration.default(4 * 3_600_000),
   slack: z
     .strictObject({
       token: z.string().min(1),
       channel: z.string().min(1),
       /** Web API base, for GovSlack or a gateway (default https://slack.com/api/). */
       api_url: httpUrl.optional(),
-      timeout: duration.default(10_000),
+      timeout: positiveDuration.default(10_000),
     })
     .optional(),
   pagerduty: z
@@ -176,23 +176,23 @@ const notifySchema = z.strictObject({
       routing_key: z.string().min(1),
       /** Events API base, e.g. https://events.eu.pagerduty.com for the EU region. */
       api_url: httpUrl.optional(),
-      timeout: duration.default(10_000),
+      timeout: positiveDuration.default(10_000),
     })
     .optional(),
   webhook: z
-    .strictObject({ url: httpUrl, headers: z.record(z.string(), z.string()).default({}), timeout: duration.default(10_000) })
+    .strictObject({ url: httpUrl, headers: z.record(z.string(), z.string()).default({}), timeout: positiveDuration.default(10_000) })
     .optional(),
   /** Alerts as log lines; on by default when no other channel is configured. */
   console: z.boolean().optional(),
   /** The outbox worker (every replica runs one; rows are claimed one replica at a time). */
   delivery: z
     .strictObject({
-      poll_interval: duration.default(2_000),
+      poll_interval: positiveDuration.default(2_000),
       /** How long a claimed row stays leased to one replica while it sends. */
-      lease: duration.default(60_000),
-      max_backoff: duration.default(15 * 60_000),
+      lease: positiveDuration.default(60_000),
+      max_backoff: positiveDuration.default(15 * 60_000),
       /** A notification still failing after this long is marked failed (kept in alert_outbox). */
-      give_up_after: duration.default(24 * 3_600_000),
+      give_up_after: positiveDuration.default(24 * 3_600_000),
       /** How long `goldwatch run` waits to deliver what it queued before exiting. */
       drain_timeout: duration.default(15_000),
     })

@@ -1,8 +1,10 @@
 import { Ajv } from "ajv";
 import { z } from "zod";
+import { ajvRegExp } from "./regex.ts";
 import { defineAssertion, type AssertionDef } from "./types.ts";
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// JSON Schema `pattern`s run on RE2 too: no golden-set pattern can backtrack (see regex.ts).
+const ajv = new Ajv({ allErrors: true, strict: false, code: { regExp: ajvRegExp } });
 
 const jsonSchemaArg = z.record(z.string(), z.unknown()).superRefine((schema, ctx) => {
   try {

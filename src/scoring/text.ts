@@ -1,26 +1,17 @@
 import { z } from "zod";
+import { compileLinear } from "./regex.ts";
 import { defineAssertion, type AssertionDef } from "./types.ts";
 
 const out = (o: string | null) => o ?? "";
 const quote = (s: string, max = 80) => JSON.stringify(s.length > max ? `${s.slice(0, max)}…` : s);
 
-function compileRegex(pattern: string): RegExp {
-  // `/body/flags` form, or a bare pattern.
-  const m = /^\/(.*)\/([a-z]*)$/s.exec(pattern);
-  return m ? new RegExp(m[1]!, m[2]) : new RegExp(pattern);
-}
-
-const regexArg = z.string().refine(
-  (p) => {
-    try {
-      compileRegex(p);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: "expected a valid regular expression" },
-);
+const regexArg = z.string().superRefine((p, ctx) => {
+  try {
+    compileLinear(p);
+  } catch (e) {
+    ctx.addIssue({ code: "custom", message: `expected a regular expression: ${(e as Error).message}` });
+  }
+});
 
 /** Text assertions on the agent's final output. */
 export const textAssertions: Record<string, AssertionDef> = {
@@ -79,14 +70,14 @@ export const textAssertions: Record<string, AssertionDef> = {
   regex: defineAssertion({
     schema: regexArg,
     evaluate: (p, { obs }) => {
-      const passed = compileRegex(p).test(out(obs.output));
+      const passed = compileLinear(p).test(out(obs.output));
       return { type: "regex", passed, reason: passed ? `matches ${p}` : `does not match ${p}` };
     },
   }),
   not_regex: defineAssertion({
     schema: regexArg,
     evaluate: (p, { obs }) => {
-      const passed = !compileRegex(p).test(out(obs.output));
+      const passed = !compileLinear(p).test(out(obs.output));
       return { type: "not_regex", passed, reason: passed ? `does not match ${p}` : `matches ${p}` };
     },
   }),

@@ -36,17 +36,20 @@ function windowDays(option: string, value: string, err: (t: string) => void): nu
   return daysCovering(ms);
 }
 
-/** Prints `drift_report_for` as a table or JSON. Exit code 0, or 2 for bad options. */
+/** Prints `drift_report_for` as a table or JSON. Exit code 0, or 2 for bad options (an unknown --job included). */
 export async function report(deps: ReportDeps, opts: ReportOptions): Promise<number> {
   const currentDays = windowDays("since", opts.since, deps.err);
   const baselineDays = currentDays === undefined ? undefined : windowDays("baseline", opts.baseline ?? opts.since, deps.err);
   if (currentDays === undefined || baselineDays === undefined) return 2;
   const windows: DriftWindows = { reportDay: utcDay(deps.clock.now()), currentDays, baselineDays };
   const rows = await driftReport(deps.db, windows, opts.job === undefined ? {} : { job: opts.job });
+  // A job the config does not know and that has no runs is a typo, not an empty report. (A job
+  // removed from the config still has its history reported.)
   if (opts.job !== undefined && opts.knownJobs && !opts.knownJobs.includes(opts.job) && rows.length === 0) {
     deps.err(
-      `goldwatch report: no runs of job "${opts.job}" in these windows, and the config has no such job (jobs: ${opts.knownJobs.join(", ") || "none"})\n`,
+      `goldwatch report: --job "${opts.job}": no such job in the config and no runs of it in these windows (jobs: ${opts.knownJobs.join(", ") || "none"})\n`,
     );
+    return 2;
   }
   if (opts.json) deps.out(`${JSON.stringify({ windows, jobs: rows }, null, 2)}\n`);
   else deps.out(`${formatDriftReport(rows, windows, { color: deps.color })}\n`);

@@ -151,11 +151,15 @@ describe("goldwatch report", () => {
     expect(d.err.join("")).toContain("--baseline");
   });
 
-  it("warns about a job the config does not know that has no runs", async () => {
+  it("exits 2 naming a job the config does not know that has no runs, and the known jobs", async () => {
     const c = capture();
-    await report(c.deps, { since: "7d", json: false, job: "suport", knownJobs: ["support", "billing"] });
-    expect(c.err.join("")).toContain('no runs of job "suport"');
+    expect(await report(c.deps, { since: "7d", json: false, job: "suport", knownJobs: ["support", "billing"] })).toBe(2);
+    expect(c.err.join("")).toContain('--job "suport": no such job in the config');
     expect(c.err.join("")).toContain("jobs: support, billing");
+    expect(c.out).toEqual([]);
+    // A job gone from the config but with runs is still reported.
+    const d = capture();
+    expect(await report(d.deps, { since: "7d", json: true, job: "billing", knownJobs: ["support"] })).toBe(0);
   });
 
   it("is registered as `goldwatch report` and reads the configured database", async () => {

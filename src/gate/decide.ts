@@ -1,8 +1,8 @@
 // The release gate's verdict: is the candidate no worse than the incumbent by more than the
 // margin? Paired by case, since both agents answered the same cases.
-import { nonInferiority, pairedDifference } from "../stats/paired.ts";
+import { nonInferiority, pairedDifference, withSeFloor } from "../stats/paired.ts";
 import { repeatsNeeded } from "../stats/power.ts";
-import { mcnemar, newcombePairedDiff } from "../stats/proportions.ts";
+import { mcnemar, newcombePairedDiff, newcombePairedNonInferiorityP } from "../stats/proportions.ts";
 
 /** One case's counts for one agent. */
 export interface GateCase {
@@ -30,8 +30,17 @@ export interface GateVerdict {
   margin: number;
   alpha: number;
   method: "paired-t" | "mcnemar-newcombe";
-  /** One-sided p for "the candidate is worse by the margin or more" (paired t), or McNemar's mid-p (two-sided) when N = 1. */
+  /**
+   * One-sided p for H0 "the candidate is worse by the margin or more", from the same statistics
+   * as the interval (paired t; Newcombe's interval inverted when N = 1): the verdict is pass
+   * exactly when p < α, and fail exactly when p > 1 − α (then 1 − p is the p for "worse by more
+   * than the margin").
+   */
   pValue: number;
+  /** Paired t: the binomial floor, not the spread of the per-case differences, set the standard error (the cases moved alike). */
+  varianceFloor?: boolean;
+  /** N = 1: McNemar's two-sided mid-p for "no difference at all" (another question than the verdict's). */
+  mcnemarMidP?: number;
   /** When inconclusive: repeats per case that would likely decide it (80% power if the observed difference is the truth); null when more repeats cannot (add cases). */
   repeatsToDecide?: number | null;
 }
@@ -44,8 +53,10 @@ const mean = (xs: readonly number[]) => xs.reduce((s, x) => s + x, 0) / xs.lengt
  * worse by m or more); fail when the upper (1 − α) bound is below −m (it is worse by more than
  * m); inconclusive otherwise (the interval contains −m). Both bounds come from one two-sided
  * (1 − 2α) interval, so pass and fail can never both hold. The interval is the paired t over
- * per-case pass-rate differences with K − 1 degrees of freedom; with one repeat per case (binary
- * outcomes) it is Newcombe's paired score interval, with McNemar's mid-p reported alongside.
+ * per-case pass-rate differences with K − 1 degrees of freedom, its standard error floored by the
+ * binomial model's (see binomialFloorSe: when every case moves alike the sample SD is 0, and the
+ * interval would claim certainty); with one repeat per case (binary outcomes) it is Newcombe's
+ * paired score interval, with the p-value from inverting it and McNemar's mid-p alongside.
  */
 export function decideGate(
   incumbent: readonly GateCase[],
@@ -89,6 +100,7 @@ export function decideGate(
   let high: number;
   let pValue: number;
   let method: GateVerdict["method"];
+  let extra: Pick<GateVerdict, "varianceFloor" | "mcnemarMidP">;
   if (repeats === 1) {
     // Binary outcomes: a = both pass, b = only the candidate passes, c = only the incumbent, d = neither.
     const t = { a: 0, b: 0, c: 0, d: 0 };
@@ -100,18 +112,21 @@ export function decideGate(
       else if (ii) t.c++;
       else t.d++;
     }
+    // Candidate first: the interval and p are for candidate − incumbent = (b − c)/K.
     const iv = newcombePairedDiff(t, 1 - 2 * alpha);
     ({ estimate: difference, low, high } = iv);
-    pValue = mcnemar(t.b, t.c).pMid;
+    pValue = newcombePairedNonInferiorityP(t, margin);
     method = "mcnemar-newcombe";
+    extra = { mcnemarMidP: mcnemar(t.b, t.c).pMid };
   } else {
-    const diff = pairedDifference(incRates, candRates, 1 - 2 * alpha);
+    const diff = withSeFloor(pairedDifference(incRates, candRates, 1 - 2 * alpha), binomialFloorSe(pairs));
     difference = diff.meanDiff;
     low = diff.interval.low;
     high = diff.interval.high;
     // One-sided p for H0: μ_d ≤ −m (t on K − 1 df).
     pValue = nonInferiority(diff, margin, alpha).pValue;
     method = "paired-t";
+    extra = { varianceFloor: diff.floored };
   }
   const interval = { low, high, level: 1 - 2 * alpha };
   const pts = (x: number) => `${x < 0 ? "−" : ""}${Math.abs(x * 100).toFixed(1)}`;
@@ -124,6 +139,7 @@ export function decideGate(
       interval,
       method,
       pValue,
+      ...extra,
       reason: `candidate − incumbent ${pts(difference)} points, ${Math.round(interval.level * 100)}% interval ${span}: no worse than the margin of ${pts(margin)} points`,
     };
   }
@@ -135,6 +151,7 @@ export function decideGate(
       interval,
       method,
       pValue,
+      ...extra,
       reason: `candidate − incumbent ${pts(difference)} points, ${Math.round(interval.level * 100)}% interval ${span}: worse by more than the margin of ${pts(margin)} points`,
     };
   }
@@ -145,17 +162,52 @@ export function decideGate(
     interval,
     method,
     pValue,
+    ...extra,
     reason: `candidate − incumbent ${pts(difference)} points, ${Math.round(interval.level * 100)}% interval ${span} contains the margin ${pts(-margin)} points`,
     repeatsToDecide: repeatsToDecide(pairs, difference, margin, alpha, repeats),
   };
 }
 
 /**
+ * Pass rates shrunk toward their arm's pooled rate by this many pseudo-trials for the variance
+ * floor, and the pooled rate itself kept off 0 and 1 by one pass and one failure
+ * (Agresti–Caffo): a case that passed 5 of 5 is not certain to, but 30 of 30 across ten cases
+ * says more than 5 of 5 alone.
+ */
+const SHRINK_TRIALS = 2;
+
+/**
+ * The binomial model's standard error of the mean per-case difference: with independent trials,
+ * Var(p̂_cand,i − p̂_inc,i) = p_c(1 − p_c)/n_c + p_i(1 − p_i)/n_i for each case, so
+ * SE(d̄) ≥ √(Σᵢ vᵢ)/K whatever the cases do. The sample SD of the differences estimates this plus
+ * the spread of true per-case changes, so it falls below only by chance, and all the way to 0
+ * when every case moved by the same amount (all passing in both arms, say). Rates are shrunk
+ * (SHRINK_TRIALS), so a case at 0% or 100% still counts.
+ */
+export function binomialFloorSe(pairs: readonly { inc: GateCase; cand: GateCase }[]): number {
+  const k = pairs.length;
+  if (k === 0) return Number.NaN;
+  const variances = (cases: readonly GateCase[]) => shrunkRates(cases).map((p, i) => (p * (1 - p)) / cases[i]!.scored);
+  const vInc = variances(pairs.map((p) => p.inc));
+  const vCand = variances(pairs.map((p) => p.cand));
+  const total = vInc.reduce((s, v, i) => s + v + vCand[i]!, 0);
+  return Math.sqrt(total) / k;
+}
+
+/** One arm's per-case pass rates shrunk toward its pooled rate (see SHRINK_TRIALS). */
+function shrunkRates(cases: readonly GateCase[]): number[] {
+  const x = cases.reduce((s, c) => s + c.passes, 0);
+  const n = cases.reduce((s, c) => s + c.scored, 0);
+  const pooled = (x + 1) / (n + 2);
+  return cases.map((c) => (c.passes + SHRINK_TRIALS * pooled) / (c.scored + SHRINK_TRIALS));
+}
+
+/**
  * Repeats per case that would decide, if the observed difference is the true one: the
  * distance from the estimate to the margin, |d̄ + m|, must be the minimum detectable effect of
  * a one-sided level-α test with 80% power (Miller 2024's paired design, src/stats/power.ts):
- * Var(d̄) = (2σ²_within/N + ω²)/K, with σ²_within estimated from the per-case rates
- * (unbiased p̂(1 − p̂)·N/(N − 1), averaged over cases and agents) and ω² (the spread of true
+ * Var(d̄) = (2σ²_within/N + ω²)/K, with σ²_within estimated from the shrunk per-case rates
+ * (p̃(1 − p̃), averaged over cases and agents, so cases that all passed still count) and ω² (the spread of true
  * per-case differences, which repeats cannot reduce) from the observed variance of per-case
  * differences minus its within-case part. Null when ω² alone is too wide: only more cases help.
  */
@@ -168,9 +220,9 @@ function repeatsToDecide(
 ): number | null {
   const k = pairs.length;
   const n = repeats;
-  const rates = pairs.flatMap((p) => [p.inc.passes / p.inc.scored, p.cand.passes / p.cand.scored]);
+  const rates = [...shrunkRates(pairs.map((p) => p.inc)), ...shrunkRates(pairs.map((p) => p.cand))];
   const meanRate = mean(rates);
-  const within = n > 1 ? mean(rates.map((r) => (r * (1 - r) * n) / (n - 1))) : meanRate * (1 - meanRate);
+  const within = mean(rates.map((r) => r * (1 - r)));
   const diffs = pairs.map((p) => p.cand.passes / p.cand.scored - p.inc.passes / p.inc.scored);
   const dm = mean(diffs);
   const sd2 = diffs.reduce((s, d) => s + (d - dm) ** 2, 0) / (k - 1);

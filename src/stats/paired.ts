@@ -52,6 +52,27 @@ export function pairedDifference(incumbent: readonly number[], candidate: readon
   return { k, meanDiff, sd: sampleSd(diffs), se, df: ti.df, t, pValue, interval };
 }
 
+/**
+ * The same paired difference with its standard error raised to at least `minSe` (a variance
+ * floor): t, the two-sided p and the interval are recomputed on K − 1 df. `floored` says whether
+ * the floor set the standard error. Used when a model gives a lower bound on Var(d̄) that the
+ * sample SD can undercut by chance, e.g. sd = 0 when every case moved by the same amount.
+ */
+export function withSeFloor(diff: PairedDifference, minSe: number): PairedDifference & { floored: boolean } {
+  if (!(diff.df >= 1) || Number.isNaN(diff.se) || !(minSe > diff.se)) return { ...diff, floored: false };
+  const se = minSe;
+  const t = diff.meanDiff / se;
+  const half = tQuantile(1 - (1 - diff.interval.level) / 2, diff.df) * se;
+  return {
+    ...diff,
+    se,
+    t,
+    pValue: Math.min(1, 2 * tCdf(-Math.abs(t), diff.df)),
+    interval: { estimate: diff.meanDiff, low: diff.meanDiff - half, high: diff.meanDiff + half, level: diff.interval.level },
+    floored: true,
+  };
+}
+
 /** Outcome of a one-sided non-inferiority test on paired differences. */
 export interface NonInferiorityDecision {
   /** True when the candidate is shown to be no worse than the incumbent by more than `margin`. */

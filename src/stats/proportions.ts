@@ -79,6 +79,45 @@ export function newcombePairedDiff(t: PairedTable, level = 0.95): Interval & { p
   return { estimate: est, low: clampDiff(est - lowHalf), high: clampDiff(est + highHalf), level, phi };
 }
 
+/** The widest level the test inversion below searches: its p-values go down to (1 − this)/2. */
+const MAX_LEVEL = 1 - 1e-12;
+
+/**
+ * One-sided p for H0: p_first − p_second ≤ −margin (the first is worse by the margin or more)
+ * from Newcombe's paired interval, by test inversion: p is the one-sided tail (1 − L)/2 of the
+ * level L at which the interval's bound meets −margin. So p < α exactly when the lower bound of
+ * the two-sided (1 − 2α) interval lies above −margin, and p > 1 − α exactly when its upper bound
+ * lies below it: the p-value and the interval always tell the same story (McNemar's test asks
+ * another question, "any difference at all?", and can disagree with a non-inferiority verdict).
+ * Bisection on the level (the bounds widen monotonically with it), to about 1e-12.
+ */
+export function newcombePairedNonInferiorityP(t: PairedTable, margin: number): number {
+  if (!(margin >= 0 && margin < 1)) throw new RangeError(`newcombePairedNonInferiorityP: margin must be in [0, 1), got ${margin}`);
+  const n = t.a + t.b + t.c + t.d;
+  if (n <= 0) return Number.NaN;
+  const target = -margin;
+  const est = (t.b - t.c) / n;
+  if (est === target) return 0.5;
+  // Below the target the upper bound decides, and p is the complement of its tail.
+  const side = est > target ? "low" : "high";
+  const beyond = (level: number) => {
+    const iv = newcombePairedDiff(t, level);
+    return side === "low" ? iv.low > target : iv.high < target;
+  };
+  let lo = 0;
+  let hi = MAX_LEVEL;
+  if (beyond(hi)) lo = hi;
+  else {
+    for (let i = 0; i < 60 && hi - lo > 1e-13; i++) {
+      const mid = (lo + hi) / 2;
+      if (beyond(mid)) lo = mid;
+      else hi = mid;
+    }
+  }
+  const tail = (1 - (lo + hi) / 2) / 2;
+  return side === "low" ? tail : 1 - tail;
+}
+
 /** Which way a one-sided test looks: "greater" tests p1 > p2, "less" tests p1 < p2. */
 export type Alternative = "two-sided" | "greater" | "less";
 

@@ -1,12 +1,13 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import type { AlertLabels } from "../../src/alerts/labels.ts";
+import { matches, parseMatcher, type Matcher } from "../../src/alerts/silence-matchers.ts";
 import { loadGolden } from "../../src/config/load.ts";
 import { ConfigError } from "../../src/config/errors.ts";
 import { compileLinear } from "../../src/scoring/regex.ts";
 import { scoreTrial } from "../../src/scoring/score.ts";
-import { observation } from "../helpers/fixtures.ts";
-import { tempFiles } from "../helpers/fixtures.ts";
+import { observation, tempFiles } from "../helpers/fixtures.ts";
 
 const signal = new AbortController().signal;
 const score = async (type: string, arg: unknown, output: string) =>
@@ -69,5 +70,15 @@ describe("golden-set regexes run in linear time", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("silence matchers use the same engine", () => {
+  it("a catastrophic =~ matcher answers at once", () => {
+    const matcher = parseMatcher("case=~(a+)+");
+    expect(typeof matcher).not.toBe("string");
+    expect(matches([matcher as Matcher], { case: EVIL } as AlertLabels)).toBe(false);
+    expect(matches([matcher as Matcher], { case: "aaaa" } as AlertLabels)).toBe(true);
+    expect(parseMatcher("case=~(?=x)")).toMatch(/expected a valid regular expression/);
   });
 });

@@ -42,6 +42,8 @@ export interface RunSummary {
   latency: { p50Ms: number | null; p95Ms: number | null };
   tokens: { input: number; output: number };
   costUsd: number;
+  /** Why `costUsd` is $0 although the agent answered: no price matched its model, or it reported no token usage (absent when the cost is known). */
+  costUnknown?: "no-price" | "no-usage";
   model: string | null;
   fingerprint: string | null;
   /** What this K × N design can detect (see designPower); null without two scored cases. */
@@ -102,6 +104,7 @@ export function summarize(meta: SummaryMeta, agg: TrialAggregates): RunSummary {
     latency: { p50Ms: agg.p50Ms, p95Ms: agg.p95Ms },
     tokens: { input: agg.inputTokens, output: agg.outputTokens },
     costUsd: agg.costUsd,
+    ...(agg.costUsd === 0 && trials > errored ? { costUnknown: agg.inputTokens + agg.outputTokens > 0 ? "no-price" : "no-usage" } : {}),
     model: agg.model,
     fingerprint: agg.fingerprint,
     ...(meta.judge ? { judge: meta.judge } : {}),

@@ -63,8 +63,8 @@ jobs:
     expect(web.kind === "http" && web.headers.authorization).toBe("Bearer s3cret-token-value");
     expect(loaded.config.server.port).toBe(9191);
     expect(loaded.secrets.redact("auth Bearer s3cret-token-value failed")).toBe("auth Bearer [redacted] failed");
-    // The agent URL is not secret-looking: it stays readable in logs.
-    expect(loaded.secrets.redact("http://127.0.0.1:9/agent")).toBe("http://127.0.0.1:9/agent");
+    // Read into an agent's URL: a secret whatever the variable's name (it may carry a signature).
+    expect(loaded.secrets.redact("http://127.0.0.1:9/agent")).toBe("[redacted]");
   });
 
   it("names the variable, file and field when an environment variable is missing", async () => {

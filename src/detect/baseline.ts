@@ -1,4 +1,4 @@
-import type { RunPoint } from "./types.ts";
+import type { AcceptedLevel, RunPoint } from "./types.ts";
 
 /**
  * What makes runs comparable: the golden set's content hash and the judge model. When either
@@ -16,7 +16,13 @@ export interface Baseline {
   runs: RunPoint[];
   /** The whole unbroken history with the current key, newest first (the baseline is its head). */
   segment: RunPoint[];
+  /** The runs of the segment newer than the baseline (the guard), newest first. */
+  recent: RunPoint[];
 }
+
+/** Whether an accepted level covers `run`: it started within the accepted incident. */
+const accepts = (level: AcceptedLevel | undefined, run: RunPoint) =>
+  level !== undefined && run.startedAt >= level.from && run.startedAt <= level.at;
 
 /**
  * Picks the baseline from a job's history (completed runs of the same job and agent, newest
@@ -24,18 +30,28 @@ export interface Baseline {
  * key, behind a guard of up to `guard` of the newest runs. The guard gives a change that many
  * runs to be detected before it starts to become its own yardstick (a rolling window with no
  * guard absorbs a small sustained drop before the CUSUM can add it up); early on, while the
- * segment is short, the window fills first and the guard grows after. A lasting change becomes
- * the new normal after guard + size runs, and the alert resolves then.
- * Which runs are in the baseline depends only on their position, never on their outcome:
- * leaving out runs because they looked low (say, the CUSUM's current excursion) biases the
- * baseline upwards and breeds false alarms (measured at ten times the designed rate).
+ * segment is short, the window fills first and the guard grows after.
+ * An open incident's runs never enter a baseline (DESIGN: a lasting drop stays firing until it
+ * recovers or someone accepts the new level), so an alert cannot resolve by the baseline
+ * absorbing the drop. That is the only exclusion, and it depends on a decision made before these
+ * runs were the yardstick, not on how low they look today: leaving out runs because they looked
+ * low biases the baseline upwards and breeds false alarms (measured at ten times the designed
+ * rate). Accepting a level (`accepted`) ends the segment where that incident began, and its runs
+ * become the baseline of the new level.
  */
-export function selectBaseline(history: readonly RunPoint[], opts: { key: string; size: number; guard: number }): Baseline {
+export function selectBaseline(
+  history: readonly RunPoint[],
+  opts: { key: string; size: number; guard: number; accepted?: AcceptedLevel | undefined },
+): Baseline {
   const segment: RunPoint[] = [];
   for (const run of history) {
     if (baselineKey(run) !== opts.key) break;
+    if (opts.accepted && run.startedAt < opts.accepted.from) break;
     segment.push(run);
   }
-  const skip = Math.max(0, Math.min(opts.guard, segment.length - opts.size));
-  return { key: opts.key, runs: segment.slice(skip, skip + opts.size), segment };
+  const eligible = segment.filter((r) => !r.incident || accepts(opts.accepted, r));
+  const skip = Math.max(0, Math.min(opts.guard, eligible.length - opts.size));
+  const runs = eligible.slice(skip, skip + opts.size);
+  const first = runs[0] ? segment.indexOf(runs[0]) : segment.length;
+  return { key: opts.key, runs, segment, recent: segment.slice(0, first) };
 }

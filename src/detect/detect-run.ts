@@ -5,7 +5,7 @@ import { cusumStart, type CusumState } from "../stats/control.ts";
 import { compareAccuracy } from "./accuracy.ts";
 import { baselineKey, selectBaseline } from "./baseline.ts";
 import { driftStep } from "./drift.ts";
-import { suddenDropFinding } from "./drop.ts";
+import { continuedDropFinding, suddenDropFinding, windowTests } from "./drop.ts";
 import { errorsFinding } from "./errors.ts";
 import { flakyFindings } from "./flaky.ts";
 import { latencyFinding } from "./latency.ts";
@@ -13,7 +13,7 @@ import { modelChangeFinding } from "./model-change.ts";
 import type { DetectionPolicy } from "./policy.ts";
 import { runawayFinding, spendFinding } from "./spend.ts";
 import { thresholdFinding } from "./threshold.ts";
-import type { DetectionRecord, Finding, RunPoint } from "./types.ts";
+import type { AcceptedLevel, DetectionRecord, Finding, RunPoint } from "./types.ts";
 
 /** What detection needs about one run. */
 export interface DetectInput {
@@ -23,7 +23,12 @@ export interface DetectInput {
   /** The job's previous detection record (CUSUM state), if any. */
   previous: DetectionRecord | undefined;
   policy: DetectionPolicy;
+  /** The newest level accepted as normal for this job (`goldwatch baseline accept`), if any. */
+  accepted?: AcceptedLevel | undefined;
 }
+
+/** An accuracy incident is open after a run with one of these findings. */
+const INCIDENT_DETECTORS = new Set(["drop", "drift"]);
 
 /** A new baseline started (golden set or judge changed): recorded as an annotation, not an alert. */
 export interface BaselineChange {
@@ -60,7 +65,11 @@ export function detectRun(input: DetectInput): DetectOutput {
   const priorKey = previous?.baselineKey ?? (history[0] ? baselineKey(history[0]) : undefined);
   const baselineChange: BaselineChange | undefined =
     priorKey !== undefined && priorKey !== key ? { from: priorKey, to: key, reason: describeChange(history[0], current) } : undefined;
-  let cusum: CusumState = previous && previous.baselineKey === key ? { s: previous.cusum, run: previous.cusumRun } : cusumStart();
+  const { accepted } = input;
+  // Accepting a level closes the incident that was open and restarts the CUSUM on the new level.
+  const carried = previous && previous.baselineKey === key && !(accepted && previous.startedAt <= accepted.at) ? previous : undefined;
+  let cusum: CusumState = carried ? { s: carried.cusum, run: carried.cusumRun } : cusumStart();
+  const openSince = carried?.incident ? carried.incidentSince : null;
 
   const findings: Finding[] = [];
   const add = (f: Finding | undefined) => {
@@ -69,7 +78,7 @@ export function detectRun(input: DetectInput): DetectOutput {
   add(thresholdFinding(policy.accuracyBelow, current));
   add(modelChangeFinding(current, history[0]));
 
-  const baseline = selectBaseline(history, { key, size: policy.baselineRuns, guard: policy.baselineGuard });
+  const baseline = selectBaseline(history, { key, size: policy.baselineRuns, guard: policy.baselineGuard, accepted });
   const usable = current.status === "completed" && baseline.runs.length >= policy.minBaselineRuns;
   add(errorsFinding(current, usable ? baseline.runs : null, policy));
   add(runawayFinding(current, usable ? baseline.runs : null, policy));
@@ -77,11 +86,18 @@ export function detectRun(input: DetectInput): DetectOutput {
   let drop: number | null = null;
   let sigma: number | null = null;
   let z: number | null = null;
+  let dropP: number | null = null;
   if (usable) {
     const cmp = policy.drift ? compareAccuracy(current, baseline.runs, policy.minEmpiricalRuns) : null;
     if (cmp) {
       ({ drop, sigma, z } = cmp);
-      add(suddenDropFinding(current, cmp, baseline.runs.length, policy));
+      const tests = windowTests(current, baseline.recent, baseline.runs, policy);
+      dropP = tests[0]?.p ?? null;
+      const n = baseline.runs.length;
+      add(
+        suddenDropFinding(current, cmp, tests, n, policy) ??
+          (openSince ? continuedDropFinding(current, cmp, tests[0], n, openSince, policy) : undefined),
+      );
       const step = driftStep(current, cmp, cusum, baseline.runs.length, policy, baseline.segment);
       cusum = step.state;
       add(step.finding);
@@ -95,6 +111,7 @@ export function detectRun(input: DetectInput): DetectOutput {
     add(latencyFinding(current, baseline.runs, policy));
   }
 
+  const incident = findings.some((f) => INCIDENT_DETECTORS.has(f.detector) && !f.caseId);
   const record: DetectionRecord = {
     runId: current.id,
     job: current.job,
@@ -105,6 +122,9 @@ export function detectRun(input: DetectInput): DetectOutput {
     drop,
     sigma,
     z,
+    dropP,
+    incident,
+    incidentSince: incident ? (openSince ?? current.startedAt) : null,
     cusum: cusum.s,
     cusumRun: cusum.run,
     runaway: current.runaway ?? current.budgetExceeded,

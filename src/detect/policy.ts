@@ -17,19 +17,21 @@ import { cusumHForArl0 } from "../stats/control.ts";
 import { normalQuantile, tQuantile } from "../stats/distributions.ts";
 
 /**
- * Shares of the false-alarm budget. The sudden drop gets half: it is the detector whose power is
- * scarcest (one run of K × N trials against a 10-point drop). The CUSUM needs little (its power
- * grows with every run, and ARL₁ depends only logarithmically on ARL₀). Spend, latency and
- * errors look for large effects, which stay detectable at small α.
+ * Shares of the false-alarm budget. The sudden drop gets most of it: it is the detector whose
+ * power is scarcest (one run of K × N trials against a 10-point drop), and its conditional exact
+ * test spends its share in full, where the others' discrete, conservative tests spend a fraction
+ * of theirs. The CUSUM needs little (its power grows with every run, and ARL₁ depends only
+ * logarithmically on ARL₀). Spend, latency and errors look for large effects, which stay
+ * detectable at small α.
  */
 export const BUDGET_SHARES = {
-  drop: 0.5,
-  drift: 0.2,
-  flaky: 0.1,
-  spend: 0.05,
-  runaway: 0.05,
-  latency: 0.05,
-  errors: 0.05,
+  drop: 0.8,
+  drift: 0.1,
+  flaky: 0.04,
+  spend: 0.015,
+  runaway: 0.015,
+  latency: 0.015,
+  errors: 0.015,
 } as const;
 
 export type BudgetedDetector = keyof typeof BUDGET_SHARES;
@@ -40,8 +42,19 @@ export interface DetectionPolicy {
   falseAlarmRuns: number;
   /** Per-run false-alarm probability of each detector. */
   alpha: Record<BudgetedDetector, number>;
-  /** One-sided normal quantile the standardised drop must pass for a sudden-drop finding. */
+  /** One-sided normal quantile the standardised drop must pass when the baseline is overdispersed (the z-test fallback). */
   dropZ: number;
+  /** The drop the conditional test is aimed at (points of pass rate) and how its weights lean (see stratifiedDropTest). */
+  dropDelta: number;
+  dropTilt: number;
+  /**
+   * Runs pooled by the sudden-drop test: 1 (this run alone) and, for jobs that run more than
+   * hourly, the last 2, 4 and 8 runs within an hour, so a frequent job pages a drop within
+   * minutes whatever one run's size. α_drop is split evenly over them.
+   */
+  dropWindows: number[];
+  /** Level of the "still below the reference" check that keeps an open accuracy incident firing. */
+  continueAlpha: number;
   /** CUSUM reference value and decision interval (σ units) and the ARL₀ h was solved for. */
   cusum: { k: number; h: number; arl0: number };
   /** Runs in the baseline window, and the fewest that make a baseline at all. */
@@ -62,6 +75,19 @@ export interface DetectionPolicy {
   errorRateAbove: number;
 }
 
+/** The sudden drop's target: a 10-point fall in pass rate, the size the DESIGN's figures use. */
+export const DROP_DELTA = 0.1;
+/**
+ * Weights of the conditional test, between equal (0, best against a logit-shaped drop) and the
+ * likelihood ratio of an additive drop (1). Neither shape is known in advance: at K = 40 × N = 5
+ * and α = 1/900, tilt 0 catches 75% of either shape's 10-point drop on the first run, tilt 1
+ * catches 87% of additive drops but 65% of logit-shaped ones, and 0.7 catches 86% and 73%
+ * (`npm run bench -- detection --sweep`). It is the one number here chosen by simulation.
+ */
+export const DROP_TILT = 0.7;
+/** An open incident stays firing while a run still shows a drop against its reference at this level. */
+export const CONTINUE_ALPHA = 0.05;
+
 /** CUSUM reference value k = 0.5σ: the chart is tuned to a sustained drop of one standard error per run, the smallest that a single run cannot see but a day of runs can. */
 export const CUSUM_K = 0.5;
 /** The baseline needs at least this many runs; before that only the fixed floor, errors and model changes are checked. */
@@ -71,6 +97,8 @@ export const MIN_EMPIRICAL_RUNS = 12;
 const FLAKY_WINDOW = 6;
 const FLAKY_MIN_TRIALS = 20;
 const MONTH_MS = 30 * 86_400_000;
+/** Extra history loaded so that runs left out of the baseline (an open incident's) do not shrink it. */
+const INCIDENT_HEADROOM = 48;
 
 /** Runs a schedule makes in 30 days (from the mean gap of its next 48 slots after `from`). */
 export function runsPerMonth(schedule: string, timezone: string, from: Date): number {
@@ -89,7 +117,8 @@ export function runsPerMonth(schedule: string, timezone: string, from: Date): nu
 /** The job's detection policy (pure; `from` only locates the schedule for its run rate). */
 export function resolvePolicy(job: Pick<JobConfig, "alerts" | "schedule" | "timezone">, from: Date = new Date(0)): DetectionPolicy {
   const a = job.alerts;
-  const falseAlarmRuns = a.false_alarm_runs ?? Math.max(720, Math.round(runsPerMonth(job.schedule, job.timezone, from)));
+  const perMonth = runsPerMonth(job.schedule, job.timezone, from);
+  const falseAlarmRuns = a.false_alarm_runs ?? Math.max(720, Math.round(perMonth));
   const budget = 1 / falseAlarmRuns;
   const alpha = Object.fromEntries(Object.entries(BUDGET_SHARES).map(([k, share]) => [k, share * budget])) as Record<
     BudgetedDetector,
@@ -100,6 +129,10 @@ export function resolvePolicy(job: Pick<JobConfig, "alerts" | "schedule" | "time
     falseAlarmRuns,
     alpha,
     dropZ: normalQuantile(1 - alpha.drop),
+    dropDelta: DROP_DELTA,
+    dropTilt: DROP_TILT,
+    dropWindows: dropWindows(perMonth),
+    continueAlpha: CONTINUE_ALPHA,
     cusum: { k: CUSUM_K, h: cusumHForArl0(arl0, CUSUM_K), arl0 },
     baselineRuns: a.baseline_runs,
     // Half a window: twice the CUSUM's median time to catch a sustained drop of one standard error.
@@ -116,9 +149,15 @@ export function resolvePolicy(job: Pick<JobConfig, "alerts" | "schedule" | "time
   };
 }
 
+/** Window sizes for the sudden-drop test: 1, then 2, 4 and 8 while that many runs fit in an hour. */
+export function dropWindows(runsPerMonthValue: number): number[] {
+  const perHour = runsPerMonthValue / 720;
+  return [1, 2, 4, 8].filter((w) => w === 1 || w <= perHour + 1e-9);
+}
+
 /** How many of a job's newest completed runs the detectors need to load. */
 export function historyNeeded(policy: DetectionPolicy): number {
-  return policy.baselineGuard + policy.baselineRuns + policy.flakyWindow + 1;
+  return policy.baselineGuard + policy.baselineRuns + policy.flakyWindow + 1 + INCIDENT_HEADROOM;
 }
 
 /**

@@ -3,8 +3,9 @@
 // thousands lives in: failures of cases that (almost) never fail, budget hits, agent errors.
 // (Not in src/stats: the beta-binomial predictive is written here.)
 
-/** A probability table over 0..probs.length−1. */
-export type Pmf = Float64Array;
+import type { Pmf } from "../stats/weighted-sum.ts";
+
+export { upperTail, type Pmf } from "../stats/weighted-sum.ts";
 
 /**
  * Beta-binomial(n, a, b) probabilities P(X = 0..n): the predictive distribution of the number of
@@ -27,12 +28,4 @@ export function betaBinomialPmf(n: number, a: number, b: number): Pmf {
   }
   for (let x = 0; x <= n; x++) probs[x] = probs[x]! / total;
   return probs;
-}
-
-/** P(X ≥ x) from a table. */
-export function upperTail(pmf: Pmf, x: number): number {
-  if (x <= 0) return 1;
-  let s = 0;
-  for (let j = Math.ceil(x); j < pmf.length; j++) s += pmf[j]!;
-  return Math.min(1, s);
 }

@@ -6,12 +6,12 @@ import type { RunRow } from "../store/runs.ts";
 import { runs } from "../store/schema.ts";
 import { annotations } from "../store/tables/annotations.ts";
 import { detectionRuns } from "../store/tables/detection.ts";
-import type { CaseStat, DetectionRecord, RunPoint } from "./types.ts";
+import type { AcceptedLevel, CaseStat, DetectionRecord, RunPoint } from "./types.ts";
 
 const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : Number(v) || 0);
 
 /** The detectors' view of a stored run row. */
-export function runPointOf(row: RunRow, runaway?: number): RunPoint {
+export function runPointOf(row: RunRow, runaway?: number, incident?: boolean): RunPoint {
   const cases: CaseStat[] = Array.isArray(row.caseStats)
     ? (row.caseStats as Record<string, unknown>[]).map((c) => ({
         id: String(c.id),
@@ -50,6 +50,7 @@ export function runPointOf(row: RunRow, runaway?: number): RunPoint {
         : null,
     model: row.agentModel,
     fingerprint: row.agentFingerprint,
+    ...(incident ? { incident } : {}),
   };
 }
 
@@ -68,6 +69,7 @@ export interface LoadedHistory {
   current: RunPoint;
   history: RunPoint[];
   previous: DetectionRecord | undefined;
+  accepted: AcceptedLevel | undefined;
 }
 
 /**
@@ -97,7 +99,7 @@ export async function loadHistory(db: Db, runId: string, limit: number): Promise
   const records =
     rows.length > 0
       ? await db
-          .select({ runId: detectionRuns.runId, runaway: detectionRuns.runaway })
+          .select({ runId: detectionRuns.runId, runaway: detectionRuns.runaway, incident: detectionRuns.incident })
           .from(detectionRuns)
           .where(
             inArray(
@@ -107,6 +109,7 @@ export async function loadHistory(db: Db, runId: string, limit: number): Promise
           )
       : [];
   const runaway = new Map(records.map((r) => [r.runId, r.runaway]));
+  const incident = new Map(records.map((r) => [r.runId, r.incident]));
   const [prev] = await db
     .select()
     .from(detectionRuns)
@@ -115,8 +118,9 @@ export async function loadHistory(db: Db, runId: string, limit: number): Promise
     .limit(1);
   return {
     current: runPointOf(row, await countRunaway(db, runId)),
-    history: rows.map((r) => runPointOf(r, runaway.get(r.id))),
+    history: rows.map((r) => runPointOf(r, runaway.get(r.id), incident.get(r.id))),
     previous: prev ? recordOf(prev) : undefined,
+    accepted: await acceptedLevel(db, row.job),
   };
 }
 
@@ -131,6 +135,9 @@ function recordOf(row: typeof detectionRuns.$inferSelect): DetectionRecord {
     drop: row.drop,
     sigma: row.sigma,
     z: row.z,
+    dropP: row.dropP,
+    incident: row.incident,
+    incidentSince: row.incidentSince,
     cusum: row.cusum,
     cusumRun: row.cusumRun,
     runaway: row.runaway,
@@ -143,6 +150,27 @@ export async function saveDetection(db: Db, record: DetectionRecord, at: Date): 
   const values = { ...record, createdAt: at };
   const { runId: _key, ...update } = values;
   await db.insert(detectionRuns).values(values).onConflictDoUpdate({ target: detectionRuns.runId, set: update });
+}
+
+/** The annotation kind `goldwatch baseline accept` records. */
+export const ACCEPT_KIND = "baseline_accept";
+
+/** The newest level accepted as the job's new normal, if any. */
+export async function acceptedLevel(db: Db, job: string): Promise<AcceptedLevel | undefined> {
+  const [row] = await db
+    .select()
+    .from(annotations)
+    .where(and(eq(annotations.job, job), eq(annotations.kind, ACCEPT_KIND)))
+    .orderBy(desc(annotations.at), desc(annotations.id))
+    .limit(1);
+  const from = (row?.data as { from?: unknown } | null)?.from;
+  return row && typeof from === "string" ? { from: new Date(from), at: row.at } : undefined;
+}
+
+/** The job's newest detection record, if any. */
+export async function latestDetection(db: Db, job: string): Promise<DetectionRecord | undefined> {
+  const [row] = await db.select().from(detectionRuns).where(eq(detectionRuns.job, job)).orderBy(desc(detectionRuns.startedAt)).limit(1);
+  return row ? recordOf(row) : undefined;
 }
 
 /** Records an annotation on a job's timeline. */

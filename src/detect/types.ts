@@ -47,6 +47,14 @@ export interface RunPoint {
   accuracy: { estimate: number; low: number; high: number } | null;
   model: string | null;
   fingerprint: string | null;
+  /** The run belonged to an open accuracy incident (its detection record says so): kept out of baselines. */
+  incident?: boolean;
+}
+
+/** A level accepted as the new normal (`goldwatch baseline accept`): the incident that began at `from`, accepted at `at`. */
+export interface AcceptedLevel {
+  from: Date;
+  at: Date;
 }
 
 /** A run's detection record: the statistics computed for it and the drift state after it. */
@@ -65,6 +73,12 @@ export interface DetectionRecord {
   sigma: number | null;
   /** drop / sigma. */
   z: number | null;
+  /** The sudden-drop test's p-value for this run alone (null without a baseline). */
+  dropP: number | null;
+  /** This run belongs to an open accuracy incident (a drop or drift finding, or its continuation). */
+  incident: boolean;
+  /** When the open incident began (its first run's start), null when none is open. */
+  incidentSince: Date | null;
   /** Lower CUSUM statistic S_t after this run (σ units), and for how many runs it has been > 0. */
   cusum: number;
   cusumRun: number;

@@ -44,7 +44,11 @@ describe("detectRun", () => {
     expect(drop).toBeDefined();
     expect(drop!.severity).toBe("critical");
     expect(drop!.evidence.drop as number).toBeLessThan(-0.1);
-    expect(drop!.evidence.z as number).toBeLessThan(drop!.evidence.threshold as number);
+    expect(drop!.evidence.test).toBe("conditional-exact");
+    expect(drop!.evidence.p as number).toBeLessThan(drop!.evidence.alpha as number);
+    expect(drop!.evidence.alpha as number).toBeCloseTo(policy.alpha.drop, 6);
+    expect(out.record.dropP).toBe(drop!.evidence.p);
+    expect(out.record.incident).toBe(true);
     expect((drop!.evidence.worstCases as unknown[]).length).toBeGreaterThan(0);
     expect(drop!.summary).toMatch(/accuracy dropped −\d+\.\d points/);
   });
@@ -121,6 +125,9 @@ describe("detectRun", () => {
       drop: -0.02,
       sigma: 0.02,
       z: -1,
+      dropP: 0.3,
+      incident: false,
+      incidentSince: null,
       cusum: 2.5,
       cusumRun: 3,
       runaway: 0,

@@ -4,6 +4,12 @@ import { arlCusum } from "../../src/stats/control.ts";
 import { normalQuantile } from "../../src/stats/distributions.ts";
 import { hourlyPolicy } from "./helpers.ts";
 
+const hourlyPolicyJob = {
+  schedule: "0 * * * *",
+  timezone: "UTC",
+  alerts: { drift: true, spend_growth: 1.5, latency_growth: 1.5, error_rate_above: 0.2, baseline_runs: 48 },
+};
+
 describe("detection policy", () => {
   it("gives an hourly job one false alert per 720 runs, split so the shares add up to it", () => {
     const p = hourlyPolicy();
@@ -11,16 +17,30 @@ describe("detection policy", () => {
     const total = Object.values(p.alpha).reduce((s, a) => s + a, 0);
     expect(total).toBeCloseTo(1 / 720, 12);
     expect(Object.values(BUDGET_SHARES).reduce((s, x) => s + x, 0)).toBeCloseTo(1, 12);
-    expect(p.alpha.drop).toBeCloseTo(1 / 1440, 12);
-    // z for a one-sided 1/1440: 3.1970 (R: qnorm(1 - 1/1440))
-    expect(p.dropZ).toBeCloseTo(normalQuantile(1 - 1 / 1440), 10);
-    expect(p.dropZ).toBeCloseTo(3.197, 3);
+    expect(p.alpha.drop).toBeCloseTo(1 / 900, 12);
+    // z for a one-sided 1/900: 3.0588 (R: qnorm(1 - 1/900))
+    expect(p.dropZ).toBeCloseTo(normalQuantile(1 - 1 / 900), 10);
+    expect(p.dropZ).toBeCloseTo(3.0588, 3);
+    // An hourly job tests one run at a time: the whole drop share on it.
+    expect(p.dropWindows).toEqual([1]);
   });
 
   it("solves the CUSUM interval so that its in-control ARL is 1/α_drift", () => {
     const p = hourlyPolicy();
-    expect(p.cusum.arl0).toBeCloseTo(3600, 6);
-    expect(arlCusum(p.cusum.k, p.cusum.h)).toBeCloseTo(3600, 0);
+    expect(p.cusum.arl0).toBeCloseTo(7200, 6);
+    expect(arlCusum(p.cusum.k, p.cusum.h)).toBeCloseTo(7200, 0);
+  });
+
+  it("pools the last runs of a frequent job: windows of 1, 2, 4 and 8 runs while they fit in an hour", () => {
+    const windows = (schedule: string) => resolvePolicy({ ...hourlyPolicyJob, schedule }).dropWindows;
+    expect(windows("* * * * *")).toEqual([1, 2, 4, 8]);
+    expect(windows("*/5 * * * *")).toEqual([1, 2, 4, 8]);
+    expect(windows("*/15 * * * *")).toEqual([1, 2, 4]);
+    expect(windows("*/30 * * * *")).toEqual([1, 2]);
+    expect(windows("0 * * * *")).toEqual([1]);
+    expect(windows("0 0 * * *")).toEqual([1]);
+    // An explicit false-alarm budget does not change what the schedule's rate allows.
+    expect(resolvePolicy({ ...hourlyPolicyJob, schedule: "* * * * *", alerts: { ...hourlyPolicyJob.alerts, false_alarm_runs: 720 } }).dropWindows).toEqual([1, 2, 4, 8]);
   });
 
   it("scales the default budget with the schedule: a month of runs, never below 720", () => {
@@ -50,8 +70,8 @@ describe("detection policy", () => {
 
   it("honours an explicit false_alarm_runs", () => {
     const p = hourlyPolicy({ false_alarm_runs: 100 });
-    expect(p.alpha.drop).toBeCloseTo(0.005, 12);
-    expect(p.cusum.arl0).toBeCloseTo(500, 6);
+    expect(p.alpha.drop).toBeCloseTo(0.008, 12);
+    expect(p.cusum.arl0).toBeCloseTo(1000, 6);
   });
 
   it("refers modified z-scores to a t with 0.37(n − 1) df: wider than the normal for short baselines", () => {
@@ -62,6 +82,6 @@ describe("detection policy", () => {
 
   it("loads enough history for the guard, the window and the flaky window", () => {
     const p = hourlyPolicy();
-    expect(historyNeeded(p)).toBe(p.baselineGuard + p.baselineRuns + p.flakyWindow + 1);
+    expect(historyNeeded(p)).toBe(48 + p.baselineGuard + p.baselineRuns + p.flakyWindow + 1);
   });
 });

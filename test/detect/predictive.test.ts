@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { weightedSumTail } from "../../bench/oracle.ts";
+import { weightedSumTail } from "../../src/stats/weighted-sum.ts";
 import { betaBinomialPmf, upperTail } from "../../src/detect/predictive.ts";
 import { binomialTable } from "../../src/stats/discrete.ts";
 import { createRng } from "../../src/stats/rng.ts";

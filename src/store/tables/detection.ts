@@ -1,4 +1,4 @@
-import { doublePrecision, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { boolean, doublePrecision, index, integer, jsonb, pgTable, text, timestamp } from "drizzle-orm/pg-core";
 
 // No foreign keys and no pgEnum (see src/store/schema.ts).
 
@@ -24,6 +24,12 @@ export const detectionRuns = pgTable(
     drop: doublePrecision("drop"),
     sigma: doublePrecision("sigma"),
     z: doublePrecision("z"),
+    /** The sudden-drop test's p-value for this run alone. */
+    dropP: doublePrecision("drop_p"),
+    /** The run belongs to an open accuracy incident: it never enters a baseline. */
+    incident: boolean("incident").notNull().default(false),
+    /** When the open incident began. */
+    incidentSince: timestamp("incident_since", tz),
     /** Lower CUSUM statistic after this run (σ units) and how many runs it has been above 0. */
     cusum: doublePrecision("cusum").notNull(),
     cusumRun: integer("cusum_run").notNull(),

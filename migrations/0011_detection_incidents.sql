@@ -1,0 +1,3 @@
+ALTER TABLE "detection_runs" ADD COLUMN "drop_p" double precision;--> statement-breakpoint
+ALTER TABLE "detection_runs" ADD COLUMN "incident" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+ALTER TABLE "detection_runs" ADD COLUMN "incident_since" timestamp with time zone;

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { baselineCommand } from "./commands/baseline.ts";
 import { gateCommand } from "./commands/gate.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { runCommand } from "./commands/run.ts";
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, Command> = {
   report: reportCommand,
   silence: silenceCommand,
   gate: gateCommand,
+  baseline: baselineCommand,
 };
 
 function usage(): string {
@@ -74,7 +76,9 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     if (json) process.stdout.write(`${JSON.stringify({ ok: false, issues: e.issues }, null, 2)}\n`);
-    else process.stderr.write(`goldwatch: invalid configuration\n${e.message}\n`);
+    // One problem is one line (no stack trace, whatever the input was); several get a line each.
+    else if (e.issues.length === 1) process.stderr.write(`goldwatch: invalid configuration: ${e.message}\n`);
+    else process.stderr.write(`goldwatch: invalid configuration (${e.issues.length} problems)\n${e.message}\n`);
     return command.badInputExit ?? 2;
   }
   return command.run({ args: positionals.slice(1), options: values as Record<string, string | boolean | undefined>, json, loaded });

@@ -28,6 +28,21 @@ async function openWithRetry(loaded: LoadedConfig, log: Logger, signal: AbortSig
   }
 }
 
+/**
+ * The one-line reason the HTTP port cannot be listened on (busy, privileged, an address not on
+ * this machine) with its fix, or undefined for any other failure.
+ */
+export function listenProblem(e: unknown, loaded: LoadedConfig): string | undefined {
+  let code: string | undefined;
+  for (let c: unknown = e; c instanceof Error && !code; c = c.cause) code = (c as NodeJS.ErrnoException).code;
+  const { port, host } = loaded.config.server;
+  const fix = `set another port with server.port in ${loaded.file} or the PORT environment variable`;
+  if (code === "EADDRINUSE") return `port ${port} is already in use (another goldwatch, or another program, listens there); stop it, or ${fix}`;
+  if (code === "EACCES") return `port ${port} needs privileges to listen on; use a port above 1023 (${fix})`;
+  if (code === "EADDRNOTAVAIL") return `server.host ${host ?? ""} is not an address of this machine; set server.host to one of its addresses, or remove it to listen on all`;
+  return undefined;
+}
+
 export const serveCommand: Command = {
   summary: "run every job on its schedule and serve HTTP (npm start)",
   async run({ loaded }) {
@@ -54,7 +69,16 @@ export const serveCommand: Command = {
       const database = await openWithRetry(loaded, log, shutdown.signal);
       if (!database) return 0;
       const app = createApp(loaded, database, log);
-      const service = await startService(app, { makeLogger });
+      let service: Awaited<ReturnType<typeof startService>>;
+      try {
+        service = await startService(app, { makeLogger });
+      } catch (e) {
+        const problem = listenProblem(e, loaded);
+        if (!problem) throw e;
+        await database.close().catch(() => {});
+        process.stderr.write(`goldwatch serve: ${problem}\n`);
+        return 2;
+      }
       const onHup = () => void service.reload("SIGHUP");
       process.on("SIGHUP", onHup);
       await new Promise<void>((resolve) => {

@@ -29,3 +29,18 @@ export function formatPath(path: readonly PropertyKey[]): string {
   }
   return out;
 }
+
+const ARTICLE: Record<string, string> = { object: "a mapping", array: "a list", string: "a string", number: "a number", boolean: "true or false" };
+
+/**
+ * A zod issue's message as we print it: a missing field says "missing" and what belongs there
+ * (zod's own says "received undefined"); a bare "Invalid input" (a union none of whose forms
+ * matched) becomes the caller's `fallback` description of what is expected.
+ */
+export function readableIssue(issue: { code: string; message: string; expected?: unknown }, fallback?: string): string {
+  if (issue.code === "invalid_type" && issue.message.endsWith("received undefined") && typeof issue.expected === "string") {
+    return `missing; expected ${ARTICLE[issue.expected] ?? issue.expected}`;
+  }
+  if (issue.message === "Invalid input" && fallback) return `expected ${fallback}`;
+  return issue.message;
+}

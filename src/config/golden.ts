@@ -4,7 +4,49 @@ import { assertionRegistry, assertionTypes } from "../scoring/registry.ts";
 import { canonicalJson } from "../scoring/canonical.ts";
 import { missingJudgeField, type JudgeArg } from "../scoring/judge/assertion.ts";
 import type { AssertionSpec } from "../scoring/types.ts";
-import type { ConfigIssue } from "./errors.ts";
+import { readableIssue, type ConfigIssue } from "./errors.ts";
+
+/** What each assertion takes (as in the README's table), said when zod's own message would not. */
+const EXPECTS: Record<string, string> = {
+  equals: "the text the output must equal",
+  not_equals: "the text the output must not equal",
+  contains: "a non-empty text, like \"30 days\"",
+  not_contains: "a non-empty text, like \"I guarantee\"",
+  icontains: "a non-empty text, like \"30 days\"",
+  not_icontains: "a non-empty text, like \"14 days\"",
+  regex: "a pattern, like \"^\\d+ days$\" or \"/refund/i\"",
+  not_regex: "a pattern, like \"^\\d+ days$\" or \"/refund/i\"",
+  json_schema: "a JSON Schema, like {type: object, required: [answer]}",
+  numeric: "a number like 29, or {value: 29, tolerance: 0.5}",
+  max_latency_ms: "a number of milliseconds, like 5000",
+  max_cost_usd: "a cost in USD, like 0.05",
+  tool_called: "a tool name like search_kb, or {name: search_kb, args?, match?: subset | exact}",
+  tool_order: "a list of tool names like [search_kb, answer], or {tools: [search_kb, answer], exact: true}",
+  max_steps: "a whole number of tool calls, like 6",
+  no_tool: "a tool name like delete_account, or a list of names",
+  handles_tool_error: "a tool name like search_kb, or {tool: search_kb, phrases?: [...]}",
+  no_loop: "true, false, a number of repeats like 3, or {max_repeats: 3}",
+  no_pii: "true, or {kinds?: [email, phone, ...], phone_region?, steps?}",
+  judge: "a rubric name (correctness, faithfulness, relevance, safety), or {rubric | criteria, context?, expected?, min_score?}",
+};
+
+/** A short, quoted picture of a value written in a golden set (golden sets hold no secrets). */
+function shown(value: unknown): string {
+  if (value === null || value === undefined) return "nothing";
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 50 ? `${text.slice(0, 49)}…` : text;
+}
+
+/**
+ * The message for a bad assertion argument: zod's when it says what is expected, else (a union
+ * none of whose forms matched, or the wrong type for the whole argument) what the assertion takes.
+ */
+function argumentMessage(type: string, issue: z.core.$ZodIssue, arg: unknown): string {
+  const expects = EXPECTS[type];
+  const whole = issue.path.length === 0 && (issue.code === "invalid_type" || issue.code === "invalid_union");
+  if (expects && (whole || issue.message === "Invalid input")) return `expected ${expects}, got ${shown(arg)}`;
+  return readableIssue(issue);
+}
 
 /** `- contains: "30 days"` → `{type: "contains", arg: "30 days"}`, validated by the type's schema. */
 const assertion = z.record(z.string(), z.unknown()).transform((obj, ctx): AssertionSpec => {
@@ -29,7 +71,7 @@ const assertion = z.record(z.string(), z.unknown()).transform((obj, ctx): Assert
   const parsed = def.schema.safeParse(obj[type]);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      ctx.addIssue({ code: "custom", path: [type, ...issue.path], message: issue.message });
+      ctx.addIssue({ code: "custom", path: [type, ...issue.path], message: argumentMessage(type, issue, obj[type]) });
     }
     return z.NEVER;
   }

@@ -1,11 +1,12 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { parseDocument } from "yaml";
-import { checkSchedule } from "../schedule/validate.ts";
+import { checkSchedule, checkTimezone } from "../schedule/validate.ts";
 import type { z } from "zod";
 import { interpolateEnv } from "./env.ts";
-import { ConfigError, formatPath, type ConfigIssue } from "./errors.ts";
+import { referenceIssues } from "./env-refs.ts";
+import { ConfigError, formatPath, readableIssue, type ConfigIssue } from "./errors.ts";
 import { goldenSchema, hashGolden, judgeIssues, type GoldenSet } from "./golden.ts";
+import { literalSecretIssues } from "./literal-secrets.ts";
+import { readYamlFile, yamlLimits, type YamlLimit } from "./read-yaml.ts";
 import { configSchema, type Config } from "./schema.ts";
 import { Secrets } from "./secrets.ts";
 
@@ -23,35 +24,26 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
 }
 
-async function readYaml(file: string, issues: ConfigIssue[]): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (e) {
-    issues.push({ file, path: "", message: `cannot read file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` });
-    return undefined;
-  }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    for (const err of doc.errors) {
-      const pos = err.linePos?.[0];
-      const where = pos ? `line ${pos.line}, column ${pos.col}` : "";
-      issues.push({ file, path: where, message: `malformed YAML: ${err.message.split("\n")[0]}` });
-    }
-    return undefined;
-  }
-  return doc.toJS();
-}
-
 function zodIssues(file: string, error: z.ZodError): ConfigIssue[] {
-  return error.issues.map((i) => ({ file, path: formatPath(i.path), message: i.message }));
+  return error.issues.map((i) => ({ file, path: formatPath(i.path), message: readableIssue(i) }));
 }
 
-/** Reads and validates one golden set file. */
-export async function loadGolden(file: string): Promise<GoldenSet> {
+/** The top of a file must be a mapping: an empty file or a list says so in one line. */
+function topLevelIssue(file: string, raw: unknown, expected: string): ConfigIssue | undefined {
+  if (raw === null || raw === undefined) return { file, path: "", message: `the file is empty; expected ${expected}` };
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    return { file, path: "", message: `expected ${expected} at the top, got ${Array.isArray(raw) ? "a list" : `a ${typeof raw}`}` };
+  }
+  return undefined;
+}
+
+/** Reads and validates one golden set file (at most `limit` bytes: checked before it is read). */
+export async function loadGolden(file: string, limit: YamlLimit = yamlLimits({}, []).golden): Promise<GoldenSet> {
   const issues: ConfigIssue[] = [];
-  const raw = await readYaml(file, issues);
+  const raw = await readYamlFile(file, limit, issues);
   if (issues.length > 0) throw new ConfigError(issues);
+  const top = topLevelIssue(file, raw, "a golden set (name: and cases:)");
+  if (top) throw new ConfigError([top]);
   const parsed = goldenSchema.safeParse(raw);
   if (!parsed.success) throw new ConfigError(zodIssues(file, parsed.error));
   return { name: parsed.data.name, file, hash: hashGolden(parsed.data), cases: parsed.data.cases };
@@ -71,8 +63,17 @@ export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<
   const dir = path.dirname(abs);
   const issues: ConfigIssue[] = [];
   const secrets = new Secrets();
-  const raw = await readYaml(abs, issues);
+  const limits = yamlLimits(env, issues);
   if (issues.length > 0) throw new ConfigError(issues);
+  const raw = await readYamlFile(abs, limits.config, issues);
+  if (issues.length > 0) throw new ConfigError(issues);
+  const top = topLevelIssue(abs, raw, "a config (agents:, jobs:, …)");
+  if (top) throw new ConfigError([top]);
+  // Before interpolation, on the text as written: a malformed reference is refused before it is
+  // half-filled, and a literal credential is told apart from one read from the environment.
+  const refs = referenceIssues(raw, abs);
+  if (refs.length > 0) throw new ConfigError([...refs, ...literalSecretIssues(raw, abs)]);
+  issues.push(...literalSecretIssues(raw, abs));
   const filled = interpolateEnv(raw, env, abs, secrets, issues);
   const parsed = configSchema.safeParse(filled);
   if (!parsed.success) issues.push(...zodIssues(abs, parsed.error));
@@ -89,10 +90,12 @@ export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<
   const goldens = new Map<string, GoldenSet>();
   const byPath = new Map<string, Promise<GoldenSet>>();
   for (const [name, job] of Object.entries(config.jobs)) {
-    const problem = checkSchedule(job.schedule, job.timezone);
-    if (problem) issues.push({ file: abs, path: `jobs.${name}.schedule`, message: problem });
+    // A bad zone is reported under timezone, and the schedule is checked only in a zone that exists.
+    const zone = checkTimezone(job.timezone);
+    const problem = zone ?? checkSchedule(job.schedule, job.timezone);
+    if (problem) issues.push({ file: abs, path: `jobs.${name}.${zone ? "timezone" : "schedule"}`, message: problem });
     const goldenPath = path.resolve(dir, job.golden);
-    if (!byPath.has(goldenPath)) byPath.set(goldenPath, loadGolden(goldenPath));
+    if (!byPath.has(goldenPath)) byPath.set(goldenPath, loadGolden(goldenPath, limits.golden));
     try {
       const golden = await byPath.get(goldenPath)!;
       goldens.set(name, golden);

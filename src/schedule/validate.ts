@@ -12,11 +12,8 @@ export type ScheduleCheck = { ok: true; expr: CronExpression } | { ok: false; me
 export function checkScheduleSpec(expr: string, timezone: string): ScheduleCheck {
   const parsed = parseExpression(expr);
   if (typeof parsed === "string") return { ok: false, message: parsed };
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: timezone });
-  } catch {
-    return { ok: false, message: `unknown time zone "${timezone}" (expected an IANA name like UTC or Europe/Berlin)` };
-  }
+  const zone = checkTimezone(timezone);
+  if (zone) return { ok: false, message: zone };
   let next: number | null;
   try {
     next = nextSlot(cronerBackend, { expr: parsed, timezone }, Date.now());
@@ -27,6 +24,16 @@ export function checkScheduleSpec(expr: string, timezone: string): ScheduleCheck
   }
   if (next === null) return { ok: false, message: `"${expr}" never fires (no date matches it)` };
   return { ok: true, expr: parsed };
+}
+
+/** The reason a time zone is rejected (not an IANA name this runtime knows), or undefined. */
+export function checkTimezone(timezone: string): string | undefined {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: timezone });
+    return undefined;
+  } catch {
+    return `unknown time zone "${timezone}" (expected an IANA name like UTC or Europe/Berlin)`;
+  }
 }
 
 /** The reason a schedule is rejected, or undefined when it is valid. */

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { baselineCommand } from "./commands/baseline.ts";
 import { gateCommand } from "./commands/gate.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { runCommand } from "./commands/run.ts";
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, Command> = {
   report: reportCommand,
   silence: silenceCommand,
   gate: gateCommand,
+  baseline: baselineCommand,
 };
 
 function usage(): string {

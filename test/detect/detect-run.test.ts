@@ -47,7 +47,7 @@ describe("detectRun", () => {
     expect(drop!.evidence.test).toBe("conditional-exact");
     expect(drop!.evidence.p as number).toBeLessThan(drop!.evidence.alpha as number);
     expect(drop!.evidence.alpha as number).toBeCloseTo(policy.alpha.drop, 6);
-    expect(out.record.dropP).toBe(drop!.evidence.p);
+    expect(out.record.dropP!).toBeCloseTo(drop!.evidence.p as number, 12);
     expect(out.record.incident).toBe(true);
     expect((drop!.evidence.worstCases as unknown[]).length).toBeGreaterThan(0);
     expect(drop!.summary).toMatch(/accuracy dropped −\d+\.\d points/);

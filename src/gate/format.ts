@@ -1,3 +1,4 @@
+import { costWarning } from "../report/format-summary.ts";
 import type { GateResult } from "./run-gate.ts";
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : "—");
@@ -5,6 +6,8 @@ const pts = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? "+" : "−"}${Math.
 const usd = (x: number) => (Number.isFinite(x) ? `$${x < 0.01 ? x.toPrecision(3) : x.toFixed(4)}` : "—");
 const ms = (x: number | null) => (x === null ? "—" : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x)} ms`);
 const times = (x: number) => (Number.isFinite(x) ? `×${x.toFixed(2)}` : "—");
+/** Two significant digits, or "< 0.0001" rather than 4.8e-23. */
+const pValue = (p: number) => (!Number.isFinite(p) ? "—" : p < 1e-4 ? "< 0.0001" : p > 1 - 1e-4 ? "> 0.9999" : p.toPrecision(2));
 
 /** The gate's verdict as readable terminal text. */
 export function formatGate(r: GateResult): string {
@@ -17,13 +20,25 @@ export function formatGate(r: GateResult): string {
   );
   lines.push("");
   lines.push(`accuracy   incumbent ${pct(v.incumbentAccuracy)}   candidate ${pct(v.candidateAccuracy)}`);
+  const level = Math.round(v.interval.level * 100);
   lines.push(
-    `difference ${pts(v.difference)} points, ${Math.round(v.interval.level * 100)}% interval [${pts(v.interval.low)}, ${pts(v.interval.high)}]  (${v.method === "paired-t" ? `paired t over cases; non-inferiority p = ${v.pValue.toPrecision(2)}` : `Newcombe paired interval, McNemar mid-p = ${v.pValue.toPrecision(2)}`})`,
+    `difference ${pts(v.difference)} points, ${level}% interval [${pts(v.interval.low)}, ${pts(v.interval.high)}] for candidate − incumbent on cases like these (paired by case; cases and repeats random)`,
   );
-  lines.push(`margin     −${(v.margin * 100).toFixed(1)} points`);
+  const how =
+    v.method === "paired-t"
+      ? `paired t over cases${v.varianceFloor ? "; the cases moved alike, so the binomial model's spread sets the interval" : ""}`
+      : `one repeat per case: Newcombe's paired interval${v.mcnemarMidP !== undefined ? `; McNemar mid-p for any difference = ${pValue(v.mcnemarMidP)}` : ""}`;
+  lines.push(`           ${how}`);
   lines.push(
-    `cost       ${usd(c.candidateCostPerCase)} per case vs ${usd(c.incumbentCostPerCase)} (${times(c.costRatio)})${c.costDifference ? `, paired difference ${usd(c.costDifference.estimate)} [${usd(c.costDifference.low)}, ${usd(c.costDifference.high)}]` : ""}`,
+    `margin     −${(v.margin * 100).toFixed(1)} points; p = ${pValue(v.pValue)} for "worse by the margin or more" (pass below ${v.alpha}, fail above ${1 - v.alpha})`,
   );
+  const unpriced = [r.candidate, r.incumbent].filter((s) => s.costUnknown);
+  lines.push(
+    unpriced.length > 0
+      ? `cost       unknown for ${unpriced.map((s) => s.agent).join(" and ")} (counted as $0): no comparison`
+      : `cost       ${usd(c.candidateCostPerCase)} per case vs ${usd(c.incumbentCostPerCase)} (${times(c.costRatio)})${c.costDifference ? `, paired difference ${usd(c.costDifference.estimate)} [${usd(c.costDifference.low)}, ${usd(c.costDifference.high)}]` : ""}`,
+  );
+  for (const s of unpriced) lines.push(`warning    ${costWarning(s)}`);
   lines.push(
     `latency    p95 ${ms(c.candidateP95Ms)} vs ${ms(c.incumbentP95Ms)} (${times(c.latencyRatio)}); P(candidate trial slower) ${pct(c.candidateSlowerProbability)}, Mann–Whitney p = ${Number.isFinite(c.latencyP) ? c.latencyP.toPrecision(2) : "—"}`,
   );

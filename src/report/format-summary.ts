@@ -4,6 +4,25 @@ const pct = (x: number | null | undefined) => (x === null || x === undefined || 
 const ms = (x: number | null) => (x === null ? "—" : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x)} ms`);
 const usd = (x: number) => `$${x < 0.01 && x > 0 ? x.toFixed(5) : x.toFixed(4)}`;
 
+/**
+ * What an accuracy interval is an interval for. The t over case pass rates treats the cases as a
+ * sample (its spread includes how much cases differ): accuracy on cases like these. Wilson on the
+ * pooled rate treats trials as independent draws, which for these fixed cases overstates the
+ * variance (Σp(1 − p)/K²N ≤ p̄(1 − p̄)/KN), so it covers this golden set's accuracy.
+ */
+export const COVERS = {
+  casesRandom: "accuracy on cases like these (cases and repeats random)",
+  casesFixed: "accuracy on this golden set (cases fixed, repeats random)",
+} as const;
+
+/** Why a run's cost reads $0 and what that blinds, with the fix; for summaries and the gate. */
+export function costWarning(s: Pick<RunSummary, "costUnknown" | "agent" | "model">): string {
+  const blind = "spend alerts and USD budgets see $0";
+  if (s.costUnknown === "no-usage")
+    return `agent ${s.agent} reported no token usage, so its cost is unknown and ${blind}: for an http agent, map response.input_tokens and output_tokens`;
+  return `no price for ${s.model ? `model "${s.model}"` : "the model"} of agent ${s.agent}, so its cost is unknown and ${blind}: set agents.${s.agent}.pricing or add the model to the config's pricing: map`;
+}
+
 /** The drop a run summary states the repeats for, unless `--detect` asks for another. */
 export const DEFAULT_DETECT = 0.05;
 
@@ -25,10 +44,12 @@ export function formatSummary(s: RunSummary, opts: { detect?: number } = {}): st
   lines.push("");
   if (a) {
     const method =
-      a.method === "t-cases" ? `t-interval over ${s.perCase.filter((c) => c.scored > 0).length} case pass rates` : "Wilson, pooled";
+      a.method === "t-cases"
+        ? `t over ${s.perCase.filter((c) => c.scored > 0).length} case pass rates: ${COVERS.casesRandom}`
+        : `Wilson, pooled: ${COVERS.casesFixed}`;
     lines.push(`accuracy   ${pct(a.estimate)}  95% CI [${pct(a.low)}, ${pct(a.high)}]  (${method})`);
     if (a.method === "t-cases")
-      lines.push(`           pooled ${s.passed}/${s.scored}, Wilson [${pct(a.pooled.low)}, ${pct(a.pooled.high)}]`);
+      lines.push(`           pooled ${s.passed}/${s.scored}, Wilson [${pct(a.pooled.low)}, ${pct(a.pooled.high)}]  (${COVERS.casesFixed})`);
   } else {
     lines.push("accuracy   — (no trial could be scored)");
   }
@@ -37,10 +58,9 @@ export function formatSummary(s: RunSummary, opts: { detect?: number } = {}): st
   );
   lines.push(`latency    p50 ${ms(s.latency.p50Ms)}  p95 ${ms(s.latency.p95Ms)}`);
   lines.push(
-    `tokens     ${s.tokens.input.toLocaleString("en-US")} in, ${s.tokens.output.toLocaleString("en-US")} out   cost ${usd(s.costUsd)} (${usd(s.cases ? s.costUsd / s.cases : 0)} per case)`,
+    `tokens     ${s.tokens.input.toLocaleString("en-US")} in, ${s.tokens.output.toLocaleString("en-US")} out   ${s.costUnknown ? "cost unknown (counted as $0)" : `cost ${usd(s.costUsd)} (${usd(s.cases ? s.costUsd / s.cases : 0)} per case)`}`,
   );
-  if (s.runBudget)
-    lines.push(`budget     run ${usd(s.runBudget.usd)} ${s.runBudget.source === "baseline" ? `(no budget.run: ${s.runBudget.basis})` : "(budget.run.usd)"}`);
+  if (s.costUnknown) lines.push(`warning    ${costWarning(s)}`);
   if (s.power) lines.push(`power      ${formatPower(s.power, opts.detect)}`);
   if (s.model) lines.push(`model      ${s.model}${s.fingerprint ? ` (${s.fingerprint})` : ""}`);
   if (s.error) lines.push(`note       ${s.error}`);

@@ -61,6 +61,8 @@ export function formatSummary(s: RunSummary, opts: { detect?: number } = {}): st
     `tokens     ${s.tokens.input.toLocaleString("en-US")} in, ${s.tokens.output.toLocaleString("en-US")} out   ${s.costUnknown ? "cost unknown (counted as $0)" : `cost ${usd(s.costUsd)} (${usd(s.cases ? s.costUsd / s.cases : 0)} per case)`}`,
   );
   if (s.costUnknown) lines.push(`warning    ${costWarning(s)}`);
+  if (s.runBudget)
+    lines.push(`budget     run ${usd(s.runBudget.usd)} ${s.runBudget.source === "baseline" ? `(no budget.run: ${s.runBudget.basis})` : "(budget.run.usd)"}`);
   if (s.power) lines.push(`power      ${formatPower(s.power, opts.detect)}`);
   if (s.model) lines.push(`model      ${s.model}${s.fingerprint ? ` (${s.fingerprint})` : ""}`);
   if (s.error) lines.push(`note       ${s.error}`);

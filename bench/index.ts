@@ -4,6 +4,7 @@ const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   engine: () => import("./engine-throughput.ts"),
   detection: () => import("./detection.ts"),
   report: () => import("./report-scale.ts"),
+  runaway: () => import("./runaway.ts"),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith("-"));

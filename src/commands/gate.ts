@@ -4,6 +4,7 @@ import { formatGate } from "../gate/format.ts";
 import { gateJunit } from "../gate/junit.ts";
 import { checkGateRequest, GateInputError, runGate, type GateRequest, type GateResult } from "../gate/run-gate.ts";
 import { createLogger, terminalDestination } from "../log.ts";
+import { roundForDisplay } from "../report/round.ts";
 import { openStore, preparePartitions } from "../store/open.ts";
 import type { Command } from "./types.ts";
 
@@ -98,7 +99,7 @@ export const gateCommand: Command = {
       const result = await runGate(app, { ...request, signal: abort.signal });
       const text = formatGate(result);
       if (typeof options.junit === "string") await writeFile(options.junit, gateJunit(result, text));
-      process.stdout.write(json ? `${JSON.stringify(toJson(result), null, 2)}\n` : `${text}\n`);
+      process.stdout.write(json ? `${JSON.stringify(roundForDisplay(toJson(result)), null, 2)}\n` : `${text}\n`);
       return GATE_EXIT[result.verdict.decision];
     } catch (e) {
       return fail(loaded.secrets.redact((e as Error).message));

@@ -2,6 +2,7 @@ import { systemClock, type Clock } from "../clock.ts";
 import { parseDuration } from "../config/duration.ts";
 import { daysCovering, driftReport, utcDay, type DriftWindows } from "../report/drift.ts";
 import { formatDriftReport } from "../report/format-report.ts";
+import { roundForDisplay } from "../report/round.ts";
 import type { Db } from "../store/db.ts";
 import { openStore } from "../store/open.ts";
 import type { Command } from "./types.ts";
@@ -51,7 +52,7 @@ export async function report(deps: ReportDeps, opts: ReportOptions): Promise<num
     );
     return 2;
   }
-  if (opts.json) deps.out(`${JSON.stringify({ windows, jobs: rows }, null, 2)}\n`);
+  if (opts.json) deps.out(`${JSON.stringify(roundForDisplay({ windows, jobs: rows }), null, 2)}\n`);
   else deps.out(`${formatDriftReport(rows, windows, { color: deps.color })}\n`);
   return 0;
 }

@@ -4,6 +4,7 @@ import { createApp, runJob } from "../app.ts";
 import { createLogger, terminalDestination } from "../log.ts";
 import { repeatsForDrop } from "../engine/summary.ts";
 import { DEFAULT_DETECT, formatSummary } from "../report/format-summary.ts";
+import { roundForDisplay } from "../report/round.ts";
 import { openStore, preparePartitions } from "../store/open.ts";
 import type { Command } from "./types.ts";
 
@@ -52,7 +53,7 @@ export const runCommand: Command = {
         const power = summary.power
           ? { ...summary.power, detect: { drop: detect, repeats: nullIfInfinite(repeatsForDrop(summary.power, detect)) } }
           : null;
-        process.stdout.write(`${JSON.stringify({ ...summary, power, findings }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify(roundForDisplay({ ...summary, power, findings }), null, 2)}\n`);
       } else {
         process.stdout.write(`${formatSummary(summary, { detect })}\n`);
         for (const f of findings) process.stdout.write(`\nALERT [${f.detector}] ${f.summary}\n`);

@@ -176,6 +176,8 @@ export interface TrialOutcome {
  * Decides when a run has evidently run away: once at least `after` trials finished, at least 90%
  * of them ran away and none passed. The decision latches: trials still in flight that finish
  * later do not undo it (they are not stopped either; each is bounded by `budget.trial`).
+ * Until the first `after` trials have answered (and while none passed), no more than `after`
+ * start (`holding`): a wide pool would otherwise have spent another round before the rule decides.
  */
 export class RunawayWatch {
   readonly after: number;
@@ -200,6 +202,14 @@ export class RunawayWatch {
 
   get evident(): boolean {
     return this.decidedAt !== undefined;
+  }
+
+  /**
+   * True while the next trial should wait: `after` trials have started, not all of them finished,
+   * and none passed yet. A pass (or the first `after` trials finishing) lets the pool run at full width.
+   */
+  holding(started: number): boolean {
+    return !this.evident && this.passed === 0 && started >= this.after && this.finished < this.after;
   }
 }
 

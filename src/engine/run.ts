@@ -218,8 +218,9 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
           costUsd: row.costUsd,
         });
       },
-      // The run budget or runaway: trials in flight finish (each bounded by budget.trial), no new one starts.
-      { signal, stop: () => runBudget.exhausted || watch.evident },
+      // The run budget or runaway: trials in flight finish (each bounded by budget.trial), no new one
+      // starts; until the first trials answered (none passing), no more than the rule needs start.
+      { signal, stop: () => runBudget.exhausted || watch.evident, hold: () => watch.holding(started) },
     );
     if (signal.aborted) status = "aborted";
     else if (started < total && watch.evident) status = "runaway";

@@ -5,6 +5,7 @@ import { hashGolden, type GoldenSet } from "../../src/config/golden.ts";
 import { agentSchema, configSchema, type HttpAgentConfig } from "../../src/config/schema.ts";
 import { Secrets } from "../../src/config/secrets.ts";
 import { defaultRunBudget, runawayCheckAfter, RunawayWatch } from "../../src/engine/budget.ts";
+import { runPool } from "../../src/engine/pool.ts";
 import { executeRun } from "../../src/engine/run.ts";
 import { silentLogger } from "../../src/log.ts";
 import { getRun } from "../../src/store/runs.ts";
@@ -31,6 +32,19 @@ describe("the early-stop rule", () => {
     expect(w.evident).toBe(true);
   });
 
+  it("holds new trials once the first `after` started, until they answered or one passed", () => {
+    const w = new RunawayWatch(10);
+    expect(w.holding(9)).toBe(false);
+    expect(w.holding(10)).toBe(true);
+    for (let i = 0; i < 9; i++) w.record({ runaway: false, passed: false });
+    expect(w.holding(12)).toBe(true);
+    w.record({ runaway: false, passed: false }); // 10 answered, none ran away: full width again
+    expect(w.holding(12)).toBe(false);
+    const passing = new RunawayWatch(10);
+    passing.record({ runaway: false, passed: true });
+    expect(passing.holding(10)).toBe(false);
+  });
+
   it("never stops a run with a passing trial, or with fewer than 90% runaway", () => {
     const passing = new RunawayWatch(10);
     passing.record({ runaway: false, passed: true });
@@ -39,6 +53,42 @@ describe("the early-stop rule", () => {
     const mixed = new RunawayWatch(10);
     for (let i = 0; i < 40; i++) mixed.record({ runaway: i % 5 !== 0, passed: false }); // 80%
     expect(mixed.evident).toBe(false);
+  });
+});
+
+describe("the pool", () => {
+  it("waits while hold() says so and work is in flight, and never stalls with nothing in flight", async () => {
+    let inFlight = 0;
+    let widest = 0;
+    let started = 0;
+    const release: (() => void)[] = [];
+    const pool = runPool(
+      Array.from({ length: 30 }, (_, i) => i),
+      8,
+      async () => {
+        started++;
+        widest = Math.max(widest, ++inFlight);
+        await new Promise<void>((r) => release.push(r));
+        inFlight--;
+      },
+      { hold: () => started >= 5 && started < 20 },
+    );
+    const flush = () => new Promise((r) => setImmediate(r));
+    await flush();
+    expect(started).toBe(5); // held at 5 with 8 workers
+    release.shift()!();
+    await flush();
+    expect(started).toBe(5); // still holding: one finished, another is still in flight
+    for (const r of release.splice(0)) r();
+    await flush();
+    expect(started).toBe(6); // nothing in flight: one more goes, so the pool never stalls
+    while (started < 30 || release.length > 0) {
+      for (const r of release.splice(0)) r();
+      await flush();
+    }
+    await pool;
+    expect(started).toBe(30);
+    expect(widest).toBeLessThanOrEqual(8);
   });
 });
 
@@ -107,17 +157,25 @@ describe("a run that runs away stops", () => {
     const deps = { db: database.db, clock: systemClock, log: silentLogger(), secrets: new Secrets(), replica: "t:1" };
     const summary = await executeRun(deps, { jobName: "j", job: job({ trial: { tokens: 20_000 } }, 5), agent, golden: golden(40), trigger: "manual" });
     expect(summary.status).toBe("runaway");
-    // 10 finished decide it; at most the 3 others in flight finish after.
-    expect(summary.trials).toBeGreaterThanOrEqual(10);
-    expect(summary.trials).toBeLessThanOrEqual(13);
+    // No more than the 10 the rule needs start before it decides.
+    expect(summary.trials).toBe(10);
     expect(calls()).toBe(summary.trials);
     expect(summary.runaway).toBe(summary.trials);
     expect(summary.runawayBy).toEqual({ tokens: summary.trials });
-    expect(summary.error).toMatch(/^stopped for runaway: 10 of the first 10 trials hit a budget bound or looped, none passed \(\$\d+\.\d{4} spent\): 1[0-3] of 200 trials started$/);
+    expect(summary.error).toBe("stopped for runaway: 10 of the first 10 trials hit a budget bound or looped, none passed ($4.0000 spent): 10 of 200 trials started");
     const row = await getRun(database.db, summary.runId);
     expect(row).toMatchObject({ status: "runaway", trials: summary.trials });
     // The per-case counts carry why, for the detectors.
     expect((row!.caseStats as { runawayBy: Record<string, number> }[]).reduce((s, c) => s + (c.runawayBy.tokens ?? 0), 0)).toBe(summary.trials);
+  });
+
+  it("a wide pool starts no more than the rule needs before it decides", async () => {
+    await using database = await testDatabase();
+    const { server, agent } = await scriptedAgent(looping);
+    await using _ = server;
+    const deps = { db: database.db, clock: systemClock, log: silentLogger(), secrets: new Secrets(), replica: "t:1" };
+    const summary = await executeRun(deps, { jobName: "j", job: job({ trial: { steps: 15 } }, 5, 32), agent, golden: golden(40), trigger: "manual" });
+    expect(summary).toMatchObject({ status: "runaway", trials: 20, runawayBy: { steps: 20 } }); // runawayCheckAfter(200, 32) = 20
   });
 
   it("not when some trials pass, however many others run away", async () => {

@@ -81,6 +81,10 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   const env = opts.env ?? process.env;
   const apiToken = env.GOLDWATCH_API_TOKEN || undefined;
   if (apiToken) app.loaded.secrets.add(apiToken);
+  // With a read token, every GET but the probes needs it (or the API token): see docs/security.md.
+  const readToken = env.GOLDWATCH_READ_TOKEN || undefined;
+  if (readToken) app.loaded.secrets.add(readToken);
+  const readTokens = readToken ? [readToken, ...(apiToken ? [apiToken] : [])] : [];
   const server = app.loaded.config.server;
   const tracker = new RunTracker();
   const backend = opts.backend ?? defaultBackend();
@@ -147,7 +151,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
 
   let http: HttpServer;
   try {
-    http = await startHttpServer({ port: server.port, routes, log: app.log });
+    http = await startHttpServer({ port: server.port, ...(server.host ? { host: server.host } : {}), routes, log: app.log, readTokens });
   } catch (e) {
     metrics.stop();
     throw new Error(`cannot listen on port ${server.port}: ${(e as Error).message}`, { cause: e });
@@ -200,6 +204,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
         app.log.warn({}, "database and server.port changes take effect after a restart");
       }
       if (apiToken) next.secrets.add(apiToken);
+      if (readToken) next.secrets.add(readToken);
       app.loaded = next;
       if (opts.makeLogger) app.log = opts.makeLogger(next);
       jobs.apply(next.config);

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { DashboardData, JobPanel } from "./dashboard-data.ts";
 import { escapeHtml, ms, pct, usd } from "./format.ts";
 import { lineChart, passRateStrip, rateColor } from "./svg.ts";
@@ -20,7 +21,17 @@ section.job h2{font-size:16px;margin:0 0 4px}section.job h2 a{color:inherit;text
 .chart .marker{stroke-width:1.5;stroke-dasharray:3 2}
 table.cases{border-collapse:collapse;margin-top:8px}table.cases td{padding:1px 6px 1px 0;font-size:12px;white-space:nowrap}
 table.cases td.rate{text-align:right;color:#4a5568}.legend{font-size:12px;color:#4a5568}.legend i{display:inline-block;width:10px;height:10px;margin:0 3px 0 8px;vertical-align:middle}
-.empty{color:#718096}`;
+.empty{color:#718096}
+.legend i.m-model{background:#7b3fbf}.legend i.m-judge{background:#b36b00}.legend i.m-golden{background:#2b6cb0}
+.legend i.m-alert{background:#c53030}.legend i.m-note{background:#2c7a7b}
+.legend i.r0{background:${rateColor(0)}}.legend i.r50{background:${rateColor(0.5)}}.legend i.r100{background:${rateColor(1)}}.legend i.rnone{background:${rateColor(null)}}`;
+
+/**
+ * The dashboard's Content-Security-Policy: its one stylesheet by hash, nothing else (no scripts,
+ * no style attributes, no frames, no forms). The legend uses classes rather than `style=` so
+ * that no 'unsafe-inline' is needed.
+ */
+export const PAGE_CSP = `default-src 'none'; style-src 'sha256-${createHash("sha256").update(STYLE).digest("base64")}'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'`;
 
 const link = (params: { days: number; job?: string }) => {
   const q = new URLSearchParams({ days: String(params.days) });
@@ -101,7 +112,7 @@ export function renderDashboard(data: DashboardData, view: { days: number; job?:
       `<a href="${escapeHtml(link({ days: d, ...(view.job ? { job: view.job } : {}) }))}"${d === view.days ? ' class="on"' : ""}>${d}d</a>`,
   ).join("");
   const sections = data.jobs.map((p) => jobSection(p, data, view.days, view.job !== undefined));
-  const legend = `<p class="legend">markers: <i style="background:#7b3fbf"></i>agent model <i style="background:#b36b00"></i>judge model <i style="background:#2b6cb0"></i>golden set <i style="background:#c53030"></i>alert fired <i style="background:#2c7a7b"></i>note (e.g. new baseline) · cells: pass rate per UTC day <i style="background:${rateColor(0)}"></i>0% <i style="background:${rateColor(0.5)}"></i>50% <i style="background:${rateColor(1)}"></i>100% <i style="background:${rateColor(null)}"></i>no runs</p>`;
+  const legend = `<p class="legend">markers: <i class="m-model"></i>agent model <i class="m-judge"></i>judge model <i class="m-golden"></i>golden set <i class="m-alert"></i>alert fired <i class="m-note"></i>note (e.g. new baseline) · cells: pass rate per UTC day <i class="r0"></i>0% <i class="r50"></i>50% <i class="r100"></i>100% <i class="rnone"></i>no runs</p>`;
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>goldwatch${view.job ? ` — ${escapeHtml(view.job)}` : ""}</title><style>${STYLE}</style></head>

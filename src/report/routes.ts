@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Clock } from "../clock.ts";
 import type { Db } from "../store/db.ts";
 import { loadDashboard } from "./dashboard-data.ts";
-import { renderDashboard } from "./page.ts";
+import { PAGE_CSP, renderDashboard } from "./page.ts";
 
 /** What the dashboard needs: the database and the time (an App fits). */
 export interface DashboardDeps {
@@ -41,7 +41,9 @@ export async function serveDashboard(deps: DashboardDeps, req: IncomingMessage, 
     return;
   }
   const data = await loadDashboard(deps.database.db, { now: deps.clock.now(), ...query });
-  res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" }).end(renderDashboard(data, query));
+  res
+    .writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "content-security-policy": PAGE_CSP })
+    .end(renderDashboard(data, query));
 }
 
 /** The dashboard's routes, merged into the service's route table. */

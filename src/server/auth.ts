@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from "node:crypto";
+import type { IncomingMessage } from "node:http";
 import type { Handler } from "./router.ts";
 import { sendJson } from "./respond.ts";
 
@@ -20,3 +21,36 @@ export function bearerGuard(token: string | undefined, handler: Handler): Handle
     return handler(req, res, params);
   };
 }
+
+/** The credential a request presents: a bearer token, or the password of HTTP basic auth (any user name). */
+function presented(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization ?? "";
+  const bearer = /^Bearer\s+(.+)$/i.exec(header);
+  if (bearer) return bearer[1]!.trim();
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!basic) return undefined;
+  const decoded = Buffer.from(basic[1]!, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  return colon < 0 ? undefined : decoded.slice(colon + 1);
+}
+
+/**
+ * Checks a read request against the accepted tokens (the read token, and the API token, which
+ * may do more). A browser gets the dashboard through basic auth: any user name, the token as the
+ * password; scrapers and scripts send `Authorization: Bearer <token>`. Every token is compared,
+ * in constant time, whichever matches.
+ */
+export function readAccess(tokens: readonly string[]): (req: IncomingMessage) => boolean {
+  const expected = tokens.map(digest);
+  return (req) => {
+    const got = presented(req);
+    if (got === undefined) return false;
+    const d = digest(got);
+    let ok = false;
+    for (const e of expected) ok = timingSafeEqual(d, e) || ok;
+    return ok;
+  };
+}
+
+/** Challenges for a read without a valid token: basic first, so a browser asks for it. */
+export const READ_CHALLENGES = ['Basic realm="goldwatch", charset="UTF-8"', 'Bearer realm="goldwatch"'];

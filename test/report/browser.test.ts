@@ -64,8 +64,14 @@ describe.skipIf(!available)(
       const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1200, height: 900 } });
       try {
         const page = await context.newPage();
+        const refused: string[] = [];
+        page.on("console", (m) => void (/Content Security Policy/i.test(m.text()) && refused.push(m.text())));
         const res = await page.goto(`http://127.0.0.1:${http.port}/`);
         expect(res?.status()).toBe(200);
+        // The page's CSP lets its stylesheet (and the legend's classes) apply, and refuses nothing it needs.
+        expect(res?.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
+        await expect(page.locator("header").evaluate((e) => getComputedStyle(e).backgroundColor)).resolves.toBe("rgb(26, 32, 44)");
+        await expect(page.locator(".legend i.m-model").evaluate((e) => getComputedStyle(e).backgroundColor)).resolves.toBe("rgb(123, 63, 191)");
         await expect(page.title()).resolves.toBe("goldwatch");
         const support = page.locator("#job-support");
         await expect(support.locator("h2").textContent()).resolves.toBe("support");
@@ -81,6 +87,7 @@ describe.skipIf(!available)(
         await mkdir(new URL(".", SCREENSHOT), { recursive: true });
         await page.screenshot({ path: SCREENSHOT.pathname, fullPage: true });
         expect((await stat(SCREENSHOT)).size).toBeGreaterThan(10_000);
+        expect(refused).toEqual([]);
       } finally {
         await context.close();
       }

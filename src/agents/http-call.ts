@@ -105,7 +105,9 @@ export function refusedUrl(url: string): AgentError | null {
   } catch {
     return { kind: "http", message: "the URL is not valid" };
   }
-  return protocol === "http:" || protocol === "https:" ? null : { kind: "http", message: `refused to call a ${protocol} URL: only http and https are allowed` };
+  return protocol === "http:" || protocol === "https:"
+    ? null
+    : { kind: "http", message: `refused to call a ${protocol} URL: only http and https are allowed` };
 }
 
 /** `redirect` for fetch: redirects are not followed unless the agent opts in. */
@@ -169,7 +171,10 @@ export async function postJson(opts: PostJsonOptions): Promise<JsonReply> {
       return { ok: true, body: JSON.parse(text), status: res.status };
     } catch {
       const type = res.headers.get("content-type") ?? "no content-type";
-      return { ok: false, error: { kind: "parse", status: res.status, message: `reply is not JSON (${type}): ${snippet(text, opts.redact)}` } };
+      return {
+        ok: false,
+        error: { kind: "parse", status: res.status, message: `reply is not JSON (${type}): ${snippet(text, opts.redact)}` },
+      };
     }
   } catch (e) {
     return { ok: false, error: deadline.failure(e, `no reply within ${opts.timeoutMs} ms`) };

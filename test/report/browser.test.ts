@@ -71,7 +71,9 @@ describe.skipIf(!available)(
         // The page's CSP lets its stylesheet (and the legend's classes) apply, and refuses nothing it needs.
         expect(res?.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
         await expect(page.locator("header").evaluate((e) => getComputedStyle(e).backgroundColor)).resolves.toBe("rgb(26, 32, 44)");
-        await expect(page.locator(".legend i.m-model").evaluate((e) => getComputedStyle(e).backgroundColor)).resolves.toBe("rgb(123, 63, 191)");
+        await expect(page.locator(".legend i.m-model").evaluate((e) => getComputedStyle(e).backgroundColor)).resolves.toBe(
+          "rgb(123, 63, 191)",
+        );
         await expect(page.title()).resolves.toBe("goldwatch");
         const support = page.locator("#job-support");
         await expect(support.locator("h2").textContent()).resolves.toBe("support");

@@ -64,7 +64,9 @@ describe("golden-set regexes run in linear time", () => {
       expect(error).toBeInstanceOf(ConfigError);
       const text = (error as Error).message;
       expect(text).toContain("g.yaml");
-      expect(text).toMatch(/expected a regular expression: invalid or unsupported Perl syntax: `\(\?=`.*no lookahead and no backreferences/);
+      expect(text).toMatch(
+        /expected a regular expression: invalid or unsupported Perl syntax: `\(\?=`.*no lookahead and no backreferences/,
+      );
       expect(text).toMatch(/invalid escape sequence: `\\1`/);
       expect(text).toContain('flag "g" is not supported (use i, m, s or u)');
     } finally {

@@ -39,13 +39,16 @@ describe("read authentication", () => {
   });
   afterAll(() => http.stop());
 
-  it.each(["/", "/metrics", "/api/alerts", "/api/nope"])("GET %s without a token is 401, with challenges for browsers and scripts", async (path) => {
-    const res = await fetch(`${base}${path}`);
-    expect(res.status).toBe(401);
-    expect(res.headers.get("www-authenticate")).toContain('Basic realm="goldwatch"');
-    expect(res.headers.get("www-authenticate")).toContain('Bearer realm="goldwatch"');
-    expect(await res.text()).not.toContain("goldwatch_runs_active");
-  });
+  it.each(["/", "/metrics", "/api/alerts", "/api/nope"])(
+    "GET %s without a token is 401, with challenges for browsers and scripts",
+    async (path) => {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status).toBe(401);
+      expect(res.headers.get("www-authenticate")).toContain('Basic realm="goldwatch"');
+      expect(res.headers.get("www-authenticate")).toContain('Bearer realm="goldwatch"');
+      expect(await res.text()).not.toContain("goldwatch_runs_active");
+    },
+  );
 
   it("accepts the read token or the API token, as a bearer or as a basic-auth password", async () => {
     for (const authorization of [`Bearer ${READ}`, `bearer ${API}`, basic("anyone", READ), basic("", API)]) {
@@ -56,7 +59,12 @@ describe("read authentication", () => {
   });
 
   it("refuses a wrong token, a token's prefix and a basic auth without a password", async () => {
-    for (const authorization of [`Bearer ${READ}x`, `Bearer ${READ.slice(0, -1)}`, basic(READ, ""), `Basic ${Buffer.from(READ).toString("base64")}`]) {
+    for (const authorization of [
+      `Bearer ${READ}x`,
+      `Bearer ${READ.slice(0, -1)}`,
+      basic(READ, ""),
+      `Basic ${Buffer.from(READ).toString("base64")}`,
+    ]) {
       expect((await fetch(`${base}/`, { headers: { authorization } })).status).toBe(401);
     }
   });

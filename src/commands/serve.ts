@@ -37,9 +37,11 @@ export function listenProblem(e: unknown, loaded: LoadedConfig): string | undefi
   for (let c: unknown = e; c instanceof Error && !code; c = c.cause) code = (c as NodeJS.ErrnoException).code;
   const { port, host } = loaded.config.server;
   const fix = `set another port with server.port in ${loaded.file} or the PORT environment variable`;
-  if (code === "EADDRINUSE") return `port ${port} is already in use (another goldwatch, or another program, listens there); stop it, or ${fix}`;
+  if (code === "EADDRINUSE")
+    return `port ${port} is already in use (another goldwatch, or another program, listens there); stop it, or ${fix}`;
   if (code === "EACCES") return `port ${port} needs privileges to listen on; use a port above 1023 (${fix})`;
-  if (code === "EADDRNOTAVAIL") return `server.host ${host ?? ""} is not an address of this machine; set server.host to one of its addresses, or remove it to listen on all`;
+  if (code === "EADDRNOTAVAIL")
+    return `server.host ${host ?? ""} is not an address of this machine; set server.host to one of its addresses, or remove it to listen on all`;
   return undefined;
 }
 

@@ -30,16 +30,27 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-const ARTICLE: Record<string, string> = { object: "a mapping", array: "a list", string: "a string", number: "a number", boolean: "true or false" };
+const ARTICLE: Record<string, string> = {
+  object: "a mapping",
+  record: "a mapping",
+  array: "a list",
+  string: "a string",
+  number: "a number",
+  boolean: "true or false",
+};
 
 /**
- * A zod issue's message as we print it: a missing field says "missing" and what belongs there
- * (zod's own says "received undefined"); a bare "Invalid input" (a union none of whose forms
+ * A zod issue's message as we print it: a wrong type says what belongs there in words ("expected
+ * a list, got a string"), a missing field says "missing" (zod's own says "received undefined"); a bare "Invalid input" (a union none of whose forms
  * matched) becomes the caller's `fallback` description of what is expected.
  */
 export function readableIssue(issue: { code: string; message: string; expected?: unknown }, fallback?: string): string {
-  if (issue.code === "invalid_type" && issue.message.endsWith("received undefined") && typeof issue.expected === "string") {
-    return `missing; expected ${ARTICLE[issue.expected] ?? issue.expected}`;
+  if (issue.code === "invalid_type" && typeof issue.expected === "string") {
+    const expected = issue.expected === "int" ? "a whole number" : (ARTICLE[issue.expected] ?? issue.expected);
+    const received = /received (\w+)$/.exec(issue.message)?.[1];
+    if (received === "undefined") return `missing; expected ${expected}`;
+    if (received)
+      return `expected ${expected}, got ${received === "number" && issue.expected === "int" ? "a fraction" : (ARTICLE[received] ?? received)}`;
   }
   if (issue.message === "Invalid input" && fallback) return `expected ${fallback}`;
   return issue.message;

@@ -76,7 +76,10 @@ export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<
   issues.push(...literalSecretIssues(raw, abs));
   const filled = interpolateEnv(raw, env, abs, secrets, issues);
   const parsed = configSchema.safeParse(filled);
-  if (!parsed.success) issues.push(...zodIssues(abs, parsed.error));
+  // One message per field: a field already reported (a literal secret, an unset variable) is not
+  // reported again for the value it was left with.
+  const reported = new Set(issues.map((i) => i.path));
+  if (!parsed.success) issues.push(...zodIssues(abs, parsed.error).filter((i) => !reported.has(i.path)));
   if (issues.length > 0 || !parsed.success) throw new ConfigError(issues);
   const config = parsed.data;
   if (env.PORT) {

@@ -95,12 +95,15 @@ export async function readYamlFile(file: string, limit: YamlLimit, issues: Confi
     const at = invalidUtf8Offset(buf);
     return fail(`not valid UTF-8 at byte offset ${at} (line ${lineOf(buf, at)}); save the file as UTF-8`);
   }
-  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  // merge: `<<: *defaults` (YAML 1.1 merge keys) works as people expect from compose files.
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
     const err = doc.errors[0]!;
     const pos = err.linePos?.[0];
     const more = doc.errors.length > 1 ? ` (and ${doc.errors.length - 1} more after it)` : "";
-    return fail(`malformed YAML: ${err.message.split("\n")[0]}${more}`, pos ? `line ${pos.line}, column ${pos.col}` : "");
+    // The position is the issue's path: dropped from the message, with the code frame after it.
+    const message = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    return fail(`malformed YAML: ${message}${more}`, pos ? `line ${pos.line}, column ${pos.col}` : "");
   }
   try {
     return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
@@ -121,10 +124,7 @@ function tooLarge(bytes: number, limit: YamlLimit): string {
 }
 
 /** Size limits, from the environment when set there (in MB). */
-export function yamlLimits(
-  env: Record<string, string | undefined>,
-  issues: ConfigIssue[],
-): { config: YamlLimit; golden: YamlLimit } {
+export function yamlLimits(env: Record<string, string | undefined>, issues: ConfigIssue[]): { config: YamlLimit; golden: YamlLimit } {
   const read = (name: string, fallback: number): number => {
     const raw = env[name];
     if (raw === undefined || raw === "") return fallback;

@@ -6,6 +6,7 @@ import { errorsFinding } from "./errors.ts";
 import { missedRunFinding } from "./missed-runs.ts";
 import { historyNeeded, resolvePolicy } from "./policy.ts";
 import { insertAnnotation, lastCompletedRuns, loadHistory, saveDetection } from "./store.ts";
+import { runawayFinding } from "./spend.ts";
 import { thresholdFinding } from "./threshold.ts";
 import type { Finding, RunPoint } from "./types.ts";
 
@@ -15,7 +16,7 @@ export type { Finding };
  * Runs every detector over a finished run and its history (src/detect/detect-run.ts), stores the
  * run's detection record (the drift state the next run continues from) and records a baseline
  * change as an annotation. If the database fails midway, the findings that need no history (the
- * fixed floor, agent errors) are still returned, so a page is never lost to a detector fault.
+ * fixed floor, agent errors, runaway trials) are still returned, so a page is never lost to a detector fault.
  */
 export async function runDetectors(app: App, input: { jobName: string; job: JobConfig; summary: RunSummary }): Promise<Finding[]> {
   const { job, summary } = input;
@@ -46,7 +47,9 @@ export async function runDetectors(app: App, input: { jobName: string; job: JobC
       "detectors failed; reporting only the checks that need no history",
     );
     const point = summaryPoint(summary);
-    return [thresholdFinding(policy.accuracyBelow, point), errorsFinding(point, null, policy)].filter((f): f is Finding => f !== undefined);
+    return [thresholdFinding(policy.accuracyBelow, point), errorsFinding(point, null, policy), runawayFinding(point, null, policy)].filter(
+      (f): f is Finding => f !== undefined,
+    );
   }
 }
 
@@ -72,6 +75,8 @@ function summaryPoint(s: RunSummary): RunPoint {
     scored: s.scored,
     errored: s.errored,
     budgetExceeded: s.budgetExceeded,
+    runaway: s.runaway,
+    runawayBy: s.runawayBy,
     costUsd: s.costUsd,
     p95Ms: s.latency.p95Ms,
     accuracy: s.accuracy ? { estimate: s.accuracy.estimate, low: s.accuracy.low, high: s.accuracy.high } : null,

@@ -4,9 +4,11 @@ import { DEFAULT_MAX_REPEATS, loopResult } from "./trajectory.ts";
 import type { AssertionContext, AssertionResult, AssertionSpec, CaseView, ScoringServices } from "./types.ts";
 
 /**
- * How a trial ended. `error` (the agent gave no scorable answer) and `judge_error` (the judge
- * gave no verdict) are not counted in accuracy; `budget_exceeded` counts as a failure, since
- * running away with the budget is the agent's fault.
+ * How a trial ended. `error` (the agent gave no scorable answer: no reply before its `timeout` or
+ * the trial's `ttl`, an HTTP or network error, an unparsable reply) and `judge_error` (the judge
+ * gave no verdict) are not counted in accuracy; `budget_exceeded` (a bound crossed by a reply that
+ * arrived, see src/engine/budget.ts) counts as a failure, since running away with the budget is
+ * the agent's fault. The status follows the observation's error kind alone.
  */
 export type TrialStatus = "pass" | "fail" | "error" | "budget_exceeded" | "judge_error";
 

@@ -23,12 +23,50 @@ export function terminalDestination(fd: 1 | 2): pino.DestinationStream | undefin
   });
 }
 
+/** Longest string kept in one log field (and the message): a log line never carries a megabyte reply. */
+export const MAX_LOG_FIELD = 2048;
+
+/**
+ * drizzle puts the statement and every parameter in its errors' messages ("Failed query: …
+ * params: …"): trial outputs, alert evidence. Whatever logs such a message, that part is dropped.
+ */
+const FAILED_QUERY = "Failed query:";
+
+/** A string fit for a log field: no query text or parameters, at most MAX_LOG_FIELD characters. */
+export function capLogString(s: string): string {
+  const q = s.indexOf(FAILED_QUERY);
+  const text = q >= 0 ? `${s.slice(0, q)}a query failed [statement and parameters not logged]` : s;
+  return text.length <= MAX_LOG_FIELD ? text : `${text.slice(0, MAX_LOG_FIELD)}…[${text.length - MAX_LOG_FIELD} more chars]`;
+}
+
+/**
+ * Every string in a log object capped (capLogString), nested objects to a few levels. Errors
+ * become `{ type, message, code }`: their own fields (postgres.js: `query`, `parameters`) stay out.
+ */
+function capDeep(value: unknown, depth = 0): unknown {
+  if (typeof value === "string") return capLogString(value);
+  if (value === null || typeof value !== "object") return value;
+  if (depth >= 6) return "[nested too deep]";
+  if (value instanceof Error) {
+    const code = (value as { code?: unknown }).code;
+    return { type: value.name, message: capLogString(value.message), ...(code !== undefined ? { code: String(code) } : {}) };
+  }
+  if (value instanceof Date) return value;
+  if (Array.isArray(value)) return value.map((v) => capDeep(v, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = capDeep(v, depth + 1);
+  return out;
+}
+
 /**
  * JSON logs (pino). Every string that reaches a log line goes through the secret registry, and
- * fields named like credentials are censored whatever their value.
+ * fields named like credentials are censored whatever their value. Every string field (and the
+ * message) is capped at MAX_LOG_FIELD characters, and a database error's statement and
+ * parameters are never written (see capLogString).
  */
 export function createLogger(opts: { secrets?: Secrets; level?: string; destination?: pino.DestinationStream } = {}): Logger {
   const secrets = opts.secrets;
+  const redact = (s: string) => (secrets ? secrets.redact(s) : s);
   return pino(
     {
       level: opts.level ?? process.env.LOG_LEVEL ?? "info",
@@ -37,15 +75,14 @@ export function createLogger(opts: { secrets?: Secrets; level?: string; destinat
         paths: ["*.token", "*.api_key", "*.apiKey", "*.authorization", "*.routing_key", "*.headers", "token", "api_key", "headers"],
         censor: "[redacted]",
       },
-      hooks: secrets
-        ? {
-            logMethod(args, method) {
-              method.apply(this, args.map((a) => (typeof a === "string" ? secrets.redact(a) : a)) as Parameters<typeof method>);
-            },
-          }
-        : {},
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((a) => (typeof a === "string" ? capLogString(redact(a)) : a)) as Parameters<typeof method>);
+        },
+      },
       formatters: {
-        log: (obj) => (secrets ? secrets.redactDeep(obj) : obj),
+        // Redacted before capping: a secret cut in half by the cap would no longer be recognised.
+        log: (obj) => capDeep(secrets ? secrets.redactDeep(obj) : obj) as Record<string, unknown>,
       },
     },
     opts.destination,

@@ -4,6 +4,7 @@ import { startAlertDelivery } from "./alerts/index.ts";
 import { startOutboxRetention } from "./alerts/outbox-retention.ts";
 import { startSpillReplay } from "./schedule/spill-replay.ts";
 import { alertRoutes } from "./alerts/routes.ts";
+import { baselineRoutes } from "./detect/routes.ts";
 import { runJob, type App } from "./app.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { loadConfig } from "./config/load.ts";
@@ -20,6 +21,7 @@ import { RunTracker } from "./schedule/tracker.ts";
 import { coreRoutes, type TriggerResult } from "./server/core-routes.ts";
 import { startHttpServer, type HttpServer, type Routes } from "./server/http.ts";
 import { queryRows } from "./store/db.ts";
+import { describeDbError } from "./store/errors.ts";
 import { startPartitionMaintenance } from "./store/partitions.ts";
 import { jobBusy } from "./store/slots.ts";
 
@@ -122,7 +124,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
     const runId = randomUUID();
     tracker
       .start(job, runId, (signal) => runJob(app, job, { trigger: "manual", runId, signal }))
-      .catch((e: Error) => app.log.error({ job, runId, err: e.message }, "manual run failed"));
+      .catch((e: Error) => app.log.error({ job, runId, err: describeDbError(e, app.loaded.secrets) }, "manual run failed"));
     app.log.info({ job, runId }, "manual run started");
     return { ok: true, runId };
   };
@@ -132,7 +134,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
     try {
       await withTimeout(app.database.ping(), PING_TIMEOUT_MS);
     } catch (e) {
-      database = `unreachable: ${app.loaded.secrets.redact((e as Error).message)}`;
+      database = `unreachable: ${describeDbError(e, app.loaded.secrets)}`;
     }
     return { database, scheduler: stopping ? "stopping" : "ok" };
   };
@@ -146,6 +148,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
       apiToken,
     }),
     ...alertRoutes(app, { apiToken }),
+    ...baselineRoutes({ db: () => app.database.db, clock: app.clock, jobs: () => Object.keys(app.loaded.config.jobs), apiToken }),
     ...dashboardRoutes(app),
   };
 
@@ -228,7 +231,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
       if (drained.unfinished > 0)
         app.log.error(drained, "runs could not record their end (database unreachable?); another replica will mark them aborted");
       for (const w of [...workers].reverse()) {
-        await w.stop().catch((e: Error) => app.log.warn({ worker: w.name, err: e.message }, "worker stop failed"));
+        await w.stop().catch((e: Error) => app.log.warn({ worker: w.name, err: describeDbError(e) }, "worker stop failed"));
       }
       metrics.stop();
       await http.stop();

@@ -2,6 +2,7 @@ import type { Clock } from "../clock.ts";
 import type { Events } from "../events.ts";
 import type { Logger } from "../log.ts";
 import type { Db } from "../store/db.ts";
+import { describeDbError } from "../store/errors.ts";
 import { claimOutbox, markOutboxFailed, markOutboxSent, pendingOutbox, rescheduleOutbox, type OutboxRow } from "../store/alert-outbox.ts";
 import type { Notification } from "./notification.ts";
 import type { Notifier, SendOutcome } from "./notifier.ts";
@@ -160,7 +161,10 @@ export function createOutboxWorker(deps: OutboxDeps, options: Partial<DeliveryOp
       await settle(row, n, outcome);
     } catch (e) {
       // The lease runs out and the row is claimed again: at least once, never lost.
-      log.error({ outbox: row.id, err: deps.redact((e as Error).message) }, "cannot record an alert delivery; it will be retried");
+      log.error(
+        { outbox: row.id, err: describeDbError(e, { redact: deps.redact }) },
+        "cannot record an alert delivery; it will be retried",
+      );
     }
   }
 
@@ -192,7 +196,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: Partial<DeliveryOp
         failures = 0;
       } catch (e) {
         failures++;
-        log.error({ err: deps.redact((e as Error).message), failures }, "outbox pass failed; retrying");
+        log.error({ err: describeDbError(e, { redact: deps.redact }), failures }, "outbox pass failed; retrying");
         await idle(backoffMs(failures, opts.maxBackoffMs, random));
         continue;
       }

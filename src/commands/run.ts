@@ -33,10 +33,22 @@ export const runCommand: Command = {
     const database = await openStore(loaded);
     await preparePartitions(database, loaded, log);
     const app = createApp(loaded, database, log);
+    // First signal: no new trials, those in flight are cancelled, and what the database does not
+    // take within a few seconds is kept on disk (spill) before exiting. A second signal skips
+    // that wait; trials are never dropped by a signal, only spilled sooner.
     const abort = new AbortController();
-    const onSignal = () => abort.abort(new Error("interrupted"));
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
+    const hurry = new AbortController();
+    const onSignal = (sig: NodeJS.Signals) => {
+      if (!abort.signal.aborted) {
+        log.warn({ signal: sig }, "interrupted: stopping the run; unstored trials are kept on disk (again to stop at once)");
+        abort.abort(new Error("interrupted"));
+      } else {
+        log.warn({ signal: sig }, "second signal: keeping unstored trials on disk now and exiting");
+        hurry.abort(new Error("interrupted twice"));
+      }
+    };
+    process.on("SIGINT", onSignal);
+    process.on("SIGTERM", onSignal);
     const bar =
       !json && process.stderr.isTTY
         ? new cliProgress.SingleBar(
@@ -47,7 +59,7 @@ export const runCommand: Command = {
     app.events.on("run:started", ({ total }) => bar?.start(total, 0));
     app.events.on("trial:finished", () => bar?.increment());
     try {
-      const { summary, findings } = await runJob(app, jobName, { trigger: "manual", signal: abort.signal });
+      const { summary, findings } = await runJob(app, jobName, { trigger: "manual", signal: abort.signal, hurry: hurry.signal });
       bar?.stop();
       if (json) {
         const power = summary.power

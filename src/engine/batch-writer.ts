@@ -9,11 +9,17 @@ export interface BatchWriterOptions<T> {
   maxDelayMs?: number;
   /** Batches written at once: 1 for a single-session database, more for a server's pool. */
   parallel?: number;
-  /** Called when a write fails; the batch is kept and retried with capped, jittered backoff. */
-  onRetry?(error: Error, attempt: number): void;
+  /** Called when a write of `rows` rows fails; the batch is kept and retried with capped, jittered backoff. */
+  onRetry?(error: Error, attempt: number, rows: number): void;
   /** Errors worth retrying without limit (database unreachable); others get `maxAttempts`. */
   isTransient?(error: unknown): boolean;
   maxAttempts?: number;
+  /**
+   * The producer is stopping (a run's abort): `push` no longer waits for room, so a producer is
+   * never held by a write that retries through an outage. Its rows stay queued, for `flush` or
+   * `abandon`.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -23,7 +29,7 @@ export interface BatchWriterOptions<T> {
  * dropped. Batches may be written in any order; rows carry their own keys.
  */
 export class BatchWriter<T> {
-  readonly #opts: Required<Omit<BatchWriterOptions<T>, "onRetry">> & Pick<BatchWriterOptions<T>, "onRetry">;
+  readonly #opts: Required<Omit<BatchWriterOptions<T>, "onRetry" | "signal">> & Pick<BatchWriterOptions<T>, "onRetry" | "signal">;
   #failure: Error | undefined;
   #buffer: T[] = [];
   #queue: T[][] = [];
@@ -56,7 +62,8 @@ export class BatchWriter<T> {
     this.#buffer.push(row);
     if (this.#buffer.length >= this.#opts.maxRows) {
       this.#cut();
-      while (this.#queue.length > 0 && !this.#failure) await this.#settled();
+      const stopping = this.#opts.signal;
+      while (this.#queue.length > 0 && !this.#failure && !stopping?.aborted) await this.#settled(stopping);
     } else if (!this.#timer) {
       this.#timer = setTimeout(() => this.#cut(), this.#opts.maxDelayMs);
     }
@@ -85,9 +92,17 @@ export class BatchWriter<T> {
     return rows;
   }
 
-  /** Resolves when some write settles. */
-  #settled(): Promise<void> {
-    return new Promise((resolve) => this.#idle.push(resolve));
+  /** Resolves when some write settles (or `signal` aborts). */
+  #settled(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (!signal) return void this.#idle.push(resolve);
+      const wake = () => {
+        signal.removeEventListener("abort", wake);
+        resolve();
+      };
+      signal.addEventListener("abort", wake, { once: true });
+      this.#idle.push(wake);
+    });
   }
 
   #cut(): void {
@@ -127,11 +142,13 @@ export class BatchWriter<T> {
         this.#written += batch.length;
         return;
       } catch (e) {
+        if (this.#abandoned) return; // its rows went elsewhere (abandon); nothing to retry or report
         if (!this.#opts.isTransient(e) && attempt >= this.#opts.maxAttempts) {
-          this.#failure = new Error(`storing ${batch.length} rows failed after ${attempt} attempts: ${(e as Error).message}`, { cause: e });
+          // The cause says why; its message is not repeated here (a driver's may quote the whole batch).
+          this.#failure = new Error(`storing ${batch.length} rows failed after ${attempt} attempts`, { cause: e });
           return;
         }
-        this.#opts.onRetry?.(e as Error, attempt);
+        this.#opts.onRetry?.(e as Error, attempt, batch.length);
         const backoff = Math.min(5_000, 100 * 2 ** Math.min(attempt, 6));
         await this.#opts.clock.sleep(backoff * (0.5 + Math.random() / 2));
       }

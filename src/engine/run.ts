@@ -13,7 +13,7 @@ import { redactPiiDeep } from "../scoring/pii.ts";
 import { scoreTrial } from "../scoring/score.ts";
 import { retrying, type Db } from "../store/db.ts";
 import { aggregateTrials, finishRun, heartbeatRun, insertRun, recentRunCosts, type RunStatus } from "../store/runs.ts";
-import { isTransientDbError } from "../store/errors.ts";
+import { describeDbError, isTransientDbError } from "../store/errors.ts";
 import { insertTrials, trialWriters, type TrialRow } from "../store/trials.ts";
 import { BatchWriter } from "./batch-writer.ts";
 import { callWithBudget, defaultRunBudget, RunBudget, runawayCheckAfter, RunawayWatch, type RunBudgetLimit } from "./budget.ts";
@@ -61,6 +61,11 @@ export interface RunRequest {
   beforeTrial?: (caseId: string, signal: AbortSignal) => Promise<void>;
   /** Aborting stops new trials and cancels those in flight; the run is stored as aborted. */
   signal?: AbortSignal;
+  /**
+   * A second shutdown signal: trials the database has not taken yet go to `spill` at once
+   * instead of after `spillAfterMs`.
+   */
+  hurry?: AbortSignal;
   runId?: string;
 }
 
@@ -70,33 +75,64 @@ const HEARTBEAT_MS = 15_000;
 const SPILL_AFTER_MS = 5_000;
 
 /**
- * An aborted run's last writes: waits up to `afterMs` for the database, then hands what is still
- * unwritten to `spill` (the process is stopping and would lose it).
+ * A signal that aborts `afterMs` after `signal` does (at once when `hurry` aborts): how long a
+ * stopping run may still wait on the database before it keeps its trials on disk and gives up on
+ * its run row. `dispose` stops the timer.
+ */
+function stoppingDeadline(signal: AbortSignal, hurry: AbortSignal | undefined, clock: Clock, afterMs: number) {
+  const deadline = new AbortController();
+  const done = new AbortController();
+  const giveUp = () => deadline.abort(new Error("the run is stopping and the database did not answer in time"));
+  const onAbort = () => {
+    const wait = hurry ? AbortSignal.any([done.signal, hurry]) : done.signal;
+    clock.sleep(afterMs, wait).then(giveUp, () => {
+      if (!done.signal.aborted) giveUp();
+    });
+  };
+  if (hurry?.aborted) giveUp();
+  else if (signal.aborted) onAbort();
+  else signal.addEventListener("abort", onAbort, { once: true, signal: done.signal });
+  hurry?.addEventListener("abort", giveUp, { once: true, signal: done.signal });
+  return { signal: deadline.signal, dispose: () => done.abort() };
+}
+
+/** `work`, or a rejection once `signal` aborts (a query queued behind a dead connection must not hold a stopping run). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) {
+    work.catch(() => undefined);
+    return Promise.reject(signal.reason as Error);
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
+  });
+}
+
+/**
+ * A run's last writes: waits for the database as long as the run is not stopping; once it is
+ * (abort, shutdown), at most until `deadline`, then hands what is still unwritten to `spill` (the
+ * process is stopping and would lose it). Returns how many trials went to disk.
  */
 async function flushOrSpill(
   writer: BatchWriter<TrialRow>,
   spill: NonNullable<RunDeps["spill"]>,
   runId: string,
-  clock: Clock,
-  afterMs: number,
+  deadline: AbortSignal,
   log: Logger,
-): Promise<void> {
-  const deadline = new AbortController();
+): Promise<number> {
   const flushed = writer.flush().then(() => true);
-  const timedOut = clock.sleep(afterMs, deadline.signal).then(
-    () => false,
-    () => true,
-  );
-  try {
-    if (await Promise.race([flushed, timedOut])) return;
-  } finally {
-    deadline.abort();
-  }
+  const timedOut = new Promise<boolean>((resolve) => {
+    if (deadline.aborted) resolve(false);
+    deadline.addEventListener("abort", () => resolve(false), { once: true });
+  });
+  if (await Promise.race([flushed, timedOut])) return 0;
   flushed.catch(() => undefined); // abandoned below; its outcome no longer matters
   const rows = writer.abandon();
-  if (rows.length === 0) return;
+  if (rows.length === 0) return 0;
   const file = await spill(runId, rows);
   log.warn({ trials: rows.length, file }, "database unreachable at shutdown: trials kept on disk, stored when it is back");
+  return rows.length;
 }
 
 interface WorkItem {
@@ -135,7 +171,7 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
     sleep: (ms: number, s?: AbortSignal) => clock.sleep(ms, s),
     ...(signal ? { signal } : {}),
     onRetry: (error: Error, attempt: number) => {
-      runLog.warn({ attempt, err: secrets.redact(error.message) }, `${what} failed; retrying`);
+      runLog.warn({ attempt, err: describeDbError(error, secrets) }, `${what} failed; retrying`);
       events?.emit("store:retry", { error, attempt });
     },
   });
@@ -170,13 +206,15 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
     parallel: trialWriters(db),
     clock,
     isTransient: isTransientDbError,
-    onRetry: (error, attempt) => {
-      runLog.warn({ attempt, err: error.message }, "storing trials failed; retrying");
+    // An aborted run's trials must not wait behind a write that retries through an outage.
+    signal,
+    onRetry: (error, attempt, rows) => {
+      runLog.warn({ attempt, rows, err: describeDbError(error, secrets) }, "storing trials failed; retrying");
       events?.emit("store:retry", { error, attempt });
     },
   });
   const heartbeat = setInterval(() => {
-    heartbeatRun(db, runId, clock.now()).catch((e: Error) => runLog.warn({ err: e.message }, "heartbeat failed"));
+    heartbeatRun(db, runId, clock.now()).catch((e: Error) => runLog.warn({ err: describeDbError(e, secrets) }, "heartbeat failed"));
   }, deps.heartbeatMs ?? HEARTBEAT_MS);
   heartbeat.unref?.();
 
@@ -227,23 +265,35 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
     else if (started < total && runBudget.exhausted) status = "budget_exhausted";
   } catch (e) {
     status = "failed";
-    failure = secrets.redact((e as Error).message);
+    failure = describeDbError(e, secrets);
     runLog.error({ err: failure }, "run failed");
   } finally {
     clearInterval(heartbeat);
   }
+  // Once the run is stopping, the database gets spillAfterMs more (none after a second signal):
+  // then unwritten trials go to disk and the run row is left for the reaper.
+  const ending = stoppingDeadline(signal, req.hurry, clock, deps.spillAfterMs ?? SPILL_AFTER_MS);
+  let spilled = 0;
   try {
-    await (signal.aborted && deps.spill
-      ? flushOrSpill(writer, deps.spill, runId, clock, deps.spillAfterMs ?? SPILL_AFTER_MS, runLog)
-      : writer.flush());
+    if (deps.spill) spilled = await flushOrSpill(writer, deps.spill, runId, ending.signal, runLog);
+    else await writer.flush();
   } catch (e) {
     status = "failed";
-    failure ??= secrets.redact((e as Error).message);
+    failure ??= describeDbError(e, secrets);
     runLog.error({ err: failure }, "storing trials failed");
   }
 
   const finishedAt = clock.now();
-  const agg = await retrying(() => aggregateTrials(db, runId), retryOpts("aggregating the run"));
+  const finalWrite = <T>(what: string, op: () => Promise<T>): Promise<T> =>
+    retrying(() => untilAborted(op(), ending.signal), retryOpts(what, ending.signal)).catch((e: Error) => {
+      ending.dispose();
+      const kept = spilled > 0 ? `; its ${spilled} unstored trials are kept on disk and stored when it is back` : "";
+      throw new Error(
+        `run ${runId} stopped while the database was unreachable (${what} failed: ${describeDbError(e, secrets)})${kept}; the reaper marks the run aborted once the database answers`,
+        { cause: e },
+      );
+    });
+  const agg = await finalWrite("aggregating the run", () => aggregateTrials(db, runId));
   const order = new Map(cases.map((c, i) => [c.id, i]));
   agg.cases.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
   const summary = summarize(
@@ -308,7 +358,8 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
     caseStats: summary.perCase,
     error: summary.error ?? null,
   } as const;
-  await retrying(() => finishRun(db, runId, finalRow), retryOpts("storing the run's result"));
+  await finalWrite("storing the run's result", () => finishRun(db, runId, finalRow));
+  ending.dispose();
   events?.emit("run:finished", summary);
   runLog.info({ status, accuracy: acc?.estimate, trials: summary.trials, costUsd: summary.costUsd }, "run finished");
   return summary;

@@ -3,6 +3,7 @@ import type { Clock } from "../clock.ts";
 import type { Events } from "../events.ts";
 import type { Logger } from "../log.ts";
 import { retrying, type Db } from "../store/db.ts";
+import { describeDbError } from "../store/errors.ts";
 import { claimSlot, jobBusy, lastSlot, recordSlots, releaseClaim, settleSlot } from "../store/slots.ts";
 import type { CronBackend } from "./backend.ts";
 import { slotsBetween, type Schedule } from "./next.ts";
@@ -95,7 +96,7 @@ export class JobLane {
   #enqueue(upTo: number): Promise<void> {
     const next = this.#queue
       .then(() => this.#handle(upTo))
-      .catch((e: Error) => this.#deps.log.error({ job: this.#job.name, err: e.message }, "slot handling failed"));
+      .catch((e: Error) => this.#deps.log.error({ job: this.#job.name, err: describeDbError(e) }, "slot handling failed"));
     this.#queue = next;
     return next;
   }
@@ -216,7 +217,7 @@ export class JobLane {
     const done = run.then(
       () => this.#settle(slotAt, "done"),
       async (e: Error) => {
-        log.error({ job: job.name, runId, err: e.message }, "scheduled run failed");
+        log.error({ job: job.name, runId, err: describeDbError(e) }, "scheduled run failed");
         // The message stays in the (redacted) log; rows get no text that could carry a secret.
         await this.#settle(slotAt, "done", `the run or what follows it failed; see the log for run ${runId}`);
       },
@@ -230,7 +231,7 @@ export class JobLane {
       const reason = "no replica ran it in time: its claim landed only after a database outage";
       await releaseClaim(db, { job: this.#job.name, ...claim, at: clock.now(), reason }).catch((e: Error) => {
         log.warn(
-          { job: this.#job.name, slot: claim.slotAt.toISOString(), err: e.message },
+          { job: this.#job.name, slot: claim.slotAt.toISOString(), err: describeDbError(e) },
           "could not release an abandoned claim; the reaper will",
         );
       });
@@ -248,7 +249,7 @@ export class JobLane {
         signal: AbortSignal.any([this.#deps.stopping, AbortSignal.timeout(this.#deps.heartbeatTimeoutMs)]),
       },
     ).catch((e: Error) =>
-      log.warn({ job: this.#job.name, slot: slotAt.toISOString(), err: e.message }, "could not settle the slot; the reaper will"),
+      log.warn({ job: this.#job.name, slot: slotAt.toISOString(), err: describeDbError(e) }, "could not settle the slot; the reaper will"),
     );
   }
 
@@ -286,11 +287,11 @@ export class JobLane {
           if ((live && this.#newest > upTo) || clock.now().getTime() - upTo > this.#job.graceMs)
             giveUp.abort(new Error("superseded or out of its grace window"));
           if (attempt === 1 || attempt % 10 === 0)
-            log.warn({ job: this.#job.name, attempt, err: error.message }, `${what} failed; retrying`);
+            log.warn({ job: this.#job.name, attempt, err: describeDbError(error) }, `${what} failed; retrying`);
         },
       });
     } catch (e) {
-      log.warn({ job: this.#job.name, err: (e as Error).message }, `${what} failed; giving up on this slot (the next one records it)`);
+      log.warn({ job: this.#job.name, err: describeDbError(e) }, `${what} failed; giving up on this slot (the next one records it)`);
       return undefined;
     } finally {
       stopping.removeEventListener("abort", onStop);

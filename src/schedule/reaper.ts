@@ -1,6 +1,7 @@
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import type { Db } from "../store/db.ts";
+import { describeDbError } from "../store/errors.ts";
 import { reapDeadRuns } from "../store/reaper.ts";
 import { startPeriodic, type PeriodicWorker } from "./periodic.ts";
 import type { RunTracker } from "./tracker.ts";
@@ -19,7 +20,7 @@ export function startReaper(deps: { db: Db; clock: Clock; log: () => Logger; tra
         deps.log().warn({ runId: run.id, job: run.job, replica: run.replica }, "run aborted: its process stopped heartbeating");
       if (reaped.slots > 0) deps.log().info({ slots: reaped.slots }, "settled slots of dead runs");
     } catch (e) {
-      deps.log().warn({ err: (e as Error).message }, "reaping dead runs failed; will retry");
+      deps.log().warn({ err: describeDbError(e) }, "reaping dead runs failed; will retry");
     }
   };
   return startPeriodic("reaper", deps.clock, Math.max(1_000, deps.timeoutMs / 2), pass, { immediately: true });

@@ -1,6 +1,7 @@
 import type { App } from "../app.ts";
 import { spillDir } from "../app.ts";
 import { startPeriodic, type PeriodicWorker } from "./periodic.ts";
+import { describeDbError } from "../store/errors.ts";
 import { replaySpilledTrials } from "../store/spill.ts";
 
 const EVERY_MS = 60_000;
@@ -15,7 +16,7 @@ export function startSpillReplay(app: App): PeriodicWorker {
       const r = await replaySpilledTrials(app.database.db, spillDir(app.loaded));
       if (r.trials > 0) app.log.info(r, "trials kept on disk at an earlier shutdown are stored");
     } catch (e) {
-      app.log.warn({ err: app.loaded.secrets.redact((e as Error).message) }, "storing trials kept on disk failed; will retry");
+      app.log.warn({ err: describeDbError(e, app.loaded.secrets) }, "storing trials kept on disk failed; will retry");
     }
   };
   return startPeriodic("spill-replay", app.clock, EVERY_MS, pass, { immediately: true });

@@ -32,3 +32,28 @@ export function isTransientDbError(error: unknown): boolean {
   }
   return false;
 }
+
+/** Longest message text kept from one error in a chain; a database message quoting a value stays short. */
+const MAX_MESSAGE = 300;
+
+/**
+ * What a database error says, fit for a log line or a run row: each message of its cause chain and
+ * the driver's code, never the statement or its parameters. drizzle wraps driver errors as
+ * "Failed query: <sql> params: <values>", and postgres.js errors carry `query` and `parameters`:
+ * the values are trials' agent outputs (megabytes, and personal data even with redact_pii).
+ */
+export function describeDbError(error: unknown, secrets?: { redact(text: string): string }): string {
+  const parts: string[] = [];
+  let code: string | undefined;
+  for (let e: unknown = error, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const c = (e as { code?: unknown }).code;
+    if (code === undefined && (typeof c === "string" || typeof c === "number")) code = String(c);
+    const message = e instanceof Error ? e.message : typeof e === "string" ? e : "";
+    const cut = message.indexOf("Failed query:");
+    const text = (cut >= 0 ? message.slice(0, cut) : message).trim().replace(/:$/, "");
+    if (text) parts.push(text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text);
+  }
+  let out = parts.join(": ") || "a database query failed";
+  if (code && !out.includes(code)) out += ` (${code})`;
+  return secrets ? secrets.redact(out) : out;
+}

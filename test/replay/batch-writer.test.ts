@@ -98,7 +98,45 @@ describe("BatchWriter", () => {
       },
     });
     await broken.push(1);
-    await expect(broken.flush()).rejects.toThrow(/storing 1 rows failed after 3 attempts: value too long/);
-    await expect(broken.push(2)).rejects.toThrow(/value too long/);
+    const failure = await broken.flush().then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    // The cause says why; the message does not repeat it (a driver's message may quote the whole batch).
+    expect(failure?.message).toBe("storing 1 rows failed after 3 attempts");
+    expect((failure?.cause as Error).message).toBe("value too long");
+    await expect(broken.push(2)).rejects.toThrow(/storing 1 rows failed/);
+  });
+
+  it("once the producer stops (signal), push no longer waits for a write that retries; abandon returns every row", async () => {
+    const { calls, write } = gatedWrites();
+    const stop = new AbortController();
+    const writer = new BatchWriter<number>({ write, clock: systemClock, maxRows: 1, signal: stop.signal });
+    await writer.push(0); // being written (the database hangs)
+    let pushed = false;
+    const blocked = writer.push(1).then(() => (pushed = true)); // queued behind it: waits for room
+    await tick();
+    expect(pushed).toBe(false);
+    stop.abort();
+    await blocked; // the run is stopping: its trial is queued, not held
+    await writer.push(2); // and later ones do not wait either
+    expect(calls).toHaveLength(1);
+    expect(writer.abandon().sort()).toEqual([0, 1, 2]);
+  });
+
+  it("reports the rows of the batch that failed to its onRetry", async () => {
+    let failures = 1;
+    const seen: Array<[number, number]> = [];
+    const writer = new BatchWriter<number>({
+      clock: { now: () => new Date(), sleep: async () => {} },
+      maxRows: 3,
+      write: async () => {
+        if (failures-- > 0) throw new Error("connection refused");
+      },
+      onRetry: (_e, attempt, rows) => seen.push([attempt, rows]),
+    });
+    for (const i of [1, 2, 3]) await writer.push(i);
+    await writer.flush();
+    expect(seen).toEqual([[1, 3]]);
   });
 });

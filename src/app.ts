@@ -81,7 +81,7 @@ export const spillDir = (loaded: LoadedConfig): string => path.resolve(loaded.di
 export async function runJob(
   app: App,
   jobName: string,
-  opts: { trigger: "schedule" | "manual"; slotAt?: Date; signal?: AbortSignal; runId?: string },
+  opts: { trigger: "schedule" | "manual"; slotAt?: Date; signal?: AbortSignal; hurry?: AbortSignal; runId?: string },
 ): Promise<JobOutcome> {
   const job = app.loaded.config.jobs[jobName];
   if (!job) {
@@ -94,6 +94,7 @@ export async function runJob(
     trigger: opts.trigger,
     ...(opts.slotAt ? { slotAt: opts.slotAt } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.hurry ? { hurry: opts.hurry } : {}),
     ...(opts.runId ? { runId: opts.runId } : {}),
   });
   // Data flows one way: run → detectors → alerts.

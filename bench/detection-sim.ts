@@ -7,8 +7,13 @@ import type { Rng } from "../src/stats/rng.ts";
 
 /** The agent's behaviour in one run. */
 export interface RunEffect {
-  /** Subtracted from every case's true pass rate (clamped at 0). */
+  /** The mean fall of the cases' true pass rates: subtracted from every case (clamped at 0), or by `shape`. */
   drop: number;
+  /**
+   * additive (default): every case falls by `drop` points. logit: every case's log-odds fall by
+   * the same amount, chosen so the mean fall is `drop` (cases near 1 or 0 fall less, hard cases near ½ more).
+   */
+  shape?: "additive" | "logit";
   /** Multiplies every trial's cost. */
   costFactor: number;
 }
@@ -56,6 +61,7 @@ export class SimAgent {
   private readonly costs: number[];
   private readonly latencies: number[];
   private n = 0;
+  private readonly logitShifts = new Map<number, number>();
 
   constructor(
     private readonly rng: Rng,
@@ -70,8 +76,28 @@ export class SimAgent {
     this.latencies = Array.from({ length: design.cases }, () => 800 * Math.exp(0.3 * rng.normal()));
   }
 
+  /** Case i's rate after a logit shift whose mean fall over the cases is `drop` (solved once per drop by bisection). */
+  private logitRate(i: number, drop: number): number {
+    const shifted = (p: number, m: number) => 1 / (1 + Math.exp(-(Math.log(p / (1 - p)) - m)));
+    const clamp = (p: number) => Math.min(Math.max(p, 1e-9), 1 - 1e-9);
+    let m = this.logitShifts.get(drop);
+    if (m === undefined) {
+      let lo = 0;
+      let hi = 20;
+      for (let it = 0; it < 60; it++) {
+        const mid = (lo + hi) / 2;
+        const fall = this.rates.reduce((s, p) => s + p - shifted(clamp(p), mid), 0) / this.rates.length;
+        if (fall < drop) lo = mid;
+        else hi = mid;
+      }
+      m = (lo + hi) / 2;
+      this.logitShifts.set(drop, m);
+    }
+    return shifted(clamp(this.rates[i]!), m);
+  }
+
   /** One hourly run with the given effect; `index` only names and times it. */
-  run(effect: RunEffect, index = this.n++): RunPoint {
+  run(effect: RunEffect, index = this.n++, periodMs = 3_600_000): RunPoint {
     const { rng, design } = this;
     const cases = [];
     const latencies: number[] = [];
@@ -80,7 +106,7 @@ export class SimAgent {
     let scored = 0;
     let passed = 0;
     for (let i = 0; i < design.cases; i++) {
-      const rate = Math.max(0, this.rates[i]! - effect.drop);
+      const rate = effect.shape === "logit" && effect.drop > 0 ? this.logitRate(i, effect.drop) : Math.max(0, this.rates[i]! - effect.drop);
       let passes = 0;
       let caseScored = 0;
       let errors = 0;
@@ -106,7 +132,7 @@ export class SimAgent {
       job: "sim",
       agent: "sim-agent",
       status: "completed",
-      startedAt: new Date(this.start.getTime() + index * 3_600_000),
+      startedAt: new Date(this.start.getTime() + index * periodMs),
       goldenHash: "sim-golden",
       judgeModel: null,
       cases,

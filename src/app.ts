@@ -6,6 +6,7 @@ import { handleFindings } from "./alerts/index.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { runDetectors, type Finding } from "./detect/index.ts";
+import { pagingDesign, resolvePolicy } from "./detect/policy.ts";
 import { executeRun, type RunDeps, type RunRequest } from "./engine/run.ts";
 import type { RunSummary } from "./engine/summary.ts";
 import { Events } from "./events.ts";
@@ -96,6 +97,7 @@ export async function runJob(
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.hurry ? { hurry: opts.hurry } : {}),
     ...(opts.runId ? { runId: opts.runId } : {}),
+    paging: pagingDesign(resolvePolicy(job, app.clock.now())),
   });
   // Data flows one way: run → detectors → alerts.
   const findings = await runDetectors(app, { jobName, job, summary });

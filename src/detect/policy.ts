@@ -25,13 +25,13 @@ import { normalQuantile, tQuantile } from "../stats/distributions.ts";
  * detectable at small α.
  */
 export const BUDGET_SHARES = {
-  drop: 0.8,
-  drift: 0.1,
-  flaky: 0.04,
-  spend: 0.015,
-  runaway: 0.015,
-  latency: 0.015,
-  errors: 0.015,
+  drop: 0.9,
+  drift: 0.05,
+  flaky: 0.02,
+  spend: 0.0075,
+  runaway: 0.0075,
+  latency: 0.0075,
+  errors: 0.0075,
 } as const;
 
 export type BudgetedDetector = keyof typeof BUDGET_SHARES;
@@ -84,7 +84,7 @@ export const DROP_DELTA = 0.1;
  * catches 87% of additive drops but 65% of logit-shaped ones, and 0.7 catches 86% and 73%
  * (`npm run bench -- detection --sweep`). It is the one number here chosen by simulation.
  */
-export const DROP_TILT = 0.7;
+export const DROP_TILT = 0.75;
 /** An open incident stays firing while a run still shows a drop against its reference at this level. */
 export const CONTINUE_ALPHA = 0.05;
 
@@ -153,6 +153,11 @@ export function resolvePolicy(job: Pick<JobConfig, "alerts" | "schedule" | "time
 export function dropWindows(runsPerMonthValue: number): number[] {
   const perHour = runsPerMonthValue / 720;
   return [1, 2, 4, 8].filter((w) => w === 1 || w <= perHour + 1e-9);
+}
+
+/** The sudden-drop test's level for one run and the baseline it is judged against (for the power a run summary states). */
+export function pagingDesign(policy: DetectionPolicy): { alpha: number; baselineRuns: number } {
+  return { alpha: policy.alpha.drop / policy.dropWindows.length, baselineRuns: policy.baselineRuns };
 }
 
 /** How many of a job's newest completed runs the detectors need to load. */

@@ -18,7 +18,7 @@ import { insertTrials, trialWriters, type TrialRow } from "../store/trials.ts";
 import { BatchWriter } from "./batch-writer.ts";
 import { callWithBudget, defaultRunBudget, RunBudget, runawayCheckAfter, RunawayWatch, type RunBudgetLimit } from "./budget.ts";
 import { runPool } from "./pool.ts";
-import { summarize, type RunSummary } from "./summary.ts";
+import { summarize, type PagingDesign, type RunSummary } from "./summary.ts";
 
 /** Services a run needs. */
 export interface RunDeps {
@@ -59,6 +59,8 @@ export interface RunRequest {
    * is not part of the trial's budget or its recorded start.
    */
   beforeTrial?: (caseId: string, signal: AbortSignal) => Promise<void>;
+  /** The job's sudden-drop level, so the summary states its power at the threshold that pages. */
+  paging?: PagingDesign;
   /** Aborting stops new trials and cancels those in flight; the run is stored as aborted. */
   signal?: AbortSignal;
   /**
@@ -309,6 +311,7 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
       cases: cases.length,
       repeats: req.job.repeats,
       judge: judge?.stats(),
+      paging: req.paging,
       runBudget: limit,
       ...(failure
         ? { error: failure }

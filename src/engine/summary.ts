@@ -67,6 +67,8 @@ export interface SummaryMeta {
   judge?: JudgeStats | undefined;
   runBudget?: RunBudgetLimit | undefined;
   error?: string;
+  /** State the design's power at the threshold that pages (the job's sudden-drop test). */
+  paging?: PagingDesign | undefined;
 }
 
 /** Builds a run summary from the stored trials' aggregates. Pure. */
@@ -99,7 +101,7 @@ export function summarize(meta: SummaryMeta, agg: TrialAggregates): RunSummary {
     runBudget: meta.runBudget ?? null,
     errorRate: trials > 0 ? errored / trials : 0,
     accuracy,
-    power: designPower(agg.cases, meta.repeats),
+    power: designPower(agg.cases, meta.repeats, meta.paging),
     perCase: agg.cases.map((c) => ({ ...c, rate: c.scored > 0 ? c.passes / c.scored : null })),
     latency: { p50Ms: agg.p50Ms, p95Ms: agg.p95Ms },
     tokens: { input: agg.inputTokens, output: agg.outputTokens },
@@ -134,13 +136,28 @@ export interface DesignPower {
   power: number;
   /** Smallest detectable drop (accuracy units). */
   minimumDetectableDrop: number;
+  /**
+   * Set when stated at the threshold that pages (one-sided `alpha`, this run against a baseline of
+   * that many runs); null for the textbook two-run comparison at 5% two-sided.
+   */
+  baselineRuns: number | null;
+}
+
+/** The sudden-drop test's level for one run and its baseline size, from the job's detection policy. */
+export interface PagingDesign {
+  alpha: number;
+  baselineRuns: number;
 }
 
 const DESIGN_ALPHA = 0.05;
 const DESIGN_POWER = 0.8;
 
 /** A run's design power from its per-case counts (null below two scored cases). Pure. */
-export function designPower(cases: readonly { passes: number; scored: number }[], repeats: number): DesignPower | null {
+export function designPower(
+  cases: readonly { passes: number; scored: number }[],
+  repeats: number,
+  paging?: PagingDesign,
+): DesignPower | null {
   const scored = cases.filter((c) => c.scored > 0);
   const k = scored.length;
   if (k < 2 || repeats < 1) return null;
@@ -152,14 +169,16 @@ export function designPower(cases: readonly { passes: number; scored: number }[]
   // Var(p̂ᵢ) = σ²_between + E[pᵢ(1 − pᵢ)]/n, and p̂(1 − p̂)/(n − 1) estimates pᵢ(1 − pᵢ)/n without bias.
   const binomialPart = scored.reduce((s, c, i) => s + (c.scored > 1 ? (rates[i]! * (1 - rates[i]!)) / (c.scored - 1) : 0), 0) / k;
   const betweenCaseVar = Math.min(meanRate * (1 - meanRate), Math.max(0, varRates - binomialPart));
-  const design = { k, meanRate, betweenCaseVar, alpha: DESIGN_ALPHA, power: DESIGN_POWER, paired: true };
+  const alpha = paging?.alpha ?? DESIGN_ALPHA;
+  const design = { k, meanRate, betweenCaseVar, alpha, power: DESIGN_POWER, paired: true, ...(paging ? { baselineRuns: paging.baselineRuns } : {}) };
   return {
     cases: k,
     repeats,
     meanRate,
     betweenCaseVar,
-    alpha: DESIGN_ALPHA,
+    alpha,
     power: DESIGN_POWER,
+    baselineRuns: paging?.baselineRuns ?? null,
     minimumDetectableDrop: minimumDetectableDrop({ ...design, n: repeats }),
   };
 }
@@ -173,6 +192,7 @@ export function repeatsForDrop(p: DesignPower, drop: number): number {
     alpha: p.alpha,
     power: p.power,
     paired: true,
+    ...(p.baselineRuns !== null ? { baselineRuns: p.baselineRuns } : {}),
     targetDrop: drop,
   });
 }

@@ -26,11 +26,22 @@ export function costWarning(s: Pick<RunSummary, "costUnknown" | "agent" | "model
 /** The drop a run summary states the repeats for, unless `--detect` asks for another. */
 export const DEFAULT_DETECT = 0.05;
 
-/** "smallest detectable drop …; a 5-point drop needs N repeats" for a design. */
+/** α as "1/800" when small, else as a percentage. */
+const level = (alpha: number) => (alpha < 0.01 ? `1/${Math.round(1 / alpha).toLocaleString("en-US")}` : `${(alpha * 100).toFixed(0)}%`);
+
+/**
+ * "pages a drop of ≥ X points 80% of the time …; a 5-point drop needs N repeats" for a design
+ * stated at the threshold that pages, or the textbook "smallest detectable drop" (two runs, 5%
+ * two-sided) when the run has no paging policy (a gate's arms, say).
+ */
 export function formatPower(p: DesignPower, detect = DEFAULT_DETECT): string {
   const need = repeatsForDrop(p, detect);
   const needText = Number.isFinite(need) ? `${need} repeat${need === 1 ? "" : "s"} per case` : "more cases (repeats alone cannot)";
-  return `smallest detectable drop ${(p.minimumDetectableDrop * 100).toFixed(1)} points (${p.cases} cases × ${p.repeats} repeats, paired, 5% two-sided, 80% power); a ${(detect * 100).toFixed(1)}-point drop needs ${needText}`;
+  const mde = (p.minimumDetectableDrop * 100).toFixed(1);
+  const power = `${(p.power * 100).toFixed(0)}%`;
+  if (p.baselineRuns !== null)
+    return `pages a drop of ≥ ${mde} points ${power} of the time on its first run (${p.cases} cases × ${p.repeats} repeats against a ${p.baselineRuns}-run baseline, one-sided α = ${level(p.alpha)}, the sudden-drop test's level); to page a ${(detect * 100).toFixed(1)}-point drop as often takes ${needText}`;
+  return `smallest detectable drop ${mde} points (${p.cases} cases × ${p.repeats} repeats, two runs paired, 5% two-sided, ${power} power); a ${(detect * 100).toFixed(1)}-point drop needs ${needText}`;
 }
 
 /** A run summary as readable terminal text; `detect` is the drop to state the repeats for. */

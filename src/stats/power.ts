@@ -28,12 +28,18 @@ export interface PowerDesign {
   betweenCaseVar?: number;
   /** ω²: variance across cases of the true per-case change; default 0 (the agent is unchanged but for the drop). */
   diffVar?: number;
-  /** Two-sided significance level; default 0.05. */
+  /** Two-sided significance level; default 0.05 (one-sided with `baselineRuns`). */
   alpha?: number;
   /** Target power 1 − β; default 0.8. */
   power?: number;
   /** The same cases in both runs; default true. */
   paired?: boolean;
+  /**
+   * Judge as the monitor's sudden-drop test pages: one run against a baseline of this many runs
+   * like it, one-sided at `alpha`, with normal quantiles (that test's variance comes from the
+   * binomial model, not from the K case differences, so t(K − 1) would overstate it). Paired only.
+   */
+  baselineRuns?: number;
 }
 
 interface Resolved {
@@ -43,6 +49,8 @@ interface Resolved {
   omega2: number;
   zSum: number;
   paired: boolean;
+  /** Var(d̄)·K/σ²_within per 1/N: 2 for two runs, 1 + 1/B against a baseline of B runs. */
+  sides: number;
 }
 
 function resolve(d: PowerDesign): Resolved {
@@ -61,19 +69,27 @@ function resolve(d: PowerDesign): Resolved {
   if (!(omega2 >= 0)) throw new RangeError(`power: diffVar must be ≥ 0, got ${omega2}`);
   if (!(alpha > 0 && alpha < 1)) throw new RangeError(`power: alpha must be in (0, 1), got ${alpha}`);
   if (!(power > 0 && power < 1)) throw new RangeError(`power: power must be in (0, 1), got ${power}`);
+  const b = d.baselineRuns;
+  if (b !== undefined && !(b >= 1)) throw new RangeError(`power: baselineRuns must be ≥ 1, got ${b}`);
   return {
     k,
     within: Math.max(0, total - between),
     between,
     omega2,
-    zSum: k >= 2 ? tQuantile(1 - alpha / 2, k - 1) + tQuantile(power, k - 1) : normalQuantile(1 - alpha / 2) + normalQuantile(power),
-    paired: d.paired ?? true,
+    zSum:
+      b !== undefined
+        ? normalQuantile(1 - alpha) + normalQuantile(power)
+        : k >= 2
+          ? tQuantile(1 - alpha / 2, k - 1) + tQuantile(power, k - 1)
+          : normalQuantile(1 - alpha / 2) + normalQuantile(power),
+    paired: b !== undefined ? true : (d.paired ?? true),
+    sides: b !== undefined ? 1 + 1 / b : 2,
   };
 }
 
 /** The part of K·Var(d̄) that does not shrink with N, and the coefficient of 1/N. */
 function varianceParts(r: Resolved): { fixed: number; perRepeat: number } {
-  return r.paired ? { fixed: r.omega2, perRepeat: 2 * r.within } : { fixed: 2 * r.between + r.omega2, perRepeat: 2 * r.within };
+  return r.paired ? { fixed: r.omega2, perRepeat: r.sides * r.within } : { fixed: 2 * r.between + r.omega2, perRepeat: 2 * r.within };
 }
 
 /** Variance of one run's mean score over K cases × N repeats: (σ²_between + σ²_within/N)/K. */

@@ -34,7 +34,7 @@ export interface WeightedTail {
 
 // Grid resolution for the convolution: weights are rounded to multiples of (max sum)/GRID; the
 // test is exact for the rounded statistic, so rounding costs a little power, never calibration.
-const GRID = 4000;
+const GRID = 2000;
 // Above this many multiply-adds the convolution is replaced by a normal approximation (only
 // reached with hundreds of repeats per case, where the counts are near normal anyway).
 const MAX_WORK = 60_000_000;

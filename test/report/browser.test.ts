@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { mkdir, stat } from "node:fs/promises";
-import { chromium, type Browser } from "playwright-core";
+import { chromium, type Browser, type Locator } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log.ts";
 import { dashboardRoutes } from "../../src/report/routes.ts";
@@ -15,6 +15,12 @@ import { DASH_NOW, seedDashboard } from "./dashboard-seed.ts";
 const CHROMIUM = "/usr/bin/chromium";
 const available = existsSync(CHROMIUM);
 const SCREENSHOT = new URL("../../test-output/dashboard.png", import.meta.url);
+
+/** An element's computed background colour (runs in the page; the DOM types are not in this project's lib). */
+const background = (locator: Locator) =>
+  locator.evaluate(
+    (e) => (globalThis as unknown as { getComputedStyle(el: unknown): { backgroundColor: string } }).getComputedStyle(e).backgroundColor,
+  );
 
 if (!available && process.env.CI) {
   describe("dashboard in headless Chromium", () => {
@@ -70,10 +76,8 @@ describe.skipIf(!available)(
         expect(res?.status()).toBe(200);
         // The page's CSP lets its stylesheet (and the legend's classes) apply, and refuses nothing it needs.
         expect(res?.headers()["content-security-policy"]).toContain("frame-ancestors 'none'");
-        await expect(page.locator("header").evaluate((e) => getComputedStyle(e).backgroundColor)).resolves.toBe("rgb(26, 32, 44)");
-        await expect(page.locator(".legend i.m-model").evaluate((e) => getComputedStyle(e).backgroundColor)).resolves.toBe(
-          "rgb(123, 63, 191)",
-        );
+        await expect(background(page.locator("header"))).resolves.toBe("rgb(26, 32, 44)");
+        await expect(background(page.locator(".legend i.m-model"))).resolves.toBe("rgb(123, 63, 191)");
         await expect(page.title()).resolves.toBe("goldwatch");
         const support = page.locator("#job-support");
         await expect(support.locator("h2").textContent()).resolves.toBe("support");

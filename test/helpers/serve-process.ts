@@ -3,13 +3,15 @@ import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "../..");
 
-/** A real `goldwatch serve` process. */
+/** A real `goldwatch serve` (or `run`) process. */
 export interface ServeProcess {
   child: ChildProcess;
-  /** Parsed JSON log lines so far (stdout). */
+  /** Parsed JSON log lines so far (stdout for serve, stderr for run). */
   logs: Record<string, unknown>[];
   /** stderr text (startup failures). */
   stderr(): string;
+  /** stdout text (the summary of `run`). */
+  stdout(): string;
   /** The HTTP port, once it logged "goldwatch serving". */
   port(): Promise<number>;
   /** Resolves with the first log line matching, waiting up to `timeoutMs`. */
@@ -24,18 +26,34 @@ export interface ServeProcess {
  * `npm start` does. Logs are JSON lines on stdout.
  */
 export function startServe(opts: { config: string; env?: Record<string, string>; runtime?: "node" | "bun"; cwd?: string }): ServeProcess {
+  return startGoldwatch(["serve", "--config", opts.config], opts);
+}
+
+/**
+ * Starts `goldwatch <args>` (Node via bin/goldwatch.js, or Bun). JSON log lines are parsed from
+ * stdout, or from stderr with `logsOn: "stderr"` (`run` keeps stdout for its summary).
+ */
+export function startGoldwatch(
+  args: string[],
+  opts: { env?: Record<string, string>; runtime?: "node" | "bun"; cwd?: string; logsOn?: "stdout" | "stderr" } = {},
+): ServeProcess {
   const runtime = opts.runtime ?? "node";
   const cmd = runtime === "bun" ? path.join(root, "node_modules/.bin/bun") : process.execPath;
-  const child = spawn(cmd, [path.join(root, "bin/goldwatch.js"), "serve", "--config", opts.config], {
+  const child = spawn(cmd, [path.join(root, "bin/goldwatch.js"), ...args], {
     cwd: opts.cwd ?? root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "info", ...opts.env },
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "info", LOG_FORMAT: "json", ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: Record<string, unknown>[] = [];
   const waiters: { match: (l: Record<string, unknown>) => boolean; resolve(l: Record<string, unknown>): void }[] = [];
   let buffer = "";
   let errText = "";
+  let outText = "";
+  const logStream = opts.logsOn === "stderr" ? child.stderr! : child.stdout!;
   child.stdout!.on("data", (chunk: Buffer) => {
+    outText += chunk.toString("utf8");
+  });
+  logStream.on("data", (chunk: Buffer) => {
     buffer += chunk.toString("utf8");
     let nl: number;
     while ((nl = buffer.indexOf("\n")) >= 0) {
@@ -93,6 +111,7 @@ export function startServe(opts: { config: string; env?: Record<string, string>;
     child,
     logs,
     stderr: () => errText,
+    stdout: () => outText,
     port: async () => Number((await waitForLog((l) => l.msg === "goldwatch serving", 60_000)).port),
     waitForLog,
     exited,

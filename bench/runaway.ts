@@ -75,7 +75,12 @@ export async function run(): Promise<void> {
       agentSchema.parse({
         kind: "http",
         url: agentServer.url,
-        response: { output: "$.answer", steps: "$.trace", input_tokens: "$.usage.prompt_tokens", output_tokens: "$.usage.completion_tokens" },
+        response: {
+          output: "$.answer",
+          steps: "$.trace",
+          input_tokens: "$.usage.prompt_tokens",
+          output_tokens: "$.usage.completion_tokens",
+        },
         pricing: { input_per_mtok: 3, output_per_mtok: 15 },
       }) as HttpAgentConfig,
     );
@@ -83,7 +88,14 @@ export async function run(): Promise<void> {
       configSchema.parse({
         agents: { a: { kind: "demo" } },
         jobs: {
-          j: { agent: "a", golden: "x", schedule: "0 * * * *", repeats: REPEATS, ...(concurrency ? { concurrency } : {}), budget: { trial: TRIAL_BUDGET } },
+          j: {
+            agent: "a",
+            golden: "x",
+            schedule: "0 * * * *",
+            repeats: REPEATS,
+            ...(concurrency ? { concurrency } : {}),
+            budget: { trial: TRIAL_BUDGET },
+          },
         },
       }).jobs.j!;
     const total = CASES * REPEATS;

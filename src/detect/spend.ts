@@ -51,7 +51,11 @@ export function describeRunaway(by: Readonly<Record<string, number>> | undefined
   return entries
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .map(([why, n]) =>
-      why === "loop" ? `${n} looped on a repeated tool call` : why === "budget" ? `${n} hit a budget bound` : `${n} hit budget.trial.${why}`,
+      why === "loop"
+        ? `${n} looped on a repeated tool call`
+        : why === "budget"
+          ? `${n} hit a budget bound`
+          : `${n} hit budget.trial.${why}`,
     )
     .join("; ");
 }

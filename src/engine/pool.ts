@@ -16,7 +16,12 @@ export interface PoolOptions {
  * never materialises its work list. Stops pulling once `signal` aborts or `stop()` says so; waits
  * while `hold()` says so and something is still in flight.
  */
-export async function runPool<T>(items: Iterable<T>, concurrency: number, work: (item: T) => Promise<void>, opts: PoolOptions = {}): Promise<void> {
+export async function runPool<T>(
+  items: Iterable<T>,
+  concurrency: number,
+  work: (item: T) => Promise<void>,
+  opts: PoolOptions = {},
+): Promise<void> {
   const it = items[Symbol.iterator]();
   let inFlight = 0;
   const parked: (() => void)[] = [];

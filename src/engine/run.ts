@@ -370,7 +370,8 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
 
 /** A trial that hit a budget bound with a reply that arrived, or looped (its loop check failed). */
 const isRunaway = (row: TrialRow): boolean =>
-  row.status === "budget_exceeded" || (Array.isArray(row.assertions) && row.assertions.some((a) => (a as { kind?: string }).kind === "loop"));
+  row.status === "budget_exceeded" ||
+  (Array.isArray(row.assertions) && row.assertions.some((a) => (a as { kind?: string }).kind === "loop"));
 
 async function runTrial(
   req: RunRequest,

@@ -170,7 +170,15 @@ export function designPower(
   const binomialPart = scored.reduce((s, c, i) => s + (c.scored > 1 ? (rates[i]! * (1 - rates[i]!)) / (c.scored - 1) : 0), 0) / k;
   const betweenCaseVar = Math.min(meanRate * (1 - meanRate), Math.max(0, varRates - binomialPart));
   const alpha = paging?.alpha ?? DESIGN_ALPHA;
-  const design = { k, meanRate, betweenCaseVar, alpha, power: DESIGN_POWER, paired: true, ...(paging ? { baselineRuns: paging.baselineRuns } : {}) };
+  const design = {
+    k,
+    meanRate,
+    betweenCaseVar,
+    alpha,
+    power: DESIGN_POWER,
+    paired: true,
+    ...(paging ? { baselineRuns: paging.baselineRuns } : {}),
+  };
   return {
     cases: k,
     repeats,

@@ -106,8 +106,21 @@ describe("the default run budget", () => {
   });
 
   it("is not derived from fewer than 3 runs, or from runs that cost nothing (no price)", () => {
-    expect(defaultRunBudget([{ costUsd: 2, trials: 200 }, { costUsd: 2, trials: 200 }], 200)).toBeUndefined();
-    expect(defaultRunBudget([0, 0, 0].map((costUsd) => ({ costUsd, trials: 10 })), 200)).toBeUndefined();
+    expect(
+      defaultRunBudget(
+        [
+          { costUsd: 2, trials: 200 },
+          { costUsd: 2, trials: 200 },
+        ],
+        200,
+      ),
+    ).toBeUndefined();
+    expect(
+      defaultRunBudget(
+        [0, 0, 0].map((costUsd) => ({ costUsd, trials: 10 })),
+        200,
+      ),
+    ).toBeUndefined();
     expect(defaultRunBudget([{ costUsd: 1, trials: 0 }, ...[1, 1].map((costUsd) => ({ costUsd, trials: 10 }))], 20)).toBeUndefined();
   });
 });
@@ -116,7 +129,12 @@ describe("the default run budget", () => {
 // Through the engine, against a loopback agent and the embedded database.
 
 function golden(n: number): GoldenSet {
-  const cases = Array.from({ length: n }, (_, i) => ({ id: `c${i}`, input: `q${i}`, tags: [], assert: [{ type: "contains", arg: "30 days" }] }));
+  const cases = Array.from({ length: n }, (_, i) => ({
+    id: `c${i}`,
+    input: `q${i}`,
+    tags: [],
+    assert: [{ type: "contains", arg: "30 days" }],
+  }));
   return { name: "loop", file: "loop.yaml", hash: hashGolden({ name: "loop", cases }), cases };
 }
 
@@ -147,7 +165,11 @@ const looping = () => ({
   trace: Array.from({ length: 40 }, () => ({ tool: "search_kb", args: { q: "refund" }, result: [] })),
   usage: { in: 390_000, out: 10_000 },
 });
-const good = (tokens = 1_000) => ({ answer: "30 days", trace: [{ tool: "search_kb", args: { q: "refund" } }], usage: { in: tokens, out: 0 } });
+const good = (tokens = 1_000) => ({
+  answer: "30 days",
+  trace: [{ tool: "search_kb", args: { q: "refund" } }],
+  usage: { in: tokens, out: 0 },
+});
 
 describe("a run that runs away stops", () => {
   it("after its first trials all hit a bound, with status runaway and why, far short of the whole run", async () => {
@@ -155,18 +177,28 @@ describe("a run that runs away stops", () => {
     const { server, agent, calls } = await scriptedAgent(looping);
     await using _ = server;
     const deps = { db: database.db, clock: systemClock, log: silentLogger(), secrets: new Secrets(), replica: "t:1" };
-    const summary = await executeRun(deps, { jobName: "j", job: job({ trial: { tokens: 20_000 } }, 5), agent, golden: golden(40), trigger: "manual" });
+    const summary = await executeRun(deps, {
+      jobName: "j",
+      job: job({ trial: { tokens: 20_000 } }, 5),
+      agent,
+      golden: golden(40),
+      trigger: "manual",
+    });
     expect(summary.status).toBe("runaway");
     // No more than the 10 the rule needs start before it decides.
     expect(summary.trials).toBe(10);
     expect(calls()).toBe(summary.trials);
     expect(summary.runaway).toBe(summary.trials);
     expect(summary.runawayBy).toEqual({ tokens: summary.trials });
-    expect(summary.error).toBe("stopped for runaway: 10 of the first 10 trials hit a budget bound or looped, none passed ($4.0000 spent): 10 of 200 trials started");
+    expect(summary.error).toBe(
+      "stopped for runaway: 10 of the first 10 trials hit a budget bound or looped, none passed ($4.0000 spent): 10 of 200 trials started",
+    );
     const row = await getRun(database.db, summary.runId);
     expect(row).toMatchObject({ status: "runaway", trials: summary.trials });
     // The per-case counts carry why, for the detectors.
-    expect((row!.caseStats as { runawayBy: Record<string, number> }[]).reduce((s, c) => s + (c.runawayBy.tokens ?? 0), 0)).toBe(summary.trials);
+    expect((row!.caseStats as { runawayBy: Record<string, number> }[]).reduce((s, c) => s + (c.runawayBy.tokens ?? 0), 0)).toBe(
+      summary.trials,
+    );
   });
 
   it("a wide pool starts no more than the rule needs before it decides", async () => {
@@ -174,7 +206,13 @@ describe("a run that runs away stops", () => {
     const { server, agent } = await scriptedAgent(looping);
     await using _ = server;
     const deps = { db: database.db, clock: systemClock, log: silentLogger(), secrets: new Secrets(), replica: "t:1" };
-    const summary = await executeRun(deps, { jobName: "j", job: job({ trial: { steps: 15 } }, 5, 32), agent, golden: golden(40), trigger: "manual" });
+    const summary = await executeRun(deps, {
+      jobName: "j",
+      job: job({ trial: { steps: 15 } }, 5, 32),
+      agent,
+      golden: golden(40),
+      trigger: "manual",
+    });
     expect(summary).toMatchObject({ status: "runaway", trials: 20, runawayBy: { steps: 20 } }); // runawayCheckAfter(200, 32) = 20
   });
 
@@ -183,7 +221,13 @@ describe("a run that runs away stops", () => {
     const { server, agent } = await scriptedAgent((i) => (i % 10 === 0 ? good() : looping()));
     await using _ = server;
     const deps = { db: database.db, clock: systemClock, log: silentLogger(), secrets: new Secrets(), replica: "t:1" };
-    const summary = await executeRun(deps, { jobName: "j", job: job({ trial: { tokens: 20_000 } }, 2, 1), agent, golden: golden(10), trigger: "manual" });
+    const summary = await executeRun(deps, {
+      jobName: "j",
+      job: job({ trial: { tokens: 20_000 } }, 2, 1),
+      agent,
+      golden: golden(10),
+      trigger: "manual",
+    });
     expect(summary).toMatchObject({ status: "completed", trials: 20, passed: 2, runaway: 18, runawayBy: { tokens: 18 } });
   });
 });

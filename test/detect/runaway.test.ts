@@ -38,7 +38,9 @@ describe("runaway without history", () => {
     expect(runawayFinding(usual, history, policy)).toBeUndefined();
     const more = runawayFinding(point({ runaway: 20, runawayBy: { usd: 20 } }), history, policy);
     expect(more!.evidence).toMatchObject({ rule: "predictive", baselineRunaway: 150, baselineTrials: 1500 });
-    expect(more!.summary).toMatch(/^20 of 50 trials ran away \(20 hit budget\.trial\.usd\); \$0\.50 spent; against 150 in 1500 baseline trials/);
+    expect(more!.summary).toMatch(
+      /^20 of 50 trials ran away \(20 hit budget\.trial\.usd\); \$0\.50 spent; against 150 in 1500 baseline trials/,
+    );
   });
 
   it("describes why trials ran away, most common first", () => {

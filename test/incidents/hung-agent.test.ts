@@ -90,34 +90,38 @@ notify:
   it.each([
     ["ttl-first", "no reply within 0.3 s (budget.trial.ttl)"],
     ["timeout-first", "no reply within 300 ms"],
-  ])("%s: every trial is an agent timeout, accuracy is untouched, and agent down pages", async (jobName, message) => {
-    const summary = await run(jobName);
-    expect(summary).toMatchObject({
-      status: "completed",
-      trials: 6,
-      errored: 6,
-      errorRate: 1,
-      scored: 0,
-      passed: 0,
-      budgetExceeded: 0,
-      runaway: 0,
-      accuracy: null,
-    });
-    const detectors = summary.findings.map((f: { detector: string }) => f.detector);
-    expect(detectors).toContain("errors");
-    expect(detectors).not.toContain("threshold");
-    expect(detectors).not.toContain("runaway");
-    const down = summary.findings.find((f: { detector: string }) => f.detector === "errors");
-    expect(down.summary).toMatch(/^agent down\? 6 of 6 trials got no usable reply \(100\.0%/);
+  ])(
+    "%s: every trial is an agent timeout, accuracy is untouched, and agent down pages",
+    async (jobName, message) => {
+      const summary = await run(jobName);
+      expect(summary).toMatchObject({
+        status: "completed",
+        trials: 6,
+        errored: 6,
+        errorRate: 1,
+        scored: 0,
+        passed: 0,
+        budgetExceeded: 0,
+        runaway: 0,
+        accuracy: null,
+      });
+      const detectors = summary.findings.map((f: { detector: string }) => f.detector);
+      expect(detectors).toContain("errors");
+      expect(detectors).not.toContain("threshold");
+      expect(detectors).not.toContain("runaway");
+      const down = summary.findings.find((f: { detector: string }) => f.detector === "errors");
+      expect(down.summary).toMatch(/^agent down\? 6 of 6 trials got no usable reply \(100\.0%/);
 
-    // Opened after the process exited (the embedded database has one owner at a time).
-    const embedded = server ? undefined : await openDatabase({ dataDir: path.join(dir, ".goldwatch", "pgdata") });
-    const rows = await (server ?? embedded)!.db.select().from(trials).where(eq(trials.runId, summary.runId));
-    await embedded?.close();
-    expect(rows).toHaveLength(6);
-    for (const r of rows) expect(r).toMatchObject({ status: "error", errorKind: "timeout", errorMessage: message, passed: false });
+      // Opened after the process exited (the embedded database has one owner at a time).
+      const embedded = server ? undefined : await openDatabase({ dataDir: path.join(dir, ".goldwatch", "pgdata") });
+      const rows = await (server ?? embedded)!.db.select().from(trials).where(eq(trials.runId, summary.runId));
+      await embedded?.close();
+      expect(rows).toHaveLength(6);
+      for (const r of rows) expect(r).toMatchObject({ status: "error", errorKind: "timeout", errorMessage: message, passed: false });
 
-    const pages = slack.roots().map((m) => [m.text, ...m.attachments.map((a) => a.fallback ?? "")].join("\n"));
-    expect(pages.some((p) => p.includes(`FIRING ${jobName}`) && p.includes("agent down? 6 of 6 trials got no usable reply"))).toBe(true);
-  }, 180_000); // the first process creates the embedded database
+      const pages = slack.roots().map((m) => [m.text, ...m.attachments.map((a) => a.fallback ?? "")].join("\n"));
+      expect(pages.some((p) => p.includes(`FIRING ${jobName}`) && p.includes("agent down? 6 of 6 trials got no usable reply"))).toBe(true);
+    },
+    180_000,
+  ); // the first process creates the embedded database
 });

@@ -82,10 +82,14 @@ notify:
   });
 
   it("stops early, spends under 20% of the unbounded run, and pages runaway with the bound, the count and the spend", async () => {
-    const res = await exec(process.execPath, [BIN, "run", "support-hourly", "--json", "--config", path.join(dir, "goldwatch.config.yaml")], {
-      env: { ...process.env, DATABASE_URL: "", GW_TEST_SLACK_TOKEN: "xoxb-looping-test", LOG_LEVEL: "silent" },
-      maxBuffer: 10 * 1024 * 1024,
-    }).catch((e: { code: number; stdout: string; stderr: string }) => e);
+    const res = await exec(
+      process.execPath,
+      [BIN, "run", "support-hourly", "--json", "--config", path.join(dir, "goldwatch.config.yaml")],
+      {
+        env: { ...process.env, DATABASE_URL: "", GW_TEST_SLACK_TOKEN: "xoxb-looping-test", LOG_LEVEL: "silent" },
+        maxBuffer: 10 * 1024 * 1024,
+      },
+    ).catch((e: { code: number; stdout: string; stderr: string }) => e);
     // Exit 1: the run did not complete.
     expect("code" in res ? res.code : 0).toBe(1);
     const summary = JSON.parse(res.stdout);

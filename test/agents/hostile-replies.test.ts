@@ -5,7 +5,9 @@ import { createHttpAgent } from "../../src/agents/http.ts";
 import { createOpenAiAgent } from "../../src/agents/openai.ts";
 import type { AgentDeps, AgentRequest } from "../../src/agents/types.ts";
 import { agentSchema, type HttpAgentConfig, type OpenAiAgentConfig } from "../../src/config/schema.ts";
+import type { JudgeConfig } from "../../src/config/schema.ts";
 import { Secrets } from "../../src/config/secrets.ts";
+import { callJudge } from "../../src/scoring/judge/client.ts";
 import { json, startFakeServer, type FakeServer } from "../helpers/agent-server.ts";
 
 const request = (): AgentRequest => ({ input: "refund?", caseId: "c", trialId: "t", signal: new AbortController().signal });
@@ -173,5 +175,33 @@ describe("error excerpts are redacted before they are cut", () => {
     const pem = "-----BEGIN KEY-----\nMIIBOgIBAAJBAKj34GkxFhD90vcNLYLInFEX\n-----END KEY-----";
     secrets.add(pem);
     expect(snippet(`key: ${pem}`, (t) => secrets.redact(t))).toBe("key: [redacted]");
+  });
+});
+
+describe("the judge's calls get the same protections", () => {
+  const judgeConfig = (base_url: string): JudgeConfig => ({
+    base_url,
+    model: "gpt-4o-2024-08-06",
+    timeout: 5_000,
+    response_format: "json_schema",
+  });
+  const messages = [{ role: "user" as const, content: "evaluate" }];
+
+  it("an error excerpt is redacted before it is cut, and a redirect is not followed", async () => {
+    const token = "sk-live-JUDGEKEY0123456789abcdef";
+    await using elsewhere = await startFakeServer((_req, res) => json(res, 200, {}));
+    await using judge = await startFakeServer((req, res) => {
+      if (req.url.startsWith("/redirect")) res.writeHead(308, { location: `${elsewhere.url}/v1/chat/completions` }).end();
+      else res.writeHead(500, { "content-type": "text/plain" }).end(`${"x".repeat(100)} token=${token} rest`);
+    });
+    const secrets = new Secrets();
+    secrets.add(token);
+    const failed = await callJudge(judgeConfig(judge.url), messages, new AbortController().signal, undefined, (t) => secrets.redact(t));
+    expect(failed.ok).toBe(false);
+    expect(!failed.ok && failed.error).toContain("token=[redacted]");
+    expect(!failed.ok && failed.error).not.toContain("sk-live");
+    const redirected = await callJudge(judgeConfig(`${judge.url}/redirect`), messages, new AbortController().signal);
+    expect(!redirected.ok && redirected.error).toContain(`redirected to 127.0.0.1:${elsewhere.port} (HTTP 308)`);
+    expect(elsewhere.requests).toHaveLength(0);
   });
 });

@@ -33,6 +33,7 @@ const EXPECTS: Record<string, string> = {
 /** A short, quoted picture of a value written in a golden set (golden sets hold no secrets). */
 function shown(value: unknown): string {
   if (value === null || value === undefined) return "nothing";
+  if (typeof value === "number") return String(value); // .inf and .nan too, which JSON shows as null
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 50 ? `${text.slice(0, 49)}…` : text;
 }

@@ -103,6 +103,8 @@ export async function readYamlFile(file: string, limit: YamlLimit, issues: Confi
     const more = doc.errors.length > 1 ? ` (and ${doc.errors.length - 1} more after it)` : "";
     // The position is the issue's path: dropped from the message, with the code frame after it.
     const message = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
+    // The parser's own stack ran out (where depends on the runtime): say what the file did instead.
+    if (/call stack/i.test(message)) return fail("malformed YAML: nested too deeply (hundreds of levels of [ or {)");
     return fail(`malformed YAML: ${message}${more}`, pos ? `line ${pos.line}, column ${pos.col}` : "");
   }
   try {

@@ -8,6 +8,7 @@ import { defaultRunBudget, runawayCheckAfter, RunawayWatch } from "../../src/eng
 import { runPool } from "../../src/engine/pool.ts";
 import { executeRun } from "../../src/engine/run.ts";
 import { silentLogger } from "../../src/log.ts";
+import { formatSummary } from "../../src/report/format-summary.ts";
 import { getRun } from "../../src/store/runs.ts";
 import { json, startFakeServer } from "../helpers/agent-server.ts";
 import { testDatabase } from "../helpers/db.ts";
@@ -255,5 +256,8 @@ describe("without budget.run, the baseline sets the run's spending limit", () =>
     expect(s.status).toBe("budget_exhausted");
     expect(s.trials).toBe(6);
     expect(s.error).toBe("run budget of $0.0600 (from the baseline) reached ($0.0660 spent): 6 of 20 trials started");
+    expect(formatSummary(s)).toContain(
+      "budget     run $0.0600 (no budget.run: 3 × median $0.00100 per trial of the last 3 completed runs × 20 trials)",
+    );
   });
 });

@@ -107,6 +107,13 @@ export async function readYamlFile(file: string, limit: YamlLimit, issues: Confi
     if (/call stack/i.test(message)) return fail("malformed YAML: nested too deeply (hundreds of levels of [ or {)");
     return fail(`malformed YAML: ${message}${more}`, pos ? `line ${pos.line}, column ${pos.col}` : "");
   }
+  // An unknown tag (`!custom`, `!!js/function`) would be read as its plain text without a word.
+  const tag = doc.warnings.find((w) => w.code === "TAG_RESOLVE_FAILED");
+  if (tag) {
+    const pos = tag.linePos?.[0];
+    const name = /Unresolved tag: (\S+)/.exec(tag.message)?.[1] ?? "";
+    return fail(`unknown YAML tag ${name}; remove it (only plain YAML values are read)`, pos ? `line ${pos.line}, column ${pos.col}` : "");
+  }
   try {
     return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (e) {

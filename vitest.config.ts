@@ -4,6 +4,8 @@ const server = process.env.TEST_DATABASE_URL;
 
 const shared = {
   include: ["test/**/*.test.ts"],
+  // Each file's temp folders are removed when it ends (test/helpers/temp.ts).
+  setupFiles: ["test/helpers/cleanup.ts"],
   testTimeout: 60_000,
   hookTimeout: 60_000,
 };
@@ -16,6 +18,8 @@ export default defineConfig({
   test: {
     // Two cores: PGlite instances are heavy, keep file parallelism modest.
     maxWorkers: 2,
+    // The run gets its own temp folder, and fails when a test leaves a goldwatch-* folder in it.
+    globalSetup: ["test/helpers/temp-guard.ts"],
     projects: server
       ? [
           { test: { ...shared, name: "pglite", env: { TEST_DATABASE_URL: "" } } },

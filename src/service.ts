@@ -57,8 +57,10 @@ export interface ServiceOptions {
 
 // How long /readyz waits for the database before it says "unreachable".
 const PING_TIMEOUT_MS = 2_000;
-// After shutdown_grace has run out and runs were aborted, how long their final writes may take.
-const ABORT_WRITE_MS = 10_000;
+// After shutdown_grace has run out and runs were aborted, how long their final writes may take:
+// longer than an aborted run waits on the database (5 s for its trials, then they are spilled to
+// disk; 10 s for its run row, then it is left to the reaper), so no trial is lost to the drain.
+const ABORT_WRITE_MS = 15_000;
 // How long the start waits for the first partition maintenance pass before scheduling jobs.
 const FIRST_PASS_MS = 15_000;
 

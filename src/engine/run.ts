@@ -272,17 +272,22 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
   } finally {
     clearInterval(heartbeat);
   }
-  // Once the run is stopping, the database gets spillAfterMs more (none after a second signal):
-  // then unwritten trials go to disk and the run row is left for the reaper.
-  const ending = stoppingDeadline(signal, req.hurry, clock, deps.spillAfterMs ?? SPILL_AFTER_MS);
+  // Once the run is stopping, the database gets spillAfterMs more for the trials (then they go to
+  // disk), and as long again for the run row (then the reaper finalizes it); a second signal
+  // ends both waits at once. Bounded, so a shutdown never outlasts its drain.
+  const spillAfterMs = deps.spillAfterMs ?? SPILL_AFTER_MS;
+  const spilling = stoppingDeadline(signal, req.hurry, clock, spillAfterMs);
+  const ending = stoppingDeadline(signal, req.hurry, clock, 2 * spillAfterMs);
   let spilled = 0;
   try {
-    if (deps.spill) spilled = await flushOrSpill(writer, deps.spill, runId, ending.signal, runLog);
+    if (deps.spill) spilled = await flushOrSpill(writer, deps.spill, runId, spilling.signal, runLog);
     else await writer.flush();
   } catch (e) {
     status = "failed";
     failure ??= describeDbError(e, secrets);
     runLog.error({ err: failure }, "storing trials failed");
+  } finally {
+    spilling.dispose();
   }
 
   const finishedAt = clock.now();

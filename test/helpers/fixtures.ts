@@ -1,11 +1,11 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Observation } from "../../src/agents/types.ts";
+import { tempDir } from "./temp.ts";
 
-/** Writes files into a fresh temporary folder and returns its path. */
+/** Writes files into a fresh temporary folder (removed when the test file ends) and returns its path. */
 export async function tempFiles(files: Record<string, string>): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), "goldwatch-"));
+  const dir = await tempDir();
   for (const [name, text] of Object.entries(files)) {
     await writeFile(path.join(dir, name), text);
   }

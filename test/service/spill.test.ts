@@ -1,6 +1,4 @@
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
+import { readdir, readFile } from "node:fs/promises";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { Agent, Observation } from "../../src/agents/types.ts";
@@ -16,6 +14,7 @@ import { replaySpilledTrials, spillTrials } from "../../src/store/spill.ts";
 import { serverUrl } from "../helpers/db.ts";
 import { serverBehindProxy } from "../helpers/tcp-proxy.ts";
 import { observation } from "../helpers/fixtures.ts";
+import { tempDir } from "../helpers/temp.ts";
 
 const answer = (): Observation =>
   observation({ output: "30 days", usage: { inputTokens: 10, outputTokens: 2 }, model: "m-1", costUsd: 0.001 });
@@ -24,7 +23,7 @@ describe.skipIf(!serverUrl)("trials at a shutdown with the database down", () =>
   it("are kept on disk instead of lost, and stored from there once the database is back", async () => {
     await using outage = await serverBehindProxy();
     const { direct, proxy, database } = outage;
-    const dir = await mkdtemp(path.join(tmpdir(), "goldwatch-spill-"));
+    const dir = await tempDir("goldwatch-spill-");
 
     const cases = Array.from({ length: 10 }, (_, i) => ({
       id: `c${i}`,
@@ -68,27 +67,23 @@ describe.skipIf(!serverUrl)("trials at a shutdown with the database down", () =>
       { jobName: "j", job, agent, golden, trigger: "schedule", signal: shutdown.signal },
     );
     const summary = await run;
-    try {
-      expect(summary.status).toBe("aborted");
-      expect(spilled).toHaveLength(1);
-      const lines = (await readFile(spilled[0]!, "utf8")).trim().split("\n");
-      // Every trial that completed is on disk (a batch whose write was under way may also have
-      // reached the database as the connection came back: storing it again is idempotent).
-      const stored = async () =>
-        (await queryRows<{ n: number }>(direct.db, sql`select count(*)::int as n from trials where run_id = ${summary.runId}`))[0]!.n;
-      expect(lines.length).toBe(40);
+    expect(summary.status).toBe("aborted");
+    expect(spilled).toHaveLength(1);
+    const lines = (await readFile(spilled[0]!, "utf8")).trim().split("\n");
+    // Every trial that completed is on disk (a batch whose write was under way may also have
+    // reached the database as the connection came back: storing it again is idempotent).
+    const stored = async () =>
+      (await queryRows<{ n: number }>(direct.db, sql`select count(*)::int as n from trials where run_id = ${summary.runId}`))[0]!.n;
+    expect(lines.length).toBe(40);
 
-      const replayed = await replaySpilledTrials(direct.db, dir);
-      expect(replayed).toEqual({ runs: [summary.runId], trials: 40 });
-      expect(await stored()).toBe(40);
-      const [row] = await direct.db.select().from(runs).where(eq(runs.id, summary.runId));
-      expect(row!.trials).toBe(40); // the aborted run's counts include the replayed trials
-      expect(await readdir(dir)).toEqual([]);
+    const replayed = await replaySpilledTrials(direct.db, dir);
+    expect(replayed).toEqual({ runs: [summary.runId], trials: 40 });
+    expect(await stored()).toBe(40);
+    const [row] = await direct.db.select().from(runs).where(eq(runs.id, summary.runId));
+    expect(row!.trials).toBe(40); // the aborted run's counts include the replayed trials
+    expect(await readdir(dir)).toEqual([]);
 
-      // A second pass finds nothing, and replaying a file twice would not duplicate rows.
-      expect(await replaySpilledTrials(direct.db, dir)).toEqual({ runs: [], trials: 0 });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
+    // A second pass finds nothing, and replaying a file twice would not duplicate rows.
+    expect(await replaySpilledTrials(direct.db, dir)).toEqual({ runs: [], trials: 0 });
   });
 });

@@ -10,6 +10,9 @@ import type { MessageContext } from "./notification.ts";
 const RECENT_RUNS = 24;
 const BASELINE_RUNS = 20;
 
+/** Six significant digits: the payload is read by people and webhooks, not by statistics (no 0.9250000000000002). */
+const r6 = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(6)) : x);
+
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 
 /** The dashboard page of a job, when the service's public URL is configured. */
@@ -35,6 +38,7 @@ export async function buildContext(db: Db, summary: RunSummary, publicUrl?: stri
       caseStats: runs.caseStats,
       costUsd: runs.costUsd,
       trials: runs.trials,
+      finishedAt: runs.finishedAt,
     })
     .from(runs)
     // Gate runs replay a candidate, not the production agent: they are no part of its history.
@@ -76,16 +80,24 @@ export async function buildContext(db: Db, summary: RunSummary, publicUrl?: stri
   const acc = summary.accuracy;
   return {
     runId: summary.runId,
-    accuracy: acc ? { estimate: acc.estimate, low: acc.low, high: acc.high } : null,
+    accuracy: acc ? { estimate: r6(acc.estimate), low: r6(acc.low), high: r6(acc.high) } : null,
     baseline:
       baseAcc && Number.isFinite(baseAcc.estimate)
-        ? { estimate: baseAcc.estimate, low: baseAcc.low, high: baseAcc.high, runs: baselineRuns.length }
+        ? { estimate: r6(baseAcc.estimate), low: r6(baseAcc.low), high: r6(baseAcc.high), runs: baselineRuns.length }
         : null,
-    recent: [...recent.map((r) => r.accuracy), acc?.estimate ?? null],
-    failingCases: failingCases(summary.perCase, baseCases),
+    recent: [...recent.map((r) => (r.accuracy === null ? null : r6(r.accuracy))), acc ? r6(acc.estimate) : null],
+    recentAt: [...recent.map((r) => (r.finishedAt ?? new Date(0)).toISOString()), summary.finishedAt],
+    failingCases: failingCases(summary.perCase, baseCases).map((f) => ({
+      ...f,
+      baselineRate: f.baselineRate === null ? null : r6(f.baselineRate),
+    })),
     cost:
       summary.trials > 0
-        ? { nowPerTrial: summary.costUsd / summary.trials, baselinePerTrial: baseTrials > 0 ? baseCost / baseTrials : null, top }
+        ? {
+            nowPerTrial: r6(summary.costUsd / summary.trials),
+            baselinePerTrial: baseTrials > 0 ? r6(baseCost / baseTrials) : null,
+            top: top && { ...top, nowUsd: r6(top.nowUsd), baselineUsd: r6(top.baselineUsd) },
+          }
         : null,
     sql: `select case_id, status, error_kind, left(output, 120) as output from trials where run_id = ${sqlString(summary.runId)} and not passed order by case_id;`,
     dashboardUrl: dashboardUrl(publicUrl, summary.job),

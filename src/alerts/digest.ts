@@ -1,3 +1,4 @@
+import { binomialTable, tableCdf } from "../stats/discrete.ts";
 import type { CostChange, FailingCase } from "./notification.ts";
 
 const BARS = "▁▂▃▄▅▆▇█";
@@ -65,7 +66,11 @@ export function failingCases(
     });
 }
 
-/** The case whose mean cost per trial moved most (in dollars) against its baseline. */
+/**
+ * The case whose mean cost per trial moved most (in dollars) against its baseline; null when no
+ * case moved by at least half a percent (a "×1.00" change is rounding noise of averaged costs,
+ * not news).
+ */
 export function topCostChange(now: Map<string, number>, baseline: Map<string, number>): CostChange | null {
   let best: CostChange | null = null;
   for (const [caseId, nowUsd] of now) {
@@ -73,5 +78,23 @@ export function topCostChange(now: Map<string, number>, baseline: Map<string, nu
     if (baselineUsd === undefined) continue;
     if (!best || Math.abs(nowUsd - baselineUsd) > Math.abs(best.nowUsd - best.baselineUsd)) best = { caseId, nowUsd, baselineUsd };
   }
-  return best && best.nowUsd !== best.baselineUsd ? best : null;
+  return best && costMoved(best) ? best : null;
+}
+
+/** A cost change worth a line: the ratio does not round to ×1.00 (from zero, any rise). */
+export function costMoved(c: CostChange): boolean {
+  if (c.baselineUsd > 0) return Math.abs(c.nowUsd / c.baselineUsd - 1) >= 0.005;
+  return c.nowUsd > 0;
+}
+
+/**
+ * Whether a case of a resolving run is still failing, not noise around a recovered rate: it passed
+ * no trial, or so few that its baseline rate makes that unlikely (one-sided binomial tail below
+ * 5%). A case at 4/5 against a 98% baseline (tail 9.6%) is not listed; 0/5 or 2/5 is.
+ */
+export function stillFailing(c: FailingCase): boolean {
+  if (c.scored <= 0) return c.errors > 0;
+  if (c.passes === 0) return true;
+  if (c.baselineRate === null) return false;
+  return tableCdf(binomialTable(c.scored, c.baselineRate), c.passes) < 0.05;
 }

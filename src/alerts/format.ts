@@ -1,6 +1,6 @@
 import { formatLabels } from "./labels.ts";
-import type { AlertView, IntervalView, MessageContext, Notification } from "./notification.ts";
-import { sparkline } from "./digest.ts";
+import type { AlertView, CostChange, FailingCase, IntervalView, MessageContext, Notification } from "./notification.ts";
+import { costMoved, sparkline, stillFailing } from "./digest.ts";
 
 /** `62.0%` */
 export const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
@@ -34,20 +34,96 @@ export function alertLine(a: AlertView, note = true): string {
   return `${alertIcon(a)} ${a.labels.detector}${where}: ${a.summary}${note ? CHANGE_NOTE[a.change] : ""}`;
 }
 
-/** The first line: what happened to which job, and the worst thing that broke. */
+/** The first line: what happened to which job, and the worst thing that broke (or, resolved, how it recovered). */
 export function headline(n: Notification): string {
   const firing = n.alerts.filter((a) => a.state === "firing");
   const lead = n.kind === "resolved" ? n.alerts[0] : (firing.find((a) => a.change === "new") ?? firing[0] ?? n.alerts[0]);
   const more = n.kind === "resolved" ? n.alerts.length - 1 : firing.length - 1;
   const icon = n.kind === "resolved" ? "✅" : firing.some((a) => a.severity === "critical") ? "🔴" : "🟠";
-  const what = lead ? `${lead.labels.detector}${lead.labels.case !== undefined ? ` (case ${lead.labels.case})` : ""}: ${lead.summary}` : "";
+  const where = lead?.labels.case !== undefined ? ` (case ${lead.labels.case})` : "";
+  let what = lead ? `${lead.labels.detector}${where}: ${lead.summary}` : "";
+  if (n.kind === "resolved") {
+    // The finding's summary describes the breakage; a resolve says how it recovered instead.
+    const r = recovery(n);
+    what = r ? recoveryText(r) : lead ? `${lead.labels.detector}${where} cleared (was: ${lead.summary})` : "";
+  }
   return `${icon} ${TITLE[n.kind]} ${n.job} (${n.agent})${what ? ` — ${what}` : ""}${more > 0 ? ` (+${more} more)` : ""}`;
 }
 
-/** The evidence lines that explain the numbers: accuracy, recent runs, cases, cost, a query. */
-export function contextLines(c: MessageContext): string[] {
+/** How an accuracy incident ended: the resolving run's accuracy against the reference, and the worst it got. */
+export interface Recovery {
+  now: number;
+  /** The reference baseline the drop and drift detectors measured against (the baseline before the incident). */
+  reference: number | null;
+  /** The threshold detector's floor, when that is all there is to compare with. */
+  floor: number | null;
+  /** The lowest accuracy of the incident's runs (and of the findings' evidence). */
+  lowPoint: number | null;
+}
+
+const num = (x: unknown): number | null => (typeof x === "number" && Number.isFinite(x) ? x : null);
+
+/**
+ * The recovery a resolve message shows, from the findings' evidence (`accuracyBaseline`,
+ * `accuracyNow` of drop and drift, `accuracy` and `floor` of threshold) and the resolving run's
+ * accuracy; the low point also scans the recent runs since the incident began (the earliest
+ * `incidentSince` or alert start). Null when the incident was not about accuracy or the run has no score.
+ */
+export function recovery(n: Notification): Recovery | null {
+  const c = n.context;
+  const now = c?.accuracy?.estimate;
+  if (!c || now === undefined) return null;
+  const ev = n.alerts.map((a) => a.evidence);
+  const references = ev.map((e) => num(e.accuracyBaseline)).filter((x): x is number => x !== null);
+  const floors = ev.map((e) => num(e.floor)).filter((x): x is number => x !== null);
+  if (references.length === 0 && floors.length === 0) return null;
+  const lows = ev.flatMap((e) => [num(e.accuracyNow), num(e.windowAccuracy), num(e.accuracy)]).filter((x): x is number => x !== null);
+  const starts = [...n.alerts.map((a) => a.startsAt), ...ev.map((e) => (typeof e.incidentSince === "string" ? e.incidentSince : ""))]
+    .filter((x) => x !== "")
+    .sort();
+  if (c.recentAt && c.recentAt.length === c.recent.length && starts[0]) {
+    // The run whose finding opened the incident finished at or just before the alert started.
+    const start = Date.parse(starts[0]);
+    let first = -1;
+    c.recentAt.forEach((at, i) => {
+      if (Date.parse(at) <= start) first = i;
+    });
+    for (const v of c.recent.slice(Math.max(0, first))) if (v !== null) lows.push(v);
+  }
+  return {
+    now,
+    reference: references.length > 0 ? Math.max(...references) : null,
+    floor: floors.length > 0 ? Math.max(...floors) : null,
+    lowPoint: lows.length > 0 ? Math.min(...lows) : null,
+  };
+}
+
+/** `accuracy back to 91.2% (reference 92.0%, low point 78.5%)` */
+export function recoveryText(r: Recovery): string {
+  const against = r.reference !== null ? `reference ${pct(r.reference)}` : `floor ${pct(r.floor!)}`;
+  const low = r.lowPoint !== null && r.lowPoint < r.now ? `, low point ${pct(r.lowPoint)}` : "";
+  return `accuracy back to ${pct(r.now)} (${against}${low})`;
+}
+
+/** The cases a message lists: this run's failing cases, or, when resolving, only those still failing (stillFailing). */
+export function listedCases(n: Notification): FailingCase[] {
+  const cases = n.context?.failingCases ?? [];
+  return n.kind === "resolved" ? cases.filter(stillFailing) : cases;
+}
+
+/** The case whose cost moved most, as a phrase, or null when the change is nothing to see (×1.00). */
+export function costChangeText(t: CostChange | null): string | null {
+  if (!t || !costMoved(t)) return null;
+  return `case ${t.caseId} ${usd(t.baselineUsd)} → ${usd(t.nowUsd)} per trial${t.baselineUsd > 0 ? ` (×${(t.nowUsd / t.baselineUsd).toFixed(2)})` : ""}`;
+}
+
+/** The evidence lines that explain the numbers: accuracy (or, resolving, the recovery), recent runs, cases, cost, a query. */
+export function contextLines(c: MessageContext, n?: Notification): string[] {
   const lines: string[] = [];
-  if (c.accuracy) {
+  const r = n?.kind === "resolved" ? recovery(n) : null;
+  if (r) {
+    lines.push(`resolved: ${recoveryText(r)}`);
+  } else if (c.accuracy) {
     const base = c.baseline
       ? ` vs baseline ${withInterval(c.baseline)} over ${c.baseline.runs} run${c.baseline.runs === 1 ? "" : "s"}`
       : " (no baseline yet)";
@@ -59,20 +135,18 @@ export function contextLines(c: MessageContext): string[] {
       `recent runs ${sparkline(c.recent)} ${pct(scored[0]!)} → ${pct(scored[scored.length - 1]!)} (${c.recent.length} runs, oldest first)`,
     );
   }
-  if (c.failingCases.length > 0) {
-    const cs = c.failingCases.map(
+  const cases = n ? listedCases(n) : c.failingCases;
+  if (cases.length > 0) {
+    const cs = cases.map(
       (f) =>
         `${f.id} ${f.passes}/${f.scored}${f.errors > 0 ? ` (${f.errors} errors)` : ""}${f.baselineRate !== null ? `, baseline ${pct(f.baselineRate)}` : ""}`,
     );
-    lines.push(`failing cases: ${cs.join("; ")}`);
+    lines.push(`${n?.kind === "resolved" ? "still failing" : "failing cases"}: ${cs.join("; ")}`);
   }
   if (c.cost) {
     const run = `cost per trial ${usd(c.cost.nowPerTrial)}${c.cost.baselinePerTrial !== null ? ` vs baseline ${usd(c.cost.baselinePerTrial)}` : ""}`;
-    const t = c.cost.top;
-    const top = t
-      ? `; top change: case ${t.caseId} ${usd(t.baselineUsd)} → ${usd(t.nowUsd)} per trial${t.baselineUsd > 0 ? ` (×${(t.nowUsd / t.baselineUsd).toFixed(2)})` : ""}`
-      : "";
-    lines.push(run + top);
+    const top = costChangeText(c.cost.top);
+    lines.push(run + (top ? `; top change: ${top}` : ""));
   }
   lines.push(`dig in: ${c.sql}`);
   if (c.dashboardUrl) lines.push(`dashboard: ${c.dashboardUrl}`);
@@ -94,6 +168,6 @@ export function plainText(n: Notification): string {
   const since = firingSince(n);
   if (n.kind === "reminder" && since) lines.push(`firing for ${since}`);
   for (const a of n.alerts) lines.push(`${alertLine(a)}  [${formatLabels(a.labels)}]`);
-  if (n.context) lines.push(...contextLines(n.context));
+  if (n.context) lines.push(...contextLines(n.context, n));
   return lines.join("\n");
 }

@@ -51,6 +51,8 @@ export interface MessageContext {
   baseline: (IntervalView & { runs: number }) | null;
   /** Accuracy of recent runs, oldest first (null: the run had no score). */
   recent: (number | null)[];
+  /** When each of `recent` finished (ISO), same order: places the runs in an incident, for its low point. Absent in payloads queued before it existed. */
+  recentAt?: string[];
   failingCases: FailingCase[];
   /** Cost per trial of the whole run now vs the baseline, and the case that moved most. */
   cost: { nowPerTrial: number; baselinePerTrial: number | null; top: CostChange | null } | null;

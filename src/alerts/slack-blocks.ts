@@ -1,5 +1,17 @@
 import { sparkline } from "./digest.ts";
-import { alertLine, firingSince, headline, pct, plainText, usd, withInterval } from "./format.ts";
+import {
+  alertLine,
+  costChangeText,
+  firingSince,
+  headline,
+  listedCases,
+  pct,
+  plainText,
+  recovery,
+  recoveryText,
+  usd,
+  withInterval,
+} from "./format.ts";
 import type { Notification } from "./notification.ts";
 import { severityOf } from "./notification.ts";
 
@@ -32,27 +44,35 @@ export function rootBlocks(n: Notification): Block[] {
   const c = n.context;
   if (c) {
     const fields: Block[] = [];
+    const r = open ? null : recovery(n);
     if (c.accuracy) fields.push({ type: "mrkdwn", text: `*Accuracy now*\n${withInterval(c.accuracy)}` });
-    fields.push({
-      type: "mrkdwn",
-      text: c.baseline ? `*Baseline (${c.baseline.runs} runs)*\n${withInterval(c.baseline)}` : "*Baseline*\nnot enough runs yet",
-    });
+    if (r) {
+      // Resolved: against the reference the incident was measured by (the recent runs' baseline has the incident in it).
+      fields.push({ type: "mrkdwn", text: r.reference !== null ? `*Reference*\n${pct(r.reference)}` : `*Floor*\n${pct(r.floor!)}` });
+      if (r.lowPoint !== null) fields.push({ type: "mrkdwn", text: `*Low point*\n${pct(r.lowPoint)}` });
+    } else {
+      fields.push({
+        type: "mrkdwn",
+        text: c.baseline ? `*Baseline (${c.baseline.runs} runs)*\n${withInterval(c.baseline)}` : "*Baseline*\nnot enough runs yet",
+      });
+    }
     blocks.push({ type: "section", fields });
     const scored = c.recent.filter((v): v is number => v !== null);
     if (c.recent.length > 1 && scored.length > 0) {
       blocks.push(section(`*Recent runs* \`${sparkline(c.recent)}\` ${pct(scored[0]!)} → ${pct(scored[scored.length - 1]!)}`));
     }
-    if (c.failingCases.length > 0) {
-      const lines = c.failingCases.map(
+    const cases = listedCases(n);
+    if (cases.length > 0) {
+      const lines = cases.map(
         (f) =>
           `• \`${esc(f.id)}\` ${f.passes}/${f.scored} passed${f.errors > 0 ? `, ${f.errors} errors` : ""}${f.baselineRate !== null ? ` (baseline ${pct(f.baselineRate)})` : ""}`,
       );
-      blocks.push(section(`*Failing cases*\n${lines.join("\n")}`));
+      blocks.push(section(`*${open ? "Failing cases" : "Still failing"}*\n${lines.join("\n")}`));
     }
     if (c.cost) {
-      const t = c.cost.top;
       const base = c.cost.baselinePerTrial !== null ? ` (baseline ${usd(c.cost.baselinePerTrial)})` : "";
-      const top = t ? `\nTop change: \`${esc(t.caseId)}\` ${usd(t.baselineUsd)} → ${usd(t.nowUsd)} per trial` : "";
+      const change = costChangeText(c.cost.top);
+      const top = change ? `\nTop change: ${esc(change)}` : "";
       blocks.push(section(`*Cost per trial* ${usd(c.cost.nowPerTrial)}${base}${top}`));
     }
     blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: clip(`Dig in: \`${esc(c.sql)}\``, 3000) }] });
@@ -91,13 +111,17 @@ export function threadText(n: Notification): string {
     for (const a of firing.slice(0, MAX_LISTED)) lines.push(esc(alertLine(a, false)));
   } else if (n.kind === "resolved") {
     const since = firingSince(n);
-    lines.push(`✅ Resolved${since ? ` after ${since}` : ""}: all clear`);
+    const r = recovery(n);
+    lines.push(`✅ Resolved${since ? ` after ${since}` : ""}: ${r ? recoveryText(r) : "all clear"}`);
+    const still = listedCases(n);
+    if (still.length > 0) lines.push(`still failing: ${still.map((f) => `\`${esc(f.id)}\` ${f.passes}/${f.scored}`).join(", ")}`);
   } else {
     for (const a of n.alerts.filter((x) => x.change === "new").slice(0, MAX_LISTED)) lines.push(`Also firing: ${esc(alertLine(a, false))}`);
     for (const a of n.alerts.filter((x) => x.change === "resolved").slice(0, MAX_LISTED))
       lines.push(`Resolved: ${esc(alertLine(a, false))}`);
   }
-  if (acc) lines.push(acc);
+  // A resolve states the recovery against the reference instead (the recent baseline has the incident in it).
+  if (acc && !(n.kind === "resolved" && recovery(n))) lines.push(acc);
   if (c && c.recent.length > 1) lines.push(`recent runs \`${sparkline(c.recent)}\``);
   return lines.join("\n");
 }

@@ -73,7 +73,9 @@ export function formatSummary(s: RunSummary, opts: { detect?: number } = {}): st
   );
   if (s.costUnknown) lines.push(`warning    ${costWarning(s)}`);
   if (s.runBudget)
-    lines.push(`budget     run ${usd(s.runBudget.usd)} ${s.runBudget.source === "baseline" ? `(no budget.run: ${s.runBudget.basis})` : "(budget.run.usd)"}`);
+    lines.push(
+      `budget     run ${usd(s.runBudget.usd)} ${s.runBudget.source === "baseline" ? `(no budget.run: ${s.runBudget.basis})` : "(budget.run.usd)"}`,
+    );
   if (s.power) lines.push(`power      ${formatPower(s.power, opts.detect)}`);
   if (s.model) lines.push(`model      ${s.model}${s.fingerprint ? ` (${s.fingerprint})` : ""}`);
   if (s.error) lines.push(`note       ${s.error}`);

@@ -29,6 +29,11 @@ export interface DetectInput {
 
 /** An accuracy incident is open after a run with one of these findings. */
 const INCIDENT_DETECTORS = new Set(["drop", "drift"]);
+/**
+ * Clear runs that close an open incident: the alert lifecycle's default keep_firing_for, so the
+ * detectors keep judging against the reference for as long as the alert can still be open.
+ */
+export const KEEP_INCIDENT_CLEAR_RUNS = 2;
 
 /** A new baseline started (golden set or judge changed): recorded as an annotation, not an alert. */
 export interface BaselineChange {
@@ -69,7 +74,7 @@ export function detectRun(input: DetectInput): DetectOutput {
   // Accepting a level closes the incident that was open and restarts the CUSUM on the new level.
   const carried = previous && previous.baselineKey === key && !(accepted && previous.startedAt <= accepted.at) ? previous : undefined;
   let cusum: CusumState = carried ? { s: carried.cusum, run: carried.cusumRun } : cusumStart();
-  const openSince = carried?.incident ? carried.incidentSince : null;
+  const openSince = carried?.incidentSince ?? null;
 
   const findings: Finding[] = [];
   const add = (f: Finding | undefined) => {
@@ -111,7 +116,9 @@ export function detectRun(input: DetectInput): DetectOutput {
     add(latencyFinding(current, baseline.runs, policy));
   }
 
-  const incident = findings.some((f) => INCIDENT_DETECTORS.has(f.detector) && !f.caseId);
+  const fired = findings.some((f) => INCIDENT_DETECTORS.has(f.detector) && !f.caseId);
+  const clearRuns = fired ? 0 : (carried?.incidentClearRuns ?? 0) + 1;
+  const incidentSince = fired ? (openSince ?? current.startedAt) : openSince && clearRuns < KEEP_INCIDENT_CLEAR_RUNS ? openSince : null;
   const record: DetectionRecord = {
     runId: current.id,
     job: current.job,
@@ -123,8 +130,10 @@ export function detectRun(input: DetectInput): DetectOutput {
     sigma,
     z,
     dropP,
-    incident,
-    incidentSince: incident ? (openSince ?? current.startedAt) : null,
+    // A clear run inside an open incident stays out of baselines too: it may still be low.
+    incident: incidentSince !== null,
+    incidentSince,
+    incidentClearRuns: incidentSince !== null ? clearRuns : 0,
     cusum: cusum.s,
     cusumRun: cusum.run,
     runaway: current.runaway ?? current.budgetExceeded,

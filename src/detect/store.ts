@@ -138,6 +138,7 @@ function recordOf(row: typeof detectionRuns.$inferSelect): DetectionRecord {
     dropP: row.dropP,
     incident: row.incident,
     incidentSince: row.incidentSince,
+    incidentClearRuns: row.incidentClearRuns,
     cusum: row.cusum,
     cusumRun: row.cusumRun,
     runaway: row.runaway,

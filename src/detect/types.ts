@@ -75,10 +75,12 @@ export interface DetectionRecord {
   z: number | null;
   /** The sudden-drop test's p-value for this run alone (null without a baseline). */
   dropP: number | null;
-  /** This run belongs to an open accuracy incident (a drop or drift finding, or its continuation). */
+  /** This run belongs to an open accuracy incident (kept out of baselines). */
   incident: boolean;
-  /** When the open incident began (its first run's start), null when none is open. */
+  /** When the incident open after this run began (its first run's start), null when none is open. */
   incidentSince: Date | null;
+  /** Clear runs in a row while the incident is open (it closes after KEEP_INCIDENT_CLEAR_RUNS). */
+  incidentClearRuns: number;
   /** Lower CUSUM statistic S_t after this run (σ units), and for how many runs it has been > 0. */
   cusum: number;
   cusumRun: number;

@@ -128,6 +128,7 @@ describe("detectRun", () => {
       dropP: 0.3,
       incident: false,
       incidentSince: null,
+      incidentClearRuns: 0,
       cusum: 2.5,
       cusumRun: 3,
       runaway: 0,

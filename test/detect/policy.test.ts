@@ -17,18 +17,18 @@ describe("detection policy", () => {
     const total = Object.values(p.alpha).reduce((s, a) => s + a, 0);
     expect(total).toBeCloseTo(1 / 720, 12);
     expect(Object.values(BUDGET_SHARES).reduce((s, x) => s + x, 0)).toBeCloseTo(1, 12);
-    expect(p.alpha.drop).toBeCloseTo(1 / 900, 12);
-    // z for a one-sided 1/900: 3.0588 (R: qnorm(1 - 1/900))
-    expect(p.dropZ).toBeCloseTo(normalQuantile(1 - 1 / 900), 10);
-    expect(p.dropZ).toBeCloseTo(3.0588, 3);
+    expect(p.alpha.drop).toBeCloseTo(1 / 800, 12);
+    // z for a one-sided 1/800: 3.0233 (R: qnorm(1 - 1/800))
+    expect(p.dropZ).toBeCloseTo(normalQuantile(1 - 1 / 800), 10);
+    expect(p.dropZ).toBeCloseTo(3.0233, 3);
     // An hourly job tests one run at a time: the whole drop share on it.
     expect(p.dropWindows).toEqual([1]);
   });
 
   it("solves the CUSUM interval so that its in-control ARL is 1/α_drift", () => {
     const p = hourlyPolicy();
-    expect(p.cusum.arl0).toBeCloseTo(7200, 6);
-    expect(arlCusum(p.cusum.k, p.cusum.h)).toBeCloseTo(7200, 0);
+    expect(p.cusum.arl0).toBeCloseTo(14400, 6);
+    expect(arlCusum(p.cusum.k, p.cusum.h)).toBeCloseTo(14400, 0);
   });
 
   it("pools the last runs of a frequent job: windows of 1, 2, 4 and 8 runs while they fit in an hour", () => {
@@ -70,8 +70,8 @@ describe("detection policy", () => {
 
   it("honours an explicit false_alarm_runs", () => {
     const p = hourlyPolicy({ false_alarm_runs: 100 });
-    expect(p.alpha.drop).toBeCloseTo(0.008, 12);
-    expect(p.cusum.arl0).toBeCloseTo(1000, 6);
+    expect(p.alpha.drop).toBeCloseTo(0.009, 12);
+    expect(p.cusum.arl0).toBeCloseTo(2000, 6);
   });
 
   it("refers modified z-scores to a t with 0.37(n − 1) df: wider than the normal for short baselines", () => {

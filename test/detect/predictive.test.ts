@@ -30,8 +30,8 @@ describe("weighted sum tail", () => {
   it("matches brute-force enumeration for three terms with uneven weights (on its rounding grid)", () => {
     const pmfs = [0.1, 0.3, 0.02].map((p) => Float64Array.from(binomialTable(3, p).probs));
     const raw = [1, 0.5, 2.5];
-    // The statistic tested uses weights rounded to 1/4000 of the largest possible sum.
-    const unit = (3 * raw.reduce((s, w) => s + w, 0)) / 4000;
+    // The statistic tested uses weights rounded to 1/2000 of the largest possible sum.
+    const unit = (3 * raw.reduce((s, w) => s + w, 0)) / 2000;
     const weights = raw.map((w) => Math.max(1, Math.round(w / unit)));
     const observed = [1, 2, 1];
     const t0 = observed.reduce((s, x, i) => s + x * weights[i]!, 0);

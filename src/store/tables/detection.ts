@@ -30,6 +30,8 @@ export const detectionRuns = pgTable(
     incident: boolean("incident").notNull().default(false),
     /** When the open incident began. */
     incidentSince: timestamp("incident_since", tz),
+    /** Clear runs in a row while the incident is open (it closes at KEEP_INCIDENT_CLEAR_RUNS). */
+    incidentClearRuns: integer("incident_clear_runs").notNull().default(0),
     /** Lower CUSUM statistic after this run (σ units) and how many runs it has been above 0. */
     cusum: doublePrecision("cusum").notNull(),
     cusumRun: integer("cusum_run").notNull(),

@@ -88,6 +88,13 @@ describe("Slack through the real WebClient", () => {
     expect(root.updates).toHaveLength(1);
     expect(root.attachments[0]!.color).toBe("#2EB67D");
     expect(JSON.stringify(root.attachments[0]!.blocks)).toContain("RESOLVED · support-hourly");
+    // The resolve says how it recovered, against the floor the incident was about, and lists no
+    // "failing cases" from a run where every case passes.
+    const recovered = "accuracy back to 100.0% (floor 85.0%, low point 60.0%)";
+    expect(root.text).toBe(`✅ RESOLVED support-hourly (support-bot) — ${recovered}`);
+    expect(replies[1]!.text.split("\n")[0]).toBe(`✅ Resolved after 6h: ${recovered}`);
+    expect(fallback(slack)).not.toMatch(/failing/i);
+    expect(JSON.stringify(root.attachments[0]!.blocks)).toContain("*Low point*\\n60.0%");
     // The channel and ts are stored with the group.
     const [g] = await app.database.db.select().from(alertGroups);
     expect(g).toMatchObject({ slackChannel: root.channel, slackTs: root.ts });

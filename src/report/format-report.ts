@@ -107,7 +107,8 @@ export function formatDriftReport(rows: readonly DriftRow[], windows: DriftWindo
   }
   lines.push(
     "",
-    "change: accuracy now minus baseline in percentage points, paired by case, with a 95% t-interval over cases;",
+    "change: accuracy now minus baseline in percentage points, paired by case, with a 95% t-interval over cases",
+    "(for cases like these: cases and runs random);",
     "worse/better: the whole interval is below/above zero. cost/case and p95 (median of the runs' p95) against the baseline.",
   );
   return lines.join("\n");

@@ -20,6 +20,29 @@ export interface YamlLimit {
  */
 export const MAX_ALIAS_COUNT = 100;
 
+/**
+ * Lists and mappings nested deeper than this are refused: configs nest about 6 levels, JSON
+ * Schemas in golden sets a few dozen. It bounds every recursive walk after parsing, and an alias
+ * inside its own anchor (`a: &a [*a]`, a cycle once built) is caught by it too.
+ */
+export const MAX_DEPTH = 100;
+const TOO_DEEP = `lists and mappings nested more than ${MAX_DEPTH} levels deep (or an alias used inside its own anchor)`;
+
+/** Nesting depth of a parsed value, counted without recursion and no further than `limit` + 1. */
+function depthOf(root: unknown, limit: number): number {
+  let max = 0;
+  const stack: [unknown, number][] = [[root, 0]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== "object") continue;
+    if (depth + 1 > max) max = depth + 1;
+    if (max > limit) return max;
+    const children = Array.isArray(node) ? node : node instanceof Map ? [...node.values()] : Object.values(node);
+    for (const child of children) stack.push([child, depth + 1]);
+  }
+  return max;
+}
+
 const mb = (bytes: number) => `${(bytes / 1_048_576).toFixed(1).replace(/\.0$/, "")} MB`;
 
 /** Byte offset of the first byte that is not part of a valid UTF-8 sequence, or -1. */
@@ -104,7 +127,7 @@ export async function readYamlFile(file: string, limit: YamlLimit, issues: Confi
     // The position is the issue's path: dropped from the message, with the code frame after it.
     const message = err.message.split("\n")[0]!.replace(/ at line \d+, column \d+:?$/, "");
     // The parser's own stack ran out (where depends on the runtime): say what the file did instead.
-    if (/call stack/i.test(message)) return fail("malformed YAML: nested too deeply (hundreds of levels of [ or {)");
+    if (/call stack/i.test(message)) return fail(TOO_DEEP);
     return fail(`malformed YAML: ${message}${more}`, pos ? `line ${pos.line}, column ${pos.col}` : "");
   }
   // An unknown tag (`!custom`, `!!js/function`) would be read as its plain text without a word.
@@ -115,7 +138,8 @@ export async function readYamlFile(file: string, limit: YamlLimit, issues: Confi
     return fail(`unknown YAML tag ${name}; remove it (only plain YAML values are read)`, pos ? `line ${pos.line}, column ${pos.col}` : "");
   }
   try {
-    return doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    const value: unknown = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    return depthOf(value, MAX_DEPTH) > MAX_DEPTH ? fail(TOO_DEEP) : value;
   } catch (e) {
     const message = (e as Error).message;
     if (/alias count/i.test(message)) {

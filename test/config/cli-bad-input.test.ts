@@ -50,6 +50,7 @@ describe("goldwatch validate on bad input", () => {
         "notify.slack.token: a literal secret; secrets come only from the environment: write token: ${SLACK_BOT_TOKEN}",
       ],
       [corpus("089-bad-timezone.yaml"), 'jobs.j.timezone: unknown time zone "Mars/Olympus_Mons"'],
+      [corpus("161-alias-inside-its-anchor.yaml"), "or an alias used inside its own anchor"],
     ];
     const results = await Promise.all(cases.map(([file]) => goldwatch(["validate", "--config", file])));
     results.forEach((r, i) => {

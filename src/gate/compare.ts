@@ -12,6 +12,7 @@ export interface TrialCost {
 
 /** Cost and latency of the candidate against the incumbent. */
 export interface CostComparison {
+  /** Mean cost of one trial (one answer to one case); the name predates the per-trial wording. */
   incumbentCostPerCase: number;
   candidateCostPerCase: number;
   /** candidate / incumbent (NaN when the incumbent costs nothing). */

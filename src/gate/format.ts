@@ -3,11 +3,11 @@ import type { GateResult } from "./run-gate.ts";
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : "—");
 const pts = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)}` : "—");
-const usd = (x: number) => (Number.isFinite(x) ? `$${x < 0.01 ? x.toPrecision(3) : x.toFixed(4)}` : "—");
-const ms = (x: number | null) => (x === null ? "—" : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x)} ms`);
-const times = (x: number) => (Number.isFinite(x) ? `×${x.toFixed(2)}` : "—");
+export const usd = (x: number) => (Number.isFinite(x) ? `$${x < 0.01 ? x.toPrecision(3) : x.toFixed(4)}` : "—");
+export const ms = (x: number | null) => (x === null ? "—" : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x)} ms`);
+export const times = (x: number) => (Number.isFinite(x) ? `×${x.toFixed(2)}` : "—");
 /** Two significant digits, or "< 0.0001" rather than 4.8e-23. */
-const pValue = (p: number) => (!Number.isFinite(p) ? "—" : p < 1e-4 ? "< 0.0001" : p > 1 - 1e-4 ? "> 0.9999" : p.toPrecision(2));
+export const pValue = (p: number) => (!Number.isFinite(p) ? "—" : p < 1e-4 ? "< 0.0001" : p >= 1 ? "1" : p > 1 - 1e-4 ? "> 0.9999" : p.toPrecision(2));
 
 /** The gate's verdict as readable terminal text. */
 export function formatGate(r: GateResult): string {
@@ -36,7 +36,7 @@ export function formatGate(r: GateResult): string {
   lines.push(
     unpriced.length > 0
       ? `cost       unknown for ${unpriced.map((s) => s.agent).join(" and ")} (counted as $0): no comparison`
-      : `cost       ${usd(c.candidateCostPerCase)} per case vs ${usd(c.incumbentCostPerCase)} (${times(c.costRatio)})${c.costDifference ? `, paired difference ${usd(c.costDifference.estimate)} [${usd(c.costDifference.low)}, ${usd(c.costDifference.high)}]` : ""}`,
+      : `cost       ${usd(c.candidateCostPerCase)} per trial vs ${usd(c.incumbentCostPerCase)} (${times(c.costRatio)})${c.costDifference ? `, paired difference ${usd(c.costDifference.estimate)} [${usd(c.costDifference.low)}, ${usd(c.costDifference.high)}]` : ""}`,
   );
   for (const s of unpriced) lines.push(`warning    ${costWarning(s)}`);
   lines.push(

@@ -1,4 +1,14 @@
+import { costWarning } from "../report/format-summary.ts";
+import { ms, pValue, times, usd } from "./format.ts";
 import type { GateResult } from "./run-gate.ts";
+
+/** Mean cost per trial (one answer to one case) of both agents, rounded, or why it is unknown (never a comparison against a silent $0). */
+function costText(r: GateResult): string {
+  const unpriced = [r.candidate, r.incumbent].filter((s) => s.costUnknown);
+  if (unpriced.length > 0) return unpriced.map((s) => costWarning(s)).join("\n");
+  const c = r.cost;
+  return `candidate ${usd(c.candidateCostPerCase)} vs incumbent ${usd(c.incumbentCostPerCase)} per trial (${times(c.costRatio)})`;
+}
 
 const escape = (s: string) => s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&apos;" })[c]!);
 
@@ -25,10 +35,10 @@ export function gateJunit(r: GateResult, details: string): string {
     `<testsuites name="goldwatch gate" tests="3" failures="${v.decision === "fail" ? 1 : 0}" skipped="${v.decision === "inconclusive" ? 1 : 0}">`,
     `  <testsuite name="${escape(`gate ${r.job}: ${r.candidate.agent} vs ${r.incumbent.agent}`)}" tests="3" failures="${v.decision === "fail" ? 1 : 0}" errors="0" skipped="${v.decision === "inconclusive" ? 1 : 0}" time="${seconds(r.candidate)}">`,
     `    <testcase classname="${escape(cls)}" name="${escape(`accuracy no worse than the incumbent by more than ${(v.margin * 100).toFixed(1)} points`)}" time="${seconds(r.candidate)}">${verdictBody}</testcase>`,
-    info("cost per case", `candidate $${c.candidateCostPerCase} vs incumbent $${c.incumbentCostPerCase} per case (ratio ${c.costRatio})`),
+    info("cost per case", costText(r)),
     info(
       "p95 latency",
-      `candidate ${c.candidateP95Ms} ms vs incumbent ${c.incumbentP95Ms} ms (ratio ${c.latencyRatio}; Mann–Whitney p ${c.latencyP})`,
+      `candidate ${ms(c.candidateP95Ms)} vs incumbent ${ms(c.incumbentP95Ms)} (${times(c.latencyRatio)}; Mann–Whitney p ${pValue(c.latencyP)})`,
     ),
     `  </testsuite>`,
     `</testsuites>`,

@@ -3,6 +3,7 @@ import { summarize } from "../../src/engine/summary.ts";
 import { compareCost } from "../../src/gate/compare.ts";
 import { decideGate, type GateCase } from "../../src/gate/decide.ts";
 import { formatGate } from "../../src/gate/format.ts";
+import { gateJunit } from "../../src/gate/junit.ts";
 import type { GateResult } from "../../src/gate/run-gate.ts";
 
 const cases = (passes: number[], n: number): GateCase[] => passes.map((p, i) => ({ id: `c${i}`, passes: p, scored: n }));
@@ -80,9 +81,18 @@ describe("gate output", () => {
   });
 
   it("warns when an agent has no price instead of comparing against a silent $0", () => {
-    const text = formatGate(result({ repeats: 3, inc: Array(10).fill(3), cand: Array(10).fill(3), incUsd: 0.02, candUsd: 0 }));
+    const r0 = () => result({ repeats: 3, inc: Array(10).fill(3), cand: Array(10).fill(3), incUsd: 0.02, candUsd: 0 });
+    const text = formatGate(r0());
     expect(text).toContain("cost       unknown for candidate-bot (counted as $0): no comparison");
     expect(text).toMatch(/warning {4}no price for model "candidate-bot-model-1" of agent candidate-bot/);
     expect(text).not.toContain("×0.00");
+    expect(gateJunit(r0(), text)).toMatch(/<testcase [^>]*name="cost per case"[^>]*><system-out>no price for model/);
+  });
+
+  it("rounds what the JUnit report shows", () => {
+    const xml = gateJunit(result({ repeats: 3, inc: Array(10).fill(3), cand: Array(10).fill(3), incUsd: 0.1, candUsd: 0.3 }), "");
+    expect(xml).toContain("candidate $0.0100 vs incumbent $0.00333 per trial (×3.00)");
+    expect(xml).toContain("candidate 20 ms vs incumbent 20 ms (×1.00; Mann–Whitney p 1)");
+    expect(xml).not.toMatch(/\d\.\d{7,}/);
   });
 });

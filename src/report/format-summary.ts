@@ -11,8 +11,8 @@ const usd = (x: number) => `$${x < 0.01 && x > 0 ? x.toFixed(5) : x.toFixed(4)}`
  * variance (Σp(1 − p)/K²N ≤ p̄(1 − p̄)/KN), so it covers this golden set's accuracy.
  */
 export const COVERS = {
-  casesRandom: "accuracy on cases like these (cases and repeats random)",
-  casesFixed: "accuracy on this golden set (cases fixed, repeats random)",
+  casesRandom: { what: "accuracy on cases like these", how: "cases and repeats random" },
+  casesFixed: { what: "accuracy on this golden set", how: "cases fixed, repeats random" },
 } as const;
 
 /** Why a run's cost reads $0 and what that blinds, with the fix; for summaries and the gate. */
@@ -54,13 +54,16 @@ export function formatSummary(s: RunSummary, opts: { detect?: number } = {}): st
   );
   lines.push("");
   if (a) {
-    const method =
+    const cases = s.perCase.filter((c) => c.scored > 0).length;
+    const covers =
       a.method === "t-cases"
-        ? `t over ${s.perCase.filter((c) => c.scored > 0).length} case pass rates: ${COVERS.casesRandom}`
-        : `Wilson, pooled: ${COVERS.casesFixed}`;
-    lines.push(`accuracy   ${pct(a.estimate)}  95% CI [${pct(a.low)}, ${pct(a.high)}]  (${method})`);
+        ? `${COVERS.casesRandom.what} (${COVERS.casesRandom.how}; t over ${cases} case pass rates)`
+        : `${COVERS.casesFixed.what} (${COVERS.casesFixed.how}; Wilson on the pooled rate)`;
+    lines.push(`accuracy   ${pct(a.estimate)}  95% CI [${pct(a.low)}, ${pct(a.high)}] for ${covers}`);
     if (a.method === "t-cases")
-      lines.push(`           pooled ${s.passed}/${s.scored}, Wilson [${pct(a.pooled.low)}, ${pct(a.pooled.high)}]  (${COVERS.casesFixed})`);
+      lines.push(
+        `           pooled ${s.passed}/${s.scored}, Wilson [${pct(a.pooled.low)}, ${pct(a.pooled.high)}] for ${COVERS.casesFixed.what} (${COVERS.casesFixed.how})`,
+      );
   } else {
     lines.push("accuracy   — (no trial could be scored)");
   }

@@ -46,8 +46,8 @@ const agg = (over: Partial<TrialAggregates> = {}): TrialAggregates => ({
 describe("run summary text", () => {
   it("says what each interval covers", () => {
     const text = formatSummary(summarize(meta, agg()));
-    expect(text).toMatch(/95% CI \[[^\]]+\]\s+\(t over 4 case pass rates: accuracy on cases like these \(cases and repeats random\)\)/);
-    expect(text).toMatch(/pooled 37\/40, Wilson \[[^\]]+\]\s+\(accuracy on this golden set \(cases fixed, repeats random\)\)/);
+    expect(text).toMatch(/95% CI \[[^\]]+\] for accuracy on cases like these \(cases and repeats random; t over 4 case pass rates\)/);
+    expect(text).toMatch(/pooled 37\/40, Wilson \[[^\]]+\] for accuracy on this golden set \(cases fixed, repeats random\)/);
   });
 
   it("warns when no price matched the agent's model instead of printing a silent $0", () => {

@@ -6,6 +6,7 @@
 // DROP_TILT, whose sweep `--sweep` prints).
 //
 // Options: --agents=N (default 40), --seed=S (default 20240501), --sweep (tilt sweep only).
+import { trimHistory } from "../src/detect/baseline.ts";
 import { cusumHForBaseline } from "../src/detect/cusum-design.ts";
 import { detectRun, type DetectOutput } from "../src/detect/detect-run.ts";
 import { historyNeeded, resolvePolicy, type DetectionPolicy } from "../src/detect/policy.ts";
@@ -43,9 +44,8 @@ class Monitor {
   step(run: RunPoint): DetectOutput {
     const out = this.peek(run);
     // The service reads each run's incident flag back from its detection record.
-    this.history.unshift(out.record.incident ? { ...run, incident: true } : run);
-    // The service loads this many runs; keeping the same number keeps the same behaviour.
-    if (this.history.length > historyNeeded(this.policy)) this.history.pop();
+    // The service loads these runs (loadHistory); keeping the same ones keeps the same behaviour.
+    this.history = trimHistory([out.record.incident ? { ...run, incident: true } : run, ...this.history], historyNeeded(this.policy));
     this.previous = out.record;
     return out;
   }

@@ -55,3 +55,20 @@ export function selectBaseline(
   const first = runs[0] ? segment.indexOf(runs[0]) : segment.length;
   return { key: opts.key, runs, segment, recent: segment.slice(0, first) };
 }
+
+/**
+ * The history the detectors keep (newest first): the newest `need.recent` runs, and older runs
+ * outside incidents while fewer than `need.clear` of those are kept. The service's query
+ * (loadHistory) selects the same runs; the simulation bench trims with this.
+ */
+export function trimHistory(history: readonly RunPoint[], need: { recent: number; clear: number }): RunPoint[] {
+  const out: RunPoint[] = [];
+  let clear = 0;
+  for (const run of history) {
+    if (out.length < need.recent || (!run.incident && clear < need.clear)) {
+      out.push(run);
+      if (!run.incident) clear++;
+    }
+  }
+  return out;
+}

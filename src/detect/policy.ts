@@ -97,8 +97,6 @@ export const MIN_EMPIRICAL_RUNS = 12;
 const FLAKY_WINDOW = 6;
 const FLAKY_MIN_TRIALS = 20;
 const MONTH_MS = 30 * 86_400_000;
-/** Extra history loaded so that runs left out of the baseline (an open incident's) do not shrink it. */
-const INCIDENT_HEADROOM = 48;
 
 /** Runs a schedule makes in 30 days (from the mean gap of its next 48 slots after `from`). */
 export function runsPerMonth(schedule: string, timezone: string, from: Date): number {
@@ -160,9 +158,19 @@ export function pagingDesign(policy: DetectionPolicy): { alpha: number; baseline
   return { alpha: policy.alpha.drop / policy.dropWindows.length, baselineRuns: policy.baselineRuns };
 }
 
-/** How many of a job's newest completed runs the detectors need to load. */
-export function historyNeeded(policy: DetectionPolicy): number {
-  return policy.baselineGuard + policy.baselineRuns + policy.flakyWindow + 1 + INCIDENT_HEADROOM;
+/** What history the detectors load: the newest `recent` runs, and enough runs outside incidents to fill a baseline behind its guard. */
+export interface HistoryNeed {
+  recent: number;
+  clear: number;
+}
+
+/** How much of a job's history the detectors need (see HistoryNeed). */
+export function historyNeeded(policy: DetectionPolicy): HistoryNeed {
+  return {
+    recent: policy.baselineGuard + policy.baselineRuns + policy.flakyWindow + 1,
+    // An incident of any length leaves the baseline whole: its runs are skipped, not counted.
+    clear: policy.baselineGuard + policy.baselineRuns,
+  };
 }
 
 /**

@@ -6,6 +6,7 @@ import type { RunRow } from "../store/runs.ts";
 import { runs } from "../store/schema.ts";
 import { annotations } from "../store/tables/annotations.ts";
 import { detectionRuns } from "../store/tables/detection.ts";
+import type { HistoryNeed } from "./policy.ts";
 import type { AcceptedLevel, CaseStat, DetectionRecord, RunPoint } from "./types.ts";
 
 const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : Number(v) || 0);
@@ -73,29 +74,34 @@ export interface LoadedHistory {
 }
 
 /**
- * Loads the run `runId` (with its runaway trials counted), the newest `limit` completed runs of
- * the same job and agent that started before it (gate runs excluded: they are another agent's
+ * Loads the run `runId` (with its runaway trials counted), the completed runs of the same job
+ * and agent that started before it (the newest `need.recent`, and older ones outside incidents
+ * up to `need.clear` of those) (gate runs excluded: they are another agent's
  * audition, not the job's history), with the runaway counts their detection records kept, and
  * the job's newest detection record. Undefined when the run does not exist.
  */
-export async function loadHistory(db: Db, runId: string, limit: number): Promise<LoadedHistory | undefined> {
+export async function loadHistory(db: Db, runId: string, need: HistoryNeed): Promise<LoadedHistory | undefined> {
   const [row] = await db.select().from(runs).where(eq(runs.id, runId));
   if (!row) return undefined;
-  const rows = await db
-    .select()
+  const comparable = and(
+    eq(runs.job, row.job),
+    eq(runs.agent, row.agent),
+    eq(runs.status, "completed"),
+    ne(runs.trigger, "gate"),
+    ne(runs.id, runId),
+    lte(runs.startedAt, row.startedAt),
+  );
+  const newest = await db.select().from(runs).where(comparable).orderBy(desc(runs.startedAt)).limit(need.recent);
+  // Older runs outside incidents, so a long incident cannot shrink the baseline (trimHistory's rule).
+  const clear = await db
+    .select({ run: runs })
     .from(runs)
-    .where(
-      and(
-        eq(runs.job, row.job),
-        eq(runs.agent, row.agent),
-        eq(runs.status, "completed"),
-        ne(runs.trigger, "gate"),
-        ne(runs.id, runId),
-        lte(runs.startedAt, row.startedAt),
-      ),
-    )
+    .leftJoin(detectionRuns, eq(detectionRuns.runId, runs.id))
+    .where(and(comparable, sql`coalesce(${detectionRuns.incident}, false) = false`))
     .orderBy(desc(runs.startedAt))
-    .limit(limit);
+    .limit(need.clear);
+  const byId = new Map([...newest, ...clear.map((c) => c.run)].map((r) => [r.id, r]));
+  const rows = [...byId.values()].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime());
   const records =
     rows.length > 0
       ? await db

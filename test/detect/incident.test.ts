@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { trimHistory } from "../../src/detect/baseline.ts";
 import { detectRun, type DetectOutput } from "../../src/detect/detect-run.ts";
 import { historyNeeded, resolvePolicy, type DetectionPolicy } from "../../src/detect/policy.ts";
 import type { AcceptedLevel, DetectionRecord, RunPoint } from "../../src/detect/types.ts";
@@ -15,7 +16,7 @@ function monitor(policy: DetectionPolicy, history: RunPoint[]) {
   return {
     step(run: RunPoint): DetectOutput {
       const out = detectRun({ current: run, history, previous, policy, accepted });
-      history = [out.record.incident ? { ...run, incident: true } : run, ...history].slice(0, historyNeeded(policy));
+      history = trimHistory([out.record.incident ? { ...run, incident: true } : run, ...history], historyNeeded(policy));
       previous = out.record;
       return out;
     },

@@ -82,6 +82,6 @@ describe("detection policy", () => {
 
   it("loads enough history for the guard, the window and the flaky window", () => {
     const p = hourlyPolicy();
-    expect(historyNeeded(p)).toBe(48 + p.baselineGuard + p.baselineRuns + p.flakyWindow + 1);
+    expect(historyNeeded(p)).toEqual({ recent: p.baselineGuard + p.baselineRuns + p.flakyWindow + 1, clear: p.baselineGuard + p.baselineRuns });
   });
 });

@@ -1,3 +1,4 @@
+import { roundEvidence } from "./format.ts";
 import { formatLabels } from "./labels.ts";
 import type { AlertView, Notification } from "./notification.ts";
 import { channelWants, httpOutcome, retryAfterMs, type Notifier, type SendOutcome } from "./notifier.ts";
@@ -35,7 +36,7 @@ export function pagerDutyEvent(n: Notification, a: AlertView, routingKey: string
       class: a.labels.detector,
       custom_details: {
         labels: formatLabels(a.labels),
-        evidence: a.evidence,
+        evidence: roundEvidence(a.evidence),
         run: n.runId,
         ...(c?.accuracy ? { accuracy: c.accuracy } : {}),
         ...(c?.baseline ? { baseline: c.baseline } : {}),

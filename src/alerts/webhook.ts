@@ -1,4 +1,4 @@
-import { plainText } from "./format.ts";
+import { plainText, roundEvidence } from "./format.ts";
 import { httpOutcome, retryAfterMs, type Notifier } from "./notifier.ts";
 
 /** From `notify.webhook`. */
@@ -16,6 +16,7 @@ export function webhookNotifier(opts: WebhookOptions, deps: { fetch: typeof fetc
     async send(n, meta) {
       const body = {
         ...n,
+        alerts: n.alerts.map((a) => ({ ...a, evidence: roundEvidence(a.evidence) })),
         status: n.kind === "resolved" ? "resolved" : "firing",
         text: plainText(n),
       };

@@ -5,6 +5,7 @@ import { fingerprint } from "../../src/alerts/labels.ts";
 import type { MessageContext, Notification } from "../../src/alerts/notification.ts";
 import { parseSilenceInput } from "../../src/alerts/silence-input.ts";
 import { matches, parseMatcher } from "../../src/alerts/silence-matchers.ts";
+import { pagerDutyEvent } from "../../src/alerts/pagerduty.ts";
 import { classifySlackError } from "../../src/alerts/slack.ts";
 import { esc, rootBlocks, threadText } from "../../src/alerts/slack-blocks.ts";
 
@@ -150,6 +151,17 @@ describe("messages an on-call engineer trusts", () => {
     expect(JSON.stringify(rootBlocks(recovered))).not.toMatch(/[Ff]ailing/);
     // A firing message still lists every case that lost trials.
     expect(plainText({ ...recovered, kind: "firing" })).toContain("failing cases: case-7 4/5");
+  });
+
+  it("rounds the evidence a page shows", () => {
+    const msg = n();
+    msg.alerts[0] = {
+      ...msg.alerts[0]!,
+      evidence: { accuracy: 0.9250000000000002, low: 0.1 + 0.2, trials: 40, worst: [{ rate: 0.30000000000000004 }] },
+    };
+    const details = (pagerDutyEvent(msg, msg.alerts[0]!, "key") as { payload: { custom_details: { evidence: unknown } } }).payload
+      .custom_details;
+    expect(details.evidence).toEqual({ accuracy: 0.925, low: 0.3, trials: 40, worst: [{ rate: 0.3 }] });
   });
 
   it("drops a top cost change that rounds to ×1.00", () => {

@@ -2,7 +2,7 @@
 // a deliberate change (a cheaper model, a stricter prompt). Recorded as an annotation on the job's
 // timeline; the detectors read the newest one (see selectBaseline).
 import type { Db } from "../store/db.ts";
-import { ACCEPT_KIND, insertAnnotation, latestDetection } from "./store.ts";
+import { ACCEPT_KIND, acceptedLevel, insertAnnotation, latestDetection } from "./store.ts";
 import type { AcceptedLevel } from "./types.ts";
 
 /** What `acceptLevel` did. */
@@ -18,6 +18,9 @@ export async function acceptLevel(db: Db, job: string, opts: { now: Date; by?: s
   const last = await latestDetection(db, job);
   if (!last?.incident || !last.incidentSince)
     return { ok: false, reason: `job "${job}" has no open accuracy incident: nothing to accept` };
+  const earlier = await acceptedLevel(db, job);
+  if (earlier && earlier.at >= last.startedAt)
+    return { ok: false, reason: `job "${job}": this level was already accepted at ${earlier.at.toISOString()}; it applies from the next run` };
   const level = { from: last.incidentSince, at: opts.now };
   await insertAnnotation(db, {
     job,

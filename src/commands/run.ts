@@ -1,11 +1,14 @@
 import cliProgress from "cli-progress";
 import { deliverQueued } from "../alerts/index.ts";
-import { createApp, runJob } from "../app.ts";
+import { createApp, runJob, spillDir, type App } from "../app.ts";
 import { createLogger, terminalDestination } from "../log.ts";
 import { repeatsForDrop } from "../engine/summary.ts";
 import { DEFAULT_DETECT, formatSummary } from "../report/format-summary.ts";
 import { roundForDisplay } from "../report/round.ts";
+import { describeDbError } from "../store/errors.ts";
 import { openStore, preparePartitions } from "../store/open.ts";
+import { reapDeadRuns } from "../store/reaper.ts";
+import { replaySpilledTrials } from "../store/spill.ts";
 import type { Command } from "./types.ts";
 
 export const runCommand: Command = {
@@ -33,9 +36,20 @@ export const runCommand: Command = {
     const database = await openStore(loaded);
     await preparePartitions(database, loaded, log);
     const app = createApp(loaded, database, log);
+    await settleEarlierShutdowns(app);
     // First signal: no new trials, those in flight are cancelled, and what the database does not
     // take within a few seconds is kept on disk (spill) before exiting. A second signal skips
     // that wait; trials are never dropped by a signal, only spilled sooner.
+    // postgres.js 3.4.9 can throw from a timer when a connection closes under a queued write
+    // (porsager/postgres#1154, #1208): the query itself is already rejected and retried, so the
+    // throw is logged, not the end of the process (which would lose the run's trials). Anything
+    // else uncaught is logged the same way, as serve does.
+    const onUncaught = (e: Error) => {
+      const driver = /postgres[\\/]src[\\/]connection\.js/.test(e.stack ?? "") && /nextWrite/.test(e.stack ?? "");
+      if (driver) log.warn({ err: e.message }, "database connection closed under a pending write; its query fails and is retried");
+      else log.error({ err: describeDbError(e, loaded.secrets), stack: e.stack }, "uncaught exception");
+    };
+    process.on("uncaughtException", onUncaught);
     const abort = new AbortController();
     const hurry = new AbortController();
     const onSignal = (sig: NodeJS.Signals) => {
@@ -80,9 +94,29 @@ export const runCommand: Command = {
       bar?.stop();
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
+      process.off("uncaughtException", onUncaught);
       await database.close();
     }
   },
 };
+
+/**
+ * What `serve` does in the background, once before a CLI run (a setup without `serve` has no one
+ * else to do it): trials an interrupted run kept on disk are stored, and runs whose process died
+ * are marked aborted. Best effort: a failure is logged and the run goes on.
+ */
+async function settleEarlierShutdowns(app: App): Promise<void> {
+  const { db } = app.database;
+  try {
+    const replayed = await replaySpilledTrials(db, spillDir(app.loaded));
+    if (replayed.trials > 0) app.log.warn(replayed, "trials kept on disk at an earlier shutdown are stored");
+    const now = app.clock.now();
+    const staleBefore = new Date(now.getTime() - app.loaded.config.server.heartbeat_timeout);
+    const reaped = await reapDeadRuns(db, { now, staleBefore });
+    for (const run of reaped.runs) app.log.warn({ runId: run.id, job: run.job }, "run aborted: its process stopped heartbeating");
+  } catch (e) {
+    app.log.warn({ err: describeDbError(e, app.loaded.secrets) }, "settling earlier runs failed; the next run or serve retries");
+  }
+}
 
 const nullIfInfinite = (n: number) => (Number.isFinite(n) ? n : null);

@@ -64,8 +64,8 @@ export interface RunRequest {
   /** Aborting stops new trials and cancels those in flight; the run is stored as aborted. */
   signal?: AbortSignal;
   /**
-   * A second shutdown signal: trials the database has not taken yet go to `spill` at once
-   * instead of after `spillAfterMs`.
+   * A second shutdown signal: trials the database has not taken within half a second go to
+   * `spill`, instead of after `spillAfterMs`.
    */
   hurry?: AbortSignal;
   runId?: string;
@@ -75,26 +75,28 @@ export interface RunRequest {
 const MAX_STORED_OUTPUT = 32 * 1024;
 const HEARTBEAT_MS = 15_000;
 const SPILL_AFTER_MS = 5_000;
+// After a second signal: half a second for the database (a healthy one answers in milliseconds),
+// then the trials go to disk.
+const HURRIED_MS = 500;
 
 /**
- * A signal that aborts `afterMs` after `signal` does (at once when `hurry` aborts): how long a
- * stopping run may still wait on the database before it keeps its trials on disk and gives up on
- * its run row. `dispose` stops the timer.
+ * A signal that aborts `afterMs` after `signal` does, or `hurriedMs` after `hurry` does if that
+ * comes first: how long a stopping run may still wait on the database before it keeps its trials
+ * on disk and leaves its run row to the reaper. `dispose` stops the timers.
  */
-function stoppingDeadline(signal: AbortSignal, hurry: AbortSignal | undefined, clock: Clock, afterMs: number) {
+function stoppingDeadline(signal: AbortSignal, hurry: AbortSignal | undefined, clock: Clock, afterMs: number, hurriedMs: number) {
   const deadline = new AbortController();
   const done = new AbortController();
   const giveUp = () => deadline.abort(new Error("the run is stopping and the database did not answer in time"));
-  const onAbort = () => {
-    const wait = hurry ? AbortSignal.any([done.signal, hurry]) : done.signal;
-    clock.sleep(afterMs, wait).then(giveUp, () => {
-      if (!done.signal.aborted) giveUp();
-    });
+  const after = (ms: number) => () => {
+    clock.sleep(ms, done.signal).then(giveUp, () => {});
   };
-  if (hurry?.aborted) giveUp();
-  else if (signal.aborted) onAbort();
+  const onAbort = after(afterMs);
+  const onHurry = after(Math.min(afterMs, hurriedMs));
+  if (signal.aborted) onAbort();
   else signal.addEventListener("abort", onAbort, { once: true, signal: done.signal });
-  hurry?.addEventListener("abort", giveUp, { once: true, signal: done.signal });
+  if (hurry?.aborted) onHurry();
+  else hurry?.addEventListener("abort", onHurry, { once: true, signal: done.signal });
   return { signal: deadline.signal, dispose: () => done.abort() };
 }
 
@@ -273,11 +275,11 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
     clearInterval(heartbeat);
   }
   // Once the run is stopping, the database gets spillAfterMs more for the trials (then they go to
-  // disk), and as long again for the run row (then the reaper finalizes it); a second signal
-  // ends both waits at once. Bounded, so a shutdown never outlasts its drain.
+  // disk), and as long again for the run row (then the reaper finalizes it); a second signal cuts
+  // both waits to a moment. Bounded, so a shutdown never outlasts its drain.
   const spillAfterMs = deps.spillAfterMs ?? SPILL_AFTER_MS;
-  const spilling = stoppingDeadline(signal, req.hurry, clock, spillAfterMs);
-  const ending = stoppingDeadline(signal, req.hurry, clock, 2 * spillAfterMs);
+  const spilling = stoppingDeadline(signal, req.hurry, clock, spillAfterMs, HURRIED_MS);
+  const ending = stoppingDeadline(signal, req.hurry, clock, 2 * spillAfterMs, 2 * HURRIED_MS);
   let spilled = 0;
   try {
     if (deps.spill) spilled = await flushOrSpill(writer, deps.spill, runId, spilling.signal, runLog);

@@ -68,7 +68,7 @@ export const MATRIX: FaultRow[] = [
   },
   {
     fault: "Database down at Ctrl-C (`goldwatch run`), once or twice",
-    does: "The first SIGINT stops the run: trials in flight are cancelled, unstored ones are spilled after 5 s, and the process exits 1. A second SIGINT spills at once instead of waiting; a trial is never dropped by a signal. `serve` or the next `run` stores the spill.",
+    does: "The first SIGINT stops the run: trials in flight are cancelled, unstored ones are spilled after 5 s, and the process exits 1. A second SIGINT spills after half a second instead; a trial is never dropped by a signal. `serve` or the next `run` stores the spill, and the run is marked aborted with every trial counted.",
     tests: [
       "test/faults/database.test.ts > one SIGINT: the run stops, every finished trial is kept on disk, and stored from there",
       "test/faults/database.test.ts > two SIGINTs: the process still keeps every finished trial on disk before it exits",

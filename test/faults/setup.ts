@@ -17,18 +17,29 @@ ${Array.from({ length: 8 }, (_, i) => `  - id: c${i}\n    input: "question ${i}"
  */
 export interface CountingAgent extends FakeServer {
   answered: Set<string>;
+  /** How long each reply takes; may be changed. */
+  delayMs: number;
 }
 
 export async function startCountingAgent(delayMs: number): Promise<CountingAgent> {
   const answered = new Set<string>();
+  const state = { delayMs };
   const server = await startFakeServer(async (req: RecordedRequest, res: ServerResponse) => {
     const trial = String((req.body as { trial?: unknown } | undefined)?.trial ?? "");
-    await new Promise((r) => setTimeout(r, delayMs));
+    await new Promise((r) => setTimeout(r, state.delayMs));
     if (res.destroyed) return;
     res.on("finish", () => answered.add(trial));
     json(res, 200, { output: "ok" });
   });
-  return Object.assign(server, { answered });
+  return Object.assign(server, {
+    answered,
+    get delayMs() {
+      return state.delayMs;
+    },
+    set delayMs(ms: number) {
+      state.delayMs = ms;
+    },
+  });
 }
 
 export interface FaultConfig {

@@ -268,3 +268,27 @@ describe("docs/queries.md", () => {
     expect(found).not.toContain("steady/c0");
   });
 });
+
+describe("the report views round what they show", () => {
+  it("run_summary, case_runs, accuracy_daily and spend_daily print 0.925, not 0.9250000000000002", async () => {
+    const db = database.db;
+    const id = await seedRun(db, { job: "rounding", at: now(2), cases: cases([3, 2, 3], 3), costUsd: 0.1 + 0.2 });
+    // What the engine's float mean stores for a run like this.
+    await db.execute(sql`update runs set accuracy = 0.9250000000000002, p95_ms = 1234.5678901 where id = ${id}`);
+    const [summary] = await queryRows<{ accuracy: number; cost_usd: number; p95_ms: number }>(
+      db,
+      sql`select accuracy, cost_usd, p95_ms from run_summary where run_id = ${id}`,
+    );
+    expect(summary).toEqual({ accuracy: 0.925, cost_usd: 0.3, p95_ms: 1234.57 });
+    const rates = await queryRows<{ pass_rate: number }>(db, sql`select pass_rate from case_runs where run_id = ${id} order by case_id`);
+    expect(rates.map((r) => r.pass_rate)).toEqual([1, 0.666667, 1]);
+    const [day] = await queryRows<{ accuracy: number; max_run_accuracy: number }>(
+      db,
+      sql`select accuracy, max_run_accuracy from accuracy_daily where job = 'rounding'`,
+    );
+    expect(day!.max_run_accuracy).toBe(0.925);
+    expect(String(day!.accuracy)).toMatch(/^0\.\d{1,6}$/);
+    const [spend] = await queryRows<{ cost_usd: number }>(db, sql`select cost_usd from spend_daily where job = 'rounding'`);
+    expect(spend!.cost_usd).toBe(0.3);
+  });
+});

@@ -1,12 +1,13 @@
-import { and, desc, eq, ne, sql } from "drizzle-orm";
+import { and, desc, eq, isNull, ne, sql } from "drizzle-orm";
 import type { RunSummary } from "../engine/summary.ts";
 import { accuracyInterval } from "../stats/intervals.ts";
 import { queryRows, type Db } from "../store/db.ts";
 import { runs } from "../store/schema.ts";
+import { detectionRuns } from "../store/tables/detection.ts";
 import { combineCases, failingCases, topCostChange, type CaseStat } from "./digest.ts";
 import type { MessageContext } from "./notification.ts";
 
-/** Runs shown in the sparkline, and the most used as the baseline. */
+/** Runs shown in the sparkline; and the most used as the baseline. */
 const RECENT_RUNS = 24;
 const BASELINE_RUNS = 20;
 
@@ -33,7 +34,6 @@ export async function buildContext(db: Db, summary: RunSummary, publicUrl?: stri
       id: runs.id,
       status: runs.status,
       accuracy: runs.accuracy,
-      goldenHash: runs.goldenHash,
       judgeModel: runs.judgeModel,
       caseStats: runs.caseStats,
       costUsd: runs.costUsd,
@@ -50,10 +50,26 @@ export async function buildContext(db: Db, summary: RunSummary, publicUrl?: stri
     .filter((r) => r.id !== summary.runId)
     .slice(0, RECENT_RUNS - 1)
     .reverse();
-  // Comparable runs only, as the detectors' baseline: same golden set and judge model.
-  const baselineRuns = recent
-    .filter((r) => r.status === "completed" && r.goldenHash === summary.goldenHash && r.judgeModel === judgeModel)
-    .slice(-BASELINE_RUNS);
+  // Comparable runs only, as the detectors' baseline: same golden set and judge model, and never
+  // an open incident's runs (a long drop must not become the "baseline" it is compared with).
+  const baselineRows = await db
+    .select({ id: runs.id, caseStats: runs.caseStats, costUsd: runs.costUsd, trials: runs.trials })
+    .from(runs)
+    .leftJoin(detectionRuns, eq(detectionRuns.runId, runs.id))
+    .where(
+      and(
+        eq(runs.job, summary.job),
+        eq(runs.status, "completed"),
+        ne(runs.trigger, "gate"),
+        ne(runs.id, summary.runId),
+        eq(runs.goldenHash, summary.goldenHash),
+        judgeModel === null ? isNull(runs.judgeModel) : eq(runs.judgeModel, judgeModel),
+        sql`coalesce(${detectionRuns.incident}, false) = false`,
+      ),
+    )
+    .orderBy(desc(runs.startedAt))
+    .limit(BASELINE_RUNS);
+  const baselineRuns = baselineRows.reverse();
   const baseCases = combineCases(baselineRuns.map((r) => (Array.isArray(r.caseStats) ? (r.caseStats as CaseStat[]) : [])));
   const baseAcc =
     baseCases.size > 0 ? accuracyInterval([...baseCases.values()].map((c) => ({ passes: c.passes, trials: c.scored }))) : null;

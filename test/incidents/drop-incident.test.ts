@@ -103,6 +103,10 @@ describe("a 10-point drop on a per-minute job with heterogeneous cases", () => {
     expect(resolvedAfter).toBeGreaterThan(0);
     const resolved = slack.messages.find((m) => /RESOLVED/.test(m.text ?? ""))!;
     expect(resolved.text).toMatch(/reference/);
+    // Every message compares with the level before the incident, never with the incident's own runs.
+    const baselines = slack.messages.flatMap((m) => [...(m.text ?? "").matchAll(/vs baseline (\d+\.\d)%/g)].map((x) => Number(x[1])));
+    expect(baselines.length).toBeGreaterThan(0);
+    for (const b of baselines) expect(b).toBeGreaterThan(80);
     expect(slack.roots()).toHaveLength(1);
   });
 });

@@ -61,6 +61,8 @@ const PING_TIMEOUT_MS = 2_000;
 // longer than an aborted run waits on the database (5 s for its trials, then they are spilled to
 // disk; 10 s for its run row, then it is left to the reaper), so no trial is lost to the drain.
 const ABORT_WRITE_MS = 15_000;
+// How long each background worker may take to stop at shutdown.
+const WORKER_STOP_MS = 3_000;
 // How long the start waits for the first partition maintenance pass before scheduling jobs.
 const FIRST_PASS_MS = 15_000;
 
@@ -233,7 +235,11 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
       if (drained.unfinished > 0)
         app.log.error(drained, "runs could not record their end (database unreachable?); another replica will mark them aborted");
       for (const w of [...workers].reverse()) {
-        await w.stop().catch((e: Error) => app.log.warn({ worker: w.name, err: describeDbError(e) }, "worker stop failed"));
+        // Bounded: a pass stuck on an unreachable database must not hold the exit (its work is
+        // durable in the database and picked up by the next start or another replica).
+        await withTimeout(w.stop(), WORKER_STOP_MS).catch((e: Error) =>
+          app.log.warn({ worker: w.name, err: describeDbError(e) }, "worker stop failed"),
+        );
       }
       metrics.stop();
       await http.stop();

@@ -40,6 +40,7 @@ export class BatchWriter<T> {
   #idle: Array<() => void> = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #written = 0;
+  #stalledSince: Date | undefined;
 
   constructor(opts: BatchWriterOptions<T>) {
     this.#opts = {
@@ -55,6 +56,15 @@ export class BatchWriter<T> {
   /** Rows written so far. */
   get written(): number {
     return this.#written;
+  }
+
+  /**
+   * Since when rows have been waiting without any write succeeding (the database is down or
+   * hangs); undefined while writes go through or nothing waits. A stopping run that finds the
+   * database gone this long keeps its rows elsewhere at once instead of waiting again.
+   */
+  get stalledSince(): Date | undefined {
+    return this.#stalledSince;
   }
 
   async push(row: T): Promise<void> {
@@ -111,6 +121,7 @@ export class BatchWriter<T> {
     if (this.#buffer.length === 0) return;
     this.#queue.push(this.#buffer);
     this.#buffer = [];
+    this.#stalledSince ??= this.#opts.clock.now();
     this.#pump();
   }
 
@@ -140,6 +151,9 @@ export class BatchWriter<T> {
       try {
         await this.#opts.write(batch);
         this.#written += batch.length;
+        // Progress: whatever still waits has waited only from now.
+        const waiting = this.#queue.length > 0 || this.#active > 1;
+        this.#stalledSince = waiting ? this.#opts.clock.now() : undefined;
         return;
       } catch (e) {
         if (this.#abandoned) return; // its rows went elsewhere (abandon); nothing to retry or report

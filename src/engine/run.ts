@@ -82,14 +82,25 @@ const HURRIED_MS = 500;
 /**
  * A signal that aborts `afterMs` after `signal` does, or `hurriedMs` after `hurry` does if that
  * comes first: how long a stopping run may still wait on the database before it keeps its trials
- * on disk and leaves its run row to the reaper. `dispose` stops the timers.
+ * on disk and leaves its run row to the reaper. Time the writes have already been stalled counts
+ * (`stalledSince`): a database down since before the shutdown gets no second wait, so the spill
+ * happens before an orchestrator's kill (Kubernetes: 30 s after SIGTERM). `dispose` stops the timers.
  */
-function stoppingDeadline(signal: AbortSignal, hurry: AbortSignal | undefined, clock: Clock, afterMs: number, hurriedMs: number) {
+function stoppingDeadline(
+  signal: AbortSignal,
+  hurry: AbortSignal | undefined,
+  clock: Clock,
+  afterMs: number,
+  hurriedMs: number,
+  stalledSince: () => Date | undefined,
+) {
   const deadline = new AbortController();
   const done = new AbortController();
   const giveUp = () => deadline.abort(new Error("the run is stopping and the database did not answer in time"));
   const after = (ms: number) => () => {
-    clock.sleep(ms, done.signal).then(giveUp, () => {});
+    const since = stalledSince();
+    const stalled = since ? clock.now().getTime() - since.getTime() : 0;
+    clock.sleep(Math.max(0, ms - stalled), done.signal).then(giveUp, () => {});
   };
   const onAbort = after(afterMs);
   const onHurry = after(Math.min(afterMs, hurriedMs));
@@ -275,11 +286,13 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
     clearInterval(heartbeat);
   }
   // Once the run is stopping, the database gets spillAfterMs more for the trials (then they go to
-  // disk), and as long again for the run row (then the reaper finalizes it); a second signal cuts
-  // both waits to a moment. Bounded, so a shutdown never outlasts its drain.
+  // disk), and as long again for the run row (then the reaper finalizes it), less the time writes
+  // were already stalled; a second signal cuts both waits to a moment. Bounded, so a shutdown
+  // never outlasts its drain.
   const spillAfterMs = deps.spillAfterMs ?? SPILL_AFTER_MS;
-  const spilling = stoppingDeadline(signal, req.hurry, clock, spillAfterMs, HURRIED_MS);
-  const ending = stoppingDeadline(signal, req.hurry, clock, 2 * spillAfterMs, 2 * HURRIED_MS);
+  const stalledSince = () => writer.stalledSince;
+  const spilling = stoppingDeadline(signal, req.hurry, clock, spillAfterMs, HURRIED_MS, stalledSince);
+  const ending = stoppingDeadline(signal, req.hurry, clock, 2 * spillAfterMs, 2 * HURRIED_MS, stalledSince);
   let spilled = 0;
   try {
     if (deps.spill) spilled = await flushOrSpill(writer, deps.spill, runId, spilling.signal, runLog);

@@ -1,6 +1,6 @@
 import { readdir, readFile } from "node:fs/promises";
 import { eq, sql } from "drizzle-orm";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Agent, Observation } from "../../src/agents/types.ts";
 import { systemClock } from "../../src/clock.ts";
 import { hashGolden, type GoldenSet } from "../../src/config/golden.ts";
@@ -11,6 +11,8 @@ import { silentLogger } from "../../src/log.ts";
 import { queryRows } from "../../src/store/db.ts";
 import { runs } from "../../src/store/schema.ts";
 import { replaySpilledTrials, spillTrials } from "../../src/store/spill.ts";
+import type { TrialRow } from "../../src/store/trials.ts";
+import { ManualClock } from "../helpers/clock.ts";
 import { serverUrl } from "../helpers/db.ts";
 import { serverBehindProxy } from "../helpers/tcp-proxy.ts";
 import { observation } from "../helpers/fixtures.ts";
@@ -85,5 +87,66 @@ describe.skipIf(!serverUrl)("trials at a shutdown with the database down", () =>
 
     // A second pass finds nothing, and replaying a file twice would not duplicate rows.
     expect(await replaySpilledTrials(direct.db, dir)).toEqual({ runs: [], trials: 0 });
+  });
+
+  it("a database already down for spillAfterMs when the run is stopped gets no second wait: the trials go to disk at once", async () => {
+    await using outage = await serverBehindProxy();
+    const { direct, proxy, database } = outage;
+    const dir = await tempDir("goldwatch-spill-");
+    const cases = Array.from({ length: 10 }, (_, i) => ({
+      id: `c${i}`,
+      input: `q${i}`,
+      tags: [],
+      assert: [{ type: "contains", arg: "30" }],
+    }));
+    const golden: GoldenSet = { name: "g", file: "g", hash: hashGolden({ name: "g", cases }), cases };
+    const job = configSchema.parse({
+      agents: { a: { kind: "demo" } },
+      jobs: { j: { agent: "a", golden: "x", schedule: "@hourly", repeats: 2, concurrency: 1 } },
+    }).jobs.j!;
+    // Time is the test's: the run's waits (and the writer's backoff) move only when it says so.
+    const clock = new ManualClock();
+    let calls = 0;
+    const agent: Agent = {
+      name: "a",
+      call: async () => {
+        if (++calls === 10) proxy.cut(); // the database goes away mid-run and stays away
+        return answer();
+      },
+    };
+    const shutdown = new AbortController();
+    let spilled: TrialRow[] = [];
+    const run = executeRun(
+      {
+        db: database.db,
+        clock,
+        log: silentLogger(),
+        secrets: new Secrets(),
+        replica: "test",
+        spill: async (runId, rows) => {
+          spilled = rows;
+          return spillTrials(dir, runId, rows);
+        },
+        spillAfterMs: 5_000,
+      },
+      { jobName: "j", job, agent, golden, trigger: "schedule", signal: shutdown.signal },
+    );
+    run.catch(() => undefined);
+    // Every trial finished; the run waits on its writes while the database is down, for 6 s (more
+    // than spillAfterMs) before the shutdown (as when shutdown_grace passes during an outage).
+    await vi.waitFor(() => expect(calls).toBe(20));
+    await clock.advance(6_000);
+    shutdown.abort(new Error("shutting down: shutdown_grace elapsed"));
+    // No more time passes: the spill must not wait another spillAfterMs.
+    await vi.waitFor(() => expect(spilled.length).toBeGreaterThan(0), { timeout: 10_000 });
+    expect(spilled).toHaveLength(20);
+    // The run row gets the rest of its own wait (2 × spillAfterMs less the 6 s), then is left to the reaper.
+    await clock.advance(4_000);
+    await expect(run).rejects.toThrow(/stopped while the database was unreachable/);
+    proxy.restore();
+    const runId = spilled[0]!.runId;
+    await replaySpilledTrials(direct.db, dir);
+    const [n] = await queryRows<{ n: number }>(direct.db, sql`select count(*)::int as n from trials where run_id = ${runId}`);
+    expect(Number(n!.n)).toBe(20);
   });
 });

@@ -40,6 +40,15 @@ describe("pure helpers", () => {
     expect(argsMatch("not json", "not json", "exact")).toBe(true);
   });
 
+  it("needs every expected argument and every array element to match, not just one", () => {
+    const actual = { query: "refund", top_k: 3, ids: [1, 2] };
+    expect(argsMatch(actual, { query: "refund", top_k: 5 }, "subset")).toBe(false);
+    expect(argsMatch(actual, { query: "refunds", top_k: 3 }, "subset")).toBe(false);
+    expect(argsMatch(actual, { query: "refund", top_k: 3, ids: [1, 2] }, "exact")).toBe(true);
+    expect(argsMatch(actual, { query: "refund", top_k: 3, ids: [1, 3] }, "exact")).toBe(false);
+    expect(argsMatch(actual, { query: "refund", top_k: 3, lang: "en" }, "exact")).toBe(false);
+  });
+
   it("finds tools in order with others between", () => {
     expect(inOrder(["plan", "search_kb", "rerank", "answer"], ["search_kb", "answer"])).toBe(true);
     expect(inOrder(["answer", "search_kb"], ["search_kb", "answer"])).toBe(false);
@@ -85,6 +94,12 @@ describe("tool_called", () => {
     expect(wrongArgs.assertions[0]!.reason).toContain('never with {"query":"warranty"}');
     const notExact = await score([{ tool_called: { name: "search_kb", args: { query: "refund window" }, match: "exact" } }], o);
     expect(notExact.status).toBe("fail");
+    // One of two arguments right is not a match.
+    const half = await score([{ tool_called: { name: "search_kb", args: { query: "refund window", top_k: 10 } } }], o);
+    expect(half.status).toBe("fail");
+    expect(half.assertions[0]!.reason).toBe(
+      'search_kb was called, but never with {"query":"refund window","top_k":10} (got {"query":"refund window","top_k":3})',
+    );
   });
 });
 

@@ -38,6 +38,8 @@ describe("numeric", () => {
     expect(await check({ numeric: 1234.5 }, { output: "Total: 1,234.5 USD, 2 items" })).toMatchObject({ passed: true });
     expect(await check({ numeric: 0.00012 }, { output: " 1.2e-4 " })).toMatchObject({ passed: true });
     expect(await check({ numeric: -3 }, { output: "down -3 points" })).toMatchObject({ passed: true });
+    // A bare ".5" is the number 0.5 (the token search alone would read 5).
+    expect(await check({ numeric: 0.5 }, { output: ".5" })).toMatchObject({ passed: true });
     expect(await check({ numeric: 29 }, { output: "about thirty" })).toEqual({ type: "numeric", passed: false, reason: "output has no number" });
     expect(await check({ numeric: 0 }, { output: null })).toMatchObject({ passed: false, reason: "output has no number" });
   });

@@ -37,7 +37,7 @@ export interface Service {
    * records the rest, then closes the port. Never throws.
    */
   stop(): Promise<void>;
-  /** A second SIGTERM: abort running runs now. */
+  /** A second SIGTERM: abort running runs now; what they cannot store at once is spilled to disk. */
   abortRuns(): void;
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -96,6 +96,9 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   const backend = opts.backend ?? defaultBackend();
   const log = () => app.log;
   let stopping = false;
+  // A second shutdown signal: runs keep what the database does not take within half a second on
+  // disk instead of waiting for it (see executeRun).
+  const hurry = new AbortController();
 
   const metrics = createMetrics(app.events, {
     activeRuns: () => tracker.size,
@@ -127,7 +130,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
     if (busy) return { ok: false, reason: "busy" };
     const runId = randomUUID();
     tracker
-      .start(job, runId, (signal) => runJob(app, job, { trigger: "manual", runId, signal }))
+      .start(job, runId, (signal) => runJob(app, job, { trigger: "manual", runId, signal, hurry: hurry.signal }))
       .catch((e: Error) => app.log.error({ job, runId, err: describeDbError(e, app.loaded.secrets) }, "manual run failed"));
     app.log.info({ job, runId }, "manual run started");
     return { ok: true, runId };
@@ -197,7 +200,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
       backend,
       tracker,
       heartbeatTimeoutMs: server.heartbeat_timeout,
-      run: (job, runId, slotAt, signal) => runJob(app, job, { trigger: "schedule", slotAt, runId, signal }),
+      run: (job, runId, slotAt, signal) => runJob(app, job, { trigger: "schedule", slotAt, runId, signal, hurry: hurry.signal }),
     },
     app.loaded.config,
   );
@@ -250,7 +253,10 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
     jobs,
     reload: (reason = "requested") => watcher.reload(reason),
     stop,
-    abortRuns: () => tracker.abortAll("aborted: second shutdown signal"),
+    abortRuns: () => {
+      tracker.abortAll("aborted: second shutdown signal");
+      hurry.abort();
+    },
     [Symbol.asyncDispose]: stop,
   };
 }

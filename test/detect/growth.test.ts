@@ -79,7 +79,9 @@ describe("latencyFinding", () => {
 
   it("states sub-second values in ms", () => {
     const fast = [400, 401, 402, 399, 398, 400, 401].map((p95Ms) => point({ p95Ms }));
-    expect(latencyFinding(point({ p95Ms: 900 }), fast, policy)!.summary).toBe("p95 latency ×2.25: 900 ms against the baseline median 400 ms");
+    expect(latencyFinding(point({ p95Ms: 900 }), fast, policy)!.summary).toBe(
+      "p95 latency ×2.25: 900 ms against the baseline median 400 ms",
+    );
   });
 });
 

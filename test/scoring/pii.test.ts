@@ -34,6 +34,97 @@ describe("Luhn and card networks", () => {
     // Right prefix, wrong length.
     expect(cardNetwork("41111111111111")).toBeUndefined();
   });
+
+  // `prefix` padded with zeros to `length` digits (cardNetwork looks at prefixes and length, not Luhn).
+  const num = (prefix: string, length: number) => prefix.padEnd(length, "0");
+
+  it.each([
+    // Visa: 4, 13, 16 or 19 digits.
+    ["4", 13, "visa"],
+    ["4", 19, "visa"],
+    ["4", 15, undefined],
+    // Mastercard: 51–55 and 2221–2720, 16 digits.
+    ["51", 16, "mastercard"],
+    ["55", 16, "mastercard"],
+    ["2221", 16, "mastercard"],
+    ["2720", 16, "mastercard"],
+    ["2220", 16, undefined],
+    ["2721", 16, undefined],
+    ["51", 17, undefined],
+    // Amex: 34 or 37, 15 digits.
+    ["34", 15, "amex"],
+    ["37", 15, "amex"],
+    ["35", 15, undefined],
+    ["34", 16, undefined],
+    // Discover: 6011, 644–649, 65 and 622126–622925, 16–19 digits (before UnionPay's 62).
+    ["6011", 16, "discover"],
+    ["6011", 19, "discover"],
+    ["6011", 15, undefined],
+    ["6011", 20, undefined],
+    ["6010", 16, undefined],
+    ["644", 16, "discover"],
+    ["649", 16, "discover"],
+    ["643", 16, undefined],
+    ["65", 16, "discover"],
+    ["622126", 16, "discover"],
+    ["622925", 16, "discover"],
+    ["622125", 16, "unionpay"],
+    ["622926", 16, "unionpay"],
+    // JCB: 3528–3589, 16–19 digits.
+    ["3528", 16, "jcb"],
+    ["3589", 19, "jcb"],
+    ["3527", 16, undefined],
+    ["3590", 16, undefined],
+    ["3528", 15, undefined],
+    ["3528", 20, undefined],
+    // Diners: 300–305, 36, 38, 39, 14–19 digits.
+    ["300", 14, "diners"],
+    ["305", 19, "diners"],
+    ["306", 14, undefined],
+    ["36", 14, "diners"],
+    ["38", 16, "diners"],
+    ["39", 16, "diners"],
+    ["36", 13, undefined],
+    ["36", 20, undefined],
+    // UnionPay: 62, 16–19 digits.
+    ["62", 16, "unionpay"],
+    ["62", 19, "unionpay"],
+    ["62", 15, undefined],
+    ["62", 20, undefined],
+    // Maestro: 50, 56–58, 63, 67, 12–19 digits.
+    ["50", 12, "maestro"],
+    ["56", 16, "maestro"],
+    ["57", 16, "maestro"],
+    ["58", 19, "maestro"],
+    ["63", 16, "maestro"],
+    ["67", 16, "maestro"],
+    ["50", 11, undefined],
+    ["50", 20, undefined],
+    ["59", 16, undefined],
+    ["64", 16, undefined],
+  ] as const)("prefix %s with %i digits is %s", (prefix, length, network) => {
+    expect(cardNetwork(num(prefix, length))).toBe(network);
+  });
+
+  it.each([
+    ["3530111333300000", "jcb"],
+    ["30569309025904", "diners"],
+    ["38520000023237", "diners"],
+    ["6200000000000005", "unionpay"],
+    ["6759649826438453", "maestro"],
+    ["6011000990139424", "discover"],
+    ["6221260000000001", undefined],
+  ] as const)("finds the published test number %s as %s", (n, network) => {
+    const spaced = n.replace(/(\d{4})(?=\d)/g, "$1 ");
+    const hits = detectPii(`pay with ${spaced} today`, { kinds: ["card"] });
+    if (network === undefined) {
+      // Right prefix, but not Luhn-valid: not a card.
+      expect(hits).toEqual([]);
+      return;
+    }
+    expect(luhnValid(n)).toBe(true);
+    expect(hits).toEqual([{ kind: "card", start: 9, end: 9 + spaced.length, detail: network }]);
+  });
 });
 
 describe("detectPii", () => {

@@ -40,7 +40,11 @@ describe("numeric", () => {
     expect(await check({ numeric: -3 }, { output: "down -3 points" })).toMatchObject({ passed: true });
     // A bare ".5" is the number 0.5 (the token search alone would read 5).
     expect(await check({ numeric: 0.5 }, { output: ".5" })).toMatchObject({ passed: true });
-    expect(await check({ numeric: 29 }, { output: "about thirty" })).toEqual({ type: "numeric", passed: false, reason: "output has no number" });
+    expect(await check({ numeric: 29 }, { output: "about thirty" })).toEqual({
+      type: "numeric",
+      passed: false,
+      reason: "output has no number",
+    });
     expect(await check({ numeric: 0 }, { output: null })).toMatchObject({ passed: false, reason: "output has no number" });
   });
 
@@ -86,7 +90,11 @@ describe("json_schema", () => {
 
 describe("max_latency_ms and max_cost_usd", () => {
   it("pass at the limit and fail beyond it", async () => {
-    expect(await check({ max_latency_ms: 500 }, { latencyMs: 500 })).toEqual({ type: "max_latency_ms", passed: true, reason: "500 ms ≤ 500 ms" });
+    expect(await check({ max_latency_ms: 500 }, { latencyMs: 500 })).toEqual({
+      type: "max_latency_ms",
+      passed: true,
+      reason: "500 ms ≤ 500 ms",
+    });
     expect(await check({ max_latency_ms: 500 }, { latencyMs: 500.4 })).toEqual({
       type: "max_latency_ms",
       passed: false,

@@ -17,7 +17,11 @@ describe("equals and not_equals", () => {
   it("equals compares the trimmed output with the trimmed expectation", async () => {
     expect(await check({ equals: "30 days" }, "  30 days\n")).toEqual({ type: "equals", passed: true, reason: "output equals expected" });
     expect(await check({ equals: " 30 days " }, "30 days")).toMatchObject({ passed: true });
-    expect(await check({ equals: "30 days" }, "30 Days")).toEqual({ type: "equals", passed: false, reason: 'output "30 Days" is not "30 days"' });
+    expect(await check({ equals: "30 days" }, "30 Days")).toEqual({
+      type: "equals",
+      passed: false,
+      reason: 'output "30 Days" is not "30 days"',
+    });
     expect(await check({ equals: "" }, null)).toMatchObject({ passed: true });
   });
 
@@ -25,7 +29,7 @@ describe("equals and not_equals", () => {
     expect(await check({ not_equals: "I don't know" }, "I don't know")).toEqual({
       type: "not_equals",
       passed: false,
-      reason: "output equals \"I don't know\"",
+      reason: 'output equals "I don\'t know"',
     });
     expect(await check({ not_equals: "I don't know" }, "  I don't know \n")).toMatchObject({ passed: false });
     expect(await check({ not_equals: " I don't know " }, "I don't know")).toMatchObject({ passed: false });
@@ -44,7 +48,11 @@ describe("equals and not_equals", () => {
 
 describe("contains and friends", () => {
   it("contains is case-sensitive, icontains is not", async () => {
-    expect(await check({ contains: "30 days" }, "within 30 days.")).toEqual({ type: "contains", passed: true, reason: 'contains "30 days"' });
+    expect(await check({ contains: "30 days" }, "within 30 days.")).toEqual({
+      type: "contains",
+      passed: true,
+      reason: 'contains "30 days"',
+    });
     expect(await check({ contains: "30 days" }, "within 30 Days.")).toEqual({
       type: "contains",
       passed: false,

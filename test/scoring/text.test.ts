@@ -43,6 +43,8 @@ describe("equals and not_equals", () => {
   it("quotes long values cut at 80 characters", async () => {
     const long = "a".repeat(100);
     expect((await check({ not_equals: long }, long)).reason).toBe(`output equals "${"a".repeat(80)}…"`);
+    const exactly80 = "b".repeat(80);
+    expect((await check({ not_equals: exactly80 }, exactly80)).reason).toBe(`output equals "${exactly80}"`);
   });
 });
 
@@ -58,7 +60,11 @@ describe("contains and friends", () => {
       passed: false,
       reason: 'does not contain "30 days"',
     });
-    expect(await check({ icontains: "30 DAYS" }, "within 30 days.")).toMatchObject({ passed: true });
+    expect(await check({ icontains: "30 DAYS" }, "within 30 days.")).toEqual({
+      type: "icontains",
+      passed: true,
+      reason: 'contains "30 DAYS" (any case)',
+    });
     expect(await check({ icontains: "30 days" }, "within thirty days.")).toMatchObject({
       passed: false,
       reason: 'does not contain "30 days" (any case)',
@@ -72,13 +78,17 @@ describe("contains and friends", () => {
       reason: 'contains "guarantee"',
     });
     expect(await check({ not_contains: "guarantee" }, "I GUARANTEE it")).toMatchObject({ passed: true, reason: 'free of "guarantee"' });
-    expect(await check({ not_icontains: "guarantee" }, "I GUARANTEE it")).toMatchObject({ passed: false });
+    expect(await check({ not_icontains: "guarantee" }, "I GUARANTEE it")).toEqual({
+      type: "not_icontains",
+      passed: false,
+      reason: 'contains "guarantee" (any case)',
+    });
     expect(await check({ not_icontains: "guarantee" }, null)).toMatchObject({ passed: true });
   });
 
   it("regex and not_regex search the output", async () => {
     expect(await check({ regex: "\\d+ days" }, "within 30 days")).toEqual({ type: "regex", passed: true, reason: "matches \\d+ days" });
-    expect(await check({ regex: "^\\d+ days$" }, "within 30 days")).toMatchObject({ passed: false });
+    expect(await check({ regex: "^\\d+ days$" }, "within 30 days")).toMatchObject({ passed: false, reason: "does not match ^\\d+ days$" });
     expect(await check({ not_regex: "\\d" }, "no digits")).toEqual({ type: "not_regex", passed: true, reason: "does not match \\d" });
     expect(await check({ not_regex: "\\d" }, "1 digit")).toMatchObject({ passed: false, reason: "matches \\d" });
   });

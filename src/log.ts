@@ -52,6 +52,7 @@ function capDeep(value: unknown, depth = 0): unknown {
     return { type: value.name, message: capLogString(value.message), ...(code !== undefined ? { code: String(code) } : {}) };
   }
   if (value instanceof Date) return value;
+  if (ArrayBuffer.isView(value)) return `[${value.byteLength} bytes]`;
   if (Array.isArray(value)) return value.map((v) => capDeep(v, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) out[k] = capDeep(v, depth + 1);

@@ -1,4 +1,4 @@
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { getRun } from "../../src/store/runs.ts";
@@ -56,6 +56,41 @@ describe.skipIf(!serverUrl)("faults: the database", () => {
     second.kill("SIGTERM");
     expect(await second.exited).toBe(0);
   }, 120_000);
+
+  it("down at two SIGTERMs: the second skips shutdown_grace, and every finished trial is on disk or stored before the exit", async () => {
+    await using database = await serverDatabase();
+    await using agent = await startCountingAgent(150);
+    const target = new URL(serverUrl!);
+    await using proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 5432) });
+    const via = new URL(serverUrl!);
+    via.port = String(proxy.port);
+    const { serve, spillDir } = await faultService(
+      // A grace far longer than the test: only the second signal can end the run.
+      faultConfigYaml({ agentUrl: agent.url, repeats: 40, server: { shutdown_grace: "10m" } }),
+      withSearchPath(via.toString(), database.schema),
+      procs,
+    );
+    const p = serve();
+    await p.port();
+    const runId = await runningRunWithTrials(database);
+    proxy.cut();
+    const before = agent.answered.size;
+    await vi.waitFor(() => expect(agent.answered.size).toBeGreaterThan(before + 8), { timeout: 20_000, interval: 50 });
+    p.kill("SIGTERM");
+    await p.waitForLog((l) => l.msg === "stopping: no new slots; waiting for runs");
+    p.kill("SIGTERM");
+    expect(await p.exited).toBe(0);
+    expect(p.logs.some((l) => l.msg === "second signal: aborting runs now")).toBe(true);
+    const answered = new Set([...agent.answered].filter((t) => t.startsWith(runId)));
+    // What the database took before the cut, and the spill file, hold every finished trial.
+    const spilled = (await readFile(path.join(spillDir, `${runId}.jsonl`), "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { runId: string; caseId: string; repeat: number })
+      .map((r) => `${r.runId}:${r.caseId}:${r.repeat}`);
+    const kept = new Set([...(await storedTrialIds(database, runId)), ...spilled]);
+    expect(lostTrials(answered, kept)).toEqual([]);
+  }, 90_000);
 });
 
 describe.skipIf(!serverUrl)("faults: the database down when goldwatch run is interrupted", () => {

@@ -61,10 +61,11 @@ export const MATRIX: FaultRow[] = [
   },
   {
     fault: "Database down at SIGTERM (`serve`)",
-    does: "Runs get `server.shutdown_grace`, then are aborted. Unstored trials wait up to 5 s more for the database (less the time writes were already stalled, so a database down since before the shutdown gets no second wait), then go to `<data_dir>/spill/<run>.jsonl` (synced); the run row gets 5 s more, then is left to the reaper. The process exits 0. The next start stores the spilled trials, and the reaper marks the run aborted with every trial counted.",
+    does: "Runs get `server.shutdown_grace`, then are aborted. Unstored trials wait up to 5 s more for the database (less the time writes were already stalled, so a database down since before the shutdown gets no second wait), then go to `<data_dir>/spill/<run>.jsonl` (synced); the run row gets 5 s more, then is left to the reaper. The process exits 0. A second SIGTERM skips the grace and cuts both waits to half a second; it still spills before the exit. The next start stores the spilled trials, and the reaper marks the run aborted with every trial counted.",
     tests: [
       "test/faults/database.test.ts > down at SIGTERM: every finished trial is spilled to disk, stored at the next start, and the run row is finalized",
       "test/service/spill.test.ts > a database already down for spillAfterMs when the run is stopped gets no second wait: the trials go to disk at once",
+      "test/faults/database.test.ts > down at two SIGTERMs: the second skips shutdown_grace, and every finished trial is on disk or stored before the exit",
     ],
   },
   {

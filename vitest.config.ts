@@ -11,6 +11,28 @@ const shared = {
 };
 
 /**
+ * Tests that never open a store (pure logic, config loading, agent adapters, the CLI's bad-input
+ * paths): the second pass on the Postgres server would only repeat them. A test that opens a
+ * database, or starts a process that does, must not be listed here.
+ */
+const storeIndependent = [
+  "test/stats/**",
+  "test/config/**",
+  "test/agents/**",
+  "test/scoring/{pii,regex,safety,structured,text,trajectory,judge-config}.test.ts",
+  "test/detect/{accuracy,cusum-design,detect-run,drift,drop-threshold,errors,flaky,growth,incident,missed-runs,policy,power-summary,predictive,run-facts,runaway}.test.ts",
+  "test/alerts/{format,lifecycle,silence-matchers}.test.ts",
+  "test/gate/{decide,format,lockstep}.test.ts",
+  "test/replay/{accuracy,adapters,assertions,batch-writer}.test.ts",
+  "test/report/format-summary.test.ts",
+  "test/schedule/{backends,next,scheduler}.test.ts",
+  "test/server/router.test.ts",
+  "test/service/metrics.test.ts",
+  "test/faults/matrix.test.ts",
+  "test/budget/pricing.test.ts",
+];
+
+/**
  * Without TEST_DATABASE_URL: one pass on PGlite (tests that need a server skip). With it (CI): the
  * same suite twice, once on PGlite and once on the Postgres server, so both stores stay proven.
  */
@@ -23,8 +45,7 @@ export default defineConfig({
     projects: server
       ? [
           { test: { ...shared, name: "pglite", env: { TEST_DATABASE_URL: "" } } },
-          // Pure statistics never touch a database: once is enough.
-          { test: { ...shared, name: "postgres", exclude: ["test/stats/**"], env: { TEST_DATABASE_URL: server } } },
+          { test: { ...shared, name: "postgres", exclude: storeIndependent, env: { TEST_DATABASE_URL: server } } },
         ]
       : [{ test: { ...shared, name: "pglite" } }],
   },

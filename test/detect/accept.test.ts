@@ -10,7 +10,7 @@ import { startService } from "../../src/service.ts";
 import { createRng } from "../../src/stats/rng.ts";
 import { storeRun } from "../alerts/setup.ts";
 import { ManualClock } from "../helpers/clock.ts";
-import { testDatabase } from "../helpers/db.ts";
+import { serverUrl, testDatabase } from "../helpers/db.ts";
 import { configYaml, loadTestConfig } from "../service/fixtures.ts";
 
 const exec = promisify(execFile);
@@ -20,11 +20,11 @@ afterAll(async () => {
 });
 
 const rng = createRng(7);
-/** 20 cases × 10 trials at 90% (less `drop`). */
+/** 10 cases × 6 trials at 90% (less `drop`). */
 const cases = (drop: number) =>
-  Array.from({ length: 20 }, (_, i) => {
+  Array.from({ length: 10 }, (_, i) => {
     let passes = 0;
-    for (let t = 0; t < 10; t++) if (rng.uniform() < 0.9 - drop) passes++;
+    for (let t = 0; t < 6; t++) if (rng.uniform() < 0.9 - drop) passes++;
     return { id: `c${i}`, passes, scored: 10 };
   });
 
@@ -50,12 +50,12 @@ describe("accepting a new level", () => {
     const post = (job: string, auth = `Bearer ${token}`) =>
       fetch(url(job), { method: "POST", headers: { authorization: auth, "content-type": "application/json" }, body: JSON.stringify({ comment: "cheaper model, on purpose", by: "ana" }) });
 
-    for (let i = 0; i < 30; i++) expect(await detect(app, 0)).toEqual([]);
+    for (let i = 0; i < 16; i++) expect(await detect(app, 0)).toEqual([]);
     // Nothing open yet: nothing to accept.
     expect((await post("probe")).status).toBe(409);
 
     const during: string[][] = [];
-    for (let i = 0; i < 8; i++) during.push(await detect(app, 0.3));
+    for (let i = 0; i < 6; i++) during.push(await detect(app, 0.4));
     expect(during.flat()).toContain("drop");
 
     expect((await post("probe", "Bearer wrong")).status).toBe(401);
@@ -73,11 +73,12 @@ describe("accepting a new level", () => {
 
     // At the accepted level: quiet from the next run on.
     const after: string[] = [];
-    for (let i = 0; i < 20; i++) after.push(...(await detect(app, 0.3)));
+    for (let i = 0; i < 12; i++) after.push(...(await detect(app, 0.4)));
     expect(after.filter((d) => d === "drop" || d === "drift")).toEqual([]);
   });
 
-  it("goldwatch baseline accept: unknown job is bad input (2), no open incident is 1, with one clear line", async () => {
+  // The command opens the embedded store whatever TEST_DATABASE_URL says: once is enough.
+  it.skipIf(Boolean(serverUrl))("goldwatch baseline accept: unknown job is bad input (2), no open incident is 1, with one clear line", async () => {
     const loaded = await loadTestConfig(configYaml());
     const bin = path.resolve("bin/goldwatch.js");
     const config = path.join(loaded.dir, "goldwatch.config.yaml");

@@ -59,6 +59,9 @@ describe("flakyFindings", () => {
     expect(f!.summary).toBe(
       `case c0 became flaky: 11 failures in its last 30 trials (6 runs) after passing all 240 baseline trials (p = ${Number(upperTail(betaBinomialPmf(30, 1, 241), 11)).toExponential(1)})`,
     );
+    // A window run that did not have the case adds nothing.
+    const [g] = flakyFindings(now(4, ["c0"]), [...window, point({ id: "other", cases: [stat("c9", 5, 0)] })], baseline, policy);
+    expect(g!.evidence).toMatchObject({ failures: 11, trials: 30, windowRuns: 7 });
     // The same window with a clean run now: nothing to report on this run.
     expect(flakyFindings(now(5, ["c0"]), window, baseline, policy)).toEqual([]);
   });

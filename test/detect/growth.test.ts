@@ -50,6 +50,8 @@ describe("growth", () => {
     expect(growth(-5, tight, 1.5, alpha)).toBeUndefined();
     expect(growth(1200, [1000], 1.5, alpha)).toBeUndefined();
     expect(growth(1200, [1000, null, 0, -1, Number.NaN], 1.5, alpha)).toBeUndefined();
+    // Infinite values are dropped too.
+    expect(growth(5000, [1000, Number.POSITIVE_INFINITY, 1001], 1.5, alpha)).toMatchObject({ median: 1000.5 });
     // Nulls, zeros and negatives are dropped, not counted: two positives are enough.
     expect(growth(5000, [1000, null, 0, 1001], 1.5, alpha)).toMatchObject({ median: 1000.5 });
   });

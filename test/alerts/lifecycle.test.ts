@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { fingerprint } from "../../src/alerts/labels.ts";
+import { createHash } from "node:crypto";
+import { fingerprint, formatLabels, labelsOf } from "../../src/alerts/labels.ts";
 import { transition, type LifecyclePolicy, type LifecycleState } from "../../src/alerts/lifecycle.ts";
 import { planRun, type AlertRecord, type PlanInput } from "../../src/alerts/plan.ts";
 import type { Finding } from "../../src/detect/index.ts";
@@ -63,6 +64,41 @@ describe("alert lifecycle", () => {
     expect(sent).toEqual(["-", "-", "firing", "-", "-", "resolved"]);
   });
 
+  it("records each step's event for the alert's history, and counts its runs", () => {
+    // for: 2 — pending, firing; clear twice — resolved; pending that clears — cleared.
+    const p = { ...policy, for: 2 };
+    const steps: string[] = [];
+    const counts: string[] = [];
+    let s: LifecycleState | undefined;
+    for (const [i, c] of [..."xx..x.xxxxx"].entries()) {
+      const t = transition(s, { present: c === "x", silenced: false }, p, at(i));
+      s = t.next;
+      steps.push(t.event ?? "-");
+      counts.push(s ? `${s.activeRuns}/${s.clearRuns}` : "none");
+    }
+    expect(steps).toEqual(["pending", "firing", "-", "resolved", "pending", "cleared", "pending", "firing", "-", "-", "-"]);
+    expect(counts).toEqual(["1/0", "2/0", "0/1", "0/2", "1/0", "0/0", "1/0", "2/0", "3/0", "4/0", "5/0"]);
+    expect(transition(s, { present: true, silenced: false }, p, at(12))).toMatchObject({ event: "reminder", notify: "reminder" });
+    // No alert and nothing found: nothing to store.
+    expect(transition(undefined, { present: false, silenced: false }, p, at(0))).toEqual({ next: undefined });
+  });
+
+  it("records a silenced firing, and a firing that was never announced clears quietly", () => {
+    const silenced = transition(undefined, { present: true, silenced: true }, policy, at(0));
+    expect(silenced).toEqual({ next: expect.objectContaining({ state: "firing", notified: false, firedAt: at(0) }), event: "silenced" });
+    const stillSilenced = transition(silenced.next, { present: true, silenced: true }, policy, at(1));
+    expect(stillSilenced).toEqual({ next: expect.objectContaining({ activeRuns: 2, notified: false }) });
+    // The silence ends while it fires: the firing message goes out now.
+    expect(transition(silenced.next, { present: true, silenced: false }, policy, at(1))).toMatchObject({
+      event: "firing",
+      notify: "firing",
+      next: { notified: true, notifiedAt: at(1), activeRuns: 2 },
+    });
+    const clear = transition(silenced.next, { present: false, silenced: true }, policy, at(1));
+    const resolved = transition(clear.next, { present: false, silenced: true }, policy, at(2));
+    expect(resolved).toEqual({ next: expect.objectContaining({ state: "resolved", resolvedAt: at(2) }), event: "cleared" });
+  });
+
   it("keeps reminders quiet during a silence", () => {
     const { sent } = replay("xxxxxxxx", policy, (i) => i >= 1 && i <= 6);
     expect(sent).toEqual(["firing", "-", "-", "-", "-", "-", "-", "reminder"]);
@@ -111,6 +147,29 @@ function simulate(perRun: Finding[][]) {
   }
   return { messages, alerts };
 }
+
+describe("alert identity", () => {
+  it("labels a finding by job, agent, detector and, for a per-case finding, its case", () => {
+    expect(labelsOf(finding("drop"))).toEqual({ job: "j", agent: "a", detector: "drop" });
+    expect(labelsOf(finding("flaky", { caseId: "c1" }))).toEqual({ job: "j", agent: "a", detector: "flaky", case: "c1" });
+  });
+
+  it("fingerprints labels stably: 20 hex digits of the SHA-256 of the sorted pairs, whatever the key order", () => {
+    // Stored as the alert's primary key and sent as PagerDuty's dedup_key: it must never change.
+    const labels = { job: "support-hourly", agent: "support-bot", detector: "threshold" };
+    expect(fingerprint(labels)).toBe(
+      createHash("sha256").update('[["job","support-hourly"],["agent","support-bot"],["detector","threshold"]]').digest("hex").slice(0, 20),
+    );
+    expect(fingerprint(labels)).toBe("c70bae997d6819eb9595");
+    expect(fingerprint({ detector: "threshold", agent: "support-bot", job: "support-hourly" })).toBe(fingerprint(labels));
+    expect(fingerprint({ ...labels, case: undefined } as never)).toBe(fingerprint(labels));
+  });
+
+  it("formats labels in a fixed order, leaving out a missing case", () => {
+    expect(formatLabels({ detector: "flaky", case: "c1", agent: "a", job: "j" })).toBe("job=j, agent=a, detector=flaky, case=c1");
+    expect(formatLabels({ job: "j", agent: "a", detector: "drop" })).toBe("job=j, agent=a, detector=drop");
+  });
+});
 
 describe("planning one run of a job", () => {
   it("identifies an alert by its labels: the same finding next run updates it", () => {

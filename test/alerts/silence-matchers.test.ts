@@ -57,6 +57,9 @@ describe("parseMatcher", () => {
   it("names what it expected when the text is not a matcher", () => {
     expect(parseMatcher("job")).toBe('"job" is not a matcher: expected name=value, name!=value, name=~regex or name!~regex');
     expect(parseMatcher("team=x")).toBe('"team=x": expected a label name: job, agent, detector, case');
+    // The whole text is one matcher: no label name made of its tail, no second line.
+    expect(parseMatcher("Job=a")).toBe('"Job=a" is not a matcher: expected name=value, name!=value, name=~regex or name!~regex');
+    expect(parseMatcher("job=a\nagent=b")).toMatch(/is not a matcher/);
     expect(parseMatcher("case=~(")).toBe('"case=~(": expected a valid regular expression');
     // "(" is only a regex after =~ or !~.
     expect(parseMatcher("case=(")).toEqual({ name: "case", op: "=", value: "(" });

@@ -81,6 +81,9 @@ describe("alert lifecycle", () => {
     expect(transition(s, { present: true, silenced: false }, p, at(12))).toMatchObject({ event: "reminder", notify: "reminder" });
     // No alert and nothing found: nothing to store.
     expect(transition(undefined, { present: false, silenced: false }, p, at(0))).toEqual({ next: undefined });
+    // A resolved alert with nothing found stays as it was.
+    const resolved = replay("x..").state!;
+    expect(transition(resolved, { present: false, silenced: false }, p, at(3)).next).toBe(resolved);
   });
 
   it("records a silenced firing, and a firing that was never announced clears quietly", () => {
@@ -150,7 +153,7 @@ function simulate(perRun: Finding[][]) {
 
 describe("alert identity", () => {
   it("labels a finding by job, agent, detector and, for a per-case finding, its case", () => {
-    expect(labelsOf(finding("drop"))).toEqual({ job: "j", agent: "a", detector: "drop" });
+    expect(labelsOf(finding("drop"))).toStrictEqual({ job: "j", agent: "a", detector: "drop" });
     expect(labelsOf(finding("flaky", { caseId: "c1" }))).toEqual({ job: "j", agent: "a", detector: "flaky", case: "c1" });
   });
 

@@ -38,6 +38,12 @@ describe("numeric", () => {
     expect(await check({ numeric: 1234.5 }, { output: "Total: 1,234.5 USD, 2 items" })).toMatchObject({ passed: true });
     expect(await check({ numeric: 0.00012 }, { output: " 1.2e-4 " })).toMatchObject({ passed: true });
     expect(await check({ numeric: -3 }, { output: "down -3 points" })).toMatchObject({ passed: true });
+    // Exponents inside a sentence, with or without a sign, of any length.
+    expect(await check({ numeric: 12000 }, { output: "about 1.2e4 units" })).toMatchObject({ passed: true });
+    expect(await check({ numeric: 1e15 }, { output: "about 1e15 stars" })).toMatchObject({ passed: true });
+    expect(await check({ numeric: 0.0012 }, { output: "rate 1.2e-3 per call" })).toMatchObject({ passed: true });
+    // Blank output is no number, not zero.
+    expect(await check({ numeric: 0 }, { output: "   " })).toMatchObject({ passed: false, reason: "output has no number" });
     // A bare ".5" is the number 0.5 (the token search alone would read 5).
     expect(await check({ numeric: 0.5 }, { output: ".5" })).toMatchObject({ passed: true });
     expect(await check({ numeric: 29 }, { output: "about thirty" })).toEqual({

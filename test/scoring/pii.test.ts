@@ -7,6 +7,7 @@ import {
   luhnValid,
   redactPii,
   redactPiiDeep,
+  PII_KINDS,
   ssnValid,
   type PiiKind,
 } from "../../src/scoring/pii.ts";
@@ -19,7 +20,10 @@ describe("Luhn and card networks", () => {
     "%s passes Luhn",
     (n) => expect(luhnValid(n)).toBe(true),
   );
-  it.each(["4111111111111112", "5555555555554445", "79927398710", "12a4"])("%s fails Luhn", (n) => expect(luhnValid(n)).toBe(false));
+  // "X" counts 40 where a digit would be: these would pass a checksum that did not look at every character.
+  it.each(["4111111111111112", "5555555555554445", "79927398710", "12a4", "X079927398713", "799273987130X", ""])("%j fails Luhn", (n) =>
+    expect(luhnValid(n)).toBe(false),
+  );
 
   it("names the network, and needs one as well as Luhn", () => {
     expect(cardNetwork("4111111111111111")).toBe("visa");
@@ -214,6 +218,34 @@ describe("detectPii", () => {
     const text = "mail ann@example.com, card 4111111111111111";
     expect(detectPii(text, { kinds: ["email"] }).map((f) => f.kind)).toEqual(["email"]);
     expect(detectPii(text).map((f) => f.kind)).toEqual(["email", "card"]);
+  });
+
+  // One of each kind, apart from each other.
+  const everything = [
+    "-----BEGIN PRIVATE KEY-----\nMIIBVgIBADANBg\n-----END PRIVATE KEY-----",
+    "key sk-proj-abcdefghijklmnopqrstuvwx",
+    "iban DE89 3704 0044 0532 0130 00",
+    "card 4111 1111 1111 1111",
+    "ssn 536-22-1234",
+    "mail jane@example.com",
+    "call +44 20 7946 0958",
+  ].join(" ; ");
+
+  it("finds one of each kind in a text with all of them", () => {
+    expect(detectPii(everything).map((f) => f.kind)).toEqual(["private_key", "api_key", "iban", "card", "ssn", "email", "phone"]);
+  });
+
+  it.each(PII_KINDS.map((k) => [k]))("looks for %s only when asked", (kind) => {
+    expect(detectPii(everything, { kinds: [kind] }).map((f) => f.kind)).toEqual([kind]);
+  });
+
+  it("reports a finding without a detail as just kind and offsets", () => {
+    expect(detectPii("mail jane@example.com")).toStrictEqual([{ kind: "email", start: 5, end: 21 }]);
+    expect(isCardNumber("4111111111111111")).toBe(true);
+  });
+
+  it("finds the shortest IBANs (15 characters, Norway)", () => {
+    expect(found("konto NO9386011117947.")).toEqual([["iban", "NO9386011117947"]]);
   });
 
   it("is clean on every answer the demo bot gives", () => {

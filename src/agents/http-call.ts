@@ -1,4 +1,7 @@
 import type { AgentError } from "./types.ts";
+import { readBounded } from "../net/read-bounded.ts";
+
+export { readBounded };
 
 /** The reply of a JSON POST: its parsed body, or why there is none. */
 export type JsonReply = { ok: true; body: unknown; status: number } | { ok: false; error: AgentError };
@@ -16,39 +19,6 @@ export interface PostJsonOptions {
   followRedirects?: boolean;
   /** Removes secrets from reply excerpts before they are cut short (a cut secret is not recognised later). */
   redact?: (text: string) => string;
-}
-
-/**
- * Reads a body up to `max` bytes as decoded (after gzip, br or deflate); undefined when it is
- * larger (the rest is not read). A `content-length` counts the bytes on the wire, which with a
- * content-encoding can be a thousandth of the decoded body (a 50 KB gzip of 50 MB), so it only
- * refuses early and never replaces counting.
- */
-export async function readBounded(res: Response, max: number): Promise<string | undefined> {
-  const encoding = (res.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
-  const declared = Number(res.headers.get("content-length") ?? "NaN");
-  if ((encoding === "" || encoding === "identity") && declared > max) {
-    await res.body?.cancel().catch(() => undefined);
-    return undefined;
-  }
-  if (!res.body) return "";
-  const reader = res.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > max) return undefined;
-      chunks.push(value);
-    }
-  } finally {
-    // Cancelling closes the connection (and the decompressor) as soon as the limit is crossed.
-    await reader.cancel().catch(() => undefined);
-  }
-  const decoder = new TextDecoder();
-  return chunks.length === 1 ? decoder.decode(chunks[0]) : decoder.decode(Buffer.concat(chunks));
 }
 
 /**

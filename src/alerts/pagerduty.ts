@@ -2,6 +2,10 @@ import { roundEvidence } from "./format.ts";
 import { formatLabels } from "./labels.ts";
 import type { AlertView, Notification } from "./notification.ts";
 import { channelWants, httpOutcome, retryAfterMs, type Notifier, type SendOutcome } from "./notifier.ts";
+import { readBounded } from "../net/read-bounded.ts";
+
+/** A receiver's reply is read for its error message only: no more than this. */
+const MAX_REPLY_BYTES = 64 * 1024;
 
 /** From `notify.pagerduty`. */
 export interface PagerDutyOptions {
@@ -76,7 +80,7 @@ export function pagerDutyNotifier(opts: PagerDutyOptions, deps: { fetch: typeof 
         } catch (e) {
           return { status: "retry", error: `PagerDuty unreachable: ${(e as Error).message}` };
         }
-        const text = await res.text().catch(() => "");
+        const text = (await readBounded(res, MAX_REPLY_BYTES).catch(() => "")) ?? `(reply over ${MAX_REPLY_BYTES} bytes, not read)`;
         const outcome: SendOutcome = httpOutcome(
           res.status,
           text,

@@ -1,5 +1,9 @@
 import { plainText, roundEvidence } from "./format.ts";
 import { httpOutcome, retryAfterMs, type Notifier } from "./notifier.ts";
+import { readBounded } from "../net/read-bounded.ts";
+
+/** A receiver's reply is read for its error message only: no more than this. */
+const MAX_REPLY_BYTES = 64 * 1024;
 
 /** From `notify.webhook`. */
 export interface WebhookOptions {
@@ -38,7 +42,7 @@ export function webhookNotifier(opts: WebhookOptions, deps: { fetch: typeof fetc
       } catch (e) {
         return { status: "retry", error: `webhook unreachable: ${(e as Error).message}` };
       }
-      const text = await res.text().catch(() => "");
+      const text = (await readBounded(res, MAX_REPLY_BYTES).catch(() => "")) ?? `(reply over ${MAX_REPLY_BYTES} bytes, not read)`;
       return httpOutcome(
         res.status,
         text,

@@ -16,7 +16,7 @@ export const runs = pgTable(
     goldenName: text("golden_name").notNull(),
     goldenHash: text("golden_hash").notNull(),
     judgeModel: text("judge_model"),
-    /** running | completed | failed | aborted | budget_exhausted */
+    /** running | completed | failed | aborted | budget_exhausted | runaway */
     status: text("status").notNull(),
     replica: text("replica").notNull(),
     startedAt: timestamp("started_at", { withTimezone: true }).notNull(),

@@ -4,6 +4,11 @@ import { formatPath, type ConfigIssue } from "./errors.ts";
 const SECRET_KEY = /^(token|api[_-]?key|routing[_-]?key|password|passwd|secret|client[_-]?secret|access[_-]?token|auth[_-]?token)$/i;
 /** Header names that carry credentials: authorization, x-api-key, api-key, cookie, x-auth-token, … */
 const SECRET_HEADER = /auth|token|secret|cookie|api[-_]?key|password|signature|credential/i;
+/** Keys that hold a URL, where a password can hide in the user-info part (`postgres://u:pw@host`). */
+const URL_KEY = /^(database|url|base_url|api_url|public_url)$/i;
+/** A URL with a password in its user-info part. */
+const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s:]*:[^/@\s]+@/i;
+
 /** An auth scheme written before the reference, kept in the suggestion (`Bearer ${TOKEN}`). */
 const SCHEME = /^(Bearer|Basic|Token|Bot|Digest|ApiKey)\s+/i;
 
@@ -47,6 +52,16 @@ function suggestedVar(path: readonly PropertyKey[]): string {
 export function literalSecretIssues(tree: unknown, file: string): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const walk = (node: unknown, path: PropertyKey[]): void => {
+    const key = path.at(-1);
+    if (typeof node === "string" && typeof key === "string" && URL_KEY.test(key) && URL_WITH_PASSWORD.test(node) && !node.includes("${")) {
+      const ref = key === "database" ? "${DATABASE_URL}" : `\${${suggestedVar(path)}}`;
+      issues.push({
+        file,
+        path: formatPath(path),
+        message: `a password written into the URL; secrets come only from the environment: write ${key}: ${ref} (the whole URL) and set it there`,
+      });
+      return;
+    }
     if ((typeof node === "string" || typeof node === "number") && isSecretPath(path)) {
       const value = String(node);
       if (fromEnvironment(value)) return;

@@ -6,6 +6,7 @@ import { checkGateRequest, GateInputError, runGate, type GateRequest, type GateR
 import { createLogger, terminalDestination } from "../log.ts";
 import { roundForDisplay } from "../report/round.ts";
 import { openStore, preparePartitions } from "../store/open.ts";
+import { handleInterrupts } from "./interrupts.ts";
 import type { Command } from "./types.ts";
 
 /**
@@ -87,16 +88,13 @@ export const gateCommand: Command = {
     }
     // Logs go to stderr so stdout carries only the verdict (or its JSON).
     const log = createLogger({ secrets: loaded.secrets, destination: terminalDestination(2), level: process.env.LOG_LEVEL ?? "warn" });
-    const abort = new AbortController();
-    const onSignal = () => abort.abort(new Error("interrupted"));
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
+    const interrupts = handleInterrupts(log, loaded.secrets, "the gate");
     let database;
     try {
       database = await openStore(loaded);
       await preparePartitions(database, loaded, log);
       const app = createApp(loaded, database, log);
-      const result = await runGate(app, { ...request, signal: abort.signal });
+      const result = await runGate(app, { ...request, signal: interrupts.signal, hurry: interrupts.hurry });
       const text = formatGate(result);
       if (typeof options.junit === "string") await writeFile(options.junit, gateJunit(result, text));
       process.stdout.write(json ? `${JSON.stringify(roundForDisplay(toJson(result)), null, 2)}\n` : `${text}\n`);
@@ -104,8 +102,7 @@ export const gateCommand: Command = {
     } catch (e) {
       return fail(loaded.secrets.redact((e as Error).message));
     } finally {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
+      interrupts.dispose();
       await database?.close();
     }
   },

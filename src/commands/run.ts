@@ -9,6 +9,7 @@ import { describeDbError } from "../store/errors.ts";
 import { openStore, preparePartitions } from "../store/open.ts";
 import { reapDeadRuns } from "../store/reaper.ts";
 import { replaySpilledTrials } from "../store/spill.ts";
+import { handleInterrupts } from "./interrupts.ts";
 import type { Command } from "./types.ts";
 
 export const runCommand: Command = {
@@ -37,32 +38,7 @@ export const runCommand: Command = {
     await preparePartitions(database, loaded, log);
     const app = createApp(loaded, database, log);
     await settleEarlierShutdowns(app);
-    // First signal: no new trials, those in flight are cancelled, and what the database does not
-    // take within a few seconds is kept on disk (spill) before exiting. A second signal skips
-    // that wait; trials are never dropped by a signal, only spilled sooner.
-    // postgres.js 3.4.9 can throw from a timer when a connection closes under a queued write
-    // (porsager/postgres#1154, #1208): the query itself is already rejected and retried, so the
-    // throw is logged, not the end of the process (which would lose the run's trials). Anything
-    // else uncaught is logged the same way, as serve does.
-    const onUncaught = (e: Error) => {
-      const driver = /postgres[\\/]src[\\/]connection\.js/.test(e.stack ?? "") && /nextWrite/.test(e.stack ?? "");
-      if (driver) log.warn({ err: e.message }, "database connection closed under a pending write; its query fails and is retried");
-      else log.error({ err: describeDbError(e, loaded.secrets), stack: e.stack }, "uncaught exception");
-    };
-    process.on("uncaughtException", onUncaught);
-    const abort = new AbortController();
-    const hurry = new AbortController();
-    const onSignal = (sig: NodeJS.Signals) => {
-      if (!abort.signal.aborted) {
-        log.warn({ signal: sig }, "interrupted: stopping the run; unstored trials are kept on disk (again to stop at once)");
-        abort.abort(new Error("interrupted"));
-      } else {
-        log.warn({ signal: sig }, "second signal: keeping unstored trials on disk now and exiting");
-        hurry.abort(new Error("interrupted twice"));
-      }
-    };
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+    const interrupts = handleInterrupts(log, loaded.secrets);
     const bar =
       !json && process.stderr.isTTY
         ? new cliProgress.SingleBar(
@@ -73,7 +49,7 @@ export const runCommand: Command = {
     app.events.on("run:started", ({ total }) => bar?.start(total, 0));
     app.events.on("trial:finished", () => bar?.increment());
     try {
-      const { summary, findings } = await runJob(app, jobName, { trigger: "manual", signal: abort.signal, hurry: hurry.signal });
+      const { summary, findings } = await runJob(app, jobName, { trigger: "manual", signal: interrupts.signal, hurry: interrupts.hurry });
       bar?.stop();
       if (json) {
         const power = summary.power
@@ -85,16 +61,14 @@ export const runCommand: Command = {
         for (const f of findings) process.stdout.write(`\nALERT [${f.detector}] ${f.summary}\n`);
       }
       // Deliver what this run queued before exiting (bounded wait); the rest stays in the outbox.
-      await deliverQueued(app, { signal: abort.signal }).then(
+      await deliverQueued(app, { signal: interrupts.signal }).then(
         (left) => left > 0 && log.warn({ queued: left }, "notifications still queued; the next goldwatch serve or run delivers them"),
         (e: Error) => log.error({ err: loaded.secrets.redact(e.message) }, "cannot deliver notifications; they stay queued"),
       );
       return summary.status === "completed" ? 0 : 1;
     } finally {
       bar?.stop();
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      process.off("uncaughtException", onUncaught);
+      interrupts.dispose();
       await database.close();
     }
   },

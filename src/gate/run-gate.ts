@@ -25,6 +25,8 @@ export interface GateRequest {
   /** One-sided level of each bound; default 0.05. */
   alpha?: number;
   signal?: AbortSignal;
+  /** A second interrupt: unstored trials are spilled at once (see executeRun). */
+  hurry?: AbortSignal;
 }
 
 /** Both runs, the verdict, and the price comparison. */
@@ -85,6 +87,7 @@ export async function runGate(app: App, req: GateRequest): Promise<GateResult> {
       beforeTrial: turn,
       trigger: "gate",
       ...(req.signal ? { signal: req.signal } : {}),
+      ...(req.hurry ? { hurry: req.hurry } : {}),
     }).finally(() => pair.release());
   const [a, b] = await Promise.allSettled([replay(inc, pair.first), replay(cand, pair.second)]);
   if (a.status === "rejected") throw new Error(`the incumbent's run failed: ${(a.reason as Error).message}`, { cause: a.reason });

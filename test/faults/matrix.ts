@@ -77,6 +77,11 @@ export const MATRIX: FaultRow[] = [
     ],
   },
   {
+    fault: "Ctrl-C during `goldwatch gate`, once or twice",
+    does: "The same handling as `run`: the first SIGINT stops both replays, a second one spills unstored trials at once; the gate exits 3 (no verdict on a partial run) by itself, never killed by the signal.",
+    tests: ["test/faults/gate-signals.test.ts > two SIGINTs: both replays stop, the second signal is handled, and the gate exits 3 by itself"],
+  },
+  {
     fault: "Slack answers 429",
     does: "That message is rescheduled after `Retry-After` and the channel pauses; nothing is lost or doubled.",
     tests: ["test/alerts/slack.test.ts > a 429 with Retry-After reschedules that message only; nothing is lost or doubled"],

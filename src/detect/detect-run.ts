@@ -80,7 +80,9 @@ export function detectRun(input: DetectInput): DetectOutput {
   const add = (f: Finding | undefined) => {
     if (f) findings.push(f);
   };
-  add(thresholdFinding(policy.accuracyBelow, current));
+  // A run stopped for runaway has the right diagnosis already: its trials were cut by their budget,
+  // so its "accuracy" says nothing about the answers, and a floor page would lead the message.
+  if (current.status !== "runaway") add(thresholdFinding(policy.accuracyBelow, current));
   add(modelChangeFinding(current, history[0]));
 
   const baseline = selectBaseline(history, { key, size: policy.baselineRuns, guard: policy.baselineGuard, accepted });

@@ -47,7 +47,11 @@ export async function runDetectors(app: App, input: { jobName: string; job: JobC
       "detectors failed; reporting only the checks that need no history",
     );
     const point = summaryPoint(summary);
-    return [thresholdFinding(policy.accuracyBelow, point), errorsFinding(point, null, policy), runawayFinding(point, null, policy)].filter(
+    return [
+      point.status === "runaway" ? undefined : thresholdFinding(policy.accuracyBelow, point),
+      errorsFinding(point, null, policy),
+      runawayFinding(point, null, policy),
+    ].filter(
       (f): f is Finding => f !== undefined,
     );
   }

@@ -113,6 +113,16 @@ describe("detectRun", () => {
     expect(out.record).toMatchObject({ baselineKey: "new-golden|", baselineRuns: 0, cusum: 0, cusumRun: 0 });
   });
 
+  it("a run stopped for runaway pages runaway, not the accuracy floor its cut trials would trip", () => {
+    const floor = hourlyPolicy({ accuracy_below: 0.85 });
+    const cases = Array.from({ length: 10 }, (_, i) => ({ id: `c${i}`, scored: 1, passes: 0, trials: 1, errors: 0, budgetExceeded: 1 }));
+    const stopped = point({ status: "runaway", cases, budgetExceeded: 10, runaway: 10, accuracy: { estimate: 0, low: 0, high: 0.3 } });
+    expect(detectRun({ current: stopped, history: [], previous: undefined, policy: floor }).findings.map((f) => f.detector)).toEqual(["runaway"]);
+    // The same numbers on a completed run do trip the floor.
+    const completed = { ...stopped, status: "completed", runaway: 0, budgetExceeded: 0 };
+    expect(detectRun({ current: completed, history: [], previous: undefined, policy: floor }).findings.map((f) => f.detector)).toContain("threshold");
+  });
+
   it("leaves the drift state alone on a run that did not complete", () => {
     const sim = simulated(8, 60);
     const prev: DetectionRecord = {

@@ -82,6 +82,8 @@ describe("the overdispersed fallback", () => {
     expect(overdispersed(cmp({ sigmaEmpirical: null }), 48)).toBe(false);
     expect(overdispersed(cmp({ sigmaEmpirical: 1, sigmaModel: 0 }), 48)).toBe(false);
     expect(overdispersed(cmp({ sigmaEmpirical: 1 }), 1)).toBe(false);
+    // Two baseline runs are the fewest with a spread of their own.
+    expect(overdispersed(cmp({ sigmaEmpirical: 1 }), 2)).toBe(true);
   });
 
   it("pages on the z-test beyond the skew-corrected threshold, ignoring the exact tests", () => {

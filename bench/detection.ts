@@ -120,7 +120,8 @@ function simulateAgent(seed: number, policy: DetectionPolicy, t: Tally): void {
       t.costTests++;
       if (cost.findings.some((f) => f.detector === "spend")) t.costHits++;
     }
-    if (i >= WARM && (i - WARM) % DRIFT_EVERY === 0) t.driftRuns.push(runsToDetect(monitor.fork(), agent, { drop: 0.03, costFactor: 1 }, i));
+    if (i >= WARM && (i - WARM) % DRIFT_EVERY === 0)
+      t.driftRuns.push(runsToDetect(monitor.fork(), agent, { drop: 0.03, costFactor: 1 }, i));
     if (i >= WARM && (i - WARM) % PERSIST_EVERY === 0) {
       t.persistTests++;
       if (stillFiring(monitor.fork(), agent, i)) t.persistFiring++;
@@ -315,7 +316,9 @@ export async function run(args: string[]): Promise<void> {
       `runs with any finding: ${fmt(per720(t.runsWithFindings))} per 720 (${breakdown})`,
   );
   const dropBy = [...t.dropHitsBy].map(([d, n]) => `${d} ${pc(n / t.dropTests)}`).join(", ");
-  console.log(`10-point drop tests: ${t.dropTests} (${dropBy}); drift runs: ${t.driftRuns.length} (90th percentile ${fmt(quantile90(t.driftRuns), 0)})`);
+  console.log(
+    `10-point drop tests: ${t.dropTests} (${dropBy}); drift runs: ${t.driftRuns.length} (90th percentile ${fmt(quantile90(t.driftRuns), 0)})`,
+  );
   const ceiling = (alpha: number) => pc(t.oracleP.filter((p) => p < alpha).length / t.oracleP.length);
   console.log(
     `ceiling: the most powerful test, knowing every case's true rate, alerts on the first run of an additive 10-point drop in ${ceiling(policy.alpha.drop)} of tests at the drop detector's share α = 1/${Math.round(1 / policy.alpha.drop)}, ` +
@@ -327,4 +330,3 @@ function quantile90(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(0.9 * s.length))] ?? Number.NaN;
 }
-

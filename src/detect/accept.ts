@@ -16,11 +16,13 @@ export type AcceptResult = { ok: true; level: AcceptedLevel; agent: string } | {
  */
 export async function acceptLevel(db: Db, job: string, opts: { now: Date; by?: string; comment?: string }): Promise<AcceptResult> {
   const last = await latestDetection(db, job);
-  if (!last?.incident || !last.incidentSince)
-    return { ok: false, reason: `job "${job}" has no open accuracy incident: nothing to accept` };
+  if (!last?.incident || !last.incidentSince) return { ok: false, reason: `job "${job}" has no open accuracy incident: nothing to accept` };
   const earlier = await acceptedLevel(db, job);
   if (earlier && earlier.at >= last.startedAt)
-    return { ok: false, reason: `job "${job}": this level was already accepted at ${earlier.at.toISOString()}; it applies from the next run` };
+    return {
+      ok: false,
+      reason: `job "${job}": this level was already accepted at ${earlier.at.toISOString()}; it applies from the next run`,
+    };
   const level = { from: last.incidentSince, at: opts.now };
   await insertAnnotation(db, {
     job,

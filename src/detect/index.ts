@@ -51,9 +51,7 @@ export async function runDetectors(app: App, input: { jobName: string; job: JobC
       point.status === "runaway" ? undefined : thresholdFinding(policy.accuracyBelow, point),
       errorsFinding(point, null, policy),
       runawayFinding(point, null, policy),
-    ].filter(
-      (f): f is Finding => f !== undefined,
-    );
+    ].filter((f): f is Finding => f !== undefined);
   }
 }
 

@@ -7,7 +7,8 @@ export const usd = (x: number) => (Number.isFinite(x) ? `$${x < 0.01 ? x.toPreci
 export const ms = (x: number | null) => (x === null ? "—" : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x)} ms`);
 export const times = (x: number) => (Number.isFinite(x) ? `×${x.toFixed(2)}` : "—");
 /** Two significant digits, or "< 0.0001" rather than 4.8e-23. */
-export const pValue = (p: number) => (!Number.isFinite(p) ? "—" : p < 1e-4 ? "< 0.0001" : p >= 1 ? "1" : p > 1 - 1e-4 ? "> 0.9999" : p.toPrecision(2));
+export const pValue = (p: number) =>
+  !Number.isFinite(p) ? "—" : p < 1e-4 ? "< 0.0001" : p >= 1 ? "1" : p > 1 - 1e-4 ? "> 0.9999" : p.toPrecision(2);
 
 /** The gate's verdict as readable terminal text. */
 export function formatGate(r: GateResult): string {

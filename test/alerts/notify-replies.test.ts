@@ -38,7 +38,11 @@ const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024));
 describe("notify replies", () => {
   for (const [name, make] of [
     ["webhook", (url: string) => webhookNotifier({ url, headers: {}, timeoutMs: 10_000 }, { fetch, now: () => new Date() })],
-    ["pagerduty", (url: string) => pagerDutyNotifier({ routingKey: "R0UT1NGKEY-0001", apiUrl: url, timeoutMs: 10_000 }, { fetch, now: () => new Date() })],
+    [
+      "pagerduty",
+      (url: string) =>
+        pagerDutyNotifier({ routingKey: "R0UT1NGKEY-0001", apiUrl: url, timeoutMs: 10_000 }, { fetch, now: () => new Date() }),
+    ],
   ] as const) {
     it(`${name}: a 5xx whose body is a gzip bomb is a retry with a short error, the body not inflated`, async () => {
       await using server = await startFakeServer((_req, res) => {
@@ -51,11 +55,16 @@ describe("notify replies", () => {
   }
 
   it("a short error body is still quoted", async () => {
-    await using server = await startFakeServer((_req, res) => void res.writeHead(400, { "content-type": "text/plain" }).end("bad routing key"));
-    const out = await webhookNotifier({ url: server.url, headers: {}, timeoutMs: 10_000 }, { fetch, now: () => new Date() }).send(notification, {
-      outboxId: 1,
-      dedupKey: "k1",
-    });
+    await using server = await startFakeServer(
+      (_req, res) => void res.writeHead(400, { "content-type": "text/plain" }).end("bad routing key"),
+    );
+    const out = await webhookNotifier({ url: server.url, headers: {}, timeoutMs: 10_000 }, { fetch, now: () => new Date() }).send(
+      notification,
+      {
+        outboxId: 1,
+        dedupKey: "k1",
+      },
+    );
     expect(out).toMatchObject({ status: "failed", error: "HTTP 400: bad routing key" });
   });
 });

@@ -48,7 +48,11 @@ describe("accepting a new level", () => {
     cleanup.push(() => service.stop());
     const url = (job: string) => `http://127.0.0.1:${service.port}/api/jobs/${job}/baseline/accept`;
     const post = (job: string, auth = `Bearer ${token}`) =>
-      fetch(url(job), { method: "POST", headers: { authorization: auth, "content-type": "application/json" }, body: JSON.stringify({ comment: "cheaper model, on purpose", by: "ana" }) });
+      fetch(url(job), {
+        method: "POST",
+        headers: { authorization: auth, "content-type": "application/json" },
+        body: JSON.stringify({ comment: "cheaper model, on purpose", by: "ana" }),
+      });
 
     for (let i = 0; i < 16; i++) expect(await detect(app, 0)).toEqual([]);
     // Nothing open yet: nothing to accept.
@@ -78,20 +82,23 @@ describe("accepting a new level", () => {
   });
 
   // The command opens the embedded store whatever TEST_DATABASE_URL says: once is enough.
-  it.skipIf(Boolean(serverUrl))("goldwatch baseline accept: unknown job is bad input (2), no open incident is 1, with one clear line", async () => {
-    const loaded = await loadTestConfig(configYaml());
-    const bin = path.resolve("bin/goldwatch.js");
-    const config = path.join(loaded.dir, "goldwatch.config.yaml");
-    const run = (...args: string[]) =>
-      exec(process.execPath, [bin, "baseline", ...args, "--config", config], { env: { ...process.env, GOLDWATCH_RUNTIME: "node" } }).then(
-        () => ({ code: 0, stderr: "" }),
-        (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
-      );
-    const unknown = await run("accept", "nojob");
-    expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toMatch(/unknown job "nojob"; the config has: probe/);
-    const none = await run("accept", "probe");
-    expect(none.code).toBe(1);
-    expect(none.stderr.trim()).toBe('goldwatch baseline: job "probe" has no open accuracy incident: nothing to accept');
-  });
+  it.skipIf(Boolean(serverUrl))(
+    "goldwatch baseline accept: unknown job is bad input (2), no open incident is 1, with one clear line",
+    async () => {
+      const loaded = await loadTestConfig(configYaml());
+      const bin = path.resolve("bin/goldwatch.js");
+      const config = path.join(loaded.dir, "goldwatch.config.yaml");
+      const run = (...args: string[]) =>
+        exec(process.execPath, [bin, "baseline", ...args, "--config", config], { env: { ...process.env, GOLDWATCH_RUNTIME: "node" } }).then(
+          () => ({ code: 0, stderr: "" }),
+          (e: { code: number; stderr: string }) => ({ code: e.code, stderr: e.stderr }),
+        );
+      const unknown = await run("accept", "nojob");
+      expect(unknown.code).toBe(2);
+      expect(unknown.stderr).toMatch(/unknown job "nojob"; the config has: probe/);
+      const none = await run("accept", "probe");
+      expect(none.code).toBe(1);
+      expect(none.stderr.trim()).toBe('goldwatch baseline: job "probe" has no open accuracy incident: nothing to accept');
+    },
+  );
 });

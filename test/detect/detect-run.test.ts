@@ -117,10 +117,14 @@ describe("detectRun", () => {
     const floor = hourlyPolicy({ accuracy_below: 0.85 });
     const cases = Array.from({ length: 10 }, (_, i) => ({ id: `c${i}`, scored: 1, passes: 0, trials: 1, errors: 0, budgetExceeded: 1 }));
     const stopped = point({ status: "runaway", cases, budgetExceeded: 10, runaway: 10, accuracy: { estimate: 0, low: 0, high: 0.3 } });
-    expect(detectRun({ current: stopped, history: [], previous: undefined, policy: floor }).findings.map((f) => f.detector)).toEqual(["runaway"]);
+    expect(detectRun({ current: stopped, history: [], previous: undefined, policy: floor }).findings.map((f) => f.detector)).toEqual([
+      "runaway",
+    ]);
     // The same numbers on a completed run do trip the floor.
     const completed = { ...stopped, status: "completed", runaway: 0, budgetExceeded: 0 };
-    expect(detectRun({ current: completed, history: [], previous: undefined, policy: floor }).findings.map((f) => f.detector)).toContain("threshold");
+    expect(detectRun({ current: completed, history: [], previous: undefined, policy: floor }).findings.map((f) => f.detector)).toContain(
+      "threshold",
+    );
   });
 
   it("leaves the drift state alone on a run that did not complete", () => {

@@ -40,7 +40,10 @@ describe("detection policy", () => {
     expect(windows("0 * * * *")).toEqual([1]);
     expect(windows("0 0 * * *")).toEqual([1]);
     // An explicit false-alarm budget does not change what the schedule's rate allows.
-    expect(resolvePolicy({ ...hourlyPolicyJob, schedule: "* * * * *", alerts: { ...hourlyPolicyJob.alerts, false_alarm_runs: 720 } }).dropWindows).toEqual([1, 2, 4, 8]);
+    expect(
+      resolvePolicy({ ...hourlyPolicyJob, schedule: "* * * * *", alerts: { ...hourlyPolicyJob.alerts, false_alarm_runs: 720 } })
+        .dropWindows,
+    ).toEqual([1, 2, 4, 8]);
   });
 
   it("scales the default budget with the schedule: a month of runs, never below 720", () => {
@@ -82,6 +85,9 @@ describe("detection policy", () => {
 
   it("loads enough history for the guard, the window and the flaky window", () => {
     const p = hourlyPolicy();
-    expect(historyNeeded(p)).toEqual({ recent: p.baselineGuard + p.baselineRuns + p.flakyWindow + 1, clear: p.baselineGuard + p.baselineRuns });
+    expect(historyNeeded(p)).toEqual({
+      recent: p.baselineGuard + p.baselineRuns + p.flakyWindow + 1,
+      clear: p.baselineGuard + p.baselineRuns,
+    });
   });
 });

@@ -38,10 +38,13 @@ describe("design power in run summaries", () => {
     expect(paging).toMatchObject({ alpha: 1 / 800, baselineRuns: 48, power: 0.8 });
     // (z_{1−1/800} + z_{0.8})·√(0.09·(1 + 1/48)/5/40) = (3.0233 + 0.8416)·0.02143 = 0.0828
     expect(paging.minimumDetectableDrop).toBeCloseTo(0.0828, 3);
-    expect(formatPower(paging)).toMatch(/^pages a drop of ≥ 8\.3 points 80% of the time on its first run \(40 cases × 5 repeats against a 48-run baseline, one-sided α = 1\/800/);
+    expect(formatPower(paging)).toMatch(
+      /^pages a drop of ≥ 8\.3 points 80% of the time on its first run \(40 cases × 5 repeats against a 48-run baseline, one-sided α = 1\/800/,
+    );
     // The repeats it recommends page the target drop at that level.
     const n = repeatsForDrop(paging, 0.05);
-    const at = (reps: number) => minimumDetectableDrop({ k: 40, n: reps, meanRate: paging.meanRate, betweenCaseVar: 0, alpha: 1 / 800, baselineRuns: 48 });
+    const at = (reps: number) =>
+      minimumDetectableDrop({ k: 40, n: reps, meanRate: paging.meanRate, betweenCaseVar: 0, alpha: 1 / 800, baselineRuns: 48 });
     expect(at(n)).toBeLessThanOrEqual(0.05);
     expect(at(n - 1)).toBeGreaterThan(0.05);
     expect(formatPower(textbook)).toMatch(/^smallest detectable drop 8\.6 points/);

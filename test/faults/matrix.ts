@@ -79,7 +79,9 @@ export const MATRIX: FaultRow[] = [
   {
     fault: "Ctrl-C during `goldwatch gate`, once or twice",
     does: "The same handling as `run`: the first SIGINT stops both replays, a second one spills unstored trials at once; the gate exits 3 (no verdict on a partial run) by itself, never killed by the signal.",
-    tests: ["test/faults/gate-signals.test.ts > two SIGINTs: both replays stop, the second signal is handled, and the gate exits 3 by itself"],
+    tests: [
+      "test/faults/gate-signals.test.ts > two SIGINTs: both replays stop, the second signal is handled, and the gate exits 3 by itself",
+    ],
   },
   {
     fault: "Slack answers 429",

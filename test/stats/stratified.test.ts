@@ -72,10 +72,15 @@ describe("stratified conditional drop test", () => {
   });
 
   it("finds a drop spread thin over many cases that no single case shows", () => {
-    const strata = Array.from({ length: 40 }, (_, i): Stratum => ({ failsNow: i % 2 === 0 ? 2 : 1, scoredNow: 5, failsBase: 24, scoredBase: 240 }));
+    const strata = Array.from({ length: 40 }, (_, i): Stratum => ({
+      failsNow: i % 2 === 0 ? 2 : 1,
+      scoredNow: 5,
+      failsBase: 24,
+      scoredBase: 240,
+    }));
     const t = stratifiedDropTest(strata, opts);
     expect(t.failsNow).toBe(60);
-    expect(t.expectedFails).toBeCloseTo(40 * 5 * (24 + 1.5) / 245, 6);
+    expect(t.expectedFails).toBeCloseTo((40 * 5 * (24 + 1.5)) / 245, 6);
     expect(t.p).toBeLessThan(1e-6);
     for (const s of strata) expect(stratifiedDropTest([s], opts).p).toBeGreaterThan(0.05);
   });

@@ -22,6 +22,7 @@ const storeIndependent = [
   "test/scoring/{pii,regex,safety,structured,text,trajectory,judge-config}.test.ts",
   "test/detect/{accuracy,cusum-design,detect-run,drift,drop-threshold,errors,flaky,growth,incident,missed-runs,policy,power-summary,predictive,run-facts,runaway}.test.ts",
   "test/alerts/{format,lifecycle,silence-matchers,notify-replies}.test.ts",
+  "test/detect/drop-windows.test.ts",
   "test/gate/{decide,format,lockstep}.test.ts",
   "test/replay/{accuracy,adapters,assertions,batch-writer}.test.ts",
   "test/report/format-summary.test.ts",

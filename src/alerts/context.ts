@@ -1,6 +1,7 @@
 import { and, desc, eq, isNull, ne, sql } from "drizzle-orm";
 import type { RunSummary } from "../engine/summary.ts";
 import { accuracyInterval } from "../stats/intervals.ts";
+import { roundForDisplay } from "../round.ts";
 import { queryRows, type Db } from "../store/db.ts";
 import { runs } from "../store/schema.ts";
 import { detectionRuns } from "../store/tables/detection.ts";
@@ -11,8 +12,9 @@ import type { MessageContext } from "./notification.ts";
 const RECENT_RUNS = 24;
 const BASELINE_RUNS = 20;
 
-/** Six significant digits: the payload is read by people and webhooks, not by statistics (no 0.9250000000000002). */
-const r6 = (x: number) => (Number.isFinite(x) ? Number(x.toPrecision(6)) : x);
+// Numbers go out at six significant digits (roundForDisplay): the payload is read by people and
+// webhooks, not by statistics (no 0.9250000000000002).
+const r6 = roundForDisplay<number>;
 
 const sqlString = (s: string) => `'${s.replaceAll("'", "''")}'`;
 

@@ -11,15 +11,6 @@ export const withInterval = (i: IntervalView) => `${pct(i.estimate)} [${(i.low *
 /** Dollars with enough digits to see per-trial costs. */
 export const usd = (x: number) => (x >= 1 ? `$${x.toFixed(2)}` : `$${x.toPrecision(2)}`);
 
-/** Numbers in evidence as people read them: non-integers to 6 significant digits, deep (no 0.9250000000000002 in a page). */
-export function roundEvidence<T>(v: T): T {
-  if (typeof v === "number") return (Number.isFinite(v) && !Number.isInteger(v) ? Number(v.toPrecision(6)) : v) as T;
-  if (Array.isArray(v)) return v.map((x) => roundEvidence(x)) as T;
-  if (v !== null && typeof v === "object" && Object.getPrototypeOf(v) === Object.prototype)
-    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, roundEvidence(x)])) as T;
-  return v;
-}
-
 /** `3h 12m`, `45m`, `20s` */
 export function span(ms: number): string {
   const m = Math.round(ms / 60_000);

@@ -1,4 +1,4 @@
-import { roundEvidence } from "./format.ts";
+import { roundForDisplay } from "../round.ts";
 import { formatLabels } from "./labels.ts";
 import type { AlertView, Notification } from "./notification.ts";
 import { channelWants, httpOutcome, retryAfterMs, type Notifier, type SendOutcome } from "./notifier.ts";
@@ -40,7 +40,7 @@ export function pagerDutyEvent(n: Notification, a: AlertView, routingKey: string
       class: a.labels.detector,
       custom_details: {
         labels: formatLabels(a.labels),
-        evidence: roundEvidence(a.evidence),
+        evidence: roundForDisplay(a.evidence),
         run: n.runId,
         ...(c?.accuracy ? { accuracy: c.accuracy } : {}),
         ...(c?.baseline ? { baseline: c.baseline } : {}),

@@ -1,4 +1,5 @@
-import { plainText, roundEvidence } from "./format.ts";
+import { roundForDisplay } from "../round.ts";
+import { plainText } from "./format.ts";
 import { httpOutcome, retryAfterMs, type Notifier } from "./notifier.ts";
 import { readBounded } from "../net/read-bounded.ts";
 
@@ -20,7 +21,7 @@ export function webhookNotifier(opts: WebhookOptions, deps: { fetch: typeof fetc
     async send(n, meta) {
       const body = {
         ...n,
-        alerts: n.alerts.map((a) => ({ ...a, evidence: roundEvidence(a.evidence) })),
+        alerts: n.alerts.map((a) => ({ ...a, evidence: roundForDisplay(a.evidence) })),
         status: n.kind === "resolved" ? "resolved" : "firing",
         text: plainText(n),
       };

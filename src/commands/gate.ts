@@ -4,7 +4,7 @@ import { formatGate } from "../gate/format.ts";
 import { gateJunit } from "../gate/junit.ts";
 import { checkGateRequest, GateInputError, runGate, type GateRequest, type GateResult } from "../gate/run-gate.ts";
 import { createLogger, terminalDestination } from "../log.ts";
-import { roundForDisplay } from "../report/round.ts";
+import { roundForDisplay } from "../round.ts";
 import { openStore, preparePartitions } from "../store/open.ts";
 import { handleInterrupts } from "./interrupts.ts";
 import type { Command } from "./types.ts";

@@ -2,7 +2,7 @@ import { systemClock, type Clock } from "../clock.ts";
 import { parseDuration } from "../config/duration.ts";
 import { daysCovering, driftReport, utcDay, type DriftWindows } from "../report/drift.ts";
 import { formatDriftReport } from "../report/format-report.ts";
-import { roundForDisplay } from "../report/round.ts";
+import { roundForDisplay } from "../round.ts";
 import type { Db } from "../store/db.ts";
 import { openStore } from "../store/open.ts";
 import type { Command } from "./types.ts";

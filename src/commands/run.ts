@@ -4,7 +4,7 @@ import { createApp, runJob, spillDir, type App } from "../app.ts";
 import { createLogger, terminalDestination } from "../log.ts";
 import { repeatsForDrop } from "../engine/summary.ts";
 import { DEFAULT_DETECT, formatSummary } from "../report/format-summary.ts";
-import { roundForDisplay } from "../report/round.ts";
+import { roundForDisplay } from "../round.ts";
 import { describeDbError } from "../store/errors.ts";
 import { openStore, preparePartitions } from "../store/open.ts";
 import { reapDeadRuns } from "../store/reaper.ts";

@@ -3,37 +3,14 @@ import { sparkline, topCostChange } from "../../src/alerts/digest.ts";
 import { headline, plainText, recovery, span } from "../../src/alerts/format.ts";
 import { fingerprint } from "../../src/alerts/labels.ts";
 import type { MessageContext, Notification } from "../../src/alerts/notification.ts";
+import { notificationFixture } from "./notification-fixture.ts";
 import { parseSilenceInput } from "../../src/alerts/silence-input.ts";
 import { matches, parseMatcher } from "../../src/alerts/silence-matchers.ts";
 import { pagerDutyEvent } from "../../src/alerts/pagerduty.ts";
 import { classifySlackError } from "../../src/alerts/slack.ts";
 import { esc, rootBlocks, threadText } from "../../src/alerts/slack-blocks.ts";
 
-const n = (over: Partial<Notification> = {}): Notification => ({
-  version: 1,
-  kind: "firing",
-  groupKey: "j/r1",
-  job: "support-hourly",
-  agent: "support-bot",
-  runId: "r1",
-  at: "2025-06-02T12:00:00.000Z",
-  alerts: [
-    {
-      fingerprint: "abc",
-      labels: { job: "support-hourly", agent: "support-bot", detector: "threshold" },
-      severity: "critical",
-      summary: "accuracy 60.0% [50.0, 70.0] is below the floor 85% <b>",
-      evidence: {},
-      state: "firing",
-      change: "new",
-      startsAt: "2025-06-02T08:00:00.000Z",
-      firedAt: "2025-06-02T08:00:00.000Z",
-      resolvedAt: null,
-    },
-  ],
-  context: null,
-  ...over,
-});
+const n = notificationFixture;
 
 describe("message text", () => {
   it("draws a sparkline that does not turn noise into a cliff", () => {

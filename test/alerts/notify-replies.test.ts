@@ -2,35 +2,12 @@
 // or PagerDuty endpoint (or whatever answers at its address) cannot make goldwatch inflate a bomb.
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import type { Notification } from "../../src/alerts/notification.ts";
 import { pagerDutyNotifier } from "../../src/alerts/pagerduty.ts";
 import { webhookNotifier } from "../../src/alerts/webhook.ts";
 import { startFakeServer } from "../helpers/agent-server.ts";
+import { notificationFixture } from "./notification-fixture.ts";
 
-const notification: Notification = {
-  version: 1,
-  kind: "firing",
-  groupKey: "j/r1",
-  job: "support-hourly",
-  agent: "support-bot",
-  runId: "r1",
-  at: "2025-06-02T12:00:00.000Z",
-  alerts: [
-    {
-      fingerprint: "abc",
-      labels: { job: "support-hourly", agent: "support-bot", detector: "threshold" },
-      severity: "critical",
-      summary: "accuracy 60.0% is below the floor 85%",
-      evidence: {},
-      state: "firing",
-      change: "new",
-      startsAt: "2025-06-02T08:00:00.000Z",
-      firedAt: "2025-06-02T08:00:00.000Z",
-      resolvedAt: null,
-    },
-  ],
-  context: null,
-};
+const notification = notificationFixture();
 
 // 50 MB of zeros: about 50 KB on the wire.
 const bomb = gzipSync(Buffer.alloc(50 * 1024 * 1024));

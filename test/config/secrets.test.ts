@@ -1,30 +1,18 @@
 import { rm } from "node:fs/promises";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createAgent } from "../../src/agents/index.ts";
 import { loadConfig } from "../../src/config/load.ts";
 import { Secrets } from "../../src/config/secrets.ts";
 import { createLogger } from "../../src/log.ts";
 import { startFakeServer } from "../helpers/agent-server.ts";
-import { tempFiles } from "../helpers/fixtures.ts";
-
-function capture() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(String(chunk));
-      cb();
-    },
-  });
-  return { lines, stream };
-}
+import { captureStream, tempFiles } from "../helpers/fixtures.ts";
 
 describe("secrets", () => {
   it("are redacted from log messages, nested fields and errors", () => {
     const secrets = new Secrets();
     secrets.add("xoxb-123456-secret");
-    const { lines, stream } = capture();
+    const { lines, stream } = captureStream();
     const log = createLogger({ secrets, destination: stream, level: "info" });
     log.info(
       { url: "https://hooks.example/xoxb-123456-secret", nested: { list: ["a", "xoxb-123456-secret"] } },
@@ -117,7 +105,7 @@ jobs:
       expect(obs.error!.message).toContain("/reply?sig=[redacted]");
       expect(obs.error!.message).not.toContain(env.SIG);
       expect(obs.error!.message).not.toContain(env.SESSION_SALT);
-      const { lines, stream } = capture();
+      const { lines, stream } = captureStream();
       createLogger({ secrets: loaded.secrets, destination: stream }).warn({ url: `${agent.url}/reply?sig=${env.SIG}` }, "agent failed");
       expect(lines.join("")).not.toContain(env.SIG);
     } finally {

@@ -2,23 +2,14 @@ import { describe, expect, it } from "vitest";
 import type { AccuracyComparison } from "../../src/detect/accuracy.ts";
 import { accuracyEvidence, continuedDropFinding, suddenDropFinding, windowTests, type WindowTest } from "../../src/detect/drop.ts";
 import { CONTINUE_ALPHA, resolvePolicy } from "../../src/detect/policy.ts";
-import type { CaseStat } from "../../src/detect/types.ts";
 import { stratifiedDropTest } from "../../src/stats/stratified.ts";
-import { point } from "./helpers.ts";
+import { caseStat as stat, point } from "./helpers.ts";
 
 // A job every 5 minutes: the sudden-drop test pools windows of 1, 2, 4 and 8 runs.
 const policy = resolvePolicy({
   schedule: "*/5 * * * *",
   timezone: "UTC",
   alerts: { drift: true, spend_growth: 1.5, latency_growth: 1.5, error_rate_above: 0.2, baseline_runs: 48 },
-});
-const stat = (id: string, scored: number, passes: number): CaseStat => ({
-  id,
-  scored,
-  passes,
-  trials: scored,
-  errors: 0,
-  budgetExceeded: 0,
 });
 const sig4 = (x: number) => Number(x.toPrecision(4));
 

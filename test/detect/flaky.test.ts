@@ -1,19 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { flakyFindings } from "../../src/detect/flaky.ts";
 import { betaBinomialPmf, upperTail } from "../../src/detect/predictive.ts";
-import type { CaseStat } from "../../src/detect/types.ts";
-import { hourlyPolicy, point } from "./helpers.ts";
+import { caseStat as stat, hourlyPolicy, point } from "./helpers.ts";
 
 // flakyMinTrials 20, α_flaky = BUDGET_SHARES.flaky / 720.
 const policy = hourlyPolicy();
-const stat = (id: string, scored: number, passes: number): CaseStat => ({
-  id,
-  scored,
-  passes,
-  trials: scored,
-  errors: 0,
-  budgetExceeded: 0,
-});
 /** `count` runs in which every case listed passed all `n` of its trials. */
 const perfect = (ids: readonly string[], count: number, n = 5) =>
   Array.from({ length: count }, (_, i) => point({ id: `b${i}`, cases: ids.map((id) => stat(id, n, n)) }));

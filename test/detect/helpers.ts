@@ -12,6 +12,16 @@ export function hourlyPolicy(alerts: Partial<Parameters<typeof resolvePolicy>[0]
   });
 }
 
+/** One case's counts in a run: `passes` of `scored` trials, no errors. */
+export const caseStat = (id: string, scored: number, passes: number): CaseStat => ({
+  id,
+  scored,
+  passes,
+  trials: scored,
+  errors: 0,
+  budgetExceeded: 0,
+});
+
 /** A run point with `k` cases of given pass counts out of `n`, and sensible defaults for the rest. */
 export function point(over: Partial<RunPoint> & { passes?: number[]; n?: number } = {}): RunPoint {
   const n = over.n ?? 5;

@@ -1,3 +1,4 @@
+import { Writable } from "node:stream";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Observation } from "../../src/agents/types.ts";
@@ -24,3 +25,15 @@ export const observation = (over: Partial<Observation> = {}): Observation => ({
   error: null,
   ...over,
 });
+
+/** A writable stream that keeps every chunk as a line, to check what a logger wrote. */
+export function captureStream(): { lines: string[]; stream: Writable; text: () => string } {
+  const lines: string[] = [];
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+  return { lines, stream, text: () => lines.join("") };
+}

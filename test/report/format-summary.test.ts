@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { summarize, type SummaryMeta } from "../../src/engine/summary.ts";
 import { formatSummary } from "../../src/report/format-summary.ts";
-import { roundForDisplay } from "../../src/report/round.ts";
+import { roundForDisplay } from "../../src/round.ts";
 import type { CaseCounts, TrialAggregates } from "../../src/store/runs.ts";
 
 const meta: SummaryMeta = {

@@ -1,4 +1,3 @@
-import { Writable } from "node:stream";
 import pino from "pino";
 import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app.ts";
@@ -6,17 +5,12 @@ import { systemClock } from "../../src/clock.ts";
 import { startService } from "../../src/service.ts";
 import { getRun } from "../../src/store/runs.ts";
 import { testDatabase } from "../helpers/db.ts";
+import { captureStream } from "../helpers/fixtures.ts";
 import { configYaml, loadTestConfig, startHeldAgent } from "../service/fixtures.ts";
 
 /** A logger that keeps its lines, to check what a service logs. */
 function capturedLogger() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(String(chunk));
-      cb();
-    },
-  });
+  const { lines, stream } = captureStream();
   return { log: pino({ level: "info" }, stream), lines };
 }
 

@@ -1,4 +1,3 @@
-import { Writable } from "node:stream";
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import type { Agent } from "../../src/agents/types.ts";
@@ -11,18 +10,7 @@ import { Events } from "../../src/events.ts";
 import { createLogger, MAX_LOG_FIELD } from "../../src/log.ts";
 import { describeDbError } from "../../src/store/errors.ts";
 import { testDatabase } from "../helpers/db.ts";
-import { observation } from "../helpers/fixtures.ts";
-
-function capture() {
-  const lines: string[] = [];
-  const stream = new Writable({
-    write(chunk, _enc, cb) {
-      lines.push(String(chunk));
-      cb();
-    },
-  });
-  return { lines, stream, text: () => lines.join("") };
-}
+import { captureStream, observation } from "../helpers/fixtures.ts";
 
 /** An agent output nobody may find in a log: personal data, and long. */
 const OUTPUT = `call Jane Roe at +1 415 555 0199 ${"x".repeat(100_000)}`;
@@ -48,7 +36,7 @@ describe("database errors in logs", () => {
       () => undefined,
       (e: unknown) => e as Error,
     );
-    const { lines, stream } = capture();
+    const { lines, stream } = captureStream();
     const log = createLogger({ destination: stream, secrets: new Secrets() });
     log.warn({ err: raw!.message }, "a careless caller logs the message");
     log.warn({ err: raw }, "and another the error object");
@@ -77,7 +65,7 @@ describe("database errors in logs", () => {
       agents: { a: { kind: "demo" } },
       jobs: { j: { agent: "a", golden: "x", schedule: "@hourly", repeats: 4, concurrency: 4 } },
     }).jobs.j!;
-    const { text, stream } = capture();
+    const { text, stream } = captureStream();
     const log = createLogger({ destination: stream, secrets: new Secrets() });
     // A real database error on every trial write, raised by the database itself: the table is gone.
     const agent: Agent = { name: "a", call: async () => observation({ output: OUTPUT }) };

@@ -3,7 +3,13 @@ import type { GateResult } from "./run-gate.ts";
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : "—");
 const pts = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? "+" : "−"}${Math.abs(x * 100).toFixed(1)}` : "—");
-export const usd = (x: number) => (Number.isFinite(x) ? `$${x < 0.01 ? x.toPrecision(3) : x.toFixed(4)}` : "—");
+/** `$0.0123`, `$0.00333`, `−$0.0000124`: three significant digits below a cent, never an exponent, the sign before the $. */
+export function usd(x: number): string {
+  if (!Number.isFinite(x)) return "—";
+  const a = Math.abs(x);
+  const digits = a >= 0.01 || a === 0 ? a.toFixed(4) : Number(a.toPrecision(3)).toFixed(Math.min(20, 2 - Math.floor(Math.log10(a))));
+  return `${x < 0 ? "−" : ""}$${digits}`;
+}
 export const ms = (x: number | null) => (x === null ? "—" : x >= 1000 ? `${(x / 1000).toFixed(2)} s` : `${Math.round(x)} ms`);
 export const times = (x: number) => (Number.isFinite(x) ? `×${x.toFixed(2)}` : "—");
 /** Two significant digits, or "< 0.0001" rather than 4.8e-23. */

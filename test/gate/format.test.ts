@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { summarize } from "../../src/engine/summary.ts";
 import { compareCost } from "../../src/gate/compare.ts";
 import { decideGate, type GateCase } from "../../src/gate/decide.ts";
-import { formatGate } from "../../src/gate/format.ts";
+import { formatGate, usd } from "../../src/gate/format.ts";
 import { gateJunit } from "../../src/gate/junit.ts";
 import type { GateResult } from "../../src/gate/run-gate.ts";
 
@@ -94,5 +94,16 @@ describe("gate output", () => {
     expect(xml).toContain("candidate $0.0100 vs incumbent $0.00333 per trial (×3.00)");
     expect(xml).toContain("candidate 20 ms vs incumbent 20 ms (×1.00; Mann–Whitney p 1)");
     expect(xml).not.toMatch(/\d\.\d{7,}/);
+  });
+});
+
+describe("gate money", () => {
+  it("puts the sign before the $ and never prints an exponent", () => {
+    expect(usd(0.0123456)).toBe("$0.0123");
+    expect(usd(0.00333)).toBe("$0.00333");
+    expect(usd(-0.0000124)).toBe("−$0.0000124");
+    expect(usd(-5.61e-8)).toBe("−$0.0000000561");
+    expect(usd(0)).toBe("$0.0000");
+    expect(usd(Number.NaN)).toBe("—");
   });
 });

@@ -14,6 +14,11 @@ export class Secrets {
     this.#ordered = [...this.#values].sort((a, b) => b.length - a.length);
   }
 
+  /** Remember every value `other` knows: a secret once seen stays redacted for the life of the process. */
+  addAll(other: Secrets): void {
+    for (const v of other.#values) this.add(v);
+  }
+
   get size(): number {
     return this.#values.size;
   }
@@ -41,3 +46,6 @@ export class Secrets {
     return value;
   }
 }
+
+/** What code that lets text out of the process needs of the secrets: a stable view, reloads add to it. */
+export type Redactor = Pick<Secrets, "redact" | "redactDeep">;

@@ -1,4 +1,14 @@
-import type { Pricing } from "./agents/types.ts";
+/** A model's price in USD per million tokens. */
+export interface Pricing {
+  input_per_mtok: number;
+  output_per_mtok: number;
+}
+
+/** USD cost of a call's token counts at `pricing` (zero when the agent has no price). */
+export function costOf(usage: { inputTokens: number; outputTokens: number }, pricing: Pricing | undefined): number {
+  if (!pricing) return 0;
+  return (usage.inputTokens * pricing.input_per_mtok + usage.outputTokens * pricing.output_per_mtok) / 1e6;
+}
 
 /** USD per million tokens, by model name (or name prefix). */
 export type PriceTable = Readonly<Record<string, Pricing>>;

@@ -1,5 +1,6 @@
 import type { DemoAgentConfig } from "../config/schema.ts";
-import { costOf, type Agent, type Observation, type Step } from "./types.ts";
+import { costOf } from "../pricing.ts";
+import { type Agent, type Observation, type Step } from "./types.ts";
 
 /** The demo bot's knowledge base: keywords that find an article, the right and a wrong answer. */
 const KB: { keywords: string[]; article: string; answer: string; wrong: string }[] = [

@@ -1,10 +1,10 @@
 import type { HttpAgentConfig } from "../config/schema.ts";
-import { resolvePricing } from "../pricing.ts";
+import { costOf, resolvePricing } from "../pricing.ts";
 import { postJson } from "./http-call.ts";
 import { num, streamJson, type StreamJsonOptions } from "./http-stream.ts";
 import { readPath } from "./jsonpath.ts";
 import { compileHeaders, compileTemplate } from "./template.ts";
-import { costOf, type Agent, type AgentDeps, type AgentError, type Observation, type Pricing, type Step, type Usage } from "./types.ts";
+import { type Agent, type AgentDeps, type AgentError, type Observation, type Pricing, type Step, type Usage } from "./types.ts";
 
 const str = (v: unknown): string | null => (v === undefined || v === null ? null : typeof v === "string" ? v : JSON.stringify(v));
 

@@ -1,8 +1,8 @@
 import type { OpenAiAgentConfig } from "../config/schema.ts";
-import { resolvePricing } from "../pricing.ts";
+import { costOf, resolvePricing } from "../pricing.ts";
 import { postJson } from "./http-call.ts";
 import { ChatAccumulator, streamChat, type ChatPayload } from "./openai-stream.ts";
-import { costOf, type Agent, type AgentDeps, type AgentRequest, type Observation, type Pricing } from "./types.ts";
+import { type Agent, type AgentDeps, type AgentRequest, type Observation, type Pricing } from "./types.ts";
 
 /**
  * An agent behind any OpenAI-compatible chat-completions endpoint; tool calls become steps.

@@ -1,4 +1,6 @@
-import type { PriceTable } from "../pricing.ts";
+import type { PriceTable, Pricing } from "../pricing.ts";
+
+export type { Pricing };
 
 /** One tool call the agent made on its way to the answer. */
 export interface Step {
@@ -78,15 +80,4 @@ export interface AgentDeps {
   prices?: PriceTable;
   /** Removes secrets (the config's `${VAR}` values) from reply excerpts before they are cut short. */
   redact?: (text: string) => string;
-}
-
-export interface Pricing {
-  input_per_mtok: number;
-  output_per_mtok: number;
-}
-
-/** USD cost of `usage` at `pricing` (zero when the agent has no price). */
-export function costOf(usage: Usage, pricing: Pricing | undefined): number {
-  if (!pricing) return 0;
-  return (usage.inputTokens * pricing.input_per_mtok + usage.outputTokens * pricing.output_per_mtok) / 1e6;
 }

@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
-import { costOf, type Usage } from "../../agents/types.ts";
+import type { Usage } from "../../agents/types.ts";
 import type { Clock } from "../../clock.ts";
 import type { JudgeConfig } from "../../config/schema.ts";
 import type { Secrets } from "../../config/secrets.ts";
 import type { Logger } from "../../log.ts";
-import { resolvePricing, type PriceTable } from "../../pricing.ts";
+import { costOf, resolvePricing, type PriceTable } from "../../pricing.ts";
 import type { Db } from "../../store/db.ts";
 import { storeVerdict, takeCachedVerdict } from "../../store/judge-cache.ts";
 import { canonicalJson } from "../canonical.ts";

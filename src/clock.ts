@@ -5,6 +5,17 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+/** A signal that aborts once `ms` have passed on `clock`; `cancel` stops the wait. */
+export function clockTimeout(clock: Clock, ms: number): { signal: AbortSignal; cancel(): void } {
+  const timer = new AbortController();
+  const fired = new AbortController();
+  clock.sleep(ms, timer.signal).then(
+    () => fired.abort(new Error(`no answer within ${ms} ms`)),
+    () => {},
+  );
+  return { signal: fired.signal, cancel: () => timer.abort() };
+}
+
 export const systemClock: Clock = {
   now: () => new Date(),
   sleep: (ms, signal) =>

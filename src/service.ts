@@ -9,7 +9,7 @@ import { runJob, type App } from "./app.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { loadConfig } from "./config/load.ts";
 import { watchConfig, type ConfigWatcher } from "./config/watch.ts";
-import type { Logger } from "./log.ts";
+import type { Clock } from "./clock.ts";
 import { createMetrics } from "./metrics.ts";
 import { dashboardRoutes } from "./report/routes.ts";
 import { defaultBackend, type CronBackend } from "./schedule/backend.ts";
@@ -49,8 +49,6 @@ export interface ServiceOptions {
   backend?: CronBackend;
   /** Watch the config files for changes (default true). */
   watch?: boolean;
-  /** Builds the logger again when a reload brings new secret values to redact. */
-  makeLogger?: (loaded: LoadedConfig) => Logger;
   /** Reads the config again on reload (default loadConfig with the same environment). */
   load?: (file: string) => Promise<LoadedConfig>;
 }
@@ -66,15 +64,17 @@ const WORKER_STOP_MS = 3_000;
 // How long the start waits for the first partition maintenance pass before scheduling jobs.
 const FIRST_PASS_MS = 15_000;
 
-async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
+/** `p`, or a rejection once `ms` have passed on `clock` without an answer. */
+async function withTimeout<T>(clock: Clock, p: Promise<T>, ms: number): Promise<T> {
+  const done = new AbortController();
+  const timeout = clock.sleep(ms, done.signal).then(
+    () => Promise.reject(new Error(`no answer within ${ms} ms`)),
+    () => new Promise<never>(() => {}),
+  );
   try {
     return await Promise.race([p, timeout]);
   } finally {
-    clearTimeout(timer);
+    done.abort();
   }
 }
 
@@ -94,7 +94,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   const server = app.loaded.config.server;
   const tracker = new RunTracker();
   const backend = opts.backend ?? defaultBackend();
-  const log = () => app.log;
+  const log = app.log;
   let stopping = false;
   // A second shutdown signal: runs keep what the database does not take within half a second on
   // disk instead of waiting for it (see executeRun).
@@ -107,6 +107,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
       // The alerts table belongs to src/alerts; read-only here. Unreadable (outage): no gauge, and
       // the scrape does not wait on a database that does not answer.
       const rows = await withTimeout(
+        app.clock,
         queryRows<{ job: string; n: number }>(
           app.database.db,
           sql`select job, count(*)::int as n from alerts where state = 'firing' group by job`,
@@ -123,7 +124,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
     const staleBefore = new Date(app.clock.now().getTime() - app.loaded.config.server.heartbeat_timeout);
     let busy: boolean;
     try {
-      busy = tracker.busy(job) || (await withTimeout(jobBusy(app.database.db, job, { staleBefore }), PING_TIMEOUT_MS));
+      busy = tracker.busy(job) || (await withTimeout(app.clock, jobBusy(app.database.db, job, { staleBefore }), PING_TIMEOUT_MS));
     } catch {
       return { ok: false, reason: "database" };
     }
@@ -139,7 +140,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   const readiness = async (): Promise<Record<string, string>> => {
     let database = "ok";
     try {
-      await withTimeout(app.database.ping(), PING_TIMEOUT_MS);
+      await withTimeout(app.clock, app.database.ping(), PING_TIMEOUT_MS);
     } catch (e) {
       database = `unreachable: ${describeDbError(e, app.loaded.secrets)}`;
     }
@@ -180,14 +181,14 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   // Trials an earlier shutdown could not store (database down) are stored from disk.
   workers.push(startSpillReplay(app));
   // Trial partitions: created ahead and dropped past retention, now and daily.
-  const partitions = startPartitionMaintenance({ db: app.database.db, clock: app.clock, log }, () => ({
+  const partitions = startPartitionMaintenance({ db: app.database.db, clock: app.clock, log: () => log }, () => ({
     retentionMs: app.loaded.config.retention.trials,
   }));
   workers.push(partitions);
   // The first runs wait for the first pass: on a fresh database this month has no partition, so a
   // run's trials route to trials_default, and the pass's ATTACH of this month then fails that
   // insert ("violates partition constraint"). Bounded: a database that does not answer must not hold the start.
-  await withTimeout(partitions.firstPass, FIRST_PASS_MS).catch(() => {});
+  await withTimeout(app.clock, partitions.firstPass, FIRST_PASS_MS).catch(() => {});
 
   // Intake: the scheduler and config reload; stopped first on shutdown.
   const jobs = startJobs(
@@ -213,10 +214,11 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
       if (next.config.database !== before.database || next.config.server.port !== before.server.port) {
         app.log.warn({}, "database and server.port changes take effect after a restart");
       }
-      if (apiToken) next.secrets.add(apiToken);
-      if (readToken) next.secrets.add(readToken);
+      // One Secrets for the life of the process (the logger holds it): the reload's values are
+      // added to it, and a value that was secret stays redacted.
+      app.loaded.secrets.addAll(next.secrets);
+      next.secrets = app.loaded.secrets;
       app.loaded = next;
-      if (opts.makeLogger) app.log = opts.makeLogger(next);
       jobs.apply(next.config);
     },
     log,
@@ -240,7 +242,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
       for (const w of [...workers].reverse()) {
         // Bounded: a pass stuck on an unreachable database must not hold the exit (its work is
         // durable in the database and picked up by the next start or another replica).
-        await withTimeout(w.stop(), WORKER_STOP_MS).catch((e: Error) =>
+        await withTimeout(app.clock, w.stop(), WORKER_STOP_MS).catch((e: Error) =>
           app.log.warn({ worker: w.name, err: describeDbError(e) }, "worker stop failed"),
         );
       }

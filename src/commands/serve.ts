@@ -1,4 +1,5 @@
 import { createApp } from "../app.ts";
+import { backoffMs } from "../backoff.ts";
 import { systemClock } from "../clock.ts";
 import type { LoadedConfig } from "../config/load.ts";
 import { createLogger, terminalDestination, type Logger } from "../log.ts";
@@ -17,7 +18,7 @@ async function openWithRetry(loaded: LoadedConfig, log: Logger, signal: AbortSig
       return await openStore(loaded);
     } catch (e) {
       if (!loaded.config.database || signal.aborted) throw e;
-      const delay = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+      const delay = backoffMs(attempt, { baseMs: 1_000, maxMs: 30_000 });
       log.warn({ attempt, retryInMs: delay, err: loaded.secrets.redact((e as Error).message) }, "database unreachable at start; retrying");
       try {
         await systemClock.sleep(delay, signal);
@@ -48,8 +49,8 @@ export function listenProblem(e: unknown, loaded: LoadedConfig): string | undefi
 export const serveCommand: Command = {
   summary: "run every job on its schedule and serve HTTP (npm start)",
   async run({ loaded }) {
-    const makeLogger = (l: LoadedConfig) => createLogger({ secrets: l.secrets, destination: terminalDestination(1) });
-    const log = makeLogger(loaded);
+    // One logger for the life of the process: a reload adds its secrets to the same registry.
+    const log = createLogger({ secrets: loaded.secrets, destination: terminalDestination(1) });
     // A fault anywhere is logged, never the end of the process (the brief: faults never crash it).
     const onRejection = (e: unknown) => log.error({ err: (e as Error)?.message ?? String(e) }, "unhandled rejection");
     const onException = (e: Error) => log.error({ err: e.message, stack: e.stack }, "uncaught exception");
@@ -73,7 +74,7 @@ export const serveCommand: Command = {
       const app = createApp(loaded, database, log);
       let service: Awaited<ReturnType<typeof startService>>;
       try {
-        service = await startService(app, { makeLogger });
+        service = await startService(app);
       } catch (e) {
         const problem = listenProblem(e, loaded);
         if (!problem) throw e;

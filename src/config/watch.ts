@@ -18,7 +18,7 @@ export interface WatchOptions {
   load(file: string): Promise<LoadedConfig>;
   /** Applies a valid, changed config. */
   apply(next: LoadedConfig): void;
-  log(): Logger;
+  log: Logger;
   /** Quiet period after a change before reloading: editors and ConfigMap updates write in bursts. */
   debounceMs?: number;
   /** Watch the files (default true); false leaves only `reload()` (SIGHUP). */
@@ -52,10 +52,10 @@ export function watchConfig(opts: WatchOptions): ConfigWatcher {
     for (const dir of folders(opts.current())) {
       try {
         const w = watch(dir, { persistent: false }, () => schedule());
-        w.on("error", (e) => opts.log().warn({ dir, err: e.message }, "config watch failed; SIGHUP still reloads"));
+        w.on("error", (e) => opts.log.warn({ dir, err: e.message }, "config watch failed; SIGHUP still reloads"));
         watchers.push(w);
       } catch (e) {
-        opts.log().warn({ dir, err: (e as Error).message }, "cannot watch config folder; SIGHUP still reloads");
+        opts.log.warn({ dir, err: (e as Error).message }, "cannot watch config folder; SIGHUP still reloads");
       }
     }
   };
@@ -66,7 +66,7 @@ export function watchConfig(opts: WatchOptions): ConfigWatcher {
     timer = setTimeout(
       () =>
         void reload("file changed").catch((e: Error) =>
-          opts.log().error({ err: opts.current().secrets.redact(e.message) }, "config reload failed while applying"),
+          opts.log.error({ err: opts.current().secrets.redact(e.message) }, "config reload failed while applying"),
         ),
       debounceMs,
     );
@@ -80,20 +80,18 @@ export function watchConfig(opts: WatchOptions): ConfigWatcher {
         next = await opts.load(current.file);
       } catch (e) {
         const message = e instanceof ConfigError ? e.message : (e as Error).message;
-        opts
-          .log()
-          .error(
-            { reason, file: current.file, err: current.secrets.redact(message) },
-            "config reload rejected; keeping the last good config",
-          );
+        opts.log.error(
+          { reason, file: current.file, err: current.secrets.redact(message) },
+          "config reload rejected; keeping the last good config",
+        );
         return undefined;
       }
       if (fingerprint(next) === fingerprint(current)) {
-        if (reason !== "file changed") opts.log().info({ reason, file: current.file }, "config reload: nothing changed");
+        if (reason !== "file changed") opts.log.info({ reason, file: current.file }, "config reload: nothing changed");
         return undefined;
       }
       opts.apply(next);
-      opts.log().info({ reason, file: next.file, jobs: Object.keys(next.config.jobs) }, "config reloaded");
+      opts.log.info({ reason, file: next.file, jobs: Object.keys(next.config.jobs) }, "config reloaded");
       rewatch();
       return next;
     });

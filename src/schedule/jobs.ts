@@ -9,11 +9,11 @@ import { JobLane, type LaneJob } from "./lane.ts";
 import { createScheduler, type ScheduledJob } from "./scheduler.ts";
 import type { RunTracker } from "./tracker.ts";
 
-/** What the job scheduler needs; `log` is read each time because a config reload replaces it. */
+/** What the job scheduler needs. */
 export interface JobSchedulerDeps {
   db: Db;
   clock: Clock;
-  log: () => Logger;
+  log: Logger;
   events: Events;
   replica: string;
   backend: CronBackend;
@@ -56,16 +56,12 @@ export function startJobs(deps: JobSchedulerDeps, config: Config): JobScheduler 
   const scheduler = createScheduler({
     clock: deps.clock,
     backend: deps.backend,
-    get log() {
-      return log();
-    },
+    log,
   });
   const laneDeps = {
     db: deps.db,
     clock: deps.clock,
-    get log() {
-      return log();
-    },
+    log,
     events: deps.events,
     replica: deps.replica,
     backend: deps.backend,
@@ -82,7 +78,7 @@ export function startJobs(deps: JobSchedulerDeps, config: Config): JobScheduler 
     if (catchUp) void lane.catchUp(from);
     const handle = scheduler.schedule(name, job.schedule, (slot) => lane.onSlot(slot), from);
     lanes.set(name, { lane, handle });
-    log().info(
+    log.info(
       {
         job: name,
         schedule: job.schedule.expr.fields,
@@ -96,7 +92,7 @@ export function startJobs(deps: JobSchedulerDeps, config: Config): JobScheduler 
   const remove = (name: string) => {
     lanes.get(name)?.handle.stop();
     lanes.delete(name);
-    log().info({ job: name }, "job unscheduled");
+    log.info({ job: name }, "job unscheduled");
   };
 
   for (const [name, job] of Object.entries(config.jobs)) if (job.enabled) add(name, laneJob(name, job), true);
@@ -126,7 +122,7 @@ export function startJobs(deps: JobSchedulerDeps, config: Config): JobScheduler 
           current.lane.update(updated, since);
           const handle = scheduler.schedule(name, updated.schedule, (slot) => current.lane.onSlot(slot), since);
           lanes.set(name, { lane: current.lane, handle });
-          log().info(
+          log.info(
             {
               job: name,
               schedule: updated.schedule.expr.fields,

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import type { Clock } from "../clock.ts";
+import { clockTimeout, type Clock } from "../clock.ts";
 import type { Events } from "../events.ts";
 import type { Logger } from "../log.ts";
 import { retrying, type Db } from "../store/db.ts";
@@ -240,17 +240,23 @@ export class JobLane {
 
   async #settle(slotAt: Date, status: "done" | "skipped", reason?: string): Promise<void> {
     const { db, clock, log } = this.#deps;
+    const deadline = clockTimeout(clock, this.#deps.heartbeatTimeoutMs);
     // Retried through an outage; a settle that never lands is repaired by the reaper.
     await retrying(
       () =>
         settleSlot(db, { job: this.#job.name, slotAt, status, at: clock.now(), reason: reason ?? null, clearRun: status === "skipped" }),
       {
         sleep: (ms, s) => clock.sleep(ms, s),
-        signal: AbortSignal.any([this.#deps.stopping, AbortSignal.timeout(this.#deps.heartbeatTimeoutMs)]),
+        signal: AbortSignal.any([this.#deps.stopping, deadline.signal]),
       },
-    ).catch((e: Error) =>
-      log.warn({ job: this.#job.name, slot: slotAt.toISOString(), err: describeDbError(e) }, "could not settle the slot; the reaper will"),
-    );
+    )
+      .catch((e: Error) =>
+        log.warn(
+          { job: this.#job.name, slot: slotAt.toISOString(), err: describeDbError(e) },
+          "could not settle the slot; the reaper will",
+        ),
+      )
+      .finally(() => deadline.cancel());
   }
 
   /**

@@ -11,16 +11,16 @@ import type { RunTracker } from "./tracker.ts";
  * timeout, so a replica that dies is cleaned up by any survivor. Runs this process is running
  * are never touched. A failing pass (database down) is logged and tried again next time.
  */
-export function startReaper(deps: { db: Db; clock: Clock; log: () => Logger; tracker: RunTracker; timeoutMs: number }): PeriodicWorker {
+export function startReaper(deps: { db: Db; clock: Clock; log: Logger; tracker: RunTracker; timeoutMs: number }): PeriodicWorker {
   const pass = async () => {
     const now = deps.clock.now();
     try {
       const reaped = await reapDeadRuns(deps.db, { now, staleBefore: new Date(now.getTime() - deps.timeoutMs), keep: deps.tracker.ids() });
       for (const run of reaped.runs)
-        deps.log().warn({ runId: run.id, job: run.job, replica: run.replica }, "run aborted: its process stopped heartbeating");
-      if (reaped.slots > 0) deps.log().info({ slots: reaped.slots }, "settled slots of dead runs");
+        deps.log.warn({ runId: run.id, job: run.job, replica: run.replica }, "run aborted: its process stopped heartbeating");
+      if (reaped.slots > 0) deps.log.info({ slots: reaped.slots }, "settled slots of dead runs");
     } catch (e) {
-      deps.log().warn({ err: describeDbError(e) }, "reaping dead runs failed; will retry");
+      deps.log.warn({ err: describeDbError(e) }, "reaping dead runs failed; will retry");
     }
   };
   return startPeriodic("reaper", deps.clock, Math.max(1_000, deps.timeoutMs / 2), pass, { immediately: true });

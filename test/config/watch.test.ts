@@ -24,7 +24,7 @@ describe("watchConfig", () => {
       apply: () => {
         throw new Error("scheduler refused the new jobs");
       },
-      log: () => log,
+      log,
       debounceMs: 10,
     });
     try {

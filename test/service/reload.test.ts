@@ -4,6 +4,7 @@ import { Writable } from "node:stream";
 import pino from "pino";
 import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app.ts";
+import { createLogger } from "../../src/log.ts";
 import { cronerBackend } from "../../src/schedule/backend.ts";
 import { startService } from "../../src/service.ts";
 import { listSlots } from "../../src/store/slots.ts";
@@ -90,5 +91,34 @@ describe("config reload", () => {
     await service.reload("test");
     expect(service.jobs.lane("probe")).toBeUndefined();
     expect(service.jobs.lane("other")?.job.schedule.expr.fields).toBe("0 * * * *");
+  });
+});
+
+describe("secrets across a reload", () => {
+  it("a secret the reloaded config brings is redacted by the logger the service started with", async () => {
+    const clock = new ManualClock("2026-05-01T10:00:30Z");
+    const env: Record<string, string> = { AGENT_TOKEN: "tok-reloaded-7f3a9c" };
+    const agentUrl = "http://127.0.0.1:9/agent";
+    const loaded = await loadTestConfig(configYaml({ agentUrl, job: { schedule: "0 0 1 1 *" } }));
+    await using database = await testDatabase();
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk, _e, cb) {
+        lines.push(String(chunk));
+        cb();
+      },
+    });
+    const app = createApp(loaded, database, createLogger({ secrets: loaded.secrets, destination: stream }), clock);
+    await using service = await startService(app, { env, backend: cronerBackend, watch: false });
+    const withToken = configYaml({ agentUrl, job: { schedule: "0 0 1 1 *" } }).replace(
+      `url: ${agentUrl}\n`,
+      `url: ${agentUrl}\n    headers:\n      Authorization: "Bearer \${AGENT_TOKEN}"\n`,
+    );
+    await rewriteConfig(loaded.dir, withToken);
+    expect(await service.reload("test")).toBeDefined();
+    app.log.info({ reply: `the agent echoed Bearer ${env.AGENT_TOKEN}` }, "probe");
+    const probe = lines.find((l) => l.includes('"msg":"probe"'))!;
+    expect(probe).toContain("[redacted]");
+    expect(lines.join("")).not.toContain(env.AGENT_TOKEN);
   });
 });

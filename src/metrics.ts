@@ -33,6 +33,48 @@ const LAG_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300];
 export function createMetrics(events: Events, sources: MetricSources): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  const { runs, trials, accuracy, accuracyLow, cost, trialLatency, runDuration, slots, lag, storeRetries } = eventInstruments(registry);
+  scrapeGauges(registry, sources);
+
+  const on = {
+    "run:finished": (s: GoldwatchEvents["run:finished"][0]) => {
+      runs.inc({ job: s.job, status: s.status });
+      cost.inc({ job: s.job }, s.costUsd);
+      runDuration.observe({ job: s.job }, s.durationMs / 1000);
+      if (s.accuracy) {
+        accuracy.set({ job: s.job }, s.accuracy.estimate);
+        accuracyLow.set({ job: s.job }, s.accuracy.low);
+      }
+    },
+    "trial:finished": (t: GoldwatchEvents["trial:finished"][0]) => {
+      trials.inc({ job: t.job, status: t.status });
+      trialLatency.observe({ job: t.job }, t.latencyMs / 1000);
+    },
+    "slot:outcome": (o: GoldwatchEvents["slot:outcome"][0]) => {
+      slots.inc({ job: o.job, outcome: o.outcome });
+      if (o.outcome === "started") lag.observe({ job: o.job }, Math.max(0, o.lagMs) / 1000);
+    },
+    "store:retry": () => storeRetries.inc(),
+  };
+  events.on("run:finished", on["run:finished"]);
+  events.on("trial:finished", on["trial:finished"]);
+  events.on("slot:outcome", on["slot:outcome"]);
+  events.on("store:retry", on["store:retry"]);
+  return {
+    registry,
+    contentType: registry.contentType,
+    render: () => registry.metrics(),
+    stop() {
+      events.off("run:finished", on["run:finished"]);
+      events.off("trial:finished", on["trial:finished"]);
+      events.off("slot:outcome", on["slot:outcome"]);
+      events.off("store:retry", on["store:retry"]);
+    },
+  };
+}
+
+/** The counters and histograms the events feed. */
+function eventInstruments(registry: Registry) {
   const runs = new Counter({
     name: "goldwatch_runs_total",
     help: "Runs finished, by job and status.",
@@ -95,6 +137,11 @@ export function createMetrics(events: Events, sources: MetricSources): Metrics {
     help: "Database writes retried (outages).",
     registers: [registry],
   });
+  return { runs, trials, accuracy, accuracyLow, cost, trialLatency, runDuration, slots, lag, storeRetries };
+}
+
+/** Gauges read from their owners at scrape time. */
+function scrapeGauges(registry: Registry, sources: MetricSources): void {
   new Gauge({
     name: "goldwatch_runs_active",
     help: "Runs going in this process.",
@@ -122,40 +169,4 @@ export function createMetrics(events: Events, sources: MetricSources): Metrics {
       for (const [job, n] of Object.entries(byJob ?? {})) this.set({ job }, n);
     },
   });
-
-  const on = {
-    "run:finished": (s: GoldwatchEvents["run:finished"][0]) => {
-      runs.inc({ job: s.job, status: s.status });
-      cost.inc({ job: s.job }, s.costUsd);
-      runDuration.observe({ job: s.job }, s.durationMs / 1000);
-      if (s.accuracy) {
-        accuracy.set({ job: s.job }, s.accuracy.estimate);
-        accuracyLow.set({ job: s.job }, s.accuracy.low);
-      }
-    },
-    "trial:finished": (t: GoldwatchEvents["trial:finished"][0]) => {
-      trials.inc({ job: t.job, status: t.status });
-      trialLatency.observe({ job: t.job }, t.latencyMs / 1000);
-    },
-    "slot:outcome": (o: GoldwatchEvents["slot:outcome"][0]) => {
-      slots.inc({ job: o.job, outcome: o.outcome });
-      if (o.outcome === "started") lag.observe({ job: o.job }, Math.max(0, o.lagMs) / 1000);
-    },
-    "store:retry": () => storeRetries.inc(),
-  };
-  events.on("run:finished", on["run:finished"]);
-  events.on("trial:finished", on["trial:finished"]);
-  events.on("slot:outcome", on["slot:outcome"]);
-  events.on("store:retry", on["store:retry"]);
-  return {
-    registry,
-    contentType: registry.contentType,
-    render: () => registry.metrics(),
-    stop() {
-      events.off("run:finished", on["run:finished"]);
-      events.off("trial:finished", on["trial:finished"]);
-      events.off("slot:outcome", on["slot:outcome"]);
-      events.off("store:retry", on["store:retry"]);
-    },
-  };
 }

@@ -95,39 +95,7 @@ export function decideGate(
     };
   }
 
-  let difference: number;
-  let low: number;
-  let high: number;
-  let pValue: number;
-  let method: GateVerdict["method"];
-  let extra: Pick<GateVerdict, "varianceFloor" | "mcnemarMidP">;
-  if (repeats === 1) {
-    // Binary outcomes: a = both pass, b = only the candidate passes, c = only the incumbent, d = neither.
-    const t = { a: 0, b: 0, c: 0, d: 0 };
-    for (const p of pairs) {
-      const ci = p.cand.passes > 0;
-      const ii = p.inc.passes > 0;
-      if (ci && ii) t.a++;
-      else if (ci) t.b++;
-      else if (ii) t.c++;
-      else t.d++;
-    }
-    // Candidate first: the interval and p are for candidate − incumbent = (b − c)/K.
-    const iv = newcombePairedDiff(t, 1 - 2 * alpha);
-    ({ estimate: difference, low, high } = iv);
-    pValue = newcombePairedNonInferiorityP(t, margin);
-    method = "mcnemar-newcombe";
-    extra = { mcnemarMidP: mcnemar(t.b, t.c).pMid };
-  } else {
-    const diff = withSeFloor(pairedDifference(incRates, candRates, 1 - 2 * alpha), binomialFloorSe(pairs));
-    difference = diff.meanDiff;
-    low = diff.interval.low;
-    high = diff.interval.high;
-    // One-sided p for H0: μ_d ≤ −m (t on K − 1 df).
-    pValue = nonInferiority(diff, margin, alpha).pValue;
-    method = "paired-t";
-    extra = { varianceFloor: diff.floored };
-  }
+  const { difference, low, high, pValue, method, extra } = pairedEstimate(pairs, incRates, candRates, repeats, margin, alpha);
   const interval = { low, high, level: 1 - 2 * alpha };
   const pts = (x: number) => `${x < 0 ? "−" : ""}${Math.abs(x * 100).toFixed(1)}`;
   const span = `[${pts(low)}, ${pts(high)}] points`;
@@ -165,6 +133,58 @@ export function decideGate(
     ...extra,
     reason: `candidate − incumbent ${pts(difference)} points, ${Math.round(interval.level * 100)}% interval ${span} contains the margin ${pts(-margin)} points`,
     repeatsToDecide: repeatsToDecide(pairs, difference, margin, alpha, repeats),
+  };
+}
+
+type Pair = { inc: GateCase; cand: GateCase };
+
+/** Candidate − incumbent with its (1 − 2α) interval and non-inferiority p: McNemar–Newcombe for one repeat, else the paired t. */
+function pairedEstimate(
+  pairs: readonly Pair[],
+  incRates: readonly number[],
+  candRates: readonly number[],
+  repeats: number,
+  margin: number,
+  alpha: number,
+): {
+  difference: number;
+  low: number;
+  high: number;
+  pValue: number;
+  method: GateVerdict["method"];
+  extra: Pick<GateVerdict, "varianceFloor" | "mcnemarMidP">;
+} {
+  if (repeats === 1) {
+    // Binary outcomes: a = both pass, b = only the candidate passes, c = only the incumbent, d = neither.
+    const t = { a: 0, b: 0, c: 0, d: 0 };
+    for (const p of pairs) {
+      const ci = p.cand.passes > 0;
+      const ii = p.inc.passes > 0;
+      if (ci && ii) t.a++;
+      else if (ci) t.b++;
+      else if (ii) t.c++;
+      else t.d++;
+    }
+    // Candidate first: the interval and p are for candidate − incumbent = (b − c)/K.
+    const iv = newcombePairedDiff(t, 1 - 2 * alpha);
+    return {
+      difference: iv.estimate,
+      low: iv.low,
+      high: iv.high,
+      pValue: newcombePairedNonInferiorityP(t, margin),
+      method: "mcnemar-newcombe",
+      extra: { mcnemarMidP: mcnemar(t.b, t.c).pMid },
+    };
+  }
+  const diff = withSeFloor(pairedDifference(incRates, candRates, 1 - 2 * alpha), binomialFloorSe(pairs));
+  return {
+    difference: diff.meanDiff,
+    low: diff.interval.low,
+    high: diff.interval.high,
+    // One-sided p for H0: μ_d ≤ −m (t on K − 1 df).
+    pValue: nonInferiority(diff, margin, alpha).pValue,
+    method: "paired-t",
+    extra: { varianceFloor: diff.floored },
   };
 }
 

@@ -48,6 +48,35 @@ export function verdictKey(model: string, req: JudgeRequest): string {
   return createHash("sha256").update(material).digest("hex");
 }
 
+/** The cached verdict for `key`, if any; a cache outage answers "none". */
+async function fromCache({ db, clock, log, secrets }: JudgeDeps, key: string): Promise<JudgeOutcome | undefined> {
+  try {
+    const row = await takeCachedVerdict(db, key, clock.now());
+    if (!row) return undefined;
+    return {
+      ok: true,
+      verdict: row.verdict === "pass" ? "pass" : "fail",
+      score: row.score,
+      reason: row.reason,
+      model: row.model,
+      cached: true,
+    };
+  } catch (e) {
+    // A cache outage costs money, not verdicts: judge afresh.
+    log?.warn({ err: secrets.redact((e as Error).message) }, "judge cache read failed; asking the judge");
+    return undefined;
+  }
+}
+
+/** Caches a verdict; a cache outage costs a later request money, never this verdict. */
+async function remember({ db, log, secrets }: JudgeDeps, row: Parameters<typeof storeVerdict>[1]): Promise<void> {
+  try {
+    await storeVerdict(db, row);
+  } catch (e) {
+    log?.warn({ err: secrets.redact((e as Error).message) }, "judge cache write failed; the verdict stands");
+  }
+}
+
 /**
  * The LLM judge of one run: answers from the Postgres cache when it can (an identical request
  * already in flight is shared, not sent twice), else asks the endpoint; a reply that does not fit
@@ -55,7 +84,7 @@ export function verdictKey(model: string, req: JudgeRequest): string {
  * is a judge error. Never throws; errors never carry the API key.
  */
 export function createJudge(cfg: JudgeConfig, deps: JudgeDeps): JudgeService {
-  const { db, clock, secrets, log } = deps;
+  const { clock, secrets, log } = deps;
   const pricing = resolvePricing(cfg.pricing, [cfg.model], deps.prices);
   const inflight = new Map<string, Promise<JudgeOutcome>>();
   const stats: JudgeStats = {
@@ -75,25 +104,6 @@ export function createJudge(cfg: JudgeConfig, deps: JudgeDeps): JudgeService {
   };
   const failure = (error: string): JudgeOutcome => ({ ok: false, error: secrets.redact(error), model: cfg.model });
 
-  async function fromCache(key: string): Promise<JudgeOutcome | undefined> {
-    try {
-      const row = await takeCachedVerdict(db, key, clock.now());
-      if (!row) return undefined;
-      return {
-        ok: true,
-        verdict: row.verdict === "pass" ? "pass" : "fail",
-        score: row.score,
-        reason: row.reason,
-        model: row.model,
-        cached: true,
-      };
-    } catch (e) {
-      // A cache outage costs money, not verdicts: judge afresh.
-      log?.warn({ err: secrets.redact((e as Error).message) }, "judge cache read failed; asking the judge");
-      return undefined;
-    }
-  }
-
   async function ask(key: string, req: JudgeRequest, signal: AbortSignal): Promise<JudgeOutcome> {
     const messages = buildJudgeMessages(req);
     let lastError = "judge gave no verdict";
@@ -109,22 +119,18 @@ export function createJudge(cfg: JudgeConfig, deps: JudgeDeps): JudgeService {
           const { verdict, score, reason } = parsed.value;
           const model = call.model ?? cfg.model;
           const safeReason = secrets.redact(reason);
-          try {
-            await storeVerdict(db, {
-              key,
-              model,
-              rubric: req.rubric,
-              verdict,
-              score,
-              reason: safeReason,
-              inputTokens: spent.inputTokens,
-              outputTokens: spent.outputTokens,
-              costUsd: costOf(spent, pricing),
-              createdAt: clock.now(),
-            });
-          } catch (e) {
-            log?.warn({ err: secrets.redact((e as Error).message) }, "judge cache write failed; the verdict stands");
-          }
+          await remember(deps, {
+            key,
+            model,
+            rubric: req.rubric,
+            verdict,
+            score,
+            reason: safeReason,
+            inputTokens: spent.inputTokens,
+            outputTokens: spent.outputTokens,
+            costUsd: costOf(spent, pricing),
+            createdAt: clock.now(),
+          });
           return { ok: true, verdict, score, reason: safeReason, model, cached: false };
         }
         lastError = parsed.error;
@@ -151,7 +157,7 @@ export function createJudge(cfg: JudgeConfig, deps: JudgeDeps): JudgeService {
         if (shared.ok) stats.cacheHits++;
         return shared.ok ? { ...shared, cached: true } : shared;
       }
-      const work = (async () => (await fromCache(key)) ?? (await ask(key, req, signal)))();
+      const work = (async () => (await fromCache(deps, key)) ?? (await ask(key, req, signal)))();
       inflight.set(key, work);
       try {
         const outcome = await work;

@@ -18,6 +18,8 @@ const shared = {
 const storeIndependent = [
   "test/stats/**",
   "test/config/**",
+  "test/load/**",
+  "test/cron/**",
   "test/agents/**",
   "test/scoring/{pii,regex,safety,structured,text,trajectory,judge-config}.test.ts",
   "test/detect/{accuracy,cusum-design,detect-run,drift,drop-threshold,errors,flaky,growth,incident,missed-runs,policy,power-summary,predictive,run-facts,runaway}.test.ts",
@@ -26,11 +28,12 @@ const storeIndependent = [
   "test/gate/{decide,format,lockstep}.test.ts",
   "test/replay/{accuracy,adapters,assertions,batch-writer}.test.ts",
   "test/report/format-summary.test.ts",
-  "test/schedule/{backends,next,scheduler}.test.ts",
+  "test/schedule/scheduler.test.ts",
   "test/server/router.test.ts",
   "test/service/metrics.test.ts",
   "test/faults/matrix.test.ts",
   "test/budget/pricing.test.ts",
+  "test/architecture.test.ts",
 ];
 
 /**

@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { createHttpAgent } from "../src/agents/http.ts";
 import { systemClock } from "../src/clock.ts";
-import { hashGolden, type GoldenSet } from "../src/config/golden.ts";
+import { hashGolden, type GoldenSet } from "../src/load/golden.ts";
 import { agentSchema, configSchema, type HttpAgentConfig } from "../src/config/schema.ts";
 import { Secrets } from "../src/config/secrets.ts";
 import { detectRun } from "../src/detect/detect-run.ts";

@@ -9,7 +9,7 @@ import { silenceCommand } from "./commands/silence.ts";
 import type { Command } from "./commands/types.ts";
 import { validateCommand } from "./commands/validate.ts";
 import { ConfigError } from "./config/errors.ts";
-import { loadConfig } from "./config/load.ts";
+import { loadConfig } from "./load/load.ts";
 
 /** Every `goldwatch <command>`; each lives in src/commands/. */
 const COMMANDS: Record<string, Command> = {

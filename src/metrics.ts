@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
-import type { Events, GoldwatchEvents } from "./events.ts";
+import type { Events, GoldwatchEvents } from "./engine/events.ts";
 
 /** Values the metrics read when scraped, from the parts that own them. */
 export interface MetricSources {

@@ -1,5 +1,5 @@
 import type { Clock } from "../clock.ts";
-import type { Events } from "../events.ts";
+import type { Events } from "../engine/events.ts";
 import type { Logger } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import { describeDbError } from "../store/errors.ts";

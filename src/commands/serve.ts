@@ -1,7 +1,7 @@
 import { createApp } from "../app.ts";
 import { backoffMs } from "../backoff.ts";
 import { systemClock } from "../clock.ts";
-import type { LoadedConfig } from "../config/load.ts";
+import type { LoadedConfig } from "../load/load.ts";
 import { createLogger, terminalDestination, type Logger } from "../log.ts";
 import { startService } from "../service.ts";
 import type { Database } from "../store/db.ts";

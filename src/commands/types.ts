@@ -1,4 +1,4 @@
-import type { LoadedConfig } from "../config/load.ts";
+import type { LoadedConfig } from "../load/load.ts";
 
 /** Parsed command line shared by every command. */
 export interface CommandInput {

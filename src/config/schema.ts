@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isPinnedModel, unpinnedMessage } from "../scoring/judge/pinned.ts";
+import { isPinnedModel, unpinnedMessage } from "./pinned-judges.ts";
 import { duration, positiveDuration } from "./duration.ts";
 
 const pricing = z.strictObject({

@@ -1,10 +1,10 @@
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config/schema.ts";
-import type { Events } from "../events.ts";
+import type { Events } from "../engine/events.ts";
 import type { Logger } from "../log.ts";
 import type { Db } from "../store/db.ts";
-import type { CronBackend } from "./backend.ts";
-import { parseExpression } from "./expression.ts";
+import type { CronBackend } from "../cron/backend.ts";
+import { parseExpression } from "../cron/expression.ts";
 import { JobLane, type LaneJob } from "./lane.ts";
 import { createScheduler, type ScheduledJob } from "./scheduler.ts";
 import type { RunTracker } from "./tracker.ts";

@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { clockTimeout, type Clock } from "../clock.ts";
-import type { Events } from "../events.ts";
+import type { Events } from "../engine/events.ts";
 import type { Logger } from "../log.ts";
 import { retrying, type Db } from "../store/db.ts";
 import { describeDbError } from "../store/errors.ts";
 import { claimSlot, jobBusy, lastSlot, recordSlots, releaseClaim, settleSlot } from "../store/slots.ts";
-import type { CronBackend } from "./backend.ts";
-import { slotsBetween, type Schedule } from "./next.ts";
+import type { CronBackend } from "../cron/backend.ts";
+import { slotsBetween, type Schedule } from "../cron/next.ts";
 import { planDueSlots } from "./plan.ts";
 import type { RunTracker } from "./tracker.ts";
 

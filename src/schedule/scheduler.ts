@@ -1,7 +1,7 @@
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
-import { defaultBackend, type CronBackend } from "./backend.ts";
-import { nextSlot, type Schedule } from "./next.ts";
+import { defaultBackend, type CronBackend } from "../cron/backend.ts";
+import { nextSlot, type Schedule } from "../cron/next.ts";
 
 /** A scheduled job handle. */
 export interface ScheduledJob {

@@ -1,6 +1,6 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { LoadedConfig } from "../config/load.ts";
+import type { Redactor } from "../config/secrets.ts";
 import { openDatabase, type Database } from "./db.ts";
 import type { Logger } from "../log.ts";
 import { migrate } from "./migrate.ts";
@@ -33,7 +33,15 @@ async function lockDataDir(dir: string): Promise<() => Promise<void>> {
 }
 
 /** Opens the configured database (server via `database`, else embedded under data_dir) and migrates it. */
-export async function openStore(loaded: LoadedConfig): Promise<Database> {
+/** What opening the store reads of the loaded config. */
+export interface StoreSettings {
+  /** The config file's folder: `data_dir` is relative to it. */
+  dir: string;
+  config: { database?: string | undefined; data_dir: string; retention: { trials: number } };
+  secrets: Redactor;
+}
+
+export async function openStore(loaded: StoreSettings): Promise<Database> {
   const url = loaded.config.database;
   if (url) {
     const database = await openDatabase({ url });
@@ -62,7 +70,7 @@ export async function openStore(loaded: LoadedConfig): Promise<Database> {
  * the service does the same at start and daily. A failure is only worth a warning: the trials
  * still land in the default partition, and the service moves them later.
  */
-export async function preparePartitions(database: Database, loaded: LoadedConfig, log: Logger, now: Date = new Date()): Promise<void> {
+export async function preparePartitions(database: Database, loaded: StoreSettings, log: Logger, now: Date = new Date()): Promise<void> {
   try {
     await maintainPartitions(database.db, now, { retentionMs: loaded.config.retention.trials });
   } catch (e) {

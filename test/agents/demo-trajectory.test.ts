@@ -1,8 +1,8 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createDemoAgent } from "../../src/agents/demo.ts";
-import { assertionsOf } from "../../src/config/golden.ts";
-import { loadGolden } from "../../src/config/load.ts";
+import { assertionsOf } from "../../src/load/golden.ts";
+import { loadGolden } from "../../src/load/load.ts";
 import { agentSchema, type DemoAgentConfig } from "../../src/config/schema.ts";
 import { scoreTrial } from "../../src/scoring/score.ts";
 

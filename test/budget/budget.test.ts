@@ -4,7 +4,7 @@ import { createHttpAgent } from "../../src/agents/http.ts";
 import { createOpenAiAgent } from "../../src/agents/openai.ts";
 import type { Agent, Observation } from "../../src/agents/types.ts";
 import { systemClock, type Clock } from "../../src/clock.ts";
-import { hashGolden, type GoldenSet } from "../../src/config/golden.ts";
+import { hashGolden, type GoldenSet } from "../../src/load/golden.ts";
 import { agentSchema, configSchema, type HttpAgentConfig, type OpenAiAgentConfig } from "../../src/config/schema.ts";
 import { Secrets } from "../../src/config/secrets.ts";
 import { callWithBudget, crossedBound, describeTrip, RunBudget, TrialBudget } from "../../src/engine/budget.ts";

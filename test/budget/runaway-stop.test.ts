@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createHttpAgent } from "../../src/agents/http.ts";
 import { systemClock } from "../../src/clock.ts";
-import { hashGolden, type GoldenSet } from "../../src/config/golden.ts";
+import { hashGolden, type GoldenSet } from "../../src/load/golden.ts";
 import { agentSchema, configSchema, type HttpAgentConfig } from "../../src/config/schema.ts";
 import { Secrets } from "../../src/config/secrets.ts";
 import { defaultRunBudget, runawayCheckAfter, RunawayWatch } from "../../src/engine/budget.ts";

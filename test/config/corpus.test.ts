@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, formatIssue } from "../../src/config/errors.ts";
-import { loadConfig } from "../../src/config/load.ts";
+import { loadConfig } from "../../src/load/load.ts";
 
 /**
  * The bad-input corpus: one file per case in test/config/corpus/. Each starts with comment lines

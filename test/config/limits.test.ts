@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError, formatIssue } from "../../src/config/errors.ts";
-import { loadConfig } from "../../src/config/load.ts";
+import { loadConfig } from "../../src/load/load.ts";
 
 let dir: string;
 beforeEach(async () => {

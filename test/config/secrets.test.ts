@@ -2,7 +2,7 @@ import { rm } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { createAgent } from "../../src/agents/index.ts";
-import { loadConfig } from "../../src/config/load.ts";
+import { loadConfig } from "../../src/load/load.ts";
 import { Secrets } from "../../src/config/secrets.ts";
 import { createLogger } from "../../src/log.ts";
 import { startFakeServer } from "../helpers/agent-server.ts";

@@ -3,7 +3,7 @@ import { eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp, type App } from "../../src/app.ts";
 import type { Clock } from "../../src/clock.ts";
-import type { LoadedConfig } from "../../src/config/load.ts";
+import type { LoadedConfig } from "../../src/load/load.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { Secrets } from "../../src/config/secrets.ts";
 import { checkMissedRuns, runDetectors } from "../../src/detect/index.ts";

@@ -6,7 +6,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli.ts";
 import { createApp } from "../../src/app.ts";
-import { loadConfig } from "../../src/config/load.ts";
+import { loadConfig } from "../../src/load/load.ts";
 import { listAnnotations } from "../../src/detect/store.ts";
 import { GateInputError, runGate } from "../../src/gate/run-gate.ts";
 import { silentLogger } from "../../src/log.ts";

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { createAlertWorker, handleFindings } from "../../src/alerts/index.ts";
 import { createApp, type App } from "../../src/app.ts";
-import type { LoadedConfig } from "../../src/config/load.ts";
+import type { LoadedConfig } from "../../src/load/load.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { Secrets } from "../../src/config/secrets.ts";
 import { runDetectors } from "../../src/detect/index.ts";

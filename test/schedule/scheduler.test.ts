@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log.ts";
-import { cronerBackend } from "../../src/schedule/backend.ts";
-import { parseExpression } from "../../src/schedule/expression.ts";
+import { cronerBackend } from "../../src/cron/backend.ts";
+import { parseExpression } from "../../src/cron/expression.ts";
 import { planDueSlots } from "../../src/schedule/plan.ts";
 import { createScheduler } from "../../src/schedule/scheduler.ts";
 import { ManualClock } from "../helpers/clock.ts";

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError, formatIssue } from "../../src/config/errors.ts";
-import { loadConfig } from "../../src/config/load.ts";
+import { loadConfig } from "../../src/load/load.ts";
 import { tempFiles } from "../helpers/fixtures.ts";
 
 const golden = `name: g

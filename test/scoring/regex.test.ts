@@ -3,7 +3,7 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { AlertLabels } from "../../src/alerts/labels.ts";
 import { matches, parseMatcher, type Matcher } from "../../src/alerts/silence-matchers.ts";
-import { loadGolden } from "../../src/config/load.ts";
+import { loadGolden } from "../../src/load/load.ts";
 import { ConfigError } from "../../src/config/errors.ts";
 import { compileLinear } from "../../src/scoring/regex.ts";
 import { scoreTrial } from "../../src/scoring/score.ts";

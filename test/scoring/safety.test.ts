@@ -1,7 +1,7 @@
 // no_pii as a golden-set assertion, scored without a database.
 import { describe, expect, it } from "vitest";
 import type { Observation } from "../../src/agents/types.ts";
-import { goldenSchema } from "../../src/config/golden.ts";
+import { goldenSchema } from "../../src/load/golden.ts";
 import { scoreTrial } from "../../src/scoring/score.ts";
 import type { AssertionSpec } from "../../src/scoring/types.ts";
 import { observation } from "../helpers/fixtures.ts";

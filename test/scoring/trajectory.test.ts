@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { Observation, Step } from "../../src/agents/types.ts";
-import { goldenSchema } from "../../src/config/golden.ts";
+import { goldenSchema } from "../../src/load/golden.ts";
 import { scoreTrial } from "../../src/scoring/score.ts";
 import { argsMatch, emptyResult, findLoop, inOrder } from "../../src/scoring/trajectory.ts";
 import type { AssertionSpec } from "../../src/scoring/types.ts";

@@ -3,7 +3,7 @@ import path from "node:path";
 import type { ServerResponse } from "node:http";
 import { sql } from "drizzle-orm";
 import { expect, vi } from "vitest";
-import { loadConfig, type LoadedConfig } from "../../src/config/load.ts";
+import { loadConfig, type LoadedConfig } from "../../src/load/load.ts";
 import { queryRows, type Database } from "../../src/store/db.ts";
 import { json, startFakeServer, type FakeServer, type RecordedRequest } from "../helpers/agent-server.ts";
 import { tempFiles } from "../helpers/fixtures.ts";

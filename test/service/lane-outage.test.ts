@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app.ts";
-import type { GoldwatchEvents } from "../../src/events.ts";
+import type { GoldwatchEvents } from "../../src/engine/events.ts";
 import { silentLogger } from "../../src/log.ts";
-import { cronerBackend } from "../../src/schedule/backend.ts";
+import { cronerBackend } from "../../src/cron/backend.ts";
 import { startService } from "../../src/service.ts";
 import { listSlots } from "../../src/store/slots.ts";
 import { ManualClock, waitAdvancing } from "../helpers/clock.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { RunSummary } from "../../src/engine/summary.ts";
-import { Events } from "../../src/events.ts";
+import { Events } from "../../src/engine/events.ts";
 import { createMetrics } from "../../src/metrics.ts";
 
 const summary = (over: Partial<RunSummary>): RunSummary =>

@@ -5,7 +5,7 @@ import pino from "pino";
 import { describe, expect, it, vi } from "vitest";
 import { createApp } from "../../src/app.ts";
 import { createLogger } from "../../src/log.ts";
-import { cronerBackend } from "../../src/schedule/backend.ts";
+import { cronerBackend } from "../../src/cron/backend.ts";
 import { startService } from "../../src/service.ts";
 import { listSlots } from "../../src/store/slots.ts";
 import { ManualClock, waitAdvancing } from "../helpers/clock.ts";

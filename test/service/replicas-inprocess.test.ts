@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
 import { createApp, type App } from "../../src/app.ts";
-import type { LoadedConfig } from "../../src/config/load.ts";
-import type { GoldwatchEvents } from "../../src/events.ts";
+import type { LoadedConfig } from "../../src/load/load.ts";
+import type { GoldwatchEvents } from "../../src/engine/events.ts";
 import { silentLogger } from "../../src/log.ts";
-import { cronerBackend } from "../../src/schedule/backend.ts";
+import { cronerBackend } from "../../src/cron/backend.ts";
 import { startService, type Service } from "../../src/service.ts";
 import { openDatabase, queryRows, type Database } from "../../src/store/db.ts";
 import { claimSlot, listSlots } from "../../src/store/slots.ts";

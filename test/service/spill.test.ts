@@ -3,7 +3,7 @@ import { eq, sql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import type { Agent, Observation } from "../../src/agents/types.ts";
 import { systemClock } from "../../src/clock.ts";
-import { hashGolden, type GoldenSet } from "../../src/config/golden.ts";
+import { hashGolden, type GoldenSet } from "../../src/load/golden.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { Secrets } from "../../src/config/secrets.ts";
 import { executeRun } from "../../src/engine/run.ts";

@@ -1,7 +1,7 @@
 import { watch, type FSWatcher } from "node:fs";
 import path from "node:path";
 import type { Logger } from "../log.ts";
-import { ConfigError } from "./errors.ts";
+import { ConfigError } from "../config/errors.ts";
 import type { LoadedConfig } from "./load.ts";
 
 /** Reloads the config and golden sets when their files change (or on demand, e.g. SIGHUP). */

@@ -4,7 +4,7 @@ import { assertionRegistry, assertionTypes } from "../scoring/registry.ts";
 import { canonicalJson } from "../scoring/canonical.ts";
 import { missingJudgeField, type JudgeArg } from "../scoring/judge/assertion.ts";
 import type { AssertionSpec } from "../scoring/types.ts";
-import { readableIssue, type ConfigIssue } from "./errors.ts";
+import { readableIssue, type ConfigIssue } from "../config/errors.ts";
 
 /** What each assertion takes (as in the README's table), said when zod's own message would not. */
 const EXPECTS: Record<string, string> = {

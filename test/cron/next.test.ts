@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { cronerBackend } from "../../src/schedule/backend.ts";
-import { parseExpression } from "../../src/schedule/expression.ts";
-import { nextSlot, slotsBetween } from "../../src/schedule/next.ts";
-import { checkSchedule } from "../../src/schedule/validate.ts";
+import { cronerBackend } from "../../src/cron/backend.ts";
+import { parseExpression } from "../../src/cron/expression.ts";
+import { nextSlot, slotsBetween } from "../../src/cron/next.ts";
+import { checkSchedule } from "../../src/cron/validate.ts";
 
 const sched = (e: string, timezone = "UTC") => {
   const expr = parseExpression(e);

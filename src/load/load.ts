@@ -1,14 +1,14 @@
 import path from "node:path";
-import { checkSchedule, checkTimezone } from "../schedule/validate.ts";
+import { checkSchedule, checkTimezone } from "../cron/validate.ts";
 import type { z } from "zod";
-import { interpolateEnv } from "./env.ts";
-import { referenceIssues } from "./env-refs.ts";
-import { ConfigError, formatPath, readableIssue, type ConfigIssue } from "./errors.ts";
+import { interpolateEnv } from "../config/env.ts";
+import { referenceIssues } from "../config/env-refs.ts";
+import { ConfigError, formatPath, readableIssue, type ConfigIssue } from "../config/errors.ts";
 import { goldenSchema, hashGolden, judgeIssues, type GoldenSet } from "./golden.ts";
-import { literalSecretIssues } from "./literal-secrets.ts";
-import { readYamlFile, yamlLimits, type YamlLimit } from "./read-yaml.ts";
-import { configSchema, type Config } from "./schema.ts";
-import { Secrets } from "./secrets.ts";
+import { literalSecretIssues } from "../config/literal-secrets.ts";
+import { readYamlFile, yamlLimits, type YamlLimit } from "../config/read-yaml.ts";
+import { configSchema, type Config } from "../config/schema.ts";
+import { Secrets } from "../config/secrets.ts";
 
 /** A validated config with every golden set it names, ready to run. */
 export interface LoadedConfig {

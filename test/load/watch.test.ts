@@ -1,8 +1,8 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { loadConfig } from "../../src/config/load.ts";
-import { watchConfig } from "../../src/config/watch.ts";
+import { loadConfig } from "../../src/load/load.ts";
+import { watchConfig } from "../../src/load/watch.ts";
 import { createLogger } from "../../src/log.ts";
 import { tempFiles } from "../helpers/fixtures.ts";
 

@@ -1,6 +1,6 @@
-import type { CronBackend } from "../../src/schedule/backend.ts";
-import { parseExpression } from "../../src/schedule/expression.ts";
-import { nextSlot } from "../../src/schedule/next.ts";
+import type { CronBackend } from "../../src/cron/backend.ts";
+import { parseExpression } from "../../src/cron/expression.ts";
+import { nextSlot } from "../../src/cron/next.ts";
 
 /** Expressions, zones and starting instants whose next fire times both backends must agree on. */
 export const EXPRESSIONS = [

@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { cronerBackend } from "../../src/schedule/backend.ts";
+import { cronerBackend } from "../../src/cron/backend.ts";
 import { EXPRESSIONS, nextTimesTable, STARTS, ZONES } from "./table.ts";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -15,8 +15,8 @@ describe("Bun.cron and croner", () => {
     async () => {
       // The same table computed by a real Bun process with Bun.cron as the engine.
       const script = `
-      import { bunBackend, bunCron } from "./src/schedule/backend.ts";
-      import { nextTimesTable } from "./test/schedule/table.ts";
+      import { bunBackend, bunCron } from "./src/cron/backend.ts";
+      import { nextTimesTable } from "./test/cron/table.ts";
       if (!bunCron()) throw new Error("Bun.cron missing");
       process.stdout.write(JSON.stringify(nextTimesTable(bunBackend(bunCron()))));`;
       const { stdout } = await promisify(execFile)(bun, ["-e", script], { cwd: root, maxBuffer: 64 * 1024 * 1024 });

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
-import type { RunSummary } from "./engine/summary.ts";
-import type { TrialStatus } from "./scoring/score.ts";
+import type { RunSummary } from "./summary.ts";
+import type { TrialStatus } from "../scoring/score.ts";
 
 /** Everything the engine announces; metrics, logs, progress bars and tests subscribe. */
 export interface GoldwatchEvents {

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadGolden } from "../../src/config/load.ts";
+import { loadGolden } from "../../src/load/load.ts";
 import { parseDuration } from "../../src/config/duration.ts";
 import { tempFiles } from "../helpers/fixtures.ts";
 

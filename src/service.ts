@@ -15,7 +15,7 @@ import { dashboardRoutes } from "./report/routes.ts";
 import { defaultBackend, type CronBackend } from "./cron/backend.ts";
 import { startJobs, type JobScheduler } from "./schedule/jobs.ts";
 import { startMissedRunsWorker } from "./schedule/missed-runs-worker.ts";
-import type { Worker } from "./schedule/periodic.ts";
+import type { Worker } from "./periodic.ts";
 import { startReaper } from "./schedule/reaper.ts";
 import { RunTracker } from "./schedule/tracker.ts";
 import { coreRoutes, type TriggerResult } from "./server/core-routes.ts";

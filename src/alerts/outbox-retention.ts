@@ -1,5 +1,5 @@
 import type { App } from "../app.ts";
-import { startPeriodic, type PeriodicWorker } from "../schedule/periodic.ts";
+import { startPeriodic, type PeriodicWorker } from "../periodic.ts";
 import { pruneOutbox } from "../store/alert-outbox.ts";
 
 const HOUR_MS = 3_600_000;

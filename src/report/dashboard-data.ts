@@ -1,6 +1,13 @@
-import { sql } from "drizzle-orm";
 import type { Db } from "../store/db.ts";
-import { queryRows } from "../store/db.ts";
+import {
+  loadAnnotations,
+  loadCaseDays,
+  loadFirings,
+  loadOpenAlerts,
+  loadSeriesBuckets,
+  type CaseDay,
+  type DashboardRange,
+} from "./store.ts";
 
 /** One point of a job's time series: the completed runs of one time bucket, averaged. */
 export interface SeriesPoint {
@@ -65,8 +72,6 @@ export function bucketFor(rangeMs: number): number {
   return Math.max(1, Math.ceil(rangeMs / MAX_POINTS / HOUR_MS)) * HOUR_MS;
 }
 
-const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
-const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
 const KIND_NAME = { agent_model: "agent model", judge_model: "judge model", golden_set: "golden set" } as const;
 const short = (kind: keyof typeof KIND_NAME, s: string) => (kind === "golden_set" ? s.slice(0, 12) : s);
 
@@ -107,8 +112,6 @@ export function bucketChanges(
   return out;
 }
 
-const epochMs = (column: string) => sql.raw(`(extract(epoch from ${column}) * 1000)::float8`);
-
 /**
  * Everything the dashboard draws, read from run-level rows: runs (bucketed series and changes),
  * case_daily (case strips), the alert tables and annotations. Five queries, run together, whatever
@@ -120,49 +123,14 @@ export async function loadDashboard(db: Db, q: DashboardQuery): Promise<Dashboar
   const to = q.now;
   const bucketMs = bucketFor(to.getTime() - from.getTime());
   const days = Array.from({ length: q.days }, (_, i) => new Date(firstDay + i * DAY_MS));
-  const jobFilter = (col: string) => (q.job === undefined ? sql`true` : sql`${sql.raw(col)} = ${q.job}`);
-  const fromIso = from.toISOString();
-  const toIso = to.toISOString();
+  const range: DashboardRange = { from, to, bucketMs, ...(q.job === undefined ? {} : { job: q.job }) };
 
-  const [series, alertMarks, notes, open, strips] = await Promise.all([
-    queryRows<Record<string, unknown>>(
-      db,
-      sql`select job, max(agent) as agent, ${epochMs("b")} as at, count(*)::int as runs,
-            avg(accuracy) as accuracy, avg(ci_low) as ci_low, avg(ci_high) as ci_high,
-            sum(cost_usd) / nullif(sum(cases), 0) as cost_per_case, avg(p95_ms) as p95_ms,
-            min(agent_model) as model_lo, max(agent_model) as model_hi,
-            min(judge_model) as judge_lo, max(judge_model) as judge_hi,
-            min(golden_hash) as golden_lo, max(golden_hash) as golden_hi
-          from (
-            select r.*, date_bin(make_interval(secs => ${bucketMs / 1000}), r.started_at, ${fromIso}::timestamptz) as b
-            from runs r
-            where r.started_at >= ${fromIso}::timestamptz and r.started_at < ${toIso}::timestamptz
-              and r.status = 'completed' and r.trigger <> 'gate' and ${jobFilter("r.job")}
-          ) x
-          group by job, b order by job collate "C", b`,
-    ),
-    queryRows<Record<string, unknown>>(
-      db,
-      sql`select job, summary, ${epochMs("at")} as at from alert_events
-          where event = 'firing' and at >= ${fromIso}::timestamptz and at < ${toIso}::timestamptz and ${jobFilter("job")}
-          order by job, at`,
-    ),
-    queryRows<Record<string, unknown>>(
-      db,
-      sql`select job, kind, message, ${epochMs("at")} as at from annotations
-          where at >= ${fromIso}::timestamptz and at < ${toIso}::timestamptz and ${jobFilter("job")}
-          order by job, at`,
-    ),
-    queryRows<Record<string, unknown>>(
-      db,
-      sql`select job, summary, severity, ${epochMs("coalesce(fired_at, starts_at)")} as since from alerts
-          where state = 'firing' and ${jobFilter("job")} order by job, severity, fired_at`,
-    ),
-    queryRows<Record<string, unknown>>(
-      db,
-      sql`select job, case_id, (day - ${fromIso.slice(0, 10)}::date)::int as i, passes, scored from case_daily
-          where day >= ${fromIso.slice(0, 10)}::date and day <= ${toIso.slice(0, 10)}::date and ${jobFilter("job")}`,
-    ),
+  const [series, firings, notes, open, caseDays] = await Promise.all([
+    loadSeriesBuckets(db, range),
+    loadFirings(db, range),
+    loadAnnotations(db, range),
+    loadOpenAlerts(db, range),
+    loadCaseDays(db, range),
   ]);
 
   const panels = new Map<string, JobPanel>();
@@ -174,59 +142,26 @@ export async function loadDashboard(db: Db, q: DashboardQuery): Promise<Dashboar
     }
     return p;
   };
-  for (const r of series) {
-    panel(String(r.job), String(r.agent)).series.push({
-      at: new Date(Number(r.at)),
-      runs: Number(r.runs),
-      accuracy: num(r.accuracy),
-      ciLow: num(r.ci_low),
-      ciHigh: num(r.ci_high),
-      costPerCase: num(r.cost_per_case),
-      p95Ms: num(r.p95_ms),
-    });
+  for (const b of series) {
+    const { job, agent, at, runs, accuracy, ciLow, ciHigh, costPerCase, p95Ms } = b;
+    panel(job, agent).series.push({ at, runs, accuracy, ciLow, ciHigh, costPerCase, p95Ms });
   }
-  for (const [job, rows] of groupBy(series, (r) => String(r.job))) {
+  for (const [job, buckets] of groupBy(series, (b) => b.job)) {
     const p = panel(job);
-    for (const [kind, lo, hi] of [
-      ["agent_model", "model_lo", "model_hi"],
-      ["judge_model", "judge_lo", "judge_hi"],
-      ["golden_set", "golden_lo", "golden_hi"],
+    for (const [kind, span] of [
+      ["agent_model", "agentModel"],
+      ["judge_model", "judgeModel"],
+      ["golden_set", "goldenHash"],
     ] as const) {
-      const buckets = rows.map((r) => ({ at: new Date(Number(r.at)), lo: text(r[lo]), hi: text(r[hi]) }));
-      for (const c of bucketChanges(buckets))
+      for (const c of bucketChanges(buckets.map((b) => ({ at: b.at, ...b[span] }))))
         p.markers.push({ at: c.at, kind, label: `${KIND_NAME[kind]} ${short(kind, c.before)} → ${short(kind, c.after)}` });
     }
   }
-  for (const r of alertMarks)
-    panel(String(r.job)).markers.push({ at: new Date(Number(r.at)), kind: "alert", label: `alert: ${String(r.summary)}` });
-  for (const r of notes)
-    panel(String(r.job)).markers.push({ at: new Date(Number(r.at)), kind: "annotation", label: `${String(r.kind)}: ${String(r.message)}` });
-  for (const r of open)
-    panel(String(r.job)).openAlerts.push({ summary: String(r.summary), severity: String(r.severity), since: new Date(Number(r.since)) });
+  for (const e of firings) panel(e.job).markers.push({ at: e.at, kind: "alert", label: `alert: ${e.label}` });
+  for (const e of notes) panel(e.job).markers.push({ at: e.at, kind: "annotation", label: e.label });
+  for (const a of open) panel(a.job).openAlerts.push({ summary: a.summary, severity: a.severity, since: a.since });
 
-  const byCase = new Map<string, { job: string; strip: CaseStrip; passes: number; scored: number }>();
-  for (const r of strips) {
-    const key = `${String(r.job)}\u0000${String(r.case_id)}`;
-    let c = byCase.get(key);
-    if (!c) {
-      c = {
-        job: String(r.job),
-        strip: { caseId: String(r.case_id), rates: Array<number | null>(q.days).fill(null), overall: null },
-        passes: 0,
-        scored: 0,
-      };
-      byCase.set(key, c);
-    }
-    const i = Number(r.i);
-    const scored = Number(r.scored);
-    if (i >= 0 && i < q.days && scored > 0) c.strip.rates[i] = Number(r.passes) / scored;
-    c.passes += Number(r.passes);
-    c.scored += scored;
-  }
-  for (const c of byCase.values()) {
-    c.strip.overall = c.scored > 0 ? c.passes / c.scored : null;
-    panel(c.job).cases.push(c.strip);
-  }
+  for (const { job, strip } of caseStrips(caseDays, q.days)) panel(job).cases.push(strip);
   for (const p of panels.values()) {
     p.markers.sort((a, b) => a.at.getTime() - b.at.getTime());
     // Worst cases first: the ones a person came to look at.
@@ -234,4 +169,24 @@ export async function loadDashboard(db: Db, q: DashboardQuery): Promise<Dashboar
   }
   const jobs = [...panels.values()].sort((a, b) => b.openAlerts.length - a.openAlerts.length || a.job.localeCompare(b.job));
   return { from, to, bucketMs, days, jobs };
+}
+
+/** Each case's strip over `days` days from its daily counts, in order of first appearance. Pure. */
+function caseStrips(rows: readonly CaseDay[], days: number): { job: string; strip: CaseStrip }[] {
+  const byCase = new Map<string, { job: string; strip: CaseStrip; passes: number; scored: number }>();
+  for (const r of rows) {
+    const key = `${r.job}\u0000${r.caseId}`;
+    let c = byCase.get(key);
+    if (!c) {
+      c = { job: r.job, strip: { caseId: r.caseId, rates: Array<number | null>(days).fill(null), overall: null }, passes: 0, scored: 0 };
+      byCase.set(key, c);
+    }
+    if (r.day >= 0 && r.day < days && r.scored > 0) c.strip.rates[r.day] = r.passes / r.scored;
+    c.passes += r.passes;
+    c.scored += r.scored;
+  }
+  return [...byCase.values()].map((c) => {
+    c.strip.overall = c.scored > 0 ? c.passes / c.scored : null;
+    return { job: c.job, strip: c.strip };
+  });
 }

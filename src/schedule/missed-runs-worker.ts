@@ -1,7 +1,7 @@
 import { handleCheckFindings } from "../alerts/index.ts";
 import type { App } from "../app.ts";
 import { checkMissedRuns } from "../detect/index.ts";
-import { startPeriodic, type PeriodicWorker } from "./periodic.ts";
+import { startPeriodic, type PeriodicWorker } from "../periodic.ts";
 
 /** How often every job is checked for missed runs. */
 const CHECK_EVERY_MS = 60_000;

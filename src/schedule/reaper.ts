@@ -3,7 +3,7 @@ import type { Logger } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import { describeDbError } from "../store/errors.ts";
 import { reapDeadRuns } from "../store/reaper.ts";
-import { startPeriodic, type PeriodicWorker } from "./periodic.ts";
+import { startPeriodic, type PeriodicWorker } from "../periodic.ts";
 import type { RunTracker } from "./tracker.ts";
 
 /**

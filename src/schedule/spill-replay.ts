@@ -1,6 +1,6 @@
 import type { App } from "../app.ts";
 import { spillDir } from "../app.ts";
-import { startPeriodic, type PeriodicWorker } from "./periodic.ts";
+import { startPeriodic, type PeriodicWorker } from "../periodic.ts";
 import { describeDbError } from "../store/errors.ts";
 import { replaySpilledTrials } from "../store/spill.ts";
 

@@ -1,21 +1,38 @@
 import { access, mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
-import type { SQL } from "drizzle-orm";
+import type { ExtractTablesWithRelations, SQL } from "drizzle-orm";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { backoffMs, DB_OUTAGE } from "../backoff.ts";
+import { copyToServer } from "./copy-postgres.ts";
 import { RemotePglite } from "./pglite-remote.ts";
 import * as schema from "./schema.ts";
 
-/** The drizzle handle every store function takes first: PGlite or a Postgres server alike. */
+/**
+ * The drizzle handle every store function takes first: PGlite or a Postgres server alike, or a
+ * transaction on either (a `Tx` is a `Db`).
+ */
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
-/** An open database and how to close it. */
-export interface Database {
-  db: Db;
+/** What `db.transaction(async (tx) => …)` hands its callback; pass it on wherever a `Db` goes. */
+export type Tx = PgTransaction<PgQueryResultHKT, typeof schema, ExtractTablesWithRelations<typeof schema>>;
+
+/** What the driver underneath can do beyond drizzle's SQL, set when the database is opened. */
+export interface DriverCapabilities {
   kind: "pglite" | "postgres";
+  /**
+   * Loads `text`, rows in COPY's text format, into `table (columns)`: all or nothing. Throws when
+   * the database refused them (nothing of them is stored then); never waits forever.
+   */
+  copy(table: string, columns: readonly string[], text: string): Promise<void>;
+}
+
+/** An open database and how to close it. */
+export interface Database extends DriverCapabilities {
+  db: Db;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -69,33 +86,54 @@ const ident = (name: string) => {
   return `"${name}"`;
 };
 
+/** Capabilities by handle, for store functions that are handed only the `db` (see `capabilitiesOf`). */
+const opened = new WeakMap<Db, DriverCapabilities>();
+
+/**
+ * The capabilities of the database `db` was opened on; undefined for a transaction, which gets
+ * none (a COPY there would leave the transaction's session).
+ */
+export function capabilitiesOf(db: Db): DriverCapabilities | undefined {
+  return opened.get(db);
+}
+
 /** Opens PGlite or a Postgres server and sets the schema to work in. */
 export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
-  if (opts.url) {
-    const client = postgres(opts.url, {
-      max: opts.maxConnections ?? 10,
-      onnotice: () => {},
-      // A replica must survive a database outage: connect lazily and keep retrying per query.
-      connect_timeout: 10,
-      ...(opts.schema ? { connection: { search_path: opts.schema } } : {}),
-    });
-    if (opts.schema) await client.unsafe(`CREATE SCHEMA IF NOT EXISTS ${ident(opts.schema)}`);
-    const db = drizzlePostgres(client, { schema }) as unknown as Db;
-    // Queries still going get 2 s: at shutdown every run has drained, and a query stuck on an
-    // unreachable server would only hold the exit.
-    const close = async () => {
-      await client.end({ timeout: 2 });
-    };
-    return {
-      db,
-      kind: "postgres",
-      ping: async () => {
-        await client`select 1`;
-      },
-      close,
-      [Symbol.asyncDispose]: close,
-    };
-  }
+  const database = opts.url ? await openPostgres(opts.url, opts) : await openPglite(opts);
+  opened.set(database.db, { kind: database.kind, copy: database.copy });
+  return database;
+}
+
+const copyStatement = (table: string, columns: readonly string[]) => `copy ${ident(table)} (${columns.map(ident).join(", ")}) from`;
+
+async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
+  const client = postgres(url, {
+    max: opts.maxConnections ?? 10,
+    onnotice: () => {},
+    // A replica must survive a database outage: connect lazily and keep retrying per query.
+    connect_timeout: 10,
+    ...(opts.schema ? { connection: { search_path: opts.schema } } : {}),
+  });
+  if (opts.schema) await client.unsafe(`CREATE SCHEMA IF NOT EXISTS ${ident(opts.schema)}`);
+  const db: Db = drizzlePostgres(client, { schema });
+  // Queries still going get 2 s: at shutdown every run has drained, and a query stuck on an
+  // unreachable server would only hold the exit.
+  const close = async () => {
+    await client.end({ timeout: 2 });
+  };
+  return {
+    db,
+    kind: "postgres",
+    copy: (table, columns, text) => copyToServer(client, `${copyStatement(table, columns)} stdin`, text),
+    ping: async () => {
+      await client`select 1`;
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
+
+async function openPglite(opts: OpenOptions): Promise<Database> {
   const owned = !opts.pglite;
   if (opts.dataDir && owned) await mkdir(opts.dataDir, { recursive: true });
   // The embedded database runs on its own thread (see pglite-worker.js); tests share one per file.
@@ -105,14 +143,15 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
     const setup = `CREATE SCHEMA IF NOT EXISTS ${ident(opts.schema)}; SET search_path TO ${ident(opts.schema)}`;
     await pg.setSession(setup);
   }
-  // drizzle's PGlite driver uses only query and transaction, which RemotePglite provides.
-  const db = drizzlePglite({ client: pg as unknown as PGlite, schema }) as unknown as Db;
+  // Not a PGlite, but drizzle's PGlite driver uses only query and transaction, which RemotePglite provides.
+  const db: Db = drizzlePglite({ client: pg as unknown as PGlite, schema });
   const close = async () => {
     if (owned) await pg.close();
   };
   return {
     db,
     kind: "pglite",
+    copy: (table, columns, text) => pg.copyFrom(`${copyStatement(table, columns)} '/dev/blob'`, text),
     ping: async () => {
       await pg.query("select 1");
     },
@@ -153,8 +192,7 @@ export async function queryRows<T>(db: Db, query: SQL): Promise<T[]> {
 }
 
 /**
- * Retries a database operation through an outage with capped, jittered backoff (100 ms doubling
- * to 5 s), until it succeeds or `signal` aborts (then the last error is thrown). For writes that
+ * Retries a database operation through an outage with capped, jittered backoff (`DB_OUTAGE`), until it succeeds or `signal` aborts (then the last error is thrown). For writes that
  * must not be lost, such as a run's final row; the operation must be safe to repeat.
  */
 export async function retrying<T>(
@@ -171,9 +209,8 @@ export async function retrying<T>(
     } catch (e) {
       if (opts.signal?.aborted) throw e;
       opts.onRetry?.(e as Error, attempt);
-      const backoff = Math.min(5_000, 100 * 2 ** Math.min(attempt, 6));
       try {
-        await opts.sleep(backoff * (0.5 + Math.random() / 2), opts.signal);
+        await opts.sleep(backoffMs(attempt, DB_OUTAGE), opts.signal);
       } catch {
         throw e;
       }

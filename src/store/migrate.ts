@@ -24,9 +24,7 @@ export async function migrate(db: Db): Promise<string[]> {
     await tx.execute(
       sql`create table if not exists goldwatch_migrations (tag text primary key, applied_at timestamptz not null default now())`,
     );
-    const done = new Set(
-      (await queryRows<{ tag: string }>(tx as unknown as Db, sql`select tag from goldwatch_migrations`)).map((r) => r.tag),
-    );
+    const done = new Set((await queryRows<{ tag: string }>(tx, sql`select tag from goldwatch_migrations`)).map((r) => r.tag));
     const applied: string[] = [];
     for (const [i, tag] of tags.entries()) {
       if (done.has(tag)) continue;

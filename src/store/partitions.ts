@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
+import { backoffMs } from "../backoff.ts";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
+import { startPeriodic } from "../periodic.ts";
 import type { Db } from "./db.ts";
 import { queryRows } from "./db.ts";
 
@@ -12,6 +14,9 @@ const PARTITION_NAME = /^trials_p(\d{4})(\d{2})$/;
 /** Serialises maintenance across replicas (transaction-scoped, so poolers cannot strand it). */
 const MAINTENANCE_LOCK = 7420114;
 const DAY_MS = 86_400_000;
+/** After a failed pass: retried in 1 minute, doubling to at most 64 minutes (or the interval). */
+const RETRY_BASE_MS = 60_000;
+const RETRY_MAX_MS = 64 * 60_000;
 
 /** The first instant (UTC) of the month containing `d`. */
 export function monthStart(d: Date): Date {
@@ -124,8 +129,7 @@ const iso = (d: Date) => d.toISOString();
  * advisory lock: replicas running it together do the work once.
  */
 export async function maintainPartitions(db: Db, now: Date, opts: PartitionOptions): Promise<MaintenanceResult> {
-  return db.transaction(async (t) => {
-    const tx = t as unknown as Db;
+  return db.transaction(async (tx) => {
     await tx.execute(sql`select pg_advisory_xact_lock(${MAINTENANCE_LOCK})`);
     // ATTACH and DROP queue for strong locks on trials; behind a long reader they would hold every
     // trial insert in that queue too. Give up instead (the loop retries soon).
@@ -199,35 +203,26 @@ export function startPartitionMaintenance(
   deps: MaintenanceDeps,
   options: () => PartitionOptions & { intervalMs?: number },
 ): MaintenanceLoop {
-  const stopping = new AbortController();
   let resolveFirst!: () => void;
   const firstPass = new Promise<void>((r) => (resolveFirst = r));
-  const loop = (async () => {
-    let failures = 0;
-    while (!stopping.signal.aborted) {
-      const opts = options();
-      const interval = opts.intervalMs ?? DAY_MS;
-      try {
-        const r = await maintainPartitions(deps.db, deps.clock.now(), opts);
-        failures = 0;
-        if (r.created.length || r.dropped.length || r.purged) deps.log().info(r, "trial partitions maintained");
-      } catch (e) {
-        failures++;
-        deps.log().warn({ err: (e as Error).message, attempt: failures }, "trial partition maintenance failed; will retry");
-      }
-      resolveFirst();
-      // Jittered so replicas that failed together do not retry in lockstep.
-      const wait = failures > 0 ? Math.min(interval, 60_000 * 2 ** Math.min(failures - 1, 6) * (0.5 + Math.random() / 2)) : interval;
-      try {
-        await deps.clock.sleep(wait, stopping.signal);
-      } catch {
-        break;
-      }
+  let failures = 0;
+  let wait = DAY_MS;
+  const pass = async () => {
+    const opts = options();
+    const interval = opts.intervalMs ?? DAY_MS;
+    try {
+      const r = await maintainPartitions(deps.db, deps.clock.now(), opts);
+      failures = 0;
+      if (r.created.length || r.dropped.length || r.purged) deps.log().info(r, "trial partitions maintained");
+    } catch (e) {
+      failures++;
+      deps.log().warn({ err: (e as Error).message, attempt: failures }, "trial partition maintenance failed; will retry");
     }
-  })();
-  const stop = async () => {
-    stopping.abort(new Error("stopping"));
-    await loop;
+    resolveFirst();
+    // Sooner after a failure, jittered so replicas that failed together do not retry in lockstep.
+    wait = failures > 0 ? backoffMs(failures, { baseMs: RETRY_BASE_MS, maxMs: Math.min(interval, RETRY_MAX_MS) }) : interval;
   };
+  const worker = startPeriodic("partitions", deps.clock, () => wait, pass, { immediately: true });
+  const stop = () => worker.stop();
   return { name: "partitions", firstPass, stop, [Symbol.asyncDispose]: stop };
 }

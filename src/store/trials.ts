@@ -1,13 +1,31 @@
 import { sql } from "drizzle-orm";
-import type { Sql } from "postgres";
-import type { Db } from "./db.ts";
-import { RemotePglite } from "./pglite-remote.ts";
+import { capabilitiesOf, type Db } from "./db.ts";
 import type { trials } from "./schema.ts";
 
 export type TrialRow = typeof trials.$inferInsert;
 
-const COLUMNS =
-  "run_id, case_id, repeat, started_at, latency_ms, status, passed, score, output, steps, input_tokens, output_tokens, cost_usd, model, fingerprint, error_kind, error_message, assertions";
+/** The columns of a trial, in the order `copyText` writes them. */
+const COLUMN_LIST = [
+  "run_id",
+  "case_id",
+  "repeat",
+  "started_at",
+  "latency_ms",
+  "status",
+  "passed",
+  "score",
+  "output",
+  "steps",
+  "input_tokens",
+  "output_tokens",
+  "cost_usd",
+  "model",
+  "fingerprint",
+  "error_kind",
+  "error_message",
+  "assertions",
+] as const;
+const COLUMNS = COLUMN_LIST.join(", ");
 
 /**
  * Inserts a batch of trials. COPY first (on a server a third of the database's CPU per row of
@@ -26,11 +44,14 @@ export async function insertTrials(db: Db, rows: TrialRow[]): Promise<void> {
   await upsertTrials(db, rows);
 }
 
-/** COPYs a batch: false when the driver has no COPY; throws when the COPY failed (nothing stored). */
+/**
+ * COPYs a batch: false when `db` has no COPY (a transaction); throws when the COPY failed
+ * (nothing stored).
+ */
 export async function copyTrials(db: Db, rows: TrialRow[]): Promise<boolean> {
-  const copy = copierOf(db);
-  if (!copy) return false;
-  await copy(copyText(rows));
+  const driver = capabilitiesOf(db);
+  if (!driver) return false;
+  await driver.copy("trials", COLUMN_LIST, copyText(rows));
   return true;
 }
 
@@ -82,60 +103,12 @@ export function copyText(rows: TrialRow[]): string {
   return out;
 }
 
-type Copier = (text: string) => Promise<void>;
-
 /**
  * How many trial batches to write at once: the embedded database is one session, so one; a
  * server takes them on several pooled connections (its backends use the other cores).
  */
 export function trialWriters(db: Db): number {
-  return clientOf(db) instanceof RemotePglite ? 1 : 4;
-}
-
-const clientOf = (db: Db): unknown => (db as unknown as { $client?: unknown }).$client;
-
-/** The COPY for this database's driver, when it has one. */
-function copierOf(db: Db): Copier | undefined {
-  const client = clientOf(db);
-  const statement = `copy trials (${COLUMNS}) from`;
-  if (client instanceof RemotePglite) return (text) => client.copyFrom(`${statement} '/dev/blob'`, text);
-  if (isPostgresJs(client)) return (text) => copyToServer(client, `${statement} stdin`, text);
-  return undefined;
-}
-
-const isPostgresJs = (client: unknown): client is Sql =>
-  typeof client === "function" && typeof (client as Sql).begin === "function" && typeof (client as Sql).unsafe === "function";
-
-/**
- * COPY through postgres.js, in a transaction. postgres.js never settles a COPY that the server
- * rejects after its data (a duplicate key on a retried batch): the query's promise was already
- * resolved with the stream, and its stream may even report "finish". The transaction tells
- * instead: after a failed COPY it is aborted, so the probe behind it fails and nothing is
- * committed. Throws then, and the caller's INSERT decides; it never waits forever.
- */
-async function copyToServer(client: Sql, statement: string, text: string): Promise<void> {
-  await client.begin(async (tx) => {
-    const stream = await tx.unsafe(statement).writable();
-    stream.on("error", () => undefined); // the outcome is read from the probe
-    await new Promise<void>((resolve, reject) => stream.write(text, (e) => (e ? reject(e) : resolve())));
-    stream.end();
-    await afterCopy(() => tx`select 1`);
-  });
-}
-
-/**
- * Runs a statement once postgres.js has handed the COPY's end to the server: it does so on a later
- * tick, and refuses statements until then (COPY_IN_PROGRESS).
- */
-async function afterCopy<T>(statement: () => Promise<T>): Promise<T> {
-  for (let attempt = 0; ; attempt++) {
-    await new Promise((resolve) => setImmediate(resolve));
-    try {
-      return await statement();
-    } catch (e) {
-      if ((e as { code?: string }).code !== "COPY_IN_PROGRESS" || attempt >= 100) throw e;
-    }
-  }
+  return capabilitiesOf(db)?.kind === "pglite" ? 1 : 4;
 }
 
 /** INSERT of the batch as ONE JSON parameter expanded by `json_to_recordset`; skips rows already stored. */

@@ -13,7 +13,7 @@ import {
 import { insertTrials, type TrialRow } from "../../src/store/trials.ts";
 import { ManualClock } from "../helpers/clock.ts";
 import { testDatabase } from "../helpers/db.ts";
-import { cases, DAY, seedRun } from "./seed.ts";
+import { cases, DAY, seedRun } from "../report/seed.ts";
 
 const RETAIN_90D = { retentionMs: 90 * DAY };
 

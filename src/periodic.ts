@@ -1,4 +1,4 @@
-import type { Clock } from "../clock.ts";
+import type { Clock } from "./clock.ts";
 
 /** A background loop with a lifecycle. */
 export interface Worker {
@@ -11,12 +11,14 @@ export type PeriodicWorker = Worker & { pass(): Promise<void> };
 
 /**
  * Calls `pass` every `intervalMs` on the injected clock until stopped (first at once when
- * `immediately`). `pass` must catch and log its own failures: the loop never dies of one.
+ * `immediately`). A function `intervalMs` is called after each pass for the wait before the next
+ * (a loop that backs off after a failure). `pass` must catch and log its own failures: the loop
+ * never dies of one.
  */
 export function startPeriodic(
   name: string,
   clock: Clock,
-  intervalMs: number,
+  intervalMs: number | (() => number),
   pass: () => Promise<void>,
   opts: { immediately?: boolean } = {},
 ): PeriodicWorker {
@@ -25,7 +27,7 @@ export function startPeriodic(
     if (opts.immediately) await pass();
     while (!stop.signal.aborted) {
       try {
-        await clock.sleep(intervalMs, stop.signal);
+        await clock.sleep(typeof intervalMs === "number" ? intervalMs : intervalMs(), stop.signal);
       } catch {
         return;
       }

@@ -181,7 +181,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   // Trials an earlier shutdown could not store (database down) are stored from disk.
   workers.push(startSpillReplay(app));
   // Trial partitions: created ahead and dropped past retention, now and daily.
-  const partitions = startPartitionMaintenance({ db: app.database.db, clock: app.clock, log: () => log }, () => ({
+  const partitions = startPartitionMaintenance({ db: app.database.db, clock: app.clock, log }, () => ({
     retentionMs: app.loaded.config.retention.trials,
   }));
   workers.push(partitions);

@@ -180,8 +180,7 @@ export async function maintainPartitions(db: Db, now: Date, opts: PartitionOptio
 export interface MaintenanceDeps {
   db: Db;
   clock: Clock;
-  /** The current logger (the service swaps it on config reload). */
-  log: () => Logger;
+  log: Logger;
 }
 
 /** A running maintenance loop: a service worker. */
@@ -213,10 +212,10 @@ export function startPartitionMaintenance(
     try {
       const r = await maintainPartitions(deps.db, deps.clock.now(), opts);
       failures = 0;
-      if (r.created.length || r.dropped.length || r.purged) deps.log().info(r, "trial partitions maintained");
+      if (r.created.length || r.dropped.length || r.purged) deps.log.info(r, "trial partitions maintained");
     } catch (e) {
       failures++;
-      deps.log().warn({ err: (e as Error).message, attempt: failures }, "trial partition maintenance failed; will retry");
+      deps.log.warn({ err: (e as Error).message, attempt: failures }, "trial partition maintenance failed; will retry");
     }
     resolveFirst();
     // Sooner after a failure, jittered so replicas that failed together do not retry in lockstep.

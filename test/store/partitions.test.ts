@@ -115,7 +115,7 @@ describe("trial partitions in the database", () => {
     await using database = await testDatabase();
     const clock = new ManualClock(new Date("2025-06-30T12:00:00Z"));
     let retention = 90 * DAY;
-    const loop = startPartitionMaintenance({ db: database.db, clock, log: silentLogger }, () => ({
+    const loop = startPartitionMaintenance({ db: database.db, clock, log: silentLogger() }, () => ({
       retentionMs: retention,
       monthsAhead: 0,
     }));

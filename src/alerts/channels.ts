@@ -1,6 +1,6 @@
 import type { App } from "../app.ts";
 import type { NotifyConfig } from "../config/schema.ts";
-import { getSlackRef, setSlackRef } from "../store/alerts.ts";
+import { getSlackRef, setSlackRef } from "../notify/store.ts";
 import { consoleNotifier } from "./console.ts";
 import type { LifecyclePolicy } from "./lifecycle.ts";
 import type { ChannelName, Notifier } from "./notifier.ts";

@@ -2,11 +2,8 @@ import type { App } from "../app.ts";
 import type { JobConfig } from "../config/schema.ts";
 import type { Finding } from "../detect/index.ts";
 import type { RunSummary } from "../engine/summary.ts";
-import { enqueueOutbox } from "../store/alert-outbox.ts";
-import { closeGroup, insertAlertEvents, insertGroup, lockJobAlerts, loadJobAlerts, openGroupOf, upsertAlerts } from "../store/alerts.ts";
 import type { Db } from "../store/db.ts";
 import { isTransientDbError } from "../store/errors.ts";
-import { activeSilences } from "../store/silences.ts";
 import { enabledChannels, lifecyclePolicy } from "./channels.ts";
 import { buildContext } from "./context.ts";
 import { fingerprint, labelsOf, type AlertLabels } from "./labels.ts";
@@ -14,6 +11,17 @@ import type { MessageContext, Notification } from "./notification.ts";
 import { channelWants } from "./notifier.ts";
 import { planRun, type Plan } from "./plan.ts";
 import type { Matcher } from "./silence-matchers.ts";
+import {
+  activeSilences,
+  closeGroup,
+  enqueueOutbox,
+  insertAlertEvents,
+  insertGroup,
+  lockJobAlerts,
+  loadJobAlerts,
+  openGroupOf,
+  upsertAlerts,
+} from "./store.ts";
 
 export { createAlertWorker, deliverQueued, startAlertDelivery } from "./delivery.ts";
 

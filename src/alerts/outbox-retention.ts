@@ -1,6 +1,6 @@
 import type { App } from "../app.ts";
 import { startPeriodic, type PeriodicWorker } from "../schedule/periodic.ts";
-import { pruneOutbox } from "../store/alert-outbox.ts";
+import { pruneOutbox } from "../notify/store.ts";
 
 const HOUR_MS = 3_600_000;
 

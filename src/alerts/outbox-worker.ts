@@ -3,7 +3,7 @@ import type { Events } from "../events.ts";
 import type { Logger } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import { describeDbError } from "../store/errors.ts";
-import { claimOutbox, markOutboxFailed, markOutboxSent, pendingOutbox, rescheduleOutbox, type OutboxRow } from "../store/alert-outbox.ts";
+import { claimOutbox, markOutboxFailed, markOutboxSent, pendingOutbox, rescheduleOutbox, type OutboxRow } from "../notify/store.ts";
 import type { Notification } from "./notification.ts";
 import type { Notifier, SendOutcome } from "./notifier.ts";
 

@@ -4,10 +4,8 @@ import type { App } from "../app.ts";
 import { bearerGuard } from "../server/auth.ts";
 import { readJson, sendJson } from "../server/respond.ts";
 import type { Routes } from "../server/router.ts";
-import { outboxByGroups } from "../store/alert-outbox.ts";
-import { groupsByKey, listAlerts } from "../store/alerts.ts";
-import { expireSilence, insertSilence, listSilences } from "../store/silences.ts";
 import { parseSilenceInput } from "./silence-input.ts";
+import { expireSilence, groupsByKey, insertSilence, listAlerts, listSilences, outboxByGroups } from "./store.ts";
 
 const alertQuery = z.strictObject({
   state: z.enum(["open", "all", "firing", "pending", "resolved"]).default("open"),

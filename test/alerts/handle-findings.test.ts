@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { handleFindings } from "../../src/alerts/index.ts";
 import type { Notification } from "../../src/alerts/notification.ts";
 import { Secrets } from "../../src/config/secrets.ts";
-import { insertSilence } from "../../src/store/silences.ts";
+import { insertSilence } from "../../src/alerts/store.ts";
 import { alertEvents, alertGroups, alertOutbox, alerts } from "../../src/store/tables/alerts.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { droppedCases, healthyCases, HOUR, manualClock, nextEvent, storeRun, testApp, thresholdFinding } from "./setup.ts";

@@ -2,7 +2,7 @@ import { asc } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { createAlertWorker, handleFindings, startAlertDelivery } from "../../src/alerts/index.ts";
 import type { App } from "../../src/app.ts";
-import { claimOutbox, markOutboxSent } from "../../src/store/alert-outbox.ts";
+import { claimOutbox, markOutboxSent } from "../../src/notify/store.ts";
 import { openDatabase } from "../../src/store/db.ts";
 import { alertOutbox } from "../../src/store/tables/alerts.ts";
 import { serverDatabase, serverUrl, testDatabase } from "../helpers/db.ts";

@@ -1,16 +1,16 @@
 import { randomUUID } from "node:crypto";
 import { sql } from "drizzle-orm";
-import { startAlertDelivery } from "./alerts/index.ts";
-import { startOutboxRetention } from "./alerts/outbox-retention.ts";
 import { startSpillReplay } from "./schedule/spill-replay.ts";
 import { alertRoutes } from "./alerts/routes.ts";
 import { baselineRoutes } from "./detect/routes.ts";
-import { runJob, type App } from "./app.ts";
+import { alertDeps, deliveryDeps, retentionDeps, runJob, type App } from "./app.ts";
 import type { LoadedConfig } from "./config/load.ts";
 import { loadConfig } from "./config/load.ts";
 import { watchConfig, type ConfigWatcher } from "./config/watch.ts";
 import type { Logger } from "./log.ts";
 import { createMetrics } from "./metrics.ts";
+import { startAlertDelivery } from "./notify/delivery.ts";
+import { startOutboxRetention } from "./notify/outbox-retention.ts";
 import { dashboardRoutes } from "./report/routes.ts";
 import { defaultBackend, type CronBackend } from "./schedule/backend.ts";
 import { startJobs, type JobScheduler } from "./schedule/jobs.ts";
@@ -154,7 +154,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
       trigger,
       apiToken,
     }),
-    ...alertRoutes(app, { apiToken }),
+    ...alertRoutes(alertDeps(app), { apiToken }),
     ...baselineRoutes({ db: () => app.database.db, clock: app.clock, jobs: () => Object.keys(app.loaded.config.jobs), apiToken }),
     ...dashboardRoutes(app),
   };
@@ -171,12 +171,12 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   // runs produce is still handled). The alert outbox worker goes in this list too.
   const workers: Worker[] = [
     startReaper({ db: app.database.db, clock: app.clock, log, tracker, timeoutMs: server.heartbeat_timeout }),
-    startAlertDelivery(app),
+    startAlertDelivery(deliveryDeps(app)),
   ];
   // Missed runs: checked every minute, since a run that never happens cannot report itself.
   workers.push(startMissedRunsWorker(app));
   // Delivered notifications past retention.notifications leave the outbox, hourly.
-  workers.push(startOutboxRetention(app));
+  workers.push(startOutboxRetention(retentionDeps(app)));
   // Trials an earlier shutdown could not store (database down) are stored from disk.
   workers.push(startSpillReplay(app));
   // Trial partitions: created ahead and dropped past retention, now and daily.
@@ -215,6 +215,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
       }
       if (apiToken) next.secrets.add(apiToken);
       if (readToken) next.secrets.add(readToken);
+      app.secrets.addAll(next.secrets);
       app.loaded = next;
       if (opts.makeLogger) app.log = opts.makeLogger(next);
       jobs.apply(next.config);

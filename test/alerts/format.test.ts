@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { sparkline, topCostChange } from "../../src/alerts/digest.ts";
-import { headline, plainText, recovery, span } from "../../src/alerts/format.ts";
+import { headline, plainText, recovery, span } from "../../src/notify/format.ts";
 import { fingerprint } from "../../src/alerts/labels.ts";
 import type { MessageContext, Notification } from "../../src/alerts/notification.ts";
 import { notificationFixture } from "./notification-fixture.ts";
 import { parseSilenceInput } from "../../src/alerts/silence-input.ts";
 import { matches, parseMatcher } from "../../src/alerts/silence-matchers.ts";
-import { pagerDutyEvent } from "../../src/alerts/pagerduty.ts";
-import { classifySlackError } from "../../src/alerts/slack.ts";
-import { esc, rootBlocks, threadText } from "../../src/alerts/slack-blocks.ts";
+import { pagerDutyEvent } from "../../src/notify/pagerduty.ts";
+import { classifySlackError } from "../../src/notify/slack.ts";
+import { esc, rootBlocks, threadText } from "../../src/notify/slack-blocks.ts";
 
 const n = notificationFixture;
 

@@ -1,6 +1,6 @@
 import { ErrorCode, LogLevel, WebClient, type Logger as SlackLogger } from "@slack/web-api";
 import type { Logger } from "../log.ts";
-import type { Notification } from "./notification.ts";
+import type { Notification } from "../alerts/notification.ts";
 import type { Notifier, SendOutcome } from "./notifier.ts";
 import { rootMessage, threadText } from "./slack-blocks.ts";
 
@@ -128,7 +128,7 @@ export function slackClient(opts: SlackOptions, log: Logger): WebClient {
  * `chat.update` to show changes and turn it green on resolve, reminders and changes in its thread.
  * The root's channel and ts are stored, so a retried `firing` does not post twice.
  */
-export function slackNotifier(opts: SlackOptions, deps: { client: WebClient; refs: SlackRefs; log?: Logger }): Notifier {
+export function slackNotifier(opts: SlackOptions, deps: { client: WebClient; refs: SlackRefs; log?: Logger; now: () => Date }): Notifier {
   const { client, refs } = deps;
 
   /**
@@ -164,7 +164,7 @@ export function slackNotifier(opts: SlackOptions, deps: { client: WebClient; ref
         channel: opts.channel,
         limit: 100,
         include_all_metadata: true,
-        oldest: String(Math.floor(Date.now() / 1000) - 86_400),
+        oldest: String(Math.floor(deps.now().getTime() / 1000) - 86_400),
       });
       const hit = res.messages?.find((m) => isOurs(m.metadata, dedupKey));
       return hit?.ts ? { channel: opts.channel, ts: hit.ts } : undefined;

@@ -3,8 +3,8 @@ import type { Events } from "../events.ts";
 import type { Logger } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import { describeDbError } from "../store/errors.ts";
-import { claimOutbox, markOutboxFailed, markOutboxSent, pendingOutbox, rescheduleOutbox, type OutboxRow } from "../notify/store.ts";
-import type { Notification } from "./notification.ts";
+import { claimOutbox, markOutboxFailed, markOutboxSent, pendingOutbox, rescheduleOutbox, type OutboxRow } from "./store.ts";
+import type { Notification } from "../alerts/notification.ts";
 import type { Notifier, SendOutcome } from "./notifier.ts";
 
 /** Tuning of the delivery loop (from `notify.delivery`). */

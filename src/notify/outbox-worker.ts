@@ -1,10 +1,12 @@
+import type { Notification } from "../alerts/notification.ts";
+import { backoffMs } from "../backoff.ts";
 import type { Clock } from "../clock.ts";
 import type { Events } from "../events.ts";
 import type { Logger } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import { describeDbError } from "../store/errors.ts";
 import { claimOutbox, markOutboxFailed, markOutboxSent, pendingOutbox, rescheduleOutbox, type OutboxRow } from "./store.ts";
-import type { Notification } from "../alerts/notification.ts";
+import { startPeriodic, type PeriodicWorker } from "../schedule/periodic.ts";
 import type { Notifier, SendOutcome } from "./notifier.ts";
 
 /** Tuning of the delivery loop (from `notify.delivery`). */
@@ -60,13 +62,8 @@ export interface OutboxWorker {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** Retries of a row, and passes after a failed one: attempt 1 → 2.5–5 s, 2 → 5–10 s, … up to `maxBackoffMs`. */
 const BACKOFF_BASE_MS = 5_000;
-
-/** Capped exponential backoff with equal jitter: attempt 1 → 2.5–5 s, 2 → 5–10 s, … */
-export function backoffMs(attempt: number, maxMs: number, random: () => number): number {
-  const d = Math.min(maxMs, BACKOFF_BASE_MS * 2 ** Math.max(0, attempt - 1));
-  return Math.round(d / 2 + (random() * d) / 2);
-}
 
 /**
  * The outbox worker: claims due rows (a short statement that leases them to this replica),
@@ -91,10 +88,9 @@ export function createOutboxWorker(deps: OutboxDeps, options: Partial<DeliveryOp
   };
   const pausedUntil = new Map<string, number>();
   const loggedPermanent = new Set<string>();
-  const stopping = new AbortController();
-  let wakeup = new AbortController();
-  let woken = false;
-  let loop: Promise<void> | undefined;
+  const backoff = { baseMs: BACKOFF_BASE_MS, maxMs: opts.maxBackoffMs };
+  let loop: PeriodicWorker | undefined;
+  let stopped = false;
 
   const activeChannels = (now: Date) => channels.filter((c) => (pausedUntil.get(c) ?? 0) <= now.getTime());
 
@@ -115,7 +111,7 @@ export function createOutboxWorker(deps: OutboxDeps, options: Partial<DeliveryOp
     const error = deps.redact(outcome.error);
     const age = now.getTime() - row.createdAt.getTime();
     if (outcome.status === "retry" && age < opts.giveUpAfterMs) {
-      const delay = outcome.retryAfterMs ?? backoffMs(row.attempts, opts.maxBackoffMs, random);
+      const delay = outcome.retryAfterMs ?? backoffMs(row.attempts, backoff, random);
       if (outcome.retryAfterMs !== undefined) pausedUntil.set(row.channel, now.getTime() + outcome.retryAfterMs);
       const retryAt = new Date(now.getTime() + delay);
       await rescheduleOutbox(db, row.id, replica, retryAt, error);
@@ -177,46 +173,32 @@ export function createOutboxWorker(deps: OutboxDeps, options: Partial<DeliveryOp
     return rows.length;
   }
 
-  async function idle(ms: number): Promise<void> {
-    if (woken) {
-      woken = false;
-      return;
-    }
-    wakeup = new AbortController();
-    await clock.sleep(ms, AbortSignal.any([wakeup.signal, stopping.signal])).catch(() => {});
-    woken = false;
-  }
-
-  async function run(): Promise<void> {
-    let failures = 0;
-    while (!stopping.signal.aborted) {
-      let claimed = 0;
-      try {
-        claimed = await tick();
-        failures = 0;
-      } catch (e) {
-        failures++;
-        log.error({ err: describeDbError(e, { redact: deps.redact }), failures }, "outbox pass failed; retrying");
-        await idle(backoffMs(failures, opts.maxBackoffMs, random));
-        continue;
-      }
-      if (claimed === 0) await idle(opts.pollMs);
+  let failures = 0;
+  /** One pass of the loop; returns how long to rest: none while rows keep coming, a backoff after a failure. */
+  async function pass(): Promise<number> {
+    try {
+      const claimed = await tick();
+      failures = 0;
+      return claimed > 0 ? 0 : opts.pollMs;
+    } catch (e) {
+      failures++;
+      log.error({ err: describeDbError(e, { redact: deps.redact }), failures }, "outbox pass failed; retrying");
+      return backoffMs(failures, backoff, random);
     }
   }
 
   const stop = async () => {
-    stopping.abort(new Error("outbox worker stopping"));
-    await loop;
+    stopped = true;
+    await loop?.stop();
   };
 
   return {
     name: "alert-outbox",
     start() {
-      loop ??= run();
+      if (!stopped) loop ??= startPeriodic("alert-outbox", clock, opts.pollMs, pass, { immediately: true });
     },
     wake() {
-      woken = true;
-      wakeup.abort();
+      loop?.wake();
     },
     tick,
     async drain({ timeoutMs, signal }) {

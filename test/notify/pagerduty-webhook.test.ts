@@ -8,7 +8,7 @@ import { alertOutbox } from "../../src/store/tables/alerts.ts";
 import { json, startFakeServer, type RecordedRequest } from "../helpers/agent-server.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { startFakePagerDuty } from "../helpers/pagerduty-server.ts";
-import { droppedCases, healthyCases, HOUR, manualClock, storeRun, testApp, thresholdFinding, type ManualClock } from "./setup.ts";
+import { droppedCases, healthyCases, HOUR, manualClock, storeRun, testApp, thresholdFinding, type ManualClock } from "../alerts/setup.ts";
 
 const KEY = "R0UT1NGKEY-goldwatch-0001";
 const cleanup: (() => Promise<void>)[] = [];

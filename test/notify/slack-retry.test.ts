@@ -6,7 +6,7 @@ import { alertGroups, alertOutbox } from "../../src/store/tables/alerts.ts";
 import { serverUrl } from "../helpers/db.ts";
 import { startFakeSlack } from "../helpers/slack-server.ts";
 import { serverBehindProxy } from "../helpers/tcp-proxy.ts";
-import { droppedCases, healthyCases, HOUR, manualClock, storeRun, testApp, thresholdFinding } from "./setup.ts";
+import { droppedCases, healthyCases, HOUR, manualClock, storeRun, testApp, thresholdFinding } from "../alerts/setup.ts";
 
 const TOKEN = "xoxb-1111-goldwatch-test";
 

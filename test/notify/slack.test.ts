@@ -10,7 +10,7 @@ import { createLogger } from "../../src/log.ts";
 import { alertGroups, alertOutbox, alerts } from "../../src/store/tables/alerts.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { startFakeSlack, type FakeSlack } from "../helpers/slack-server.ts";
-import { droppedCases, healthyCases, HOUR, manualClock, storeRun, testApp, thresholdFinding, type ManualClock } from "./setup.ts";
+import { droppedCases, healthyCases, HOUR, manualClock, storeRun, testApp, thresholdFinding, type ManualClock } from "../alerts/setup.ts";
 
 const TOKEN = "xoxb-1111-goldwatch-test";
 const cleanup: (() => Promise<void>)[] = [];

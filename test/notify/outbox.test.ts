@@ -9,7 +9,7 @@ import { alertOutbox } from "../../src/store/tables/alerts.ts";
 import { serverDatabase, serverUrl, testDatabase } from "../helpers/db.ts";
 import { startFakePagerDuty } from "../helpers/pagerduty-server.ts";
 import { startFakeSlack } from "../helpers/slack-server.ts";
-import { droppedCases, HOUR, manualClock, nextEvent, storeRun, testApp, thresholdFinding, type ManualClock } from "./setup.ts";
+import { droppedCases, HOUR, manualClock, nextEvent, storeRun, testApp, thresholdFinding, type ManualClock } from "../alerts/setup.ts";
 
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {

@@ -4,7 +4,7 @@ import { retentionDeps } from "../../src/app.ts";
 import { startOutboxRetention } from "../../src/notify/outbox-retention.ts";
 import { alertOutbox } from "../../src/store/tables/alerts.ts";
 import { testDatabase } from "../helpers/db.ts";
-import { HOUR, manualClock, testApp } from "./setup.ts";
+import { HOUR, manualClock, testApp } from "../alerts/setup.ts";
 
 const DAY = 24 * HOUR;
 

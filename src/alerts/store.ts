@@ -1,5 +1,5 @@
 // Alerts' database side: the alerts, their history and groups, silences, and the outbox rows a
-// decision queues (delivery's claim and settle are in src/notify/store.ts).
+// decision queues (delivery claims and settles them in its own store).
 import { randomBytes } from "node:crypto";
 import { and, asc, count, desc, eq, gt, inArray, isNull, lte, ne, or, sql } from "drizzle-orm";
 import type { Db } from "../store/db.ts";

@@ -65,6 +65,91 @@ export interface OutboxWorker {
 /** Retries of a row, and passes after a failed one: attempt 1 → 2.5–5 s, 2 → 5–10 s, … up to `maxBackoffMs`. */
 const BACKOFF_BASE_MS = 5_000;
 
+/** What settling a row needs: the worker's deps and options, and what this replica remembers. */
+interface Settling {
+  deps: OutboxDeps;
+  opts: DeliveryOptions;
+  backoff: { baseMs: number; maxMs: number };
+  random: () => number;
+  /** Channels paused for Retry-After: until when (epoch ms). */
+  pausedUntil: Map<string, number>;
+  /** Permanent errors already logged, by channel and error. */
+  loggedPermanent: Set<string>;
+}
+
+/** Records how a send ended: sent, retried later, or failed for good (logged once per channel and error). */
+async function settle(w: Settling, row: OutboxRow, n: Notification, outcome: SendOutcome): Promise<void> {
+  const { db, clock, log, events, replica } = w.deps;
+  const now = clock.now();
+  const base = { id: row.id, channel: row.channel, kind: row.kind, job: row.job, groupKey: row.groupKey, attempts: row.attempts };
+  if (outcome.status === "sent") {
+    const held = await markOutboxSent(db, row.id, replica, now, outcome.ref ?? null);
+    if (!held)
+      log.warn(
+        { outbox: row.id, channel: row.channel },
+        "outbox lease expired before the send was recorded; another replica may send it again",
+      );
+    log.info({ outbox: row.id, channel: row.channel, kind: n.kind, job: n.job, attempts: row.attempts }, "alert delivered");
+    events.emit("alert:sent", { ...base, ref: outcome.ref ?? null });
+    return;
+  }
+  const error = w.deps.redact(outcome.error);
+  const age = now.getTime() - row.createdAt.getTime();
+  if (outcome.status === "retry" && age < w.opts.giveUpAfterMs) {
+    const delay = outcome.retryAfterMs ?? backoffMs(row.attempts, w.backoff, w.random);
+    if (outcome.retryAfterMs !== undefined) w.pausedUntil.set(row.channel, now.getTime() + outcome.retryAfterMs);
+    const retryAt = new Date(now.getTime() + delay);
+    await rescheduleOutbox(db, row.id, replica, retryAt, error);
+    log.warn(
+      {
+        outbox: row.id,
+        channel: row.channel,
+        kind: n.kind,
+        job: n.job,
+        attempts: row.attempts,
+        retryAt: retryAt.toISOString(),
+        err: error,
+      },
+      "alert delivery failed; will retry",
+    );
+    events.emit("alert:failed", { ...base, error, permanent: false, retryAt });
+    return;
+  }
+  const fix = outcome.status === "failed" ? outcome.fix : `gave up after ${Math.round(age / 60_000)} minutes of retries`;
+  await markOutboxFailed(db, row.id, replica, fix ? `${error} — ${fix}` : error);
+  const key = `${row.channel}:${error}`;
+  if (!w.loggedPermanent.has(key)) {
+    w.loggedPermanent.add(key);
+    log.error(
+      { outbox: row.id, channel: row.channel, job: n.job, err: error, fix },
+      `cannot deliver alerts to ${row.channel}: ${error}${fix ? ` — fix: ${fix}` : ""}`,
+    );
+  }
+  events.emit("alert:failed", { ...base, error, permanent: true, retryAt: null });
+}
+
+/** Sends one claimed row and settles it; a failure to record the outcome leaves the row to its lease. */
+async function deliver(w: Settling, row: OutboxRow, notifier: Notifier): Promise<void> {
+  const n = row.payload as Notification;
+  let outcome: SendOutcome;
+  try {
+    outcome = notifier.wants(n)
+      ? await notifier.send(n, { outboxId: row.id, dedupKey: row.dedupKey, attempt: row.attempts })
+      : { status: "sent", ref: "not applicable" };
+  } catch (e) {
+    outcome = { status: "retry", error: `${row.channel} notifier threw: ${(e as Error).message}` };
+  }
+  try {
+    await settle(w, row, n, outcome);
+  } catch (e) {
+    // The lease runs out and the row is claimed again: at least once, never lost.
+    w.deps.log.error(
+      { outbox: row.id, err: describeDbError(e, { redact: w.deps.redact }) },
+      "cannot record an alert delivery; it will be retried",
+    );
+  }
+}
+
 /**
  * The outbox worker: claims due rows (a short statement that leases them to this replica),
  * sends each outside any transaction, then settles it: sent, retried later (Retry-After when the
@@ -74,7 +159,7 @@ const BACKOFF_BASE_MS = 5_000;
  */
 export function createOutboxWorker(deps: OutboxDeps, options: Partial<DeliveryOptions> = {}): OutboxWorker {
   const opts = { ...DEFAULT_DELIVERY, ...options };
-  const { db, clock, log, events, replica } = deps;
+  const { db, clock, log, replica } = deps;
   const random = deps.random ?? Math.random;
   let byChannel = new Map<string, Notifier>();
   let channels: string[] = [];
@@ -87,89 +172,19 @@ export function createOutboxWorker(deps: OutboxDeps, options: Partial<DeliveryOp
     channels = [...byChannel.keys()];
   };
   const pausedUntil = new Map<string, number>();
-  const loggedPermanent = new Set<string>();
   const backoff = { baseMs: BACKOFF_BASE_MS, maxMs: opts.maxBackoffMs };
+  const settling: Settling = { deps, opts, backoff, random, pausedUntil, loggedPermanent: new Set() };
   let loop: PeriodicWorker | undefined;
   let stopped = false;
 
   const activeChannels = (now: Date) => channels.filter((c) => (pausedUntil.get(c) ?? 0) <= now.getTime());
-
-  async function settle(row: OutboxRow, n: Notification, outcome: SendOutcome): Promise<void> {
-    const now = clock.now();
-    const base = { id: row.id, channel: row.channel, kind: row.kind, job: row.job, groupKey: row.groupKey, attempts: row.attempts };
-    if (outcome.status === "sent") {
-      const held = await markOutboxSent(db, row.id, replica, now, outcome.ref ?? null);
-      if (!held)
-        log.warn(
-          { outbox: row.id, channel: row.channel },
-          "outbox lease expired before the send was recorded; another replica may send it again",
-        );
-      log.info({ outbox: row.id, channel: row.channel, kind: n.kind, job: n.job, attempts: row.attempts }, "alert delivered");
-      events.emit("alert:sent", { ...base, ref: outcome.ref ?? null });
-      return;
-    }
-    const error = deps.redact(outcome.error);
-    const age = now.getTime() - row.createdAt.getTime();
-    if (outcome.status === "retry" && age < opts.giveUpAfterMs) {
-      const delay = outcome.retryAfterMs ?? backoffMs(row.attempts, backoff, random);
-      if (outcome.retryAfterMs !== undefined) pausedUntil.set(row.channel, now.getTime() + outcome.retryAfterMs);
-      const retryAt = new Date(now.getTime() + delay);
-      await rescheduleOutbox(db, row.id, replica, retryAt, error);
-      log.warn(
-        {
-          outbox: row.id,
-          channel: row.channel,
-          kind: n.kind,
-          job: n.job,
-          attempts: row.attempts,
-          retryAt: retryAt.toISOString(),
-          err: error,
-        },
-        "alert delivery failed; will retry",
-      );
-      events.emit("alert:failed", { ...base, error, permanent: false, retryAt });
-      return;
-    }
-    const fix = outcome.status === "failed" ? outcome.fix : `gave up after ${Math.round(age / 60_000)} minutes of retries`;
-    await markOutboxFailed(db, row.id, replica, fix ? `${error} — ${fix}` : error);
-    const key = `${row.channel}:${error}`;
-    if (!loggedPermanent.has(key)) {
-      loggedPermanent.add(key);
-      log.error(
-        { outbox: row.id, channel: row.channel, job: n.job, err: error, fix },
-        `cannot deliver alerts to ${row.channel}: ${error}${fix ? ` — fix: ${fix}` : ""}`,
-      );
-    }
-    events.emit("alert:failed", { ...base, error, permanent: true, retryAt: null });
-  }
-
-  async function deliver(row: OutboxRow, notifier: Notifier): Promise<void> {
-    const n = row.payload as Notification;
-    let outcome: SendOutcome;
-    try {
-      outcome = notifier.wants(n)
-        ? await notifier.send(n, { outboxId: row.id, dedupKey: row.dedupKey, attempt: row.attempts })
-        : { status: "sent", ref: "not applicable" };
-    } catch (e) {
-      outcome = { status: "retry", error: `${row.channel} notifier threw: ${(e as Error).message}` };
-    }
-    try {
-      await settle(row, n, outcome);
-    } catch (e) {
-      // The lease runs out and the row is claimed again: at least once, never lost.
-      log.error(
-        { outbox: row.id, err: describeDbError(e, { redact: deps.redact }) },
-        "cannot record an alert delivery; it will be retried",
-      );
-    }
-  }
 
   async function tick(): Promise<number> {
     refresh();
     const now = clock.now();
     const notifiers = byChannel;
     const rows = await claimOutbox(db, { replica, now, leaseMs: opts.leaseMs, limit: opts.batch, channels: activeChannels(now) });
-    await Promise.allSettled(rows.map((row) => deliver(row, notifiers.get(row.channel)!)));
+    await Promise.allSettled(rows.map((row) => deliver(settling, row, notifiers.get(row.channel)!)));
     return rows.length;
   }
 

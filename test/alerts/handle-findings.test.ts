@@ -8,7 +8,7 @@ import { alertEvents, alertGroups, alertOutbox, alerts } from "../../src/store/t
 import { testDatabase } from "../helpers/db.ts";
 import { droppedCases, healthyCases, HOUR, manualClock, nextEvent, storeRun, testApp, thresholdFinding } from "./setup.ts";
 import { alertDeps, type App } from "../../src/app.ts";
-import type { Finding } from "../../src/detect/index.ts";
+import type { Finding } from "../../src/detect/types.ts";
 import type { RunSummary } from "../../src/engine/summary.ts";
 
 const opened: { close(): Promise<void> }[] = [];

@@ -4,7 +4,7 @@ import { handleFindings } from "../../src/alerts/index.ts";
 import { createAlertWorker } from "../../src/notify/delivery.ts";
 import { alertDeps, deliveryDeps, type App } from "../../src/app.ts";
 import { Secrets } from "../../src/config/secrets.ts";
-import type { Finding } from "../../src/detect/index.ts";
+import type { Finding } from "../../src/detect/types.ts";
 import type { RunSummary } from "../../src/engine/summary.ts";
 import { createLogger } from "../../src/log.ts";
 import { alertGroups, alertOutbox, alerts } from "../../src/store/tables/alerts.ts";

@@ -10,9 +10,8 @@ export default defineConfig({
     include: [
       "test/stats/**/*.test.ts",
       "test/detect/*.test.ts",
-      "test/alerts/format.test.ts",
-      "test/alerts/lifecycle.test.ts",
-      "test/alerts/silence-matchers.test.ts",
+      "test/alerts/{digest,labels-silences,lifecycle,silence-matchers}.test.ts",
+      "test/notify/format.test.ts",
       "test/scoring/{pii,regex,safety,structured,text,trajectory}.test.ts",
       "test/replay/assertions.test.ts",
     ],

@@ -2,15 +2,18 @@ import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import path from "node:path";
 import { createAgent } from "./agents/index.ts";
-import { handleFindings } from "./alerts/index.ts";
+import { handleFindings, type AlertDeps } from "./alerts/index.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import type { LoadedConfig } from "./load/load.ts";
+import type { Secrets } from "./config/secrets.ts";
 import { runDetectors, type Finding } from "./detect/index.ts";
 import { pagingDesign, resolvePolicy } from "./detect/policy.ts";
 import { executeRun, type RunDeps, type RunRequest } from "./engine/run.ts";
 import type { RunSummary } from "./engine/summary.ts";
 import { Events } from "./engine/events.ts";
 import type { Logger } from "./log.ts";
+import type { DeliveryDeps } from "./notify/delivery.ts";
+import type { RetentionDeps } from "./notify/outbox-retention.ts";
 import type { Database } from "./store/db.ts";
 import { spillTrials } from "./store/spill.ts";
 
@@ -22,11 +25,21 @@ export interface App {
   clock: Clock;
   events: Events;
   replica: string;
+  /** The process's one Secrets: the first config's, and a reload adds the new config's values to it. */
+  secrets: Secrets;
 }
 
 export function createApp(loaded: LoadedConfig, database: Database, log: Logger, clock: Clock = systemClock): App {
   // host:pid:boot — in a container every start is pid 1, so a random part tells restarts apart.
-  return { loaded, database, log, clock, events: new Events(), replica: `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}` };
+  return {
+    loaded,
+    database,
+    log,
+    clock,
+    events: new Events(),
+    replica: `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`,
+    secrets: loaded.secrets,
+  };
 }
 
 export interface JobOutcome {
@@ -101,6 +114,43 @@ export async function runJob(
   });
   // Data flows one way: run → detectors → alerts.
   const findings = await runDetectors(app, { jobName, job, summary });
-  await handleFindings(app, { jobName, job, summary, findings });
+  await handleFindings(alertDeps(app), { jobName, job, summary, findings });
   return { summary, findings };
+}
+
+/** What alert decisions (and the alert routes) take, from the app; config through getters, so a reload applies. */
+export function alertDeps(app: App): AlertDeps {
+  return {
+    db: app.database.db,
+    clock: app.clock,
+    log: app.log,
+    events: app.events,
+    secrets: app.secrets,
+    notify: () => app.loaded.config.notify,
+    publicUrl: () => app.loaded.config.server.public_url,
+  };
+}
+
+/** What alert delivery takes, from the app; `notify` through a getter, so a reload applies. */
+export function deliveryDeps(app: App): DeliveryDeps {
+  return {
+    db: app.database.db,
+    clock: app.clock,
+    log: app.log,
+    events: app.events,
+    secrets: app.secrets,
+    replica: app.replica,
+    notify: () => app.loaded.config.notify,
+  };
+}
+
+/** What outbox retention takes, from the app; `retention.notifications` through a getter. */
+export function retentionDeps(app: App): RetentionDeps {
+  return {
+    db: app.database.db,
+    clock: app.clock,
+    log: app.log,
+    secrets: app.secrets,
+    retentionMs: () => app.loaded.config.retention.notifications,
+  };
 }

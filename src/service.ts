@@ -1,16 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { sql } from "drizzle-orm";
-import { startAlertDelivery } from "./alerts/index.ts";
-import { startOutboxRetention } from "./alerts/outbox-retention.ts";
 import { startSpillReplay } from "./schedule/spill-replay.ts";
 import { alertRoutes } from "./alerts/routes.ts";
+import { firingAlertsByJob } from "./alerts/store.ts";
 import { baselineRoutes } from "./detect/routes.ts";
-import { runJob, type App } from "./app.ts";
+import { alertDeps, deliveryDeps, retentionDeps, runJob, type App } from "./app.ts";
 import type { LoadedConfig } from "./load/load.ts";
 import { loadConfig } from "./load/load.ts";
 import { watchConfig, type ConfigWatcher } from "./load/watch.ts";
 import type { Clock } from "./clock.ts";
 import { createMetrics } from "./metrics.ts";
+import { startAlertDelivery } from "./notify/delivery.ts";
+import { startOutboxRetention } from "./notify/outbox-retention.ts";
 import { dashboardRoutes } from "./report/routes.ts";
 import { defaultBackend, type CronBackend } from "./cron/backend.ts";
 import { startJobs, type JobScheduler } from "./schedule/jobs.ts";
@@ -20,7 +20,6 @@ import { startReaper } from "./schedule/reaper.ts";
 import { RunTracker } from "./schedule/tracker.ts";
 import { coreRoutes, type TriggerResult } from "./server/core-routes.ts";
 import { startHttpServer, type HttpServer, type Routes } from "./server/http.ts";
-import { queryRows } from "./store/db.ts";
 import { describeDbError } from "./store/errors.ts";
 import { startPartitionMaintenance } from "./store/partitions.ts";
 import { jobBusy } from "./store/slots.ts";
@@ -103,19 +102,8 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   const metrics = createMetrics(app.events, {
     activeRuns: () => tracker.size,
     scheduledJobs: () => jobs.size,
-    alertsFiring: async () => {
-      // The alerts table belongs to src/alerts; read-only here. Unreadable (outage): no gauge, and
-      // the scrape does not wait on a database that does not answer.
-      const rows = await withTimeout(
-        app.clock,
-        queryRows<{ job: string; n: number }>(
-          app.database.db,
-          sql`select job, count(*)::int as n from alerts where state = 'firing' group by job`,
-        ),
-        PING_TIMEOUT_MS,
-      );
-      return Object.fromEntries(rows.map((r) => [r.job, Number(r.n)]));
-    },
+    // Unreadable (outage): no gauge, and the scrape does not wait on a database that does not answer.
+    alertsFiring: () => withTimeout(app.clock, firingAlertsByJob(app.database.db), PING_TIMEOUT_MS),
   });
 
   const trigger = async (job: string): Promise<TriggerResult> => {
@@ -155,7 +143,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
       trigger,
       apiToken,
     }),
-    ...alertRoutes(app, { apiToken }),
+    ...alertRoutes(alertDeps(app), { apiToken }),
     ...baselineRoutes({ db: () => app.database.db, clock: app.clock, jobs: () => Object.keys(app.loaded.config.jobs), apiToken }),
     ...dashboardRoutes(app),
   };
@@ -172,12 +160,12 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   // runs produce is still handled). The alert outbox worker goes in this list too.
   const workers: Worker[] = [
     startReaper({ db: app.database.db, clock: app.clock, log, tracker, timeoutMs: server.heartbeat_timeout }),
-    startAlertDelivery(app),
+    startAlertDelivery(deliveryDeps(app)),
   ];
   // Missed runs: checked every minute, since a run that never happens cannot report itself.
   workers.push(startMissedRunsWorker(app));
   // Delivered notifications past retention.notifications leave the outbox, hourly.
-  workers.push(startOutboxRetention(app));
+  workers.push(startOutboxRetention(retentionDeps(app)));
   // Trials an earlier shutdown could not store (database down) are stored from disk.
   workers.push(startSpillReplay(app));
   // Trial partitions: created ahead and dropped past retention, now and daily.
@@ -216,8 +204,8 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
       }
       // One Secrets for the life of the process (the logger holds it): the reload's values are
       // added to it, and a value that was secret stays redacted.
-      app.loaded.secrets.addAll(next.secrets);
-      next.secrets = app.loaded.secrets;
+      app.secrets.addAll(next.secrets);
+      next.secrets = app.secrets;
       app.loaded = next;
       jobs.apply(next.config);
     },

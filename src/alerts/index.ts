@@ -1,21 +1,46 @@
-import type { App } from "../app.ts";
-import type { JobConfig } from "../config/schema.ts";
-import type { Finding } from "../detect/index.ts";
+import { backoffMs, DB_OUTAGE } from "../backoff.ts";
+import type { Clock } from "../clock.ts";
+import type { JobConfig, NotifyConfig } from "../config/schema.ts";
+import type { Redactor } from "../config/secrets.ts";
+import type { Finding } from "../detect/types.ts";
 import type { RunSummary } from "../engine/summary.ts";
-import { enqueueOutbox } from "../store/alert-outbox.ts";
-import { closeGroup, insertAlertEvents, insertGroup, lockJobAlerts, loadJobAlerts, openGroupOf, upsertAlerts } from "../store/alerts.ts";
+import type { Events } from "../engine/events.ts";
+import type { Logger } from "../log.ts";
 import type { Db } from "../store/db.ts";
 import { isTransientDbError } from "../store/errors.ts";
-import { activeSilences } from "../store/silences.ts";
-import { enabledChannels, lifecyclePolicy } from "./channels.ts";
 import { buildContext } from "./context.ts";
 import { fingerprint, labelsOf, type AlertLabels } from "./labels.ts";
 import type { MessageContext, Notification } from "./notification.ts";
-import { channelWants } from "./notifier.ts";
 import { planRun, type Plan } from "./plan.ts";
+import { channelWants, enabledChannels, lifecyclePolicy } from "./routing.ts";
 import type { Matcher } from "./silence-matchers.ts";
+import {
+  activeSilences,
+  closeGroup,
+  enqueueOutbox,
+  insertAlertEvents,
+  insertGroup,
+  lockJobAlerts,
+  loadJobAlerts,
+  openGroupOf,
+  upsertAlerts,
+} from "./store.ts";
 
-export { createAlertWorker, deliverQueued, startAlertDelivery } from "./delivery.ts";
+/**
+ * What alert decisions need. `notify` and `publicUrl` are read at each decision, so a config
+ * reload takes effect; `secrets` is the process's one Secrets (reloads add to it).
+ */
+export interface AlertDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  events: Events;
+  secrets: Redactor;
+  /** The `notify` config: channels and lifecycle settings. */
+  notify: () => NotifyConfig;
+  /** `server.public_url`, for links in messages. */
+  publicUrl: () => string | undefined;
+}
 
 /** What one run's alert decisions came to. */
 export interface HandledFindings {
@@ -32,11 +57,11 @@ export interface HandledFindings {
  * outbox worker of whichever replica claims the rows.
  */
 export async function handleFindings(
-  app: App,
+  deps: AlertDeps,
   input: { jobName: string; job: JobConfig; summary: RunSummary; findings: Finding[] },
 ): Promise<HandledFindings> {
   const { summary } = input;
-  return decide(app, {
+  return decide(deps, {
     jobName: input.jobName,
     agent: summary.agent,
     runId: summary.runId,
@@ -53,10 +78,10 @@ export async function handleFindings(
  * job and check time), so a retried check does not step twice.
  */
 export async function handleCheckFindings(
-  app: App,
+  deps: AlertDeps,
   input: { jobName: string; agent: string; checkId: string; detectors: readonly string[]; findings: Finding[] },
 ): Promise<HandledFindings> {
-  return decide(app, {
+  return decide(deps, {
     jobName: input.jobName,
     agent: input.agent,
     runId: input.checkId,
@@ -77,16 +102,18 @@ interface Decision {
   scope?: (labels: AlertLabels) => boolean;
 }
 
-async function decide(app: App, input: Decision): Promise<HandledFindings> {
-  const { config, secrets } = app.loaded;
+async function decide(deps: AlertDeps, input: Decision): Promise<HandledFindings> {
+  const { secrets, log, events } = deps;
+  const notify = deps.notify();
   const { summary, jobName } = input;
   const summaryLike = { agent: input.agent, runId: input.runId };
-  const now = app.clock.now();
+  const now = deps.clock.now();
   const findings = input.findings.map((f) => secrets.redactDeep({ ...f, job: jobName }));
-  const channels = enabledChannels(config.notify);
+  const channels = enabledChannels(notify);
 
-  const result = await throughOutage(app, jobName, () =>
-    app.database.db.transaction(async (txn) => {
+  const result = await throughOutage(deps, jobName, () =>
+    deps.db.transaction(async (txn) => {
+      // drizzle types the transaction apart from the database; src/store/db.ts has no type for it yet.
       const tx = txn as unknown as Db;
       await lockJobAlerts(tx, jobName);
       const openGroupKey = await openGroupOf(tx, jobName);
@@ -107,7 +134,7 @@ async function decide(app: App, input: Decision): Promise<HandledFindings> {
         existing,
         silences,
         openGroupKey,
-        policy: lifecyclePolicy(config.notify),
+        policy: lifecyclePolicy(notify),
         ...(input.scope ? { scope: input.scope } : {}),
       });
       await upsertAlerts(tx, jobName, summaryLike.agent, plan.upserts, now);
@@ -117,7 +144,7 @@ async function decide(app: App, input: Decision): Promise<HandledFindings> {
       if (g.opens)
         await insertGroup(tx, { groupKey: g.groupKey, job: jobName, agent: summaryLike.agent, openedAt: now, runId: summaryLike.runId });
       if (g.closes) await closeGroup(tx, g.groupKey, now);
-      const context = summary ? await contextFor(app, tx, summary) : null;
+      const context = summary ? await contextFor(deps, tx, summary) : null;
       const n: Notification = {
         version: 1,
         kind: g.kind,
@@ -149,13 +176,13 @@ async function decide(app: App, input: Decision): Promise<HandledFindings> {
 
   const g = result.plan.group;
   for (const e of result.plan.events) {
-    app.log.info(
+    log.info(
       { job: jobName, alert: e.fingerprint, detector: e.labels.detector, case: e.labels.case, event: e.event, silencedBy: e.silencedBy },
       `alert ${e.event}: ${e.summary}`,
     );
   }
   if (g && result.queued > 0)
-    app.events.emit("alert:queued", {
+    events.emit("alert:queued", {
       job: jobName,
       runId: summaryLike.runId,
       groupKey: g.groupKey,
@@ -165,7 +192,7 @@ async function decide(app: App, input: Decision): Promise<HandledFindings> {
   return { plan: result.plan, queued: result.queued };
 }
 
-/** Attempts of the decision transaction through a database outage (about 2.5 minutes). */
+/** Attempts of the decision transaction through a database outage (DB_OUTAGE backoff: one to two and a half minutes). */
 const OUTAGE_ATTEMPTS = 32;
 
 /**
@@ -173,15 +200,15 @@ const OUTAGE_ATTEMPTS = 32;
  * idempotent per run (alerts remember the last run, outbox rows have dedup keys), so a retry never
  * steps an alert twice or queues a message twice, and a page is not lost to a blip.
  */
-async function throughOutage<T>(app: App, job: string, op: () => Promise<T>): Promise<T> {
+async function throughOutage<T>(deps: AlertDeps, job: string, op: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await op();
     } catch (e) {
       if (!isTransientDbError(e) || attempt >= OUTAGE_ATTEMPTS) throw e;
-      app.log.warn({ job, attempt, err: app.loaded.secrets.redact((e as Error).message) }, "storing alert decisions failed; retrying");
-      app.events.emit("store:retry", { error: e as Error, attempt });
-      await app.clock.sleep(Math.min(5_000, 100 * 2 ** Math.min(attempt, 6)));
+      deps.log.warn({ job, attempt, err: deps.secrets.redact((e as Error).message) }, "storing alert decisions failed; retrying");
+      deps.events.emit("store:retry", { error: e as Error, attempt });
+      await deps.clock.sleep(backoffMs(attempt, DB_OUTAGE));
     }
   }
 }
@@ -190,15 +217,12 @@ async function throughOutage<T>(app: App, job: string, op: () => Promise<T>): Pr
  * The message context, read only when there is a message. In a savepoint: a failure to read it
  * costs the details, never the page (nor the transaction).
  */
-async function contextFor(app: App, tx: Db, summary: RunSummary): Promise<MessageContext | null> {
+async function contextFor(deps: AlertDeps, tx: Db, summary: RunSummary): Promise<MessageContext | null> {
   try {
     // Inside a transaction, drizzle's nested transaction is a savepoint.
-    return await tx.transaction((sp) => buildContext(sp as unknown as Db, summary, app.loaded.config.server.public_url));
+    return await tx.transaction((sp) => buildContext(sp as unknown as Db, summary, deps.publicUrl()));
   } catch (e) {
-    app.log.warn(
-      { job: summary.job, err: app.loaded.secrets.redact((e as Error).message) },
-      "cannot read run history for the alert message",
-    );
+    deps.log.warn({ job: summary.job, err: deps.secrets.redact((e as Error).message) }, "cannot read run history for the alert message");
     return null;
   }
 }

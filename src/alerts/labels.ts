@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Finding } from "../detect/index.ts";
+import type { Finding } from "../detect/types.ts";
 
 /** An alert's identity: which job, agent and detector, and the case for per-case findings. */
 export interface AlertLabels {

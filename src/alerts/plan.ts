@@ -1,4 +1,4 @@
-import type { Finding } from "../detect/index.ts";
+import type { Finding } from "../detect/types.ts";
 import { fingerprint, labelsOf, type AlertLabels } from "./labels.ts";
 import { transition, type LifecycleEvent, type LifecyclePolicy, type LifecycleState, type NotifyKind } from "./lifecycle.ts";
 import type { AlertChange, AlertView, GroupKind } from "./notification.ts";

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { duration } from "../config/duration.ts";
 import { formatPath } from "../config/errors.ts";
-import type { NewSilence } from "../store/silences.ts";
 import { matcherSchema, parseMatcher, type Matcher } from "./silence-matchers.ts";
+import type { NewSilence } from "./store.ts";
 
 /** A matcher given as `job=support-hourly` or as `{name, op, value}`. */
 const matcherInput = z.union([matcherSchema, z.string()]).transform((m, ctx): Matcher => {

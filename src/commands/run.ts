@@ -1,7 +1,7 @@
 import cliProgress from "cli-progress";
-import { deliverQueued } from "../alerts/index.ts";
-import { createApp, runJob, spillDir, type App } from "../app.ts";
+import { createApp, deliveryDeps, runJob, spillDir, type App } from "../app.ts";
 import { createLogger, terminalDestination } from "../log.ts";
+import { deliverQueued } from "../notify/delivery.ts";
 import { repeatsForDrop } from "../engine/summary.ts";
 import { DEFAULT_DETECT, formatSummary } from "../report/format-summary.ts";
 import { roundForDisplay } from "../round.ts";
@@ -61,7 +61,7 @@ export const runCommand: Command = {
         for (const f of findings) process.stdout.write(`\nALERT [${f.detector}] ${f.summary}\n`);
       }
       // Deliver what this run queued before exiting (bounded wait); the rest stays in the outbox.
-      await deliverQueued(app, { signal: interrupts.signal }).then(
+      await deliverQueued(deliveryDeps(app), { signal: interrupts.signal }).then(
         (left) => left > 0 && log.warn({ queued: left }, "notifications still queued; the next goldwatch serve or run delivers them"),
         (e: Error) => log.error({ err: loaded.secrets.redact(e.message) }, "cannot deliver notifications; they stay queued"),
       );

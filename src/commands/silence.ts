@@ -1,9 +1,9 @@
 import { systemClock } from "../clock.ts";
 import { parseSilenceInput } from "../alerts/silence-input.ts";
 import { formatMatchers, type Matcher } from "../alerts/silence-matchers.ts";
+import { expireSilence, insertSilence, listSilences, type SilenceRow } from "../alerts/store.ts";
 import type { Database } from "../store/db.ts";
 import { openStore } from "../store/open.ts";
-import { expireSilence, insertSilence, listSilences, type SilenceRow } from "../store/silences.ts";
 import type { Command } from "./types.ts";
 
 const line = (s: SilenceRow) =>

@@ -1,5 +1,5 @@
 import { handleCheckFindings } from "../alerts/index.ts";
-import type { App } from "../app.ts";
+import { alertDeps, type App } from "../app.ts";
 import { checkMissedRuns } from "../detect/index.ts";
 import { startPeriodic, type PeriodicWorker } from "../periodic.ts";
 
@@ -24,9 +24,14 @@ export function startMissedRunsWorker(app: App): PeriodicWorker {
         // One check id per job and minute: a retried pass does not step an alert twice.
         const checkId = `missed-check:${new Date(Math.floor(now.getTime() / 60_000) * 60_000).toISOString()}`;
         // One job's failure does not keep the others from being checked.
-        await handleCheckFindings(app, { jobName: name, agent: job.agent, checkId, detectors: ["missed"], findings: f ? [f] : [] }).catch(
-          (e: Error) =>
-            app.log.warn({ job: name, err: app.loaded.secrets.redact(e.message) }, "recording a missed-run check failed; will retry"),
+        await handleCheckFindings(alertDeps(app), {
+          jobName: name,
+          agent: job.agent,
+          checkId,
+          detectors: ["missed"],
+          findings: f ? [f] : [],
+        }).catch((e: Error) =>
+          app.log.warn({ job: name, err: app.loaded.secrets.redact(e.message) }, "recording a missed-run check failed; will retry"),
         );
       }
     } catch (e) {

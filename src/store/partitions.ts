@@ -205,8 +205,7 @@ export function startPartitionMaintenance(
   let resolveFirst!: () => void;
   const firstPass = new Promise<void>((r) => (resolveFirst = r));
   let failures = 0;
-  let wait = DAY_MS;
-  const pass = async () => {
+  const pass = async (): Promise<number> => {
     const opts = options();
     const interval = opts.intervalMs ?? DAY_MS;
     try {
@@ -219,9 +218,9 @@ export function startPartitionMaintenance(
     }
     resolveFirst();
     // Sooner after a failure, jittered so replicas that failed together do not retry in lockstep.
-    wait = failures > 0 ? backoffMs(failures, { baseMs: RETRY_BASE_MS, maxMs: Math.min(interval, RETRY_MAX_MS) }) : interval;
+    return failures > 0 ? backoffMs(failures, { baseMs: RETRY_BASE_MS, maxMs: Math.min(interval, RETRY_MAX_MS) }) : interval;
   };
-  const worker = startPeriodic("partitions", deps.clock, () => wait, pass, { immediately: true });
+  const worker = startPeriodic("partitions", deps.clock, DAY_MS, pass, { immediately: true });
   const stop = () => worker.stop();
   return { name: "partitions", firstPass, stop, [Symbol.asyncDispose]: stop };
 }

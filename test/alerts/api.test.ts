@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { createAlertWorker, handleFindings } from "../../src/alerts/index.ts";
+import { handleFindings } from "../../src/alerts/index.ts";
+import { createAlertWorker } from "../../src/notify/delivery.ts";
 import { alertRoutes } from "../../src/alerts/routes.ts";
-import type { App } from "../../src/app.ts";
+import { alertDeps, deliveryDeps, type App } from "../../src/app.ts";
 import { silentLogger } from "../../src/log.ts";
 import { startHttpServer } from "../../src/server/http.ts";
 import { alerts } from "../../src/store/tables/alerts.ts";
@@ -24,7 +25,7 @@ async function setup(apiToken: string | null = TOKEN) {
   const http = await startHttpServer({
     port: 0,
     host: "127.0.0.1",
-    routes: alertRoutes(app, { apiToken: apiToken ?? undefined }),
+    routes: alertRoutes(alertDeps(app), { apiToken: apiToken ?? undefined }),
     log: silentLogger(),
   });
   cleanup.push(
@@ -45,7 +46,7 @@ async function setup(apiToken: string | null = TOKEN) {
 
 async function fire(app: App, clock: ManualClock) {
   const s = await storeRun(app, { cases: droppedCases() });
-  await handleFindings(app, {
+  await handleFindings(alertDeps(app), {
     jobName: "support-hourly",
     job: app.loaded.config.jobs["support-hourly"]!,
     summary: s,
@@ -58,7 +59,7 @@ describe("/api/alerts and /api/silences", () => {
   it("an alert whose Slack delivery failed for good stays visible, with the reason", async () => {
     const { app, clock, call } = await setup();
     await fire(app, clock);
-    await createAlertWorker(app).drain({ timeoutMs: 0 });
+    await createAlertWorker(deliveryDeps(app)).drain({ timeoutMs: 0 });
     const res = await call("GET", "/api/alerts");
     expect(res.status).toBe(200);
     const body = (await res.json()) as {

@@ -3,12 +3,12 @@ import { afterAll, describe, expect, it } from "vitest";
 import { handleFindings } from "../../src/alerts/index.ts";
 import type { Notification } from "../../src/alerts/notification.ts";
 import { Secrets } from "../../src/config/secrets.ts";
-import { insertSilence } from "../../src/store/silences.ts";
+import { insertSilence } from "../../src/alerts/store.ts";
 import { alertEvents, alertGroups, alertOutbox, alerts } from "../../src/store/tables/alerts.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { droppedCases, healthyCases, HOUR, manualClock, nextEvent, storeRun, testApp, thresholdFinding } from "./setup.ts";
-import type { App } from "../../src/app.ts";
-import type { Finding } from "../../src/detect/index.ts";
+import { alertDeps, type App } from "../../src/app.ts";
+import type { Finding } from "../../src/detect/types.ts";
 import type { RunSummary } from "../../src/engine/summary.ts";
 
 const opened: { close(): Promise<void> }[] = [];
@@ -37,7 +37,7 @@ async function setup(
 
 const job = (app: App) => app.loaded.config.jobs["support-hourly"]!;
 const handle = (app: App, summary: RunSummary, findings: Finding[]) =>
-  handleFindings(app, { jobName: "support-hourly", job: job(app), summary, findings });
+  handleFindings(alertDeps(app), { jobName: "support-hourly", job: job(app), summary, findings });
 const outbox = (app: App) => app.database.db.select().from(alertOutbox).orderBy(asc(alertOutbox.id));
 
 describe("handleFindings", () => {
@@ -225,7 +225,7 @@ describe("handleFindings", () => {
     const s = await storeRun(app, { cases: droppedCases() });
     await handle(app, s, [thresholdFinding(s)]);
     const other = { ...s, job: "other-job", runId: `${s.runId}-b` };
-    await handleFindings(app, { jobName: "other-job", job: job(app), summary: other, findings: [thresholdFinding(other)] });
+    await handleFindings(alertDeps(app), { jobName: "other-job", job: job(app), summary: other, findings: [thresholdFinding(other)] });
     expect(await db.select().from(alerts)).toHaveLength(2);
     expect(await db.select().from(alertGroups).where(eq(alertGroups.job, "other-job"))).toHaveLength(1);
   });

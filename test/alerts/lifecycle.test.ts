@@ -3,7 +3,7 @@ import { createHash } from "node:crypto";
 import { fingerprint, formatLabels, labelsOf } from "../../src/alerts/labels.ts";
 import { transition, type LifecyclePolicy, type LifecycleState } from "../../src/alerts/lifecycle.ts";
 import { planRun, type AlertRecord, type PlanInput } from "../../src/alerts/plan.ts";
-import type { Finding } from "../../src/detect/index.ts";
+import type { Finding } from "../../src/detect/types.ts";
 
 const policy: LifecyclePolicy = { for: 1, keepFiringFor: 2, repeatIntervalMs: 4 * 3_600_000 };
 const t0 = new Date("2025-06-02T08:00:00Z");

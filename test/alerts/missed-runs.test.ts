@@ -1,5 +1,6 @@
 import { asc, eq } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
+import { alertDeps } from "../../src/app.ts";
 import { handleFindings } from "../../src/alerts/index.ts";
 import { startMissedRunsWorker } from "../../src/schedule/missed-runs-worker.ts";
 import { alertOutbox, alerts } from "../../src/store/tables/alerts.ts";
@@ -21,7 +22,7 @@ describe("missed runs reach the alert lifecycle", () => {
 
     // A firing threshold alert from a bad run, then the job stops running.
     const bad = await storeRun(app, { cases: droppedCases() });
-    await handleFindings(app, { jobName: "support-hourly", job, summary: bad, findings: [thresholdFinding(bad)] });
+    await handleFindings(alertDeps(app), { jobName: "support-hourly", job, summary: bad, findings: [thresholdFinding(bad)] });
     const worker = startMissedRunsWorker(app);
     try {
       await worker.pass(); // 10 minutes later: nothing missed yet

@@ -6,7 +6,7 @@ import { ManualClock } from "../helpers/clock.ts";
 import type { LoadedConfig } from "../../src/load/load.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { Secrets } from "../../src/config/secrets.ts";
-import type { Finding } from "../../src/detect/index.ts";
+import type { Finding } from "../../src/detect/types.ts";
 import { summarize, type RunSummary } from "../../src/engine/summary.ts";
 import type { GoldwatchEvents } from "../../src/engine/events.ts";
 import { silentLogger, type Logger } from "../../src/log.ts";

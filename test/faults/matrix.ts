@@ -86,14 +86,14 @@ export const MATRIX: FaultRow[] = [
   {
     fault: "Slack answers 429",
     does: "That message is rescheduled after `Retry-After` and the channel pauses; nothing is lost or doubled.",
-    tests: ["test/alerts/slack.test.ts > a 429 with Retry-After reschedules that message only; nothing is lost or doubled"],
+    tests: ["test/notify/slack.test.ts > a 429 with Retry-After reschedules that message only; nothing is lost or doubled"],
   },
   {
     fault: "Slack down across a restart of goldwatch",
     does: "Pages wait in the durable outbox (Postgres) and are delivered after the restart, once. A post whose `ts` was not stored is found in the channel history and adopted, not posted again.",
     tests: [
-      "test/alerts/serve.test.ts > Slack down across a restart: the page queued before the restart arrives after it, once",
-      "test/alerts/slack-retry.test.ts > is found in the channel history by the next try and adopted: one root message, not two",
+      "test/notify/serve.test.ts > Slack down across a restart: the page queued before the restart arrives after it, once",
+      "test/notify/slack-retry.test.ts > is found in the channel history by the next try and adopted: one root message, not two",
     ],
   },
   {
@@ -108,7 +108,7 @@ export const MATRIX: FaultRow[] = [
     does: "Each slot is claimed by an insert-if-absent row: every slot runs once, none twice, none lost. Each notification is leased by one replica: every page is sent once.",
     tests: [
       "test/service/replicas.test.ts > run every slot exactly once: none twice, none lost",
-      "test/alerts/outbox.test.ts > each page is sent once, and both replicas take part",
+      "test/notify/outbox.test.ts > each page is sent once, and both replicas take part",
     ],
   },
   {

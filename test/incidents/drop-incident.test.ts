@@ -3,8 +3,9 @@
 // against a Slack stand-in. Runs are stored as the engine stores them (rows and trials); time is
 // a manual clock stepped a minute per run, so a per-minute job's hour takes no wall-clock hour.
 import { afterAll, describe, expect, it } from "vitest";
-import { createAlertWorker, handleFindings } from "../../src/alerts/index.ts";
-import { createApp, type App } from "../../src/app.ts";
+import { handleFindings } from "../../src/alerts/index.ts";
+import { createAlertWorker } from "../../src/notify/delivery.ts";
+import { alertDeps, createApp, deliveryDeps, type App } from "../../src/app.ts";
 import type { LoadedConfig } from "../../src/load/load.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { Secrets } from "../../src/config/secrets.ts";
@@ -55,14 +56,14 @@ async function setup(): Promise<{ app: App; clock: ManualClock; slack: FakeSlack
   });
   const loaded: LoadedConfig = { file: "/tmp/goldwatch.config.yaml", dir: "/tmp", config, goldens: new Map(), secrets: new Secrets() };
   const app = createApp(loaded, database, silentLogger(), clock);
-  const worker = createAlertWorker(app, { random: () => 1 });
+  const worker = createAlertWorker(deliveryDeps(app), { random: () => 1 });
   const agent = new NoisyAgent(createRng(20251128));
   const job = config.jobs[JOB]!;
   /** One run as the service handles it; returns the detectors that fired. */
   const step = async (drop: number) => {
     const summary = await storeRun(app, { job: JOB, cases: agent.cases(drop) });
     const findings = await runDetectors(app, { jobName: JOB, job, summary });
-    await handleFindings(app, { jobName: JOB, job, summary, findings });
+    await handleFindings(alertDeps(app), { jobName: JOB, job, summary, findings });
     await worker.drain({ timeoutMs: 0 });
     clock.tick(MINUTE);
     return findings.map((f) => f.detector);

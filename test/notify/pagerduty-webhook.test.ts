@@ -1,13 +1,14 @@
 import { asc } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
-import { createAlertWorker, handleFindings } from "../../src/alerts/index.ts";
-import type { App } from "../../src/app.ts";
+import { handleFindings } from "../../src/alerts/index.ts";
+import { createAlertWorker } from "../../src/notify/delivery.ts";
+import { alertDeps, deliveryDeps, type App } from "../../src/app.ts";
 import { createLogger } from "../../src/log.ts";
 import { alertOutbox } from "../../src/store/tables/alerts.ts";
 import { json, startFakeServer, type RecordedRequest } from "../helpers/agent-server.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { startFakePagerDuty } from "../helpers/pagerduty-server.ts";
-import { droppedCases, healthyCases, HOUR, manualClock, storeRun, testApp, thresholdFinding, type ManualClock } from "./setup.ts";
+import { droppedCases, healthyCases, HOUR, manualClock, storeRun, testApp, thresholdFinding, type ManualClock } from "../alerts/setup.ts";
 
 const KEY = "R0UT1NGKEY-goldwatch-0001";
 const cleanup: (() => Promise<void>)[] = [];
@@ -20,7 +21,7 @@ async function runOnce(app: App, clock: ManualClock, healthy: boolean, extra: { 
   const findings = healthy
     ? []
     : [thresholdFinding(s), ...extra.map((e) => thresholdFinding(s, { detector: "flaky", severity: "warning" as const, ...e }))];
-  await handleFindings(app, { jobName: "support-hourly", job: app.loaded.config.jobs["support-hourly"]!, summary: s, findings });
+  await handleFindings(alertDeps(app), { jobName: "support-hourly", job: app.loaded.config.jobs["support-hourly"]!, summary: s, findings });
   clock.tick(HOUR);
 }
 
@@ -38,7 +39,7 @@ describe("PagerDuty Events API v2", () => {
       notify: { pagerduty: { routing_key: KEY, api_url: pd.url } },
       server: { public_url: "https://gw.example.com" },
     });
-    const worker = createAlertWorker(app, { random: () => 1 });
+    const worker = createAlertWorker(deliveryDeps(app), { random: () => 1 });
     return { app, clock, pd, worker };
   }
 
@@ -89,13 +90,13 @@ describe("PagerDuty Events API v2", () => {
 
     const bad = testApp(app.database, { clock, notify: { pagerduty: { routing_key: "wrong-key-123456", api_url: pd.url } } });
     const s = await storeRun(bad, { job: "support-hourly", cases: droppedCases() });
-    await handleFindings(bad, {
+    await handleFindings(alertDeps(bad), {
       jobName: "other",
       job: bad.loaded.config.jobs["support-hourly"]!,
       summary: { ...s, job: "other" },
       findings: [thresholdFinding({ ...s, job: "other" })],
     });
-    await createAlertWorker(bad).drain({ timeoutMs: 0 });
+    await createAlertWorker(deliveryDeps(bad)).drain({ timeoutMs: 0 });
     const rows = await app.database.db.select().from(alertOutbox).orderBy(asc(alertOutbox.id));
     expect(rows.at(-1)).toMatchObject({ status: "failed" });
     expect(rows.at(-1)!.lastError).toContain("HTTP 400");
@@ -119,7 +120,7 @@ describe("generic JSON webhook", () => {
     );
     const clock = manualClock();
     const app = testApp(database, { clock, notify: { webhook: { url: `${hook.url}/hooks/goldwatch`, headers: { "x-team": "sre" } } } });
-    const worker = createAlertWorker(app, { random: () => 1 });
+    const worker = createAlertWorker(deliveryDeps(app), { random: () => 1 });
     await runOnce(app, clock, false);
     await worker.drain({ timeoutMs: 0 });
     clock.tick(5_000);
@@ -145,7 +146,7 @@ describe("console (the default channel)", () => {
       log: createLogger({ level: "info", destination: { write: (s: string) => void lines.push(s) } }),
     });
     await runOnce(app, clock, false);
-    await createAlertWorker(app).drain({ timeoutMs: 0 });
+    await createAlertWorker(deliveryDeps(app)).drain({ timeoutMs: 0 });
     const alert = lines.map((l) => JSON.parse(l) as { level: number; msg: string; alert?: string }).find((l) => l.alert === "firing")!;
     expect(alert.level).toBe(40);
     expect(alert.msg).toMatch(/^🔴 FIRING support-hourly \(support-bot\) — threshold: accuracy 60\.0%/);

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
-import { createAlertWorker, handleFindings } from "../../src/alerts/index.ts";
+import { alertDeps, deliveryDeps } from "../../src/app.ts";
+import { handleFindings } from "../../src/alerts/index.ts";
+import { createAlertWorker } from "../../src/notify/delivery.ts";
 import { alertGroups, alertOutbox } from "../../src/store/tables/alerts.ts";
 import { serverUrl } from "../helpers/db.ts";
 import { startFakeSlack } from "../helpers/slack-server.ts";
 import { serverBehindProxy } from "../helpers/tcp-proxy.ts";
-import { droppedCases, healthyCases, HOUR, manualClock, storeRun, testApp, thresholdFinding } from "./setup.ts";
+import { droppedCases, healthyCases, HOUR, manualClock, storeRun, testApp, thresholdFinding } from "../alerts/setup.ts";
 
 const TOKEN = "xoxb-1111-goldwatch-test";
 
@@ -23,7 +25,7 @@ describe.skipIf(!serverUrl)("a Slack post whose ts could not be stored", () => {
     }
     const bad = await storeRun(before, { cases: droppedCases() });
     const job = before.loaded.config.jobs["support-hourly"]!;
-    await handleFindings(before, { jobName: "support-hourly", job, summary: bad, findings: [thresholdFinding(bad)] });
+    await handleFindings(alertDeps(before), { jobName: "support-hourly", job, summary: bad, findings: [thresholdFinding(bad)] });
 
     // Slack takes the post, and the first process loses its database for good before it can store
     // the ts (as if it died there): its delivery never settles.
@@ -31,13 +33,13 @@ describe.skipIf(!serverUrl)("a Slack post whose ts could not be stored", () => {
       outage.proxy.cut();
       slack.onPost = undefined;
     };
-    const first = createAlertWorker(before, { random: () => 1 });
+    const first = createAlertWorker(deliveryDeps(before), { random: () => 1 });
     const stuck = first.drain({ timeoutMs: 0 }).catch(() => 0);
     while (slack.roots().length === 0) await new Promise((r) => setTimeout(r, 10));
 
     // The next process claims the row once its lease has run out, and finds the post.
     clock.tick(10 * 60_000);
-    const second = createAlertWorker(after, { random: () => 1 });
+    const second = createAlertWorker(deliveryDeps(after), { random: () => 1 });
     try {
       await second.drain({ timeoutMs: 0 });
       expect(slack.roots()).toHaveLength(1);
@@ -76,11 +78,11 @@ describe.skipIf(!serverUrl)("a Slack post whose ts could not be stored", () => {
       cut = true;
       slack.onPost = undefined;
     };
-    const first = createAlertWorker(before, { random: () => 1 });
+    const first = createAlertWorker(deliveryDeps(before), { random: () => 1 });
     let stuck: Promise<number> = Promise.resolve(0);
     for (let i = 0; i < 8 && !cut; i++) {
       const bad = await storeRun(after, { cases: droppedCases() });
-      await handleFindings(after, { jobName: "support-hourly", job, summary: bad, findings: [thresholdFinding(bad)] });
+      await handleFindings(alertDeps(after), { jobName: "support-hourly", job, summary: bad, findings: [thresholdFinding(bad)] });
       stuck = first.drain({ timeoutMs: 0 }).catch(() => 0);
       await Promise.race([
         stuck,
@@ -95,7 +97,7 @@ describe.skipIf(!serverUrl)("a Slack post whose ts could not be stored", () => {
     expect(slack.replies(root)).toHaveLength(1);
 
     clock.tick(10 * 60_000);
-    const second = createAlertWorker(after, { random: () => 1 });
+    const second = createAlertWorker(deliveryDeps(after), { random: () => 1 });
     try {
       await second.drain({ timeoutMs: 0 });
       expect(slack.roots()).toHaveLength(1);

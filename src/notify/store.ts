@@ -1,19 +1,12 @@
+// Delivery's database side: claiming and settling outbox rows, pruning them, and where a group's
+// Slack message lives. Rows are queued by alert decisions (enqueueOutbox in src/alerts/store.ts).
 import { alias } from "drizzle-orm/pg-core";
 import { and, asc, count, eq, inArray, isNull, lt, lte, min, notExists, or, sql } from "drizzle-orm";
-import type { Db } from "./db.ts";
-import { alertOutbox } from "./tables/alerts.ts";
+import type { Db } from "../store/db.ts";
+import { alertGroups, alertOutbox } from "../store/tables/alerts.ts";
 
 /** A stored outbox row. */
 export type OutboxRow = typeof alertOutbox.$inferSelect;
-/** An outbox row to queue. */
-export type NewOutboxRow = typeof alertOutbox.$inferInsert;
-
-/** Queues notifications; a row whose dedup key is already queued is skipped. */
-export async function enqueueOutbox(tx: Db, rows: NewOutboxRow[]): Promise<number[]> {
-  if (rows.length === 0) return [];
-  const inserted = await tx.insert(alertOutbox).values(rows).onConflictDoNothing().returning({ id: alertOutbox.id });
-  return inserted.map((r) => r.id);
-}
 
 /**
  * Leases up to `limit` due rows to `replica` in one short statement: `FOR UPDATE SKIP LOCKED` so
@@ -111,12 +104,6 @@ export async function pendingOutbox(db: Db, channels: string[]): Promise<{ count
   return { count: Number(row?.count ?? 0), nextAt: row?.at ? new Date(row.at) : null };
 }
 
-/** Every row of these groups, for showing delivery next to alerts. */
-export async function outboxByGroups(db: Db, groupKeys: string[]): Promise<OutboxRow[]> {
-  if (groupKeys.length === 0) return [];
-  return db.select().from(alertOutbox).where(inArray(alertOutbox.groupKey, groupKeys)).orderBy(asc(alertOutbox.id));
-}
-
 /**
  * Deletes notifications that are done with (sent, or failed for good) and older than `before`,
  * so the outbox does not grow for as long as the service runs. Pending rows are never touched.
@@ -128,4 +115,18 @@ export async function pruneOutbox(db: Db, before: Date): Promise<number> {
     .where(and(inArray(alertOutbox.status, ["sent", "failed"]), lt(alertOutbox.createdAt, before)))
     .returning({ id: alertOutbox.id });
   return deleted.length;
+}
+
+/** Where a group's Slack message lives, once posted. */
+export async function getSlackRef(db: Db, groupKey: string): Promise<{ channel: string; ts: string } | undefined> {
+  const [row] = await db
+    .select({ channel: alertGroups.slackChannel, ts: alertGroups.slackTs })
+    .from(alertGroups)
+    .where(eq(alertGroups.groupKey, groupKey));
+  return row?.channel && row.ts ? { channel: row.channel, ts: row.ts } : undefined;
+}
+
+/** Records the group's Slack message (and on its alerts, for people reading the table). */
+export async function setSlackRef(db: Db, groupKey: string, ref: { channel: string; ts: string }): Promise<void> {
+  await db.update(alertGroups).set({ slackChannel: ref.channel, slackTs: ref.ts }).where(eq(alertGroups.groupKey, groupKey));
 }

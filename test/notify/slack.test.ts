@@ -1,15 +1,16 @@
 import { asc } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
-import { createAlertWorker, handleFindings } from "../../src/alerts/index.ts";
-import type { App } from "../../src/app.ts";
+import { handleFindings } from "../../src/alerts/index.ts";
+import { createAlertWorker } from "../../src/notify/delivery.ts";
+import { alertDeps, deliveryDeps, type App } from "../../src/app.ts";
 import { Secrets } from "../../src/config/secrets.ts";
-import type { Finding } from "../../src/detect/index.ts";
+import type { Finding } from "../../src/detect/types.ts";
 import type { RunSummary } from "../../src/engine/summary.ts";
 import { createLogger } from "../../src/log.ts";
 import { alertGroups, alertOutbox, alerts } from "../../src/store/tables/alerts.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { startFakeSlack, type FakeSlack } from "../helpers/slack-server.ts";
-import { droppedCases, healthyCases, HOUR, manualClock, storeRun, testApp, thresholdFinding, type ManualClock } from "./setup.ts";
+import { droppedCases, healthyCases, HOUR, manualClock, storeRun, testApp, thresholdFinding, type ManualClock } from "../alerts/setup.ts";
 
 const TOKEN = "xoxb-1111-goldwatch-test";
 const cleanup: (() => Promise<void>)[] = [];
@@ -37,7 +38,7 @@ async function setup(opts: { token?: string; slack?: { token?: string; channels?
     notify: { slack: { token: opts.token ?? TOKEN, channel: opts.channel ?? "#agent-oncall", api_url: slack.apiUrl } },
     server: { public_url: "https://goldwatch.example.com/" },
   });
-  const worker = createAlertWorker(app, { random: () => 1 });
+  const worker = createAlertWorker(deliveryDeps(app), { random: () => 1 });
   cleanup.push(() => worker.stop());
   return { app, clock, slack, worker, logs };
 }
@@ -50,7 +51,7 @@ async function runOnce(
   extra: (s: RunSummary) => Finding[] = () => [],
 ) {
   const s = await storeRun(app, { job, cases: healthy ? healthyCases() : droppedCases() });
-  await handleFindings(app, {
+  await handleFindings(alertDeps(app), {
     jobName: job,
     job: app.loaded.config.jobs[job]!,
     summary: s,
@@ -106,7 +107,7 @@ describe("Slack through the real WebClient", () => {
     const { app, clock, slack, worker } = await setup();
     for (let i = 0; i < 6; i++) await runOnce(app, clock, true);
     const s = await storeRun(app, { cases: droppedCases(4, 0.003) });
-    await handleFindings(app, {
+    await handleFindings(alertDeps(app), {
       jobName: "support-hourly",
       job: app.loaded.config.jobs["support-hourly"]!,
       summary: s,

@@ -1,18 +1,15 @@
-import type { App } from "../app.ts";
+import { enabledChannels } from "../alerts/routing.ts";
+import type { Clock } from "../clock.ts";
 import type { NotifyConfig } from "../config/schema.ts";
-import { getSlackRef, setSlackRef } from "../store/alerts.ts";
+import type { Logger } from "../log.ts";
+import type { Db } from "../store/db.ts";
 import { consoleNotifier } from "./console.ts";
-import type { LifecyclePolicy } from "./lifecycle.ts";
-import type { ChannelName, Notifier } from "./notifier.ts";
+import type { Notifier } from "./notifier.ts";
 import type { DeliveryOptions } from "./outbox-worker.ts";
 import { PAGERDUTY_API, pagerDutyNotifier } from "./pagerduty.ts";
 import { slackClient, slackNotifier } from "./slack.ts";
+import { getSlackRef, setSlackRef } from "./store.ts";
 import { webhookNotifier } from "./webhook.ts";
-
-/** The lifecycle settings from `notify`. */
-export function lifecyclePolicy(notify: NotifyConfig): LifecyclePolicy {
-  return { for: notify.for, keepFiringFor: notify.keep_firing_for, repeatIntervalMs: notify.repeat_interval };
-}
 
 /** The outbox worker settings from `notify.delivery`. */
 export function deliveryOptions(notify: NotifyConfig): Partial<DeliveryOptions> {
@@ -20,22 +17,19 @@ export function deliveryOptions(notify: NotifyConfig): Partial<DeliveryOptions> 
   return { pollMs: d.poll_interval, leaseMs: d.lease, maxBackoffMs: d.max_backoff, giveUpAfterMs: d.give_up_after };
 }
 
-/** Configured channels; the console is on when asked for, or when nothing else is configured. */
-export function enabledChannels(notify: NotifyConfig): ChannelName[] {
-  const out: ChannelName[] = [];
-  if (notify.slack) out.push("slack");
-  if (notify.pagerduty) out.push("pagerduty");
-  if (notify.webhook) out.push("webhook");
-  if (notify.console ?? out.length === 0) out.push("console");
-  return out;
+/** What the channels need: the database (Slack refs), time, a log and how to make HTTP calls. */
+export interface ChannelDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  fetch?: typeof fetch;
 }
 
-/** Builds the configured notifiers (one Slack WebClient per process). */
-export function buildNotifiers(app: App, deps: { fetch?: typeof fetch } = {}): Notifier[] {
-  const notify = app.loaded.config.notify;
-  const now = () => app.clock.now();
+/** Builds the notifiers `notify` configures (one Slack WebClient per call). */
+export function buildNotifiers(notify: NotifyConfig, deps: ChannelDeps): Notifier[] {
+  const { db, log } = deps;
+  const now = () => deps.clock.now();
   const http = deps.fetch ?? globalThis.fetch;
-  const db = app.database.db;
   const out: Notifier[] = [];
   for (const channel of enabledChannels(notify)) {
     if (channel === "slack" && notify.slack) {
@@ -49,7 +43,7 @@ export function buildNotifiers(app: App, deps: { fetch?: typeof fetch } = {}): N
         get: (g: string) => getSlackRef(db, g),
         set: (g: string, r: { channel: string; ts: string }) => setSlackRef(db, g, r),
       };
-      out.push(slackNotifier(opts, { client: slackClient(opts, app.log), refs, log: app.log }));
+      out.push(slackNotifier(opts, { client: slackClient(opts, log), refs, log, now }));
     } else if (channel === "pagerduty" && notify.pagerduty) {
       const p = notify.pagerduty;
       out.push(
@@ -59,7 +53,7 @@ export function buildNotifiers(app: App, deps: { fetch?: typeof fetch } = {}): N
       const w = notify.webhook;
       out.push(webhookNotifier({ url: w.url, headers: w.headers, timeoutMs: w.timeout }, { fetch: http, now }));
     } else if (channel === "console") {
-      out.push(consoleNotifier(app.log));
+      out.push(consoleNotifier(log));
     }
   }
   return out;

@@ -1,6 +1,6 @@
 import { ErrorCode, LogLevel, WebClient, type Logger as SlackLogger } from "@slack/web-api";
 import type { Logger } from "../log.ts";
-import type { Notification } from "./notification.ts";
+import type { Notification } from "../alerts/notification.ts";
 import type { Notifier, SendOutcome } from "./notifier.ts";
 import { rootMessage, threadText } from "./slack-blocks.ts";
 
@@ -123,12 +123,59 @@ export function slackClient(opts: SlackOptions, log: Logger): WebClient {
   });
 }
 
+/** What the Slack channel needs: the client, where roots are recorded, a log and the time (history reads). */
+export interface SlackDeps {
+  client: WebClient;
+  refs: SlackRefs;
+  log?: Logger;
+  now: () => Date;
+}
+
+/**
+ * A root posted for `dedupKey` within the last day, if the history says so. Needs
+ * notify.slack.channel as an id (C…; history does not take names) and the channels:history scope
+ * (groups:history for a private channel); without them the retry posts again: a duplicate root
+ * beats a lost page.
+ */
+async function findPosted(client: WebClient, opts: SlackOptions, deps: SlackDeps, dedupKey: string): Promise<SlackRef | undefined> {
+  try {
+    const res = await client.conversations.history({
+      channel: opts.channel,
+      limit: 100,
+      include_all_metadata: true,
+      oldest: String(Math.floor(deps.now().getTime() / 1000) - 86_400),
+    });
+    const hit = res.messages?.find((m) => isOurs(m.metadata, dedupKey));
+    return hit?.ts ? { channel: opts.channel, ts: hit.ts } : undefined;
+  } catch (e) {
+    deps.log?.warn(
+      { err: (e as SlackFailure).data?.error ?? (e as Error).message },
+      "cannot read Slack history to avoid a duplicate post; posting",
+    );
+    return undefined;
+  }
+}
+
+/** Whether the thread of `ref` holds the reply an earlier try posted for `dedupKey`. */
+async function repliedBefore(client: WebClient, deps: SlackDeps, ref: SlackRef, dedupKey: string): Promise<boolean> {
+  try {
+    const res = await client.conversations.replies({ channel: ref.channel, ts: ref.ts, limit: 200, include_all_metadata: true });
+    return (res.messages ?? []).some((m) => isOurs(m.metadata, dedupKey));
+  } catch (e) {
+    deps.log?.warn(
+      { err: (e as SlackFailure).data?.error ?? (e as Error).message },
+      "cannot read the Slack thread to avoid a duplicate reply; posting",
+    );
+    return false;
+  }
+}
+
 /**
  * Slack: one root message per group (Block Kit in a coloured attachment, plain-text fallback),
  * `chat.update` to show changes and turn it green on resolve, reminders and changes in its thread.
  * The root's channel and ts are stored, so a retried `firing` does not post twice.
  */
-export function slackNotifier(opts: SlackOptions, deps: { client: WebClient; refs: SlackRefs; log?: Logger }): Notifier {
+export function slackNotifier(opts: SlackOptions, deps: SlackDeps): Notifier {
   const { client, refs } = deps;
 
   /**
@@ -137,7 +184,7 @@ export function slackNotifier(opts: SlackOptions, deps: { client: WebClient; ref
    * database blinked) first looks for it in the channel's recent history and adopts it.
    */
   const post = async (n: Notification, dedupKey: string, attempt: number): Promise<SlackRef> => {
-    let ref = attempt > 1 ? await findPosted(dedupKey) : undefined;
+    let ref = attempt > 1 ? await findPosted(client, opts, deps, dedupKey) : undefined;
     if (!ref) {
       const res = await client.chat.postMessage({
         channel: opts.channel,
@@ -150,31 +197,6 @@ export function slackNotifier(opts: SlackOptions, deps: { client: WebClient; ref
     }
     await refs.set(n.groupKey, ref);
     return ref;
-  };
-
-  /**
-   * A root posted for `dedupKey` within the last day, if the history says so. Needs
-   * notify.slack.channel as an id (C…; history does not take names) and the channels:history scope
-   * (groups:history for a private channel); without them the retry posts again: a duplicate root
-   * beats a lost page.
-   */
-  const findPosted = async (dedupKey: string): Promise<SlackRef | undefined> => {
-    try {
-      const res = await client.conversations.history({
-        channel: opts.channel,
-        limit: 100,
-        include_all_metadata: true,
-        oldest: String(Math.floor(Date.now() / 1000) - 86_400),
-      });
-      const hit = res.messages?.find((m) => isOurs(m.metadata, dedupKey));
-      return hit?.ts ? { channel: opts.channel, ts: hit.ts } : undefined;
-    } catch (e) {
-      deps.log?.warn(
-        { err: (e as SlackFailure).data?.error ?? (e as Error).message },
-        "cannot read Slack history to avoid a duplicate post; posting",
-      );
-      return undefined;
-    }
   };
 
   /** Updates the root; when Slack can no longer edit it, posts a fresh root instead. */
@@ -191,7 +213,7 @@ export function slackNotifier(opts: SlackOptions, deps: { client: WebClient; ref
 
   /** A reply in the root's thread; a retry first looks in the thread for the one an earlier try posted. */
   const reply = async (ref: SlackRef, n: Notification, broadcast: boolean, dedupKey: string, attempt: number) => {
-    if (attempt > 1 && (await repliedBefore(ref, dedupKey))) return;
+    if (attempt > 1 && (await repliedBefore(client, deps, ref, dedupKey))) return;
     await client.chat.postMessage({
       channel: ref.channel,
       thread_ts: ref.ts,
@@ -200,19 +222,6 @@ export function slackNotifier(opts: SlackOptions, deps: { client: WebClient; ref
       unfurl_links: false,
       metadata: { event_type: METADATA_TYPE, event_payload: { dedup_key: dedupKey } },
     });
-  };
-
-  const repliedBefore = async (ref: SlackRef, dedupKey: string): Promise<boolean> => {
-    try {
-      const res = await client.conversations.replies({ channel: ref.channel, ts: ref.ts, limit: 200, include_all_metadata: true });
-      return (res.messages ?? []).some((m) => isOurs(m.metadata, dedupKey));
-    } catch (e) {
-      deps.log?.warn(
-        { err: (e as SlackFailure).data?.error ?? (e as Error).message },
-        "cannot read the Slack thread to avoid a duplicate reply; posting",
-      );
-      return false;
-    }
   };
 
   return {

@@ -1,6 +1,6 @@
-import { formatLabels } from "./labels.ts";
-import type { AlertView, CostChange, FailingCase, IntervalView, MessageContext, Notification } from "./notification.ts";
-import { costMoved, sparkline, stillFailing } from "./digest.ts";
+import { formatLabels } from "../alerts/labels.ts";
+import type { AlertView, CostChange, FailingCase, IntervalView, MessageContext, Notification } from "../alerts/notification.ts";
+import { costMoved, sparkline, stillFailing } from "../alerts/digest.ts";
 
 /** `62.0%` */
 export const pct = (x: number) => `${(x * 100).toFixed(1)}%`;

@@ -2,8 +2,8 @@
 // or PagerDuty endpoint (or whatever answers at its address) cannot make goldwatch inflate a bomb.
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { pagerDutyNotifier } from "../../src/alerts/pagerduty.ts";
-import { webhookNotifier } from "../../src/alerts/webhook.ts";
+import { pagerDutyNotifier } from "../../src/notify/pagerduty.ts";
+import { webhookNotifier } from "../../src/notify/webhook.ts";
 import { startFakeServer } from "../helpers/agent-server.ts";
 import { notificationFixture } from "./notification-fixture.ts";
 

@@ -1,39 +1,15 @@
 import { describe, expect, it } from "vitest";
-import { sparkline, topCostChange } from "../../src/alerts/digest.ts";
-import { headline, plainText, recovery, span } from "../../src/alerts/format.ts";
-import { fingerprint } from "../../src/alerts/labels.ts";
+import { topCostChange } from "../../src/alerts/digest.ts";
+import { headline, plainText, recovery, span } from "../../src/notify/format.ts";
 import type { MessageContext, Notification } from "../../src/alerts/notification.ts";
 import { notificationFixture } from "./notification-fixture.ts";
-import { parseSilenceInput } from "../../src/alerts/silence-input.ts";
-import { matches, parseMatcher } from "../../src/alerts/silence-matchers.ts";
-import { pagerDutyEvent } from "../../src/alerts/pagerduty.ts";
-import { classifySlackError } from "../../src/alerts/slack.ts";
-import { esc, rootBlocks, threadText } from "../../src/alerts/slack-blocks.ts";
+import { pagerDutyEvent } from "../../src/notify/pagerduty.ts";
+import { classifySlackError } from "../../src/notify/slack.ts";
+import { esc, rootBlocks, threadText } from "../../src/notify/slack-blocks.ts";
 
 const n = notificationFixture;
 
 describe("message text", () => {
-  it("draws a sparkline that does not turn noise into a cliff", () => {
-    expect(sparkline([1, 1, 1, 0.5])).toBe("███▁");
-    expect(sparkline([0.97, 0.96, 0.98])).toBe("▇▇█");
-    expect(sparkline([0.9, null, 0.5])).toBe("█·▁");
-    expect(sparkline([null, null])).toBe("··");
-  });
-
-  it("finds the case whose cost moved most", () => {
-    const now = new Map([
-      ["a", 0.002],
-      ["b", 0.009],
-      ["c", 0.001],
-    ]);
-    const base = new Map([
-      ["a", 0.001],
-      ["b", 0.003],
-    ]);
-    expect(topCostChange(now, base)).toEqual({ caseId: "b", nowUsd: 0.009, baselineUsd: 0.003 });
-    expect(topCostChange(new Map([["a", 1]]), new Map([["a", 1]]))).toBeNull();
-  });
-
   it("says what broke in the headline, and how long it has fired in a reminder", () => {
     expect(headline(n())).toBe(
       "🔴 FIRING support-hourly (support-bot) — threshold: accuracy 60.0% [50.0, 70.0] is below the floor 85% <b>",
@@ -149,46 +125,6 @@ describe("messages an on-call engineer trusts", () => {
     expect(JSON.stringify(rootBlocks(resolvedDrop()))).not.toContain("Top change");
     expect(topCostChange(new Map([["a", 0.0010000001]]), new Map([["a", 0.001]]))).toBeNull();
     expect(topCostChange(new Map([["a", 0.00102]]), new Map([["a", 0.001]]))).toEqual({ caseId: "a", nowUsd: 0.00102, baselineUsd: 0.001 });
-  });
-});
-
-describe("labels and silences", () => {
-  it("fingerprints ignore label order and differ by case", () => {
-    expect(fingerprint({ job: "a", agent: "b", detector: "c" })).toBe(fingerprint({ detector: "c", agent: "b", job: "a" }));
-    expect(fingerprint({ job: "a", agent: "b", detector: "c", case: "x" })).not.toBe(fingerprint({ job: "a", agent: "b", detector: "c" }));
-  });
-
-  it("parses and matches label matchers, regexes anchored", () => {
-    const labels = { job: "support-hourly", agent: "bot", detector: "threshold" };
-    const m = (t: string) => {
-      const r = parseMatcher(t);
-      if (typeof r === "string") throw new Error(r);
-      return r;
-    };
-    expect(matches([m("job=support-hourly")], labels)).toBe(true);
-    expect(matches([m("job=~support")], labels)).toBe(false);
-    expect(matches([m("job=~support-.*"), m("detector!=errors")], labels)).toBe(true);
-    expect(matches([m("case=")], labels)).toBe(true);
-    expect(matches([m("detector!~thresh.*")], labels)).toBe(false);
-    expect(parseMatcher("job")).toMatch(/expected name=value/);
-  });
-
-  it("validates silence requests, naming the field", () => {
-    const now = new Date("2025-06-02T12:00:00Z");
-    const ok = parseSilenceInput({ matchers: ["job=a"], duration: "90m" }, now);
-    expect(ok.ok && ok.silence.endsAt.toISOString()).toBe("2025-06-02T13:30:00.000Z");
-    expect(parseSilenceInput({ matchers: [], duration: "1h" }, now)).toEqual({
-      ok: false,
-      errors: ["matchers: expected at least one matcher, e.g. job=support-hourly"],
-    });
-    expect(parseSilenceInput({ matchers: ["job=a"], ends_at: "2025-06-02T11:00:00Z" }, now)).toEqual({
-      ok: false,
-      errors: ["ends_at: expected a time after starts_at and after now"],
-    });
-    expect(parseSilenceInput({ matchers: ["job=a"], duration: "1h", until: "x" }, now)).toMatchObject({
-      ok: false,
-      errors: [expect.stringContaining("until")],
-    });
   });
 });
 

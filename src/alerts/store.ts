@@ -1,8 +1,12 @@
-import { and, desc, eq, inArray, isNull, ne, or, sql } from "drizzle-orm";
-import type { AlertLabels } from "../alerts/labels.ts";
-import type { AlertRecord, PlannedEvent } from "../alerts/plan.ts";
-import type { Db } from "./db.ts";
-import { alertEvents, alertGroups, alerts } from "./tables/alerts.ts";
+// Alerts' database side: the alerts, their history and groups, silences, and the outbox rows a
+// decision queues (delivery claims and settles them in its own store).
+import { randomBytes } from "node:crypto";
+import { and, asc, count, desc, eq, gt, inArray, isNull, lte, ne, or, sql } from "drizzle-orm";
+import type { Db } from "../store/db.ts";
+import { alertEvents, alertGroups, alertOutbox, alerts, silences } from "../store/tables/alerts.ts";
+import type { AlertLabels } from "./labels.ts";
+import type { AlertRecord, PlannedEvent } from "./plan.ts";
+import type { Matcher } from "./silence-matchers.ts";
 
 type AlertRow = typeof alerts.$inferSelect;
 
@@ -135,20 +139,6 @@ export async function closeGroup(tx: Db, groupKey: string, at: Date): Promise<vo
   await tx.update(alertGroups).set({ closedAt: at }).where(eq(alertGroups.groupKey, groupKey));
 }
 
-/** Where a group's Slack message lives, once posted. */
-export async function getSlackRef(db: Db, groupKey: string): Promise<{ channel: string; ts: string } | undefined> {
-  const [row] = await db
-    .select({ channel: alertGroups.slackChannel, ts: alertGroups.slackTs })
-    .from(alertGroups)
-    .where(eq(alertGroups.groupKey, groupKey));
-  return row?.channel && row.ts ? { channel: row.channel, ts: row.ts } : undefined;
-}
-
-/** Records the group's Slack message (and on its alerts, for people reading the table). */
-export async function setSlackRef(db: Db, groupKey: string, ref: { channel: string; ts: string }): Promise<void> {
-  await db.update(alertGroups).set({ slackChannel: ref.channel, slackTs: ref.ts }).where(eq(alertGroups.groupKey, groupKey));
-}
-
 /** A stored alert as the API shows it. */
 export type StoredAlert = AlertRow;
 
@@ -175,4 +165,87 @@ export async function groupsByKey(db: Db, keys: string[]): Promise<Map<string, t
   if (keys.length === 0) return new Map();
   const rows = await db.select().from(alertGroups).where(inArray(alertGroups.groupKey, keys));
   return new Map(rows.map((r) => [r.groupKey, r]));
+}
+
+/** How many alerts fire per job, for the `goldwatch_alerts_firing` gauge. */
+export async function firingAlertsByJob(db: Db): Promise<Record<string, number>> {
+  const rows = await db.select({ job: alerts.job, n: count() }).from(alerts).where(eq(alerts.state, "firing")).groupBy(alerts.job);
+  return Object.fromEntries(rows.map((r) => [r.job, Number(r.n)]));
+}
+
+/** An outbox row to queue. */
+export type NewOutboxRow = typeof alertOutbox.$inferInsert;
+
+/** A stored outbox row, as the API shows it next to its alerts. */
+export type OutboxRecord = typeof alertOutbox.$inferSelect;
+
+/** Queues notifications; a row whose dedup key is already queued is skipped. */
+export async function enqueueOutbox(tx: Db, rows: NewOutboxRow[]): Promise<number[]> {
+  if (rows.length === 0) return [];
+  const inserted = await tx.insert(alertOutbox).values(rows).onConflictDoNothing().returning({ id: alertOutbox.id });
+  return inserted.map((r) => r.id);
+}
+
+/** Every outbox row of these groups, for showing delivery next to alerts. */
+export async function outboxByGroups(db: Db, groupKeys: string[]): Promise<OutboxRecord[]> {
+  if (groupKeys.length === 0) return [];
+  return db.select().from(alertOutbox).where(inArray(alertOutbox.groupKey, groupKeys)).orderBy(asc(alertOutbox.id));
+}
+
+/** A stored silence. */
+export type SilenceRow = typeof silences.$inferSelect;
+
+/** A silence as the CLI and the API create it. */
+export interface NewSilence {
+  matchers: Matcher[];
+  startsAt: Date;
+  endsAt: Date;
+  comment?: string;
+  createdBy?: string;
+}
+
+/** Stores a silence and returns it with its id. */
+export async function insertSilence(db: Db, s: NewSilence, now: Date): Promise<SilenceRow> {
+  const id = `sil_${randomBytes(6).toString("hex")}`;
+  const [row] = await db
+    .insert(silences)
+    .values({
+      id,
+      matchers: s.matchers,
+      comment: s.comment ?? "",
+      createdBy: s.createdBy ?? "",
+      startsAt: s.startsAt,
+      endsAt: s.endsAt,
+      createdAt: now,
+    })
+    .returning();
+  return row!;
+}
+
+/** Silences in force at `now`. */
+export async function activeSilences(db: Db, now: Date): Promise<SilenceRow[]> {
+  return db
+    .select()
+    .from(silences)
+    .where(and(lte(silences.startsAt, now), gt(silences.endsAt, now)))
+    .orderBy(asc(silences.createdAt));
+}
+
+/** Every silence, or only those not yet ended. */
+export async function listSilences(db: Db, opts: { now: Date; includeExpired?: boolean }): Promise<SilenceRow[]> {
+  return db
+    .select()
+    .from(silences)
+    .where(opts.includeExpired ? undefined : gt(silences.endsAt, opts.now))
+    .orderBy(asc(silences.createdAt));
+}
+
+/** Ends a silence now; false when there is no such silence or it already ended. */
+export async function expireSilence(db: Db, id: string, now: Date): Promise<boolean> {
+  const rows = await db
+    .update(silences)
+    .set({ endsAt: now })
+    .where(and(eq(silences.id, id), gt(silences.endsAt, now)))
+    .returning({ id: silences.id });
+  return rows.length > 0;
 }

@@ -1,14 +1,15 @@
 import { asc } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
-import { createAlertWorker, handleFindings, startAlertDelivery } from "../../src/alerts/index.ts";
-import type { App } from "../../src/app.ts";
-import { claimOutbox, markOutboxSent } from "../../src/store/alert-outbox.ts";
+import { handleFindings } from "../../src/alerts/index.ts";
+import { createAlertWorker, startAlertDelivery } from "../../src/notify/delivery.ts";
+import { alertDeps, deliveryDeps, type App } from "../../src/app.ts";
+import { claimOutbox, markOutboxSent } from "../../src/notify/store.ts";
 import { openDatabase } from "../../src/store/db.ts";
 import { alertOutbox } from "../../src/store/tables/alerts.ts";
 import { serverDatabase, serverUrl, testDatabase } from "../helpers/db.ts";
 import { startFakePagerDuty } from "../helpers/pagerduty-server.ts";
 import { startFakeSlack } from "../helpers/slack-server.ts";
-import { droppedCases, HOUR, manualClock, nextEvent, storeRun, testApp, thresholdFinding, type ManualClock } from "./setup.ts";
+import { droppedCases, HOUR, manualClock, nextEvent, storeRun, testApp, thresholdFinding, type ManualClock } from "../alerts/setup.ts";
 
 const cleanup: (() => Promise<void>)[] = [];
 afterAll(async () => {
@@ -17,7 +18,12 @@ afterAll(async () => {
 
 async function fire(app: App, clock: ManualClock, job = "support-hourly") {
   const s = await storeRun(app, { job, cases: droppedCases() });
-  await handleFindings(app, { jobName: job, job: app.loaded.config.jobs["support-hourly"]!, summary: s, findings: [thresholdFinding(s)] });
+  await handleFindings(alertDeps(app), {
+    jobName: job,
+    job: app.loaded.config.jobs["support-hourly"]!,
+    summary: s,
+    findings: [thresholdFinding(s)],
+  });
   clock.tick(HOUR);
 }
 
@@ -38,7 +44,7 @@ describe("the outbox", () => {
   it("keeps a group's messages in order: a reminder never overtakes the page it belongs to", async () => {
     const slack = await startFakeSlack();
     const { app, clock } = await appWith(slack, { slack: { token: "xoxb-order-test", channel: "#c", api_url: slack.apiUrl } });
-    const worker = createAlertWorker(app, { random: () => 1 });
+    const worker = createAlertWorker(deliveryDeps(app), { random: () => 1 });
     slack.down();
     for (let h = 0; h < 5; h++) await fire(app, clock);
     await worker.drain({ timeoutMs: 0 });
@@ -61,7 +67,7 @@ describe("the outbox", () => {
       channels: ["slack"],
     });
     expect(claimed).toBeDefined();
-    const worker = createAlertWorker(app, { replica: "survivor" });
+    const worker = createAlertWorker(deliveryDeps(app), { replica: "survivor" });
     expect(await worker.tick()).toBe(0);
     clock.tick(60_001);
     expect(await worker.tick()).toBe(1);
@@ -77,7 +83,7 @@ describe("the outbox", () => {
       pagerduty: { routing_key: "R-give-up-0001", api_url: pd.url },
       delivery: { give_up_after: "1h" },
     });
-    const worker = createAlertWorker(app, { random: () => 1 });
+    const worker = createAlertWorker(deliveryDeps(app), { random: () => 1 });
     pd.down();
     await fire(app, clock);
     for (let i = 0; i < 10; i++) {
@@ -96,7 +102,7 @@ describe("the outbox", () => {
     const clock = manualClock();
     const notify = { slack: { token: "xoxb-restart-test", channel: "#agent-oncall", api_url: slack.apiUrl } };
     const app1 = testApp(first, { clock, notify });
-    const delivery1 = startAlertDelivery(app1, { replica: "before-restart", random: () => 1 });
+    const delivery1 = startAlertDelivery(deliveryDeps(app1), { replica: "before-restart", random: () => 1 });
     slack.down();
     const failed = nextEvent(app1, "alert:failed");
     await fire(app1, clock);
@@ -111,7 +117,7 @@ describe("the outbox", () => {
     slack.up();
     clock.tick(15 * 60_000);
     const sent = nextEvent(app2, "alert:sent");
-    const delivery2 = startAlertDelivery(app2, { replica: "after-restart", random: () => 1 });
+    const delivery2 = startAlertDelivery(deliveryDeps(app2), { replica: "after-restart", random: () => 1 });
     cleanup.push(() => delivery2.stop());
     const [ok] = await sent;
     expect(ok).toMatchObject({ channel: "slack", kind: "firing" });
@@ -151,8 +157,8 @@ describe.skipIf(!serverUrl)("two replicas sharing one outbox (PostgreSQL server)
     const sentBy = { a: 0, b: 0 };
     appA.events.on("alert:sent", () => sentBy.a++);
     appB.events.on("alert:sent", () => sentBy.b++);
-    const wA = createAlertWorker(appA, { replica: "replica-a", options: { batch: 3 } });
-    const wB = createAlertWorker(appB, { replica: "replica-b", options: { batch: 3 } });
+    const wA = createAlertWorker(deliveryDeps(appA), { replica: "replica-a", options: { batch: 3 } });
+    const wB = createAlertWorker(deliveryDeps(appB), { replica: "replica-b", options: { batch: 3 } });
     await Promise.all([wA.drain({ timeoutMs: 0 }), wB.drain({ timeoutMs: 0 })]);
 
     const posted = slack.roots().map((m) => /FIRING (job-\d+)/.exec(m.text)?.[1]);

@@ -1,4 +1,4 @@
-import { sparkline } from "./digest.ts";
+import { sparkline } from "../alerts/digest.ts";
 import {
   alertLine,
   costChangeText,
@@ -12,8 +12,8 @@ import {
   usd,
   withInterval,
 } from "./format.ts";
-import type { Notification } from "./notification.ts";
-import { severityOf } from "./notification.ts";
+import type { Notification } from "../alerts/notification.ts";
+import { severityOf } from "../alerts/notification.ts";
 
 /** Slack's mrkdwn needs &, < and > escaped; everything else is literal. */
 export const esc = (s: string) => s.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");

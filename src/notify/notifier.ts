@@ -1,7 +1,5 @@
-import type { Notification } from "./notification.ts";
-
-/** The channels goldwatch delivers to. */
-export type ChannelName = "slack" | "pagerduty" | "webhook" | "console";
+import type { Notification } from "../alerts/notification.ts";
+import type { ChannelName } from "../alerts/routing.ts";
 
 /**
  * How one delivery attempt ended. Expected failures are data: `retry` keeps the row queued
@@ -20,12 +18,6 @@ export interface Notifier {
   wants(n: Notification): boolean;
   /** `attempt`: 1 on the first try; more when an earlier try may have got through before its outcome was lost. */
   send(n: Notification, meta: { outboxId: number; dedupKey: string; attempt?: number }): Promise<SendOutcome>;
-}
-
-/** Whether a message means anything on a channel: PagerDuty only hears of alerts that start or stop firing. */
-export function channelWants(channel: ChannelName, n: Notification): boolean {
-  if (channel === "pagerduty") return n.alerts.some((a) => a.change === "new" || a.change === "resolved");
-  return true;
 }
 
 /** Parses an HTTP Retry-After header (seconds or a date) to milliseconds from `now`. */

@@ -1,7 +1,8 @@
 import { roundForDisplay } from "../round.ts";
-import { formatLabels } from "./labels.ts";
-import type { AlertView, Notification } from "./notification.ts";
-import { channelWants, httpOutcome, retryAfterMs, type Notifier, type SendOutcome } from "./notifier.ts";
+import { formatLabels } from "../alerts/labels.ts";
+import type { AlertView, Notification } from "../alerts/notification.ts";
+import { channelWants } from "../alerts/routing.ts";
+import { httpOutcome, retryAfterMs, type Notifier, type SendOutcome } from "./notifier.ts";
 import { readBounded } from "../net/read-bounded.ts";
 
 /** A receiver's reply is read for its error message only: no more than this. */

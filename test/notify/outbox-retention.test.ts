@@ -1,9 +1,10 @@
 import { asc } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { startOutboxRetention } from "../../src/alerts/outbox-retention.ts";
+import { retentionDeps } from "../../src/app.ts";
+import { startOutboxRetention } from "../../src/notify/outbox-retention.ts";
 import { alertOutbox } from "../../src/store/tables/alerts.ts";
 import { testDatabase } from "../helpers/db.ts";
-import { HOUR, manualClock, testApp } from "./setup.ts";
+import { HOUR, manualClock, testApp } from "../alerts/setup.ts";
 
 const DAY = 24 * HOUR;
 
@@ -32,7 +33,7 @@ describe("outbox retention", () => {
       row("recent-sent", "sent", 29),
     ]);
 
-    const worker = startOutboxRetention(app); // default retention: 30 days; the first pass runs at once
+    const worker = startOutboxRetention(retentionDeps(app)); // default retention: 30 days; the first pass runs at once
     await worker.stop();
     const keys = async () => (await database.db.select().from(alertOutbox).orderBy(asc(alertOutbox.id))).map((r) => r.dedupKey);
     expect(await keys()).toEqual(["old-pending", "recent-sent"]);

@@ -1,3 +1,4 @@
+import type { Clock } from "../clock.ts";
 import type { PriceTable } from "../pricing.ts";
 
 /** One tool call the agent made on its way to the answer. */
@@ -78,6 +79,8 @@ export interface AgentDeps {
   prices?: PriceTable;
   /** Removes secrets (the config's `${VAR}` values) from reply excerpts before they are cut short. */
   redact?: (text: string) => string;
+  /** Times each request's `timeout` (default: the system clock). */
+  clock?: Clock;
 }
 
 export interface Pricing {

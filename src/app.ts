@@ -66,9 +66,9 @@ export function replayInputs(app: App, jobName: string, agentName: string): { de
   const request: Omit<RunRequest, "trigger"> = {
     jobName,
     job,
-    agent: createAgent(agentName, agentConfig, { prices: config.pricing, redact: (text) => secrets.redact(text) }),
+    agent: createAgent(agentName, agentConfig, { prices: config.pricing, redact: (text) => secrets.redact(text), clock: app.clock }),
     golden,
-    ...(config.judge ? { judgeModel: config.judge.model, judge: config.judge } : {}),
+    ...(config.judge ? { judge: config.judge } : {}),
     prices: config.pricing,
     redactPii: job.redact_pii ?? config.redact_pii,
   };

@@ -100,7 +100,7 @@ export async function runJob(
     paging: pagingDesign(resolvePolicy(job, app.clock.now())),
   });
   // Data flows one way: run → detectors → alerts.
-  const findings = await runDetectors(app, { jobName, job, summary });
+  const findings = await runDetectors(deps, { jobName, job, summary });
   await handleFindings(app, { jobName, job, summary, findings });
   return { summary, findings };
 }

@@ -16,7 +16,7 @@ export function startMissedRunsWorker(app: App): PeriodicWorker {
   const pass = async () => {
     const now = app.clock.now();
     try {
-      const findings = await checkMissedRuns(app, now);
+      const findings = await checkMissedRuns(app.database.db, app.loaded.config.jobs, now);
       const byJob = new Map(findings.map((f) => [f.job, f]));
       for (const [name, job] of Object.entries(app.loaded.config.jobs)) {
         if (!job.enabled) continue;

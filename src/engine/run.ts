@@ -304,7 +304,7 @@ function startedRow(deps: RunDeps, req: RunRequest, runId: string, startedAt: Da
     slotAt: req.slotAt ?? null,
     goldenName: req.golden.name,
     goldenHash: req.golden.hash,
-    // As the summary reports it (its judge's model): runRowOf reads the run back alike.
+    // The judge that scores the run, as its summary reports it: toRunRow (run-row.ts) reads the run alike.
     judgeModel: req.judge?.model ?? null,
     status: "running",
     replica: deps.replica,

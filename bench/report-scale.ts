@@ -6,7 +6,8 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { sql } from "drizzle-orm";
-import { daysCovering, driftReport, utcDay } from "../src/report/drift.ts";
+import { daysCovering, utcDay } from "../src/report/drift.ts";
+import { driftReport } from "../src/report/store.ts";
 import { loadDashboard } from "../src/report/dashboard-data.ts";
 import { renderDashboard } from "../src/report/page.ts";
 import { serveDashboard } from "../src/report/routes.ts";

@@ -16,7 +16,7 @@ import { agentSchema, configSchema, type HttpAgentConfig } from "../src/config/s
 import { Secrets } from "../src/config/secrets.ts";
 import { detectRun } from "../src/detect/detect-run.ts";
 import { historyNeeded, resolvePolicy } from "../src/detect/policy.ts";
-import { loadHistory } from "../src/detect/store.ts";
+import { finishedRunPoint, loadHistory } from "../src/detect/store.ts";
 import { callWithBudget } from "../src/engine/budget.ts";
 import { executeRun } from "../src/engine/run.ts";
 import { silentLogger } from "../src/log.ts";
@@ -131,8 +131,9 @@ export async function run(): Promise<void> {
         console.log(`${line}  target ≤ ${(TARGET * 100).toFixed(0)}%: ${ratio <= TARGET ? "MET" : "NOT MET"}`);
         // What pages: the same detectors the service runs, on the stored run (no history: first run).
         const policy = resolvePolicy(job);
-        const loaded = await loadHistory(database.db, summary.runId, historyNeeded(policy));
-        const finding = loaded && detectRun({ ...loaded, policy }).findings.find((f) => f.detector === "runaway");
+        const current = finishedRunPoint(summary);
+        const loaded = await loadHistory(database.db, current, historyNeeded(policy));
+        const finding = detectRun({ current, ...loaded, policy }).findings.find((f) => f.detector === "runaway");
         console.log(`  page: ${finding ? `[runaway] ${finding.summary}` : "NO runaway finding"}`);
         console.log(`  note: ${summary.error ?? "—"}`);
       } else rows.push(line);

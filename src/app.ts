@@ -15,7 +15,7 @@ import type { Logger } from "./log.ts";
 import type { DeliveryDeps } from "./notify/delivery.ts";
 import type { RetentionDeps } from "./notify/outbox-retention.ts";
 import type { Database } from "./store/db.ts";
-import { spillTrials } from "./store/spill.ts";
+import { spillDir, spillTrials } from "./store/spill.ts";
 
 /** What every command shares: the loaded config, the open database and the services. */
 export interface App {
@@ -79,17 +79,14 @@ export function replayInputs(app: App, jobName: string, agentName: string): { de
   const request: Omit<RunRequest, "trigger"> = {
     jobName,
     job,
-    agent: createAgent(agentName, agentConfig, { prices: config.pricing, redact: (text) => secrets.redact(text) }),
+    agent: createAgent(agentName, agentConfig, { prices: config.pricing, redact: (text) => secrets.redact(text), clock: app.clock }),
     golden,
-    ...(config.judge ? { judgeModel: config.judge.model, judge: config.judge } : {}),
+    ...(config.judge ? { judge: config.judge } : {}),
     prices: config.pricing,
     redactPii: job.redact_pii ?? config.redact_pii,
   };
   return { deps, request };
 }
-
-/** Where trials wait that could not be stored at shutdown: `<data_dir>/spill`, beside the config. */
-export const spillDir = (loaded: LoadedConfig): string => path.resolve(loaded.dir, loaded.config.data_dir, "spill");
 
 /** Runs one configured job now (scheduled or manual), then its detectors and notifications. */
 export async function runJob(
@@ -113,7 +110,7 @@ export async function runJob(
     paging: pagingDesign(resolvePolicy(job, app.clock.now())),
   });
   // Data flows one way: run → detectors → alerts.
-  const findings = await runDetectors(app, { jobName, job, summary });
+  const findings = await runDetectors(deps, { jobName, job, summary });
   await handleFindings(alertDeps(app), { jobName, job, summary, findings });
   return { summary, findings };
 }

@@ -23,6 +23,7 @@ import { startHttpServer, type HttpServer, type Routes } from "./server/http.ts"
 import { describeDbError } from "./store/errors.ts";
 import { startPartitionMaintenance } from "./store/partitions.ts";
 import { jobBusy } from "./store/slots.ts";
+import { spillDir } from "./store/spill.ts";
 
 /** The running service: scheduled jobs, background workers and the HTTP port. */
 export interface Service {
@@ -106,47 +107,13 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
     alertsFiring: () => withTimeout(app.clock, firingAlertsByJob(app.database.db), PING_TIMEOUT_MS),
   });
 
-  const trigger = async (job: string): Promise<TriggerResult> => {
-    if (!app.loaded.config.jobs[job]) return { ok: false, reason: "unknown-job", known: Object.keys(app.loaded.config.jobs) };
-    if (stopping || !tracker.accepting) return { ok: false, reason: "stopping" };
-    const staleBefore = new Date(app.clock.now().getTime() - app.loaded.config.server.heartbeat_timeout);
-    let busy: boolean;
-    try {
-      busy = tracker.busy(job) || (await withTimeout(app.clock, jobBusy(app.database.db, job, { staleBefore }), PING_TIMEOUT_MS));
-    } catch {
-      return { ok: false, reason: "database" };
-    }
-    if (busy) return { ok: false, reason: "busy" };
-    const runId = randomUUID();
-    tracker
-      .start(job, runId, (signal) => runJob(app, job, { trigger: "manual", runId, signal, hurry: hurry.signal }))
-      .catch((e: Error) => app.log.error({ job, runId, err: describeDbError(e, app.loaded.secrets) }, "manual run failed"));
-    app.log.info({ job, runId }, "manual run started");
-    return { ok: true, runId };
-  };
-
-  const readiness = async (): Promise<Record<string, string>> => {
-    let database = "ok";
-    try {
-      await withTimeout(app.clock, app.database.ping(), PING_TIMEOUT_MS);
-    } catch (e) {
-      database = `unreachable: ${describeDbError(e, app.loaded.secrets)}`;
-    }
-    return { database, scheduler: stopping ? "stopping" : "ok" };
-  };
-
-  // Route tables, one line per area (alerts, dashboard, ... add theirs here).
-  const routes: Routes = {
-    ...coreRoutes({
-      readiness,
-      metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
-      trigger,
-      apiToken,
-    }),
-    ...alertRoutes(alertDeps(app), { apiToken }),
-    ...baselineRoutes({ db: () => app.database.db, clock: app.clock, jobs: () => Object.keys(app.loaded.config.jobs), apiToken }),
-    ...dashboardRoutes(app),
-  };
+  const isStopping = () => stopping;
+  const routes = serviceRoutes(app, {
+    readiness: readinessCheck(app, isStopping),
+    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
+    trigger: manualTrigger(app, { tracker, hurry: hurry.signal, isStopping }),
+    apiToken,
+  });
 
   let http: HttpServer;
   try {
@@ -157,26 +124,8 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   }
 
   // Background workers: started here, stopped in reverse once runs have drained (so what the last
-  // runs produce is still handled). The alert outbox worker goes in this list too.
-  const workers: Worker[] = [
-    startReaper({ db: app.database.db, clock: app.clock, log, tracker, timeoutMs: server.heartbeat_timeout }),
-    startAlertDelivery(deliveryDeps(app)),
-  ];
-  // Missed runs: checked every minute, since a run that never happens cannot report itself.
-  workers.push(startMissedRunsWorker(app));
-  // Delivered notifications past retention.notifications leave the outbox, hourly.
-  workers.push(startOutboxRetention(retentionDeps(app)));
-  // Trials an earlier shutdown could not store (database down) are stored from disk.
-  workers.push(startSpillReplay(app));
-  // Trial partitions: created ahead and dropped past retention, now and daily.
-  const partitions = startPartitionMaintenance({ db: app.database.db, clock: app.clock, log }, () => ({
-    retentionMs: app.loaded.config.retention.trials,
-  }));
-  workers.push(partitions);
-  // The first runs wait for the first pass: on a fresh database this month has no partition, so a
-  // run's trials route to trials_default, and the pass's ATTACH of this month then fails that
-  // insert ("violates partition constraint"). Bounded: a database that does not answer must not hold the start.
-  await withTimeout(app.clock, partitions.firstPass, FIRST_PASS_MS).catch(() => {});
+  // runs produce is still handled).
+  const workers = await startWorkers(app, tracker);
 
   // Intake: the scheduler and config reload; stopped first on shutdown.
   const jobs = startJobs(
@@ -198,15 +147,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
     current: () => app.loaded,
     load,
     apply: (next) => {
-      const before = app.loaded.config;
-      if (next.config.database !== before.database || next.config.server.port !== before.server.port) {
-        app.log.warn({}, "database and server.port changes take effect after a restart");
-      }
-      // One Secrets for the life of the process (the logger holds it): the reload's values are
-      // added to it, and a value that was secret stays redacted.
-      app.secrets.addAll(next.secrets);
-      next.secrets = app.secrets;
-      app.loaded = next;
+      applyReload(app, next);
       jobs.apply(next.config);
     },
     log,
@@ -216,28 +157,10 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   app.log.info({ port: http.port, scheduler: jobs.backend, jobs: jobs.size, replica: app.replica }, "goldwatch serving");
 
   let stopped: Promise<void> | undefined;
-  const stop = () =>
-    (stopped ??= (async () => {
-      stopping = true;
-      app.log.info({ runs: tracker.size, graceMs: server.shutdown_grace }, "stopping: no new slots; waiting for runs");
-      // Stop claiming first (scheduler and watcher), then drain runs, then the rest, then HTTP.
-      await watcher.stop().catch(() => {});
-      await jobs.stop().catch(() => {});
-      const drained = await tracker.drain(app.clock, server.shutdown_grace, ABORT_WRITE_MS);
-      if (drained.aborted > 0) app.log.warn(drained, "runs aborted at shutdown");
-      if (drained.unfinished > 0)
-        app.log.error(drained, "runs could not record their end (database unreachable?); another replica will mark them aborted");
-      for (const w of [...workers].reverse()) {
-        // Bounded: a pass stuck on an unreachable database must not hold the exit (its work is
-        // durable in the database and picked up by the next start or another replica).
-        await withTimeout(app.clock, w.stop(), WORKER_STOP_MS).catch((e: Error) =>
-          app.log.warn({ worker: w.name, err: describeDbError(e) }, "worker stop failed"),
-        );
-      }
-      metrics.stop();
-      await http.stop();
-      app.log.info({}, "stopped");
-    })());
+  const stop = () => {
+    stopping = true;
+    return (stopped ??= shutdown(app, { watcher, jobs, tracker, workers, metrics, http }));
+  };
   return {
     port: http.port,
     jobs,
@@ -249,4 +172,132 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
     },
     [Symbol.asyncDispose]: stop,
   };
+}
+
+/** The route tables, one line per area (alerts, dashboard, ... add theirs here). */
+function serviceRoutes(app: App, core: Parameters<typeof coreRoutes>[0] & { apiToken: string | undefined }): Routes {
+  return {
+    ...coreRoutes(core),
+    ...alertRoutes(alertDeps(app), { apiToken: core.apiToken }),
+    ...baselineRoutes({
+      db: () => app.database.db,
+      clock: app.clock,
+      jobs: () => Object.keys(app.loaded.config.jobs),
+      apiToken: core.apiToken,
+    }),
+    ...dashboardRoutes(app),
+  };
+}
+
+/** `POST /api/jobs/:job/run`: starts a manual run unless the job is unknown, running anywhere, or the service stops. */
+function manualTrigger(
+  app: App,
+  ctx: { tracker: RunTracker; hurry: AbortSignal; isStopping: () => boolean },
+): (job: string) => Promise<TriggerResult> {
+  const { tracker } = ctx;
+  return async (job) => {
+    if (!app.loaded.config.jobs[job]) return { ok: false, reason: "unknown-job", known: Object.keys(app.loaded.config.jobs) };
+    if (ctx.isStopping() || !tracker.accepting) return { ok: false, reason: "stopping" };
+    const staleBefore = new Date(app.clock.now().getTime() - app.loaded.config.server.heartbeat_timeout);
+    let busy: boolean;
+    try {
+      busy = tracker.busy(job) || (await withTimeout(app.clock, jobBusy(app.database.db, job, { staleBefore }), PING_TIMEOUT_MS));
+    } catch {
+      return { ok: false, reason: "database" };
+    }
+    if (busy) return { ok: false, reason: "busy" };
+    const runId = randomUUID();
+    tracker
+      .start(job, runId, (signal) => runJob(app, job, { trigger: "manual", runId, signal, hurry: ctx.hurry }))
+      .catch((e: Error) => app.log.error({ job, runId, err: describeDbError(e, app.secrets) }, "manual run failed"));
+    app.log.info({ job, runId }, "manual run started");
+    return { ok: true, runId };
+  };
+}
+
+/** `/readyz`: the database answers within PING_TIMEOUT_MS and the scheduler is not stopping. */
+function readinessCheck(app: App, isStopping: () => boolean): () => Promise<Record<string, string>> {
+  return async () => {
+    let database = "ok";
+    try {
+      await withTimeout(app.clock, app.database.ping(), PING_TIMEOUT_MS);
+    } catch (e) {
+      database = `unreachable: ${describeDbError(e, app.secrets)}`;
+    }
+    return { database, scheduler: isStopping() ? "stopping" : "ok" };
+  };
+}
+
+/** The background workers, in start order (stopped in reverse), once the first partition pass is done. */
+async function startWorkers(app: App, tracker: RunTracker): Promise<Worker[]> {
+  const { db } = app.database;
+  const workers: Worker[] = [
+    startReaper({ db, clock: app.clock, log: app.log, tracker, timeoutMs: app.loaded.config.server.heartbeat_timeout }),
+    startAlertDelivery(deliveryDeps(app)),
+    // Missed runs: checked every minute, since a run that never happens cannot report itself.
+    startMissedRunsWorker({ alerts: alertDeps(app), jobs: () => app.loaded.config.jobs }),
+    // Delivered notifications past retention.notifications leave the outbox, hourly.
+    startOutboxRetention(retentionDeps(app)),
+    // Trials an earlier shutdown could not store (database down) are stored from disk.
+    startSpillReplay({ db, clock: app.clock, log: app.log, secrets: app.secrets, dir: () => spillDir(app.loaded) }),
+  ];
+  // Trial partitions: created ahead and dropped past retention, now and daily.
+  const partitions = startPartitionMaintenance({ db, clock: app.clock, log: app.log }, () => ({
+    retentionMs: app.loaded.config.retention.trials,
+  }));
+  workers.push(partitions);
+  // The first runs wait for the first pass: on a fresh database this month has no partition, so a
+  // run's trials route to trials_default, and the pass's ATTACH of this month then fails that
+  // insert ("violates partition constraint"). Bounded: a database that does not answer must not hold the start.
+  await withTimeout(app.clock, partitions.firstPass, FIRST_PASS_MS).catch(() => {});
+  return workers;
+}
+
+/** Makes a reloaded config the app's (the scheduler applies its part). */
+function applyReload(app: App, next: LoadedConfig): void {
+  const before = app.loaded.config;
+  if (next.config.database !== before.database || next.config.server.port !== before.server.port) {
+    app.log.warn({}, "database and server.port changes take effect after a restart");
+  }
+  // One Secrets for the life of the process (the logger holds it): the reload's values are added
+  // to it, and a value that was secret stays redacted.
+  app.secrets.addAll(next.secrets);
+  next.secrets = app.secrets;
+  app.loaded = next;
+}
+
+/**
+ * Stops claiming first (scheduler and watcher), then drains runs within `server.shutdown_grace`,
+ * then the workers in reverse, then metrics and HTTP. Never throws.
+ */
+async function shutdown(
+  app: App,
+  parts: {
+    watcher: ConfigWatcher;
+    jobs: JobScheduler;
+    tracker: RunTracker;
+    workers: Worker[];
+    metrics: { stop(): void };
+    http: HttpServer;
+  },
+): Promise<void> {
+  const { tracker } = parts;
+  const server = app.loaded.config.server;
+  app.log.info({ runs: tracker.size, graceMs: server.shutdown_grace }, "stopping: no new slots; waiting for runs");
+  await parts.watcher.stop().catch(() => {});
+  await parts.jobs.stop().catch(() => {});
+  const drained = await tracker.drain(app.clock, server.shutdown_grace, ABORT_WRITE_MS);
+  if (drained.aborted > 0) app.log.warn(drained, "runs aborted at shutdown");
+  if (drained.unfinished > 0)
+    app.log.error(drained, "runs could not record their end (database unreachable?); another replica will mark them aborted");
+  for (const w of [...parts.workers].reverse()) {
+    // Bounded: a pass stuck on an unreachable database must not hold the exit (its work is
+    // durable in the database and picked up by the next start or another replica).
+    await withTimeout(app.clock, w.stop(), WORKER_STOP_MS).catch((e: Error) =>
+      app.log.warn({ worker: w.name, err: describeDbError(e) }, "worker stop failed"),
+    );
+  }
+  parts.metrics.stop();
+  await parts.http.stop();
+  app.log.info({}, "stopped");
 }

@@ -1,3 +1,4 @@
+import { systemClock, type Clock } from "../clock.ts";
 import type { AgentError } from "./types.ts";
 import { readBounded } from "../net/read-bounded.ts";
 
@@ -19,6 +20,8 @@ export interface PostJsonOptions {
   followRedirects?: boolean;
   /** Removes secrets from reply excerpts before they are cut short (a cut secret is not recognised later). */
   redact?: (text: string) => string;
+  /** Times `timeoutMs` (default: the system clock). */
+  clock?: Clock;
 }
 
 /**
@@ -117,7 +120,7 @@ export async function redirectError(res: Response, requestUrl: string): Promise<
 export async function postJson(opts: PostJsonOptions): Promise<JsonReply> {
   const refused = refusedUrl(opts.url);
   if (refused) return { ok: false, error: refused };
-  const deadline = requestDeadline(opts.signal, opts.timeoutMs);
+  const deadline = requestDeadline(opts.signal, opts.timeoutMs, opts.clock);
   const signal = deadline.signal;
   const doFetch = opts.fetch ?? fetch;
   try {
@@ -158,7 +161,7 @@ export interface RequestDeadline {
   signal: AbortSignal;
   /** Why a request that threw failed: timeout, aborted by the caller, or the network. */
   failure(error: unknown, timeoutMessage: string): AgentError;
-  /** Clears the timer and the listener; call when the request settles. */
+  /** Cancels the timeout and the listener; call when the request settles. */
   dispose(): void;
 }
 
@@ -189,16 +192,20 @@ function track(caller: AbortSignal, controller: AbortController): () => void {
 }
 
 /**
- * One controller for both the timeout and the caller's signal: cheaper than AbortSignal.any +
- * AbortSignal.timeout on the hot path, and nothing is left behind once disposed.
+ * One controller for both the timeout (a sleep on `clock`) and the caller's signal: cheaper than
+ * AbortSignal.any + AbortSignal.timeout on the hot path, and nothing is left behind once disposed.
  */
-export function requestDeadline(caller: AbortSignal, timeoutMs: number): RequestDeadline {
+export function requestDeadline(caller: AbortSignal, timeoutMs: number, clock: Clock = systemClock): RequestDeadline {
   const controller = new AbortController();
+  const timer = new AbortController();
   let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    controller.abort(new Error("timeout"));
-  }, timeoutMs);
+  clock.sleep(timeoutMs, timer.signal).then(
+    () => {
+      timedOut = true;
+      controller.abort(new Error("timeout"));
+    },
+    () => {},
+  );
   const untrack = caller.aborted ? (controller.abort(caller.reason), () => false) : track(caller, controller);
   return {
     signal: controller.signal,
@@ -209,7 +216,7 @@ export function requestDeadline(caller: AbortSignal, timeoutMs: number): Request
       return { kind: "network", message: `request failed: ${cause ?? (error as Error).message}` };
     },
     dispose() {
-      clearTimeout(timer);
+      timer.abort();
       untrack();
     },
   };

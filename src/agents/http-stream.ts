@@ -1,4 +1,5 @@
 import { createParser } from "eventsource-parser";
+import type { Clock } from "../clock.ts";
 import type { HttpAgentConfig } from "../config/schema.ts";
 import { readBounded, readStream, redirectError, redirectMode, refusedUrl, requestDeadline, snippet } from "./http-call.ts";
 import { readPath } from "./jsonpath.ts";
@@ -58,6 +59,8 @@ export interface StreamJsonOptions {
   followRedirects?: boolean;
   /** Removes secrets from reply excerpts before they are cut short. */
   redact?: (text: string) => string;
+  /** Times `timeoutMs` (default: the system clock). */
+  clock?: Clock;
 }
 
 /**
@@ -70,7 +73,7 @@ export async function streamJson(opts: StreamJsonOptions): Promise<{ reply: Stre
   const reply: StreamedReply = { output: null, steps: [], usage: { inputTokens: 0, outputTokens: 0 }, model: null, fingerprint: null };
   const refused = refusedUrl(opts.url);
   if (refused) return { reply, error: refused };
-  const deadline = requestDeadline(opts.signal, opts.timeoutMs);
+  const deadline = requestDeadline(opts.signal, opts.timeoutMs, opts.clock);
   let status: number | undefined;
   const fold = (text: string): AgentError | null => {
     if (text.trim() === "" || text.trim() === "[DONE]") return null;

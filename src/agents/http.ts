@@ -35,11 +35,12 @@ export function createHttpAgent(name: string, cfg: HttpAgentConfig, deps: AgentD
   const headersFor = compileHeaders(cfg.headers);
   const bodyFor = compileTemplate(cfg.body);
   const priceOf = (model: string | null) => resolvePricing(cfg.pricing, [model], prices);
-  // What every request of this agent shares: fetch, redirects, redaction of reply excerpts.
+  // What every request of this agent shares: fetch, redirects, redaction of reply excerpts, the clock.
   const shared = {
     followRedirects: cfg.follow_redirects,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
     ...(deps.redact ? { redact: deps.redact } : {}),
+    ...(deps.clock ? { clock: deps.clock } : {}),
   };
   if (cfg.stream) return streamingHttpAgent(name, cfg, cfg.stream, { headersFor, bodyFor, priceOf, shared });
   return {
@@ -95,7 +96,7 @@ function streamingHttpAgent(
     headersFor: (vars: Record<string, string>) => Record<string, string>;
     bodyFor: (vars: Record<string, string>) => unknown;
     priceOf: (model: string | null) => Pricing | undefined;
-    shared: Pick<StreamJsonOptions, "fetch" | "followRedirects" | "redact">;
+    shared: Pick<StreamJsonOptions, "fetch" | "followRedirects" | "redact" | "clock">;
   },
 ): Agent {
   return {

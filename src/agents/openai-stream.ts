@@ -1,4 +1,5 @@
 import { createParser } from "eventsource-parser";
+import type { Clock } from "../clock.ts";
 import { readBounded, readStream, redirectError, redirectMode, refusedUrl, requestDeadline, snippet } from "./http-call.ts";
 import type { AgentError, Step, Usage } from "./types.ts";
 
@@ -122,6 +123,8 @@ export interface StreamChatOptions {
   followRedirects?: boolean;
   /** Removes secrets from reply excerpts before they are cut short. */
   redact?: (text: string) => string;
+  /** Times `timeoutMs` (default: the system clock). */
+  clock?: Clock;
 }
 
 /** What a streamed call produced: always the accumulated reply, and an error when it ended badly. */
@@ -140,7 +143,7 @@ export async function streamChat(opts: StreamChatOptions): Promise<StreamChatRes
   const acc = new ChatAccumulator(opts.promptChars);
   const refused = refusedUrl(opts.url);
   if (refused) return { acc, error: refused };
-  const deadline = requestDeadline(opts.signal, opts.timeoutMs);
+  const deadline = requestDeadline(opts.signal, opts.timeoutMs, opts.clock);
   let status: number | undefined;
   try {
     const res = await (opts.fetch ?? fetch)(opts.url, {

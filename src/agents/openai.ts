@@ -42,6 +42,7 @@ export function createOpenAiAgent(name: string, cfg: OpenAiAgentConfig, deps: Ag
     followRedirects: cfg.follow_redirects,
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
     ...(deps.redact ? { redact: deps.redact } : {}),
+    ...(deps.clock ? { clock: deps.clock } : {}),
   });
 
   async function callOnce(req: AgentRequest, body: Record<string, unknown>): Promise<Observation> {

@@ -1,3 +1,4 @@
+import type { Clock } from "../clock.ts";
 import type { PriceTable, Pricing } from "../pricing.ts";
 
 export type { Pricing };
@@ -80,4 +81,6 @@ export interface AgentDeps {
   prices?: PriceTable;
   /** Removes secrets (the config's `${VAR}` values) from reply excerpts before they are cut short. */
   redact?: (text: string) => string;
+  /** Times each request's `timeout` (default: the system clock). */
+  clock?: Clock;
 }

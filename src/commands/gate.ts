@@ -1,8 +1,8 @@
 import { writeFile } from "node:fs/promises";
-import { createApp } from "../app.ts";
+import { createApp, replayInputs, type App } from "../app.ts";
 import { formatGate } from "../gate/format.ts";
 import { gateJunit } from "../gate/junit.ts";
-import { checkGateRequest, GateInputError, runGate, type GateRequest, type GateResult } from "../gate/run-gate.ts";
+import { checkGateRequest, GateInputError, runGate, type GateDeps, type GateRequest, type GateResult } from "../gate/run-gate.ts";
 import { createLogger, terminalDestination } from "../log.ts";
 import { roundForDisplay } from "../round.ts";
 import { openStore, preparePartitions } from "../store/open.ts";
@@ -21,6 +21,17 @@ function parseNumber(name: string, raw: string | boolean | undefined): number | 
   const n = Number(raw);
   if (raw.trim() === "" || !Number.isFinite(n)) throw new GateInputError(`--${name} expects a number, got "${raw}"`);
   return n;
+}
+
+/** The gate's services from the application: its database, clock, log and config, and how it replays a job. */
+export function gateDeps(app: App): GateDeps {
+  return {
+    db: app.database.db,
+    clock: app.clock,
+    log: app.log,
+    loaded: app.loaded,
+    replayInputs: (jobName, agentName) => replayInputs(app, jobName, agentName),
+  };
 }
 
 /** Everything a CI system needs from a verdict, without the per-case tables. */
@@ -94,7 +105,7 @@ export const gateCommand: Command = {
       database = await openStore(loaded);
       await preparePartitions(database, loaded, log);
       const app = createApp(loaded, database, log);
-      const result = await runGate(app, { ...request, signal: interrupts.signal, hurry: interrupts.hurry });
+      const result = await runGate(gateDeps(app), { ...request, signal: interrupts.signal, hurry: interrupts.hurry });
       const text = formatGate(result);
       if (typeof options.junit === "string") await writeFile(options.junit, gateJunit(result, text));
       process.stdout.write(json ? `${JSON.stringify(roundForDisplay(toJson(result)), null, 2)}\n` : `${text}\n`);

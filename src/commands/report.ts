@@ -1,6 +1,7 @@
 import { systemClock, type Clock } from "../clock.ts";
 import { parseDuration } from "../config/duration.ts";
-import { daysCovering, driftReport, utcDay, type DriftWindows } from "../report/drift.ts";
+import { daysCovering, utcDay, type DriftWindows } from "../report/drift.ts";
+import { driftReport } from "../report/store.ts";
 import { formatDriftReport } from "../report/format-report.ts";
 import { roundForDisplay } from "../round.ts";
 import type { Db } from "../store/db.ts";

@@ -1,5 +1,6 @@
 import cliProgress from "cli-progress";
-import { createApp, deliveryDeps, runJob, spillDir, type App } from "../app.ts";
+import { createApp, deliveryDeps, runJob, type App } from "../app.ts";
+import { spillDir } from "../store/spill.ts";
 import { createLogger, terminalDestination } from "../log.ts";
 import { deliverQueued } from "../notify/delivery.ts";
 import { repeatsForDrop } from "../engine/summary.ts";

@@ -1,6 +1,8 @@
-// The detectors' database side: load a run, its history and the previous detection record;
+// The detectors' database side: load a run's history and the previous detection record;
 // store the new record and annotations. Reads run rows (aggregates), never a history of trials.
 import { and, desc, eq, inArray, lte, ne, sql } from "drizzle-orm";
+import { toRunRow } from "../engine/run-row.ts";
+import type { RunSummary } from "../engine/summary.ts";
 import { queryRows, type Db } from "../store/db.ts";
 import type { RunRow } from "../store/runs.ts";
 import { runs } from "../store/schema.ts";
@@ -11,8 +13,32 @@ import type { AcceptedLevel, CaseStat, DetectionRecord, RunPoint } from "./types
 
 const num = (v: unknown): number => (typeof v === "number" && Number.isFinite(v) ? v : Number(v) || 0);
 
+/** The columns of a run row the detectors read. */
+export type RunPointRow = Pick<
+  RunRow,
+  | "id"
+  | "job"
+  | "agent"
+  | "status"
+  | "startedAt"
+  | "goldenHash"
+  | "judgeModel"
+  | "caseStats"
+  | "trials"
+  | "scored"
+  | "errored"
+  | "budgetExceeded"
+  | "costUsd"
+  | "p95Ms"
+  | "accuracy"
+  | "ciLow"
+  | "ciHigh"
+  | "agentModel"
+  | "agentFingerprint"
+>;
+
 /** The detectors' view of a stored run row. */
-export function runPointOf(row: RunRow, runaway?: number, incident?: boolean): RunPoint {
+export function runPointOf(row: RunPointRow, runaway?: number, incident?: boolean): RunPoint {
   const cases: CaseStat[] = Array.isArray(row.caseStats)
     ? (row.caseStats as Record<string, unknown>[]).map((c) => ({
         id: String(c.id),
@@ -55,41 +81,39 @@ export function runPointOf(row: RunRow, runaway?: number, incident?: boolean): R
   };
 }
 
-/** Trials of one run that hit their budget or looped (an assertion of kind `loop`). */
-export async function countRunaway(db: Db, runId: string): Promise<number> {
-  const [row] = await queryRows<{ n: unknown }>(
-    db,
-    sql`select count(*)::int as n from trials
-        where run_id = ${runId} and (status = 'budget_exceeded' or coalesce(assertions @> '[{"kind":"loop"}]'::jsonb, false))`,
-  );
-  return num(row?.n);
+/**
+ * The detectors' view of a run that just finished: its row as stored (the engine's one mapping,
+ * src/engine/run-row.ts) read like its history's rows, with the runaway trials it counted.
+ */
+export function finishedRunPoint(summary: RunSummary): RunPoint {
+  return runPointOf(toRunRow(summary), summary.runaway);
 }
 
-/** A run and the comparable history the detectors need, plus the job's previous detection record. */
+/** A run's comparable history the detectors need, plus the job's previous detection record. */
 export interface LoadedHistory {
-  current: RunPoint;
   history: RunPoint[];
   previous: DetectionRecord | undefined;
   accepted: AcceptedLevel | undefined;
 }
 
 /**
- * Loads the run `runId` (with its runaway trials counted), the completed runs of the same job
- * and agent that started before it (the newest `need.recent`, and older ones outside incidents
- * up to `need.clear` of those) (gate runs excluded: they are another agent's
- * audition, not the job's history), with the runaway counts their detection records kept, and
- * the job's newest detection record. Undefined when the run does not exist.
+ * Loads the completed runs of the same job and agent as `run` that started before it (the newest
+ * `need.recent`, and older ones outside incidents up to `need.clear` of those) (gate runs
+ * excluded: they are another agent's audition, not the job's history), with the runaway counts
+ * their detection records kept, and the job's newest detection record but `run`'s own.
  */
-export async function loadHistory(db: Db, runId: string, need: HistoryNeed): Promise<LoadedHistory | undefined> {
-  const [row] = await db.select().from(runs).where(eq(runs.id, runId));
-  if (!row) return undefined;
+export async function loadHistory(
+  db: Db,
+  run: Pick<RunPoint, "id" | "job" | "agent" | "startedAt">,
+  need: HistoryNeed,
+): Promise<LoadedHistory> {
   const comparable = and(
-    eq(runs.job, row.job),
-    eq(runs.agent, row.agent),
+    eq(runs.job, run.job),
+    eq(runs.agent, run.agent),
     eq(runs.status, "completed"),
     ne(runs.trigger, "gate"),
-    ne(runs.id, runId),
-    lte(runs.startedAt, row.startedAt),
+    ne(runs.id, run.id),
+    lte(runs.startedAt, run.startedAt),
   );
   const newest = await db.select().from(runs).where(comparable).orderBy(desc(runs.startedAt)).limit(need.recent);
   // Older runs outside incidents, so a long incident cannot shrink the baseline (trimHistory's rule).
@@ -119,14 +143,13 @@ export async function loadHistory(db: Db, runId: string, need: HistoryNeed): Pro
   const [prev] = await db
     .select()
     .from(detectionRuns)
-    .where(and(eq(detectionRuns.job, row.job), eq(detectionRuns.agent, row.agent), ne(detectionRuns.runId, runId)))
+    .where(and(eq(detectionRuns.job, run.job), eq(detectionRuns.agent, run.agent), ne(detectionRuns.runId, run.id)))
     .orderBy(desc(detectionRuns.startedAt))
     .limit(1);
   return {
-    current: runPointOf(row, await countRunaway(db, runId)),
     history: rows.map((r) => runPointOf(r, runaway.get(r.id), incident.get(r.id))),
     previous: prev ? recordOf(prev) : undefined,
-    accepted: await acceptedLevel(db, row.job),
+    accepted: await acceptedLevel(db, run.job),
   };
 }
 

@@ -1,3 +1,4 @@
+import { backoffMs, DB_OUTAGE } from "../backoff.ts";
 import type { Clock } from "../clock.ts";
 
 export interface BatchWriterOptions<T> {
@@ -5,7 +6,7 @@ export interface BatchWriterOptions<T> {
   clock: Clock;
   /** Rows per write. */
   maxRows?: number;
-  /** How long a partial batch may wait before it is written. */
+  /** How long a partial batch may wait before it is written (on `clock`). */
   maxDelayMs?: number;
   /** Batches written at once: 1 for a single-session database, more for a server's pool. */
   parallel?: number;
@@ -38,7 +39,8 @@ export class BatchWriter<T> {
   #abandoned = false;
   #active = 0;
   #idle: Array<() => void> = [];
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Cancels the pending cut of a partial batch (a sleep on the clock). */
+  #timer: AbortController | undefined;
   #written = 0;
   #stalledSince: Date | undefined;
 
@@ -75,7 +77,15 @@ export class BatchWriter<T> {
       const stopping = this.#opts.signal;
       while (this.#queue.length > 0 && !this.#failure && !stopping?.aborted) await this.#settled(stopping);
     } else if (!this.#timer) {
-      this.#timer = setTimeout(() => this.#cut(), this.#opts.maxDelayMs);
+      const timer = new AbortController();
+      this.#timer = timer;
+      // Only this timer's own cut: one the clock wakes after it was cancelled must not cut a later batch early.
+      this.#opts.clock.sleep(this.#opts.maxDelayMs, timer.signal).then(
+        () => {
+          if (this.#timer === timer) this.#cut();
+        },
+        () => {},
+      );
     }
   }
 
@@ -92,7 +102,7 @@ export class BatchWriter<T> {
    * under way may also have been stored; storing it again must be idempotent.
    */
   abandon(): T[] {
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer?.abort();
     this.#timer = undefined;
     this.#abandoned = true;
     const rows = [...this.#writing, ...this.#queue, this.#buffer].flat();
@@ -116,7 +126,7 @@ export class BatchWriter<T> {
   }
 
   #cut(): void {
-    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer?.abort();
     this.#timer = undefined;
     if (this.#buffer.length === 0) return;
     this.#queue.push(this.#buffer);
@@ -163,8 +173,7 @@ export class BatchWriter<T> {
           return;
         }
         this.#opts.onRetry?.(e as Error, attempt, batch.length);
-        const backoff = Math.min(5_000, 100 * 2 ** Math.min(attempt, 6));
-        await this.#opts.clock.sleep(backoff * (0.5 + Math.random() / 2));
+        await this.#opts.clock.sleep(backoffMs(attempt, DB_OUTAGE));
       }
     }
   }

@@ -1,31 +1,34 @@
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
-import type { Agent, Observation } from "../agents/types.ts";
+import type { Agent } from "../agents/types.ts";
 import type { Clock } from "../clock.ts";
-import { assertionsOf, type GoldenCase, type GoldenSet } from "../load/golden.ts";
+import type { GoldenSet } from "../load/golden.ts";
 import type { JobConfig, JudgeConfig } from "../config/schema.ts";
-import type { Secrets } from "../config/secrets.ts";
+import type { Redactor } from "../config/secrets.ts";
 import type { Events } from "./events.ts";
 import type { Logger } from "../log.ts";
 import type { PriceTable } from "../pricing.ts";
+import { startPeriodic } from "../periodic.ts";
 import { createJudge, type JudgeService } from "../scoring/judge/service.ts";
-import { redactPiiDeep } from "../scoring/pii.ts";
-import { scoreTrial } from "../scoring/score.ts";
 import { retrying, type Db } from "../store/db.ts";
-import { aggregateTrials, finishRun, heartbeatRun, insertRun, recentRunCosts, type RunStatus } from "../store/runs.ts";
 import { describeDbError, isTransientDbError } from "../store/errors.ts";
+import { aggregateTrials, finishRun, heartbeatRun, insertRun, recentRunCosts, type NewRun, type RunStatus } from "../store/runs.ts";
 import { insertTrials, trialWriters, type TrialRow } from "../store/trials.ts";
 import { BatchWriter } from "./batch-writer.ts";
-import { callWithBudget, defaultRunBudget, RunBudget, runawayCheckAfter, RunawayWatch, type RunBudgetLimit } from "./budget.ts";
+import { defaultRunBudget, RunBudget, runawayCheckAfter, RunawayWatch, type RunBudgetLimit } from "./budget.ts";
 import { runPool } from "./pool.ts";
+import { finishedRunRow } from "./run-row.ts";
+import { flushOrSpill, stoppingDeadline, untilAborted, type Spill } from "./stopping.ts";
 import { summarize, type PagingDesign, type RunSummary } from "./summary.ts";
+import { runTrial, workItems, type TrialContext } from "./trial.ts";
+import { isRunawayTrial } from "./trial-row.ts";
 
 /** Services a run needs. */
 export interface RunDeps {
   db: Db;
   clock: Clock;
   log: Logger;
-  secrets: Secrets;
+  secrets: Redactor;
   /** Identifies this process in run rows (host:pid). */
   replica: string;
   events?: Events;
@@ -36,7 +39,7 @@ export interface RunDeps {
    * unreachable: after `spillAfterMs` (default 5 s) of trying, they are handed here (a local file,
    * stored later) instead of being lost with the process.
    */
-  spill?: (runId: string, rows: TrialRow[]) => Promise<string>;
+  spill?: Spill;
   spillAfterMs?: number;
 }
 
@@ -47,8 +50,7 @@ export interface RunRequest {
   golden: GoldenSet;
   trigger: "schedule" | "manual" | "gate";
   slotAt?: Date;
-  judgeModel?: string;
-  /** The LLM judge for `judge:` assertions; its verdicts are cached in the database. */
+  /** The LLM judge for `judge:` assertions; its verdicts are cached in the database. Its model is the run's judge model. */
   judge?: JudgeConfig;
   /** The config's `pricing:` map, for the judge's cost. */
   prices?: PriceTable;
@@ -71,97 +73,45 @@ export interface RunRequest {
   runId?: string;
 }
 
-/** Stored outputs are capped; a 50 MB reply must not become a 50 MB row. */
-const MAX_STORED_OUTPUT = 32 * 1024;
+/** The engine's services and a job's run request, but for the trigger: what replaying a job against one agent takes. */
+export interface ReplayInputs {
+  deps: RunDeps;
+  request: Omit<RunRequest, "trigger">;
+}
+
 const HEARTBEAT_MS = 15_000;
 const SPILL_AFTER_MS = 5_000;
 // After a second signal: half a second for the database (a healthy one answers in milliseconds),
 // then the trials go to disk.
 const HURRIED_MS = 500;
 
-/**
- * A signal that aborts `afterMs` after `signal` does, or `hurriedMs` after `hurry` does if that
- * comes first: how long a stopping run may still wait on the database before it keeps its trials
- * on disk and leaves its run row to the reaper. Time the writes have already been stalled counts
- * (`stalledSince`): a database down since before the shutdown gets no second wait, so the spill
- * happens before an orchestrator's kill (Kubernetes: 30 s after SIGTERM). `dispose` stops the timers.
- */
-function stoppingDeadline(
-  signal: AbortSignal,
-  hurry: AbortSignal | undefined,
-  clock: Clock,
-  afterMs: number,
-  hurriedMs: number,
-  stalledSince: () => Date | undefined,
-) {
-  const deadline = new AbortController();
-  const done = new AbortController();
-  const giveUp = () => deadline.abort(new Error("the run is stopping and the database did not answer in time"));
-  const after = (ms: number) => () => {
-    const since = stalledSince();
-    const stalled = since ? clock.now().getTime() - since.getTime() : 0;
-    clock.sleep(Math.max(0, ms - stalled), done.signal).then(giveUp, () => {});
-  };
-  const onAbort = after(afterMs);
-  const onHurry = after(Math.min(afterMs, hurriedMs));
-  if (signal.aborted) onAbort();
-  else signal.addEventListener("abort", onAbort, { once: true, signal: done.signal });
-  if (hurry?.aborted) onHurry();
-  else hurry?.addEventListener("abort", onHurry, { once: true, signal: done.signal });
-  return { signal: deadline.signal, dispose: () => done.abort() };
+/** How the trials went: the run's status so far, why it failed, how many trials started. */
+interface Outcome {
+  status: RunStatus;
+  failure?: string;
+  started: number;
 }
 
-/** `work`, or a rejection once `signal` aborts (a query queued behind a dead connection must not hold a stopping run). */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    work.catch(() => undefined);
-    return Promise.reject(signal.reason as Error);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", onAbort));
-  });
+/** One run under way: what its phases share. */
+interface ActiveRun {
+  deps: RunDeps;
+  req: RunRequest;
+  runId: string;
+  startedAt: Date;
+  signal: AbortSignal;
+  total: number;
+  log: Logger;
+  retry: (what: string, signal?: AbortSignal) => RetryOptions;
+  writer: BatchWriter<TrialRow>;
 }
 
-/**
- * A run's last writes: waits for the database as long as the run is not stopping; once it is
- * (abort, shutdown), at most until `deadline`, then hands what is still unwritten to `spill` (the
- * process is stopping and would lose it). Returns how many trials went to disk.
- */
-async function flushOrSpill(
-  writer: BatchWriter<TrialRow>,
-  spill: NonNullable<RunDeps["spill"]>,
-  runId: string,
-  deadline: AbortSignal,
-  log: Logger,
-): Promise<number> {
-  const flushed = writer.flush().then(() => true);
-  const timedOut = new Promise<boolean>((resolve) => {
-    if (deadline.aborted) resolve(false);
-    deadline.addEventListener("abort", () => resolve(false), { once: true });
-  });
-  if (await Promise.race([flushed, timedOut])) return 0;
-  flushed.catch(() => undefined); // abandoned below; its outcome no longer matters
-  const rows = writer.abandon();
-  if (rows.length === 0) return 0;
-  const file = await spill(runId, rows);
-  log.warn({ trials: rows.length, file }, "database unreachable at shutdown: trials kept on disk, stored when it is back");
-  return rows.length;
+/** What the run may spend, and who watches it. */
+interface Spending {
+  judge: JudgeService | undefined;
+  limit: RunBudgetLimit | undefined;
+  runBudget: RunBudget;
+  watch: RunawayWatch;
 }
-
-interface WorkItem {
-  kase: GoldenCase;
-  repeat: number;
-}
-
-/** Repeat-major order: a run cut short still covers every case about equally. */
-function* workItems(cases: readonly GoldenCase[], repeats: number): Generator<WorkItem> {
-  for (let repeat = 0; repeat < repeats; repeat++) for (const kase of cases) yield { kase, repeat };
-}
-
-const cap = (s: string | null) =>
-  s === null || s.length <= MAX_STORED_OUTPUT ? s : `${s.slice(0, MAX_STORED_OUTPUT)}…[truncated ${s.length - MAX_STORED_OUTPUT} chars]`;
 
 /**
  * Replays a golden set against an agent: every case × repeat with bounded concurrency, each trial
@@ -169,103 +119,91 @@ const cap = (s: string | null) =>
  * failures (agent errors) are data; the run is stored whatever happens.
  */
 export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSummary> {
-  const { db, clock, log, secrets, events } = deps;
+  const { db, clock, secrets } = deps;
+  const run = await startRun(deps, req);
+  // Fire and forget: a heartbeat stuck on one dead connection must not hold back the next.
+  const heartbeat = startPeriodic("heartbeat", clock, deps.heartbeatMs ?? HEARTBEAT_MS, async () => {
+    heartbeatRun(db, run.runId, clock.now()).catch((e: Error) => run.log.warn({ err: describeDbError(e, secrets) }, "heartbeat failed"));
+  });
+  let spending: Spending;
+  let outcome: Outcome;
+  try {
+    const judge = req.judge
+      ? createJudge(req.judge, { db, clock, secrets, log: run.log, ...(req.prices ? { prices: req.prices } : {}) })
+      : undefined;
+    // budget.run.usd, else a default from the job's completed runs (3 × their median cost per trial).
+    const configured = req.job.budget.run.usd;
+    const limit: RunBudgetLimit | undefined =
+      configured !== undefined
+        ? { usd: configured, source: "config" }
+        : defaultRunBudget(
+            await retrying(() => recentRunCosts(db, { job: req.jobName, agent: req.agent.name }), run.retry("reading the baseline's cost")),
+            run.total,
+          );
+    spending = {
+      judge,
+      limit,
+      runBudget: new RunBudget(limit?.usd, () => judge?.stats().costUsd ?? 0),
+      // Stops starting trials once the first ones evidently ran away (src/engine/budget.ts).
+      watch: new RunawayWatch(runawayCheckAfter(run.total, req.job.concurrency)),
+    };
+    outcome = await replayTrials(run, spending);
+  } finally {
+    await heartbeat.stop();
+  }
+  return storeResult(run, outcome, spending);
+}
+
+/** Stores the run's row (state `running`) and announces the run. */
+async function startRun(deps: RunDeps, req: RunRequest): Promise<ActiveRun> {
   const runId = req.runId ?? randomUUID();
-  const startedAt = clock.now();
+  const startedAt = deps.clock.now();
   const signal = req.signal ?? new AbortController().signal;
   // Every trial in flight listens on the run's signal: as many listeners as the concurrency,
   // which is by design, not the leak Node's default limit of 10 warns about.
   setMaxListeners(0, signal);
   const cases = req.golden.cases;
   const total = cases.length * req.job.repeats;
-  const runLog = log.child({ runId, job: req.jobName });
-
+  const log = deps.log.child({ runId, job: req.jobName });
+  const retry = dbRetryOptions(deps, log);
   // Run rows are written through database outages (retried, idempotent): a run whose row is lost
   // would leave its trials orphaned and its slot claimed forever.
-  const retryOpts = (what: string, signal?: AbortSignal) => ({
-    sleep: (ms: number, s?: AbortSignal) => clock.sleep(ms, s),
-    ...(signal ? { signal } : {}),
-    onRetry: (error: Error, attempt: number) => {
-      runLog.warn({ attempt, err: describeDbError(error, secrets) }, `${what} failed; retrying`);
-      events?.emit("store:retry", { error, attempt });
-    },
-  });
-  await retrying(
-    () =>
-      insertRun(db, {
-        id: runId,
-        job: req.jobName,
-        agent: req.agent.name,
-        trigger: req.trigger,
-        slotAt: req.slotAt ?? null,
-        goldenName: req.golden.name,
-        goldenHash: req.golden.hash,
-        judgeModel: req.judge?.model ?? req.judgeModel ?? null,
-        status: "running",
-        replica: deps.replica,
-        startedAt,
-        heartbeatAt: startedAt,
-        cases: cases.length,
-        repeats: req.job.repeats,
-      }),
-    retryOpts("storing the run", signal),
-  );
-  events?.emit("run:started", { runId, job: req.jobName, total });
-  runLog.info(
-    { agent: req.agent.name, cases: cases.length, repeats: req.job.repeats, golden: req.golden.hash.slice(0, 12) },
-    "run started",
-  );
+  await retrying(() => insertRun(deps.db, startedRow(deps, req, runId, startedAt)), retry("storing the run", signal));
+  deps.events?.emit("run:started", { runId, job: req.jobName, total });
+  log.info({ agent: req.agent.name, cases: cases.length, repeats: req.job.repeats, golden: req.golden.hash.slice(0, 12) }, "run started");
+  return { deps, req, runId, startedAt, signal, total, log, retry, writer: trialWriter(deps, log, signal) };
+}
 
-  const writer = new BatchWriter<TrialRow>({
-    write: (rows) => insertTrials(db, rows),
-    parallel: trialWriters(db),
-    clock,
-    isTransient: isTransientDbError,
-    // An aborted run's trials must not wait behind a write that retries through an outage.
+/** Runs the trials, each stored as it finishes, until all ran, the run is stopped, or it fails. */
+async function replayTrials(run: ActiveRun, { judge, runBudget, watch }: Spending): Promise<Outcome> {
+  const { deps, req, runId, signal, total } = run;
+  const ctx: TrialContext = {
+    runId,
+    agent: req.agent,
+    bounds: req.job.budget.trial,
+    clock: deps.clock,
+    secrets: deps.secrets,
+    judge,
+    redactPii: req.redactPii ?? false,
     signal,
-    onRetry: (error, attempt, rows) => {
-      runLog.warn({ attempt, rows, err: describeDbError(error, secrets) }, "storing trials failed; retrying");
-      events?.emit("store:retry", { error, attempt });
-    },
-  });
-  const heartbeat = setInterval(() => {
-    heartbeatRun(db, runId, clock.now()).catch((e: Error) => runLog.warn({ err: describeDbError(e, secrets) }, "heartbeat failed"));
-  }, deps.heartbeatMs ?? HEARTBEAT_MS);
-  heartbeat.unref?.();
-
-  const judge = req.judge
-    ? createJudge(req.judge, { db, clock, secrets, log: runLog, ...(req.prices ? { prices: req.prices } : {}) })
-    : undefined;
-  // budget.run.usd, else a default from the job's completed runs (3 × their median cost per trial).
-  const configured = req.job.budget.run.usd;
-  const limit: RunBudgetLimit | undefined =
-    configured !== undefined
-      ? { usd: configured, source: "config" }
-      : defaultRunBudget(
-          await retrying(() => recentRunCosts(db, { job: req.jobName, agent: req.agent.name }), retryOpts("reading the baseline's cost")),
-          total,
-        );
-  const runBudget = new RunBudget(limit?.usd, () => judge?.stats().costUsd ?? 0);
-  // Stops starting trials once the first ones evidently ran away (src/engine/budget.ts).
-  const watch = new RunawayWatch(runawayCheckAfter(total, req.job.concurrency));
-  let started = 0;
-  let status: RunStatus = "completed";
-  let failure: string | undefined;
+    beforeTrial: req.beforeTrial,
+  };
+  const outcome: Outcome = { status: "completed", started: 0 };
   try {
     await runPool(
-      workItems(cases, req.job.repeats),
+      workItems(req.golden.cases, req.job.repeats),
       req.job.concurrency,
-      async ({ kase, repeat }) => {
-        started++;
-        const row = await runTrial(req, runId, kase, repeat, signal, clock, secrets, judge);
+      async (item) => {
+        outcome.started++;
+        const row = await runTrial(ctx, item);
         runBudget.add(row.costUsd);
-        watch.record({ runaway: isRunaway(row), passed: row.passed });
+        watch.record({ runaway: isRunawayTrial(row), passed: row.passed });
         // Stored before it is announced: a listener's fault must not lose a completed trial.
-        await writer.push(row);
-        events?.emit("trial:finished", {
+        await run.writer.push(row);
+        deps.events?.emit("trial:finished", {
           runId,
           job: req.jobName,
-          caseId: kase.id,
+          caseId: item.kase.id,
           status: row.status as never,
           latencyMs: row.latencyMs,
           costUsd: row.costUsd,
@@ -273,18 +211,26 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
       },
       // The run budget or runaway: trials in flight finish (each bounded by budget.trial), no new one
       // starts; until the first trials answered (none passing), no more than the rule needs start.
-      { signal, stop: () => runBudget.exhausted || watch.evident, hold: () => watch.holding(started) },
+      { signal, stop: () => runBudget.exhausted || watch.evident, hold: () => watch.holding(outcome.started) },
     );
-    if (signal.aborted) status = "aborted";
-    else if (started < total && watch.evident) status = "runaway";
-    else if (started < total && runBudget.exhausted) status = "budget_exhausted";
+    if (signal.aborted) outcome.status = "aborted";
+    else if (outcome.started < total && watch.evident) outcome.status = "runaway";
+    else if (outcome.started < total && runBudget.exhausted) outcome.status = "budget_exhausted";
   } catch (e) {
-    status = "failed";
-    failure = describeDbError(e, secrets);
-    runLog.error({ err: failure }, "run failed");
-  } finally {
-    clearInterval(heartbeat);
+    outcome.status = "failed";
+    outcome.failure = describeDbError(e, deps.secrets);
+    run.log.error({ err: outcome.failure }, "run failed");
   }
+  return outcome;
+}
+
+/**
+ * Stores what is left of the trials (or spills it, when the run is stopping and the database is
+ * gone), then the run's aggregates and result on its row; returns the summary.
+ */
+async function storeResult(run: ActiveRun, outcome: Outcome, spending: Spending): Promise<RunSummary> {
+  const { deps, req, runId, signal, writer } = run;
+  const { db, clock, secrets } = deps;
   // Once the run is stopping, the database gets spillAfterMs more for the trials (then they go to
   // disk), and as long again for the run row (then the reaper finalizes it), less the time writes
   // were already stalled; a second signal cuts both waits to a moment. Bounded, so a shutdown
@@ -295,19 +241,19 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
   const ending = stoppingDeadline(signal, req.hurry, clock, 2 * spillAfterMs, 2 * HURRIED_MS, stalledSince);
   let spilled = 0;
   try {
-    if (deps.spill) spilled = await flushOrSpill(writer, deps.spill, runId, spilling.signal, runLog);
+    if (deps.spill) spilled = await flushOrSpill(writer, deps.spill, runId, spilling.signal, run.log);
     else await writer.flush();
   } catch (e) {
-    status = "failed";
-    failure ??= describeDbError(e, secrets);
-    runLog.error({ err: failure }, "storing trials failed");
+    outcome.status = "failed";
+    outcome.failure ??= describeDbError(e, secrets);
+    run.log.error({ err: outcome.failure }, "storing trials failed");
   } finally {
     spilling.dispose();
   }
 
   const finishedAt = clock.now();
   const finalWrite = <T>(what: string, op: () => Promise<T>): Promise<T> =>
-    retrying(() => untilAborted(op(), ending.signal), retryOpts(what, ending.signal)).catch((e: Error) => {
+    retrying(() => untilAborted(op(), ending.signal), run.retry(what, ending.signal)).catch((e: Error) => {
       ending.dispose();
       const kept = spilled > 0 ? `; its ${spilled} unstored trials are kept on disk and stored when it is back` : "";
       throw new Error(
@@ -316,140 +262,104 @@ export async function executeRun(deps: RunDeps, req: RunRequest): Promise<RunSum
       );
     });
   const agg = await finalWrite("aggregating the run", () => aggregateTrials(db, runId));
-  const order = new Map(cases.map((c, i) => [c.id, i]));
+  const order = new Map(req.golden.cases.map((c, i) => [c.id, i]));
   agg.cases.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  const error = stopReason(outcome, { aborted: signal.aborted, total: run.total, ...spending });
   const summary = summarize(
     {
       runId,
       job: req.jobName,
       agent: req.agent.name,
-      status,
+      status: outcome.status,
       goldenName: req.golden.name,
       goldenHash: req.golden.hash,
-      startedAt,
+      startedAt: run.startedAt,
       finishedAt,
-      cases: cases.length,
+      cases: req.golden.cases.length,
       repeats: req.job.repeats,
-      judge: judge?.stats(),
+      judge: spending.judge?.stats(),
       paging: req.paging,
-      runBudget: limit,
-      ...(failure
-        ? { error: failure }
-        : signal.aborted
-          ? { error: "aborted before all trials finished" }
-          : status === "budget_exhausted"
-            ? {
-                error: `run budget of ${limit?.source === "baseline" ? `$${limit.usd.toFixed(4)} (from the baseline)` : `$${runBudget.limitUsd}`} reached ($${runBudget.spent.toFixed(4)} spent): ${started} of ${total} trials started`,
-              }
-            : status === "runaway"
-              ? {
-                  error: `stopped for runaway: ${watch.decidedAt!.runaway} of the first ${watch.decidedAt!.finished} trials hit a budget bound or looped, none passed ($${runBudget.spent.toFixed(4)} spent): ${started} of ${total} trials started`,
-                }
-              : {}),
+      runBudget: spending.limit,
+      ...(error !== undefined ? { error } : {}),
     },
     agg,
   );
-  const acc = summary.accuracy;
-  const finalRow = {
-    status,
-    finishedAt,
-    heartbeatAt: finishedAt,
-    trials: summary.trials,
-    scored: summary.scored,
-    passed: summary.passed,
-    errored: summary.errored,
-    budgetExceeded: summary.budgetExceeded,
-    judgeErrors: summary.judgeErrors,
-    accuracy: acc?.estimate ?? null,
-    ciLow: acc?.low ?? null,
-    ciHigh: acc?.high ?? null,
-    ciMethod: acc?.method ?? null,
-    se: acc && Number.isFinite(acc.se) ? acc.se : null,
-    pooledLow: acc?.pooled.low ?? null,
-    pooledHigh: acc?.pooled.high ?? null,
-    errorRate: summary.errorRate,
-    p50Ms: summary.latency.p50Ms,
-    p95Ms: summary.latency.p95Ms,
-    inputTokens: summary.tokens.input,
-    outputTokens: summary.tokens.output,
-    costUsd: summary.costUsd,
-    judgeInputTokens: summary.judge?.inputTokens ?? 0,
-    judgeOutputTokens: summary.judge?.outputTokens ?? 0,
-    judgeCostUsd: summary.judge?.costUsd ?? 0,
-    agentModel: summary.model,
-    agentFingerprint: summary.fingerprint,
-    caseStats: summary.perCase,
-    error: summary.error ?? null,
-  } as const;
-  await finalWrite("storing the run's result", () => finishRun(db, runId, finalRow));
+  await finalWrite("storing the run's result", () => finishRun(db, runId, finishedRunRow(summary)));
   ending.dispose();
-  events?.emit("run:finished", summary);
-  runLog.info({ status, accuracy: acc?.estimate, trials: summary.trials, costUsd: summary.costUsd }, "run finished");
+  deps.events?.emit("run:finished", summary);
+  run.log.info(
+    { status: outcome.status, accuracy: summary.accuracy?.estimate, trials: summary.trials, costUsd: summary.costUsd },
+    "run finished",
+  );
   return summary;
 }
 
-/** A trial that hit a budget bound with a reply that arrived, or looped (its loop check failed). */
-const isRunaway = (row: TrialRow): boolean =>
-  row.status === "budget_exceeded" ||
-  (Array.isArray(row.assertions) && row.assertions.some((a) => (a as { kind?: string }).kind === "loop"));
-
-async function runTrial(
-  req: RunRequest,
-  runId: string,
-  kase: GoldenCase,
-  repeat: number,
-  runSignal: AbortSignal,
-  clock: Clock,
-  secrets: Secrets,
-  judge: JudgeService | undefined,
-): Promise<TrialRow> {
-  await req.beforeTrial?.(kase.id, runSignal);
-  const startedAt = clock.now();
-  const trialId = `${runId}:${kase.id}:${repeat}`;
-  let obs: Observation;
-  try {
-    obs = await callWithBudget(req.agent, { input: kase.input, caseId: kase.id, trialId, signal: runSignal }, req.job.budget.trial, clock);
-  } catch (e) {
-    // Adapters return errors as data; an exception here is a bug in an adapter, kept as an error trial.
-    obs = {
-      output: null,
-      steps: [],
-      usage: { inputTokens: 0, outputTokens: 0 },
-      model: null,
-      fingerprint: null,
-      latencyMs: clock.now().getTime() - startedAt.getTime(),
-      costUsd: 0,
-      error: { kind: "network", message: `agent adapter failed: ${(e as Error).message}` },
-    };
-  }
-  const score = await scoreTrial(
-    assertionsOf(kase),
-    { id: kase.id, input: kase.input, expected: kase.expected, context: kase.context },
-    obs,
-    runSignal,
-    { judge },
-  );
-  // Scored on the real output (no_pii must see it); stored redacted when the job asks.
-  const pii = req.redactPii ? redactPiiDeep : <T>(v: T): T => v;
+/** The run's row as it starts: what identifies it, who runs it, and state `running`. */
+function startedRow(deps: RunDeps, req: RunRequest, runId: string, startedAt: Date): NewRun {
   return {
-    runId,
-    caseId: kase.id,
-    repeat,
+    id: runId,
+    job: req.jobName,
+    agent: req.agent.name,
+    trigger: req.trigger,
+    slotAt: req.slotAt ?? null,
+    goldenName: req.golden.name,
+    goldenHash: req.golden.hash,
+    // The judge that scores the run, as its summary reports it: toRunRow (run-row.ts) reads the run alike.
+    judgeModel: req.judge?.model ?? null,
+    status: "running",
+    replica: deps.replica,
     startedAt,
-    latencyMs: obs.latencyMs,
-    status: score.status,
-    passed: score.passed,
-    score: score.score,
-    output: cap(obs.output === null ? null : pii(secrets.redact(obs.output))),
-    steps: obs.steps.length > 0 ? pii(secrets.redactDeep(obs.steps)) : null,
-    inputTokens: obs.usage.inputTokens,
-    outputTokens: obs.usage.outputTokens,
-    costUsd: obs.costUsd,
-    model: obs.model,
-    fingerprint: obs.fingerprint,
-    errorKind: obs.error?.kind ?? null,
-    errorMessage: obs.error ? pii(secrets.redact(obs.error.message)) : null,
-    // Reasons quote the output (and judges paraphrase it): redacted like the output itself.
-    assertions: score.assertions.length > 0 ? pii(secrets.redactDeep(score.assertions)) : null,
+    heartbeatAt: startedAt,
+    cases: req.golden.cases.length,
+    repeats: req.job.repeats,
   };
+}
+
+type RetryOptions = Parameters<typeof retrying>[1];
+
+/** Retry options for the run's own database writes: pauses on the clock, each failure logged and emitted. */
+function dbRetryOptions(deps: RunDeps, runLog: Logger) {
+  return (what: string, signal?: AbortSignal): RetryOptions => ({
+    sleep: (ms: number, s?: AbortSignal) => deps.clock.sleep(ms, s),
+    ...(signal ? { signal } : {}),
+    onRetry: (error: Error, attempt: number) => {
+      runLog.warn({ attempt, err: describeDbError(error, deps.secrets) }, `${what} failed; retrying`);
+      deps.events?.emit("store:retry", { error, attempt });
+    },
+  });
+}
+
+/** Streams the run's trials to the database in batches, retried through outages. */
+function trialWriter(deps: RunDeps, runLog: Logger, signal: AbortSignal): BatchWriter<TrialRow> {
+  const { db } = deps;
+  return new BatchWriter<TrialRow>({
+    write: (rows) => insertTrials(db, rows),
+    parallel: trialWriters(db),
+    clock: deps.clock,
+    isTransient: isTransientDbError,
+    // An aborted run's trials must not wait behind a write that retries through an outage.
+    signal,
+    onRetry: (error, attempt, rows) => {
+      runLog.warn({ attempt, rows, err: describeDbError(error, deps.secrets) }, "storing trials failed; retrying");
+      deps.events?.emit("store:retry", { error, attempt });
+    },
+  });
+}
+
+/** Why a run ended before all its trials finished, for its summary; undefined when it did not. */
+function stopReason(
+  outcome: Outcome,
+  run: { aborted: boolean; total: number; limit: RunBudgetLimit | undefined; runBudget: RunBudget; watch: RunawayWatch },
+): string | undefined {
+  const { status, started } = outcome;
+  const { total, limit, runBudget, watch } = run;
+  if (outcome.failure) return outcome.failure;
+  if (run.aborted) return "aborted before all trials finished";
+  if (status === "budget_exhausted") {
+    const budget = limit?.source === "baseline" ? `$${limit.usd.toFixed(4)} (from the baseline)` : `$${runBudget.limitUsd}`;
+    return `run budget of ${budget} reached ($${runBudget.spent.toFixed(4)} spent): ${started} of ${total} trials started`;
+  }
+  if (status === "runaway")
+    return `stopped for runaway: ${watch.decidedAt!.runaway} of the first ${watch.decidedAt!.finished} trials hit a budget bound or looped, none passed ($${runBudget.spent.toFixed(4)} spent): ${started} of ${total} trials started`;
+  return undefined;
 }

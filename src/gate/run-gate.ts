@@ -1,7 +1,10 @@
-import { replayInputs, type App } from "../app.ts";
+import type { Clock } from "../clock.ts";
+import type { LoadedConfig } from "../load/load.ts";
 import { insertAnnotation } from "../detect/store.ts";
-import { executeRun } from "../engine/run.ts";
+import { executeRun, type ReplayInputs } from "../engine/run.ts";
 import type { RunSummary } from "../engine/summary.ts";
+import type { Logger } from "../log.ts";
+import type { Db } from "../store/db.ts";
 import { compareCost, type CostComparison } from "./compare.ts";
 import { decideGate, type GateCase, type GateVerdict } from "./decide.ts";
 import { lockstep } from "./lockstep.ts";
@@ -29,6 +32,19 @@ export interface GateRequest {
   hurry?: AbortSignal;
 }
 
+/** The config a gate request is checked against: its jobs and agents, and its file for messages. */
+export type GateConfig = Pick<LoadedConfig, "config" | "file">;
+
+/** What the gate needs. */
+export interface GateDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+  loaded: GateConfig;
+  /** The engine's services and run request for replaying the job against an agent (the application's replayInputs). */
+  replayInputs(jobName: string, agentName: string): ReplayInputs;
+}
+
 /** Both runs, the verdict, and the price comparison. */
 export interface GateResult {
   job: string;
@@ -39,18 +55,10 @@ export interface GateResult {
 }
 
 /**
- * `goldwatch gate`: replays the job's golden set against the incumbent and the candidate at the
- * same time, trial by trial in lockstep (src/gate/lockstep.ts), stores both runs with trigger
- * `gate` (the detectors leave them out of every baseline), decides non-inferiority with paired
- * per-case statistics (src/gate/decide.ts) and compares cost and latency. The verdict is also
- * recorded as an annotation on the job's timeline. Throws GateInputError for bad input and Error
- * when a run could not complete (a verdict on a partial run would be a guess).
- */
-/**
  * Checks a gate request against the config before anything runs; throws GateInputError naming
  * what is wrong. Returns the incumbent's name and the margin to use.
  */
-export function checkGateRequest(loaded: App["loaded"], req: GateRequest): { incumbent: string; margin: number } {
+export function checkGateRequest(loaded: GateConfig, req: GateRequest): { incumbent: string; margin: number } {
   const { config, file } = loaded;
   const job = config.jobs[req.jobName];
   if (!job) throw new GateInputError(`unknown job "${req.jobName}" (jobs in ${file}: ${Object.keys(config.jobs).join(", ") || "none"})`);
@@ -72,12 +80,21 @@ export function checkGateRequest(loaded: App["loaded"], req: GateRequest): { inc
   return { incumbent, margin };
 }
 
-export async function runGate(app: App, req: GateRequest): Promise<GateResult> {
-  const { incumbent: incumbentName, margin } = checkGateRequest(app.loaded, req);
-  const job = app.loaded.config.jobs[req.jobName]!;
+/**
+ * `goldwatch gate`: replays the job's golden set against the incumbent and the candidate at the
+ * same time, trial by trial in lockstep (src/gate/lockstep.ts), stores both runs with trigger
+ * `gate` (the detectors leave them out of every baseline), decides non-inferiority with paired
+ * per-case statistics (src/gate/decide.ts) and compares cost and latency. The verdict is also
+ * recorded as an annotation on the job's timeline. Throws GateInputError for bad input and Error
+ * when a run could not complete (a verdict on a partial run would be a guess).
+ */
+export async function runGate(deps: GateDeps, req: GateRequest): Promise<GateResult> {
+  const { db, clock, log } = deps;
+  const { incumbent: incumbentName, margin } = checkGateRequest(deps.loaded, req);
+  const job = deps.loaded.config.jobs[req.jobName]!;
 
-  const inc = replayInputs(app, req.jobName, incumbentName);
-  const cand = replayInputs(app, req.jobName, req.candidate);
+  const inc = deps.replayInputs(req.jobName, incumbentName);
+  const cand = deps.replayInputs(req.jobName, req.candidate);
   const pair = lockstep();
   const jobConfig = req.repeats ? { ...job, repeats: req.repeats } : job;
   const replay = (inputs: typeof inc, turn: typeof pair.first) =>
@@ -101,15 +118,15 @@ export async function runGate(app: App, req: GateRequest): Promise<GateResult> {
     margin,
     ...(req.alpha !== undefined ? { alpha: req.alpha } : {}),
   });
-  const costs = await loadTrialCosts(app.database.db, [incumbent.runId, candidate.runId]);
+  const costs = await loadTrialCosts(db, [incumbent.runId, candidate.runId]);
   const cost = compareCost(
     { trials: costs.get(incumbent.runId) ?? [], p95Ms: incumbent.latency.p95Ms },
     { trials: costs.get(candidate.runId) ?? [], p95Ms: candidate.latency.p95Ms },
   );
-  await insertAnnotation(app.database.db, {
+  await insertAnnotation(db, {
     job: req.jobName,
     agent: candidate.agent,
-    at: app.clock.now(),
+    at: clock.now(),
     kind: "gate",
     message: `gate: ${candidate.agent} vs ${incumbent.agent}: ${verdict.decision} (${verdict.reason})`,
     runId: candidate.runId,
@@ -121,7 +138,7 @@ export async function runGate(app: App, req: GateRequest): Promise<GateResult> {
       interval: verdict.interval,
       margin,
     },
-  }).catch((e: Error) => app.log.warn({ err: e.message }, "could not record the gate annotation"));
+  }).catch((e: Error) => log.warn({ err: e.message }, "could not record the gate annotation"));
   return { job: req.jobName, incumbent, candidate, verdict, cost };
 }
 

@@ -1,5 +1,4 @@
-// The report reads its rows through ./store.ts.
-export { driftReport } from "./store.ts";
+// Drift report windows and the helpers that describe them; the rows come from ./store.ts (driftReport).
 
 /** Which days `drift_report_for` compares: whole UTC days, the report day included. */
 export interface DriftWindows {

@@ -10,6 +10,10 @@ import { insertTrials, type TrialRow } from "./trials.ts";
  * shutdown) go to a file per run, `<dir>/<runId>.jsonl`, and are stored from there once it is
  * back. Appended and synced to disk before the process goes on.
  */
+/** Where trials wait that could not be stored at shutdown: `<data_dir>/spill`, beside the config. */
+export const spillDir = (loaded: { dir: string; config: { data_dir: string } }): string =>
+  path.resolve(loaded.dir, loaded.config.data_dir, "spill");
+
 export async function spillTrials(dir: string, runId: string, rows: TrialRow[]): Promise<string> {
   if (!/^[\w.:-]+$/.test(runId)) throw new Error(`cannot spill trials of run ${JSON.stringify(runId)}: not a file-safe id`);
   await mkdir(dir, { recursive: true });

@@ -23,7 +23,7 @@ describe("missed runs reach the alert lifecycle", () => {
     // A firing threshold alert from a bad run, then the job stops running.
     const bad = await storeRun(app, { cases: droppedCases() });
     await handleFindings(alertDeps(app), { jobName: "support-hourly", job, summary: bad, findings: [thresholdFinding(bad)] });
-    const worker = startMissedRunsWorker(app);
+    const worker = startMissedRunsWorker({ alerts: alertDeps(app), jobs: () => app.loaded.config.jobs });
     try {
       await worker.pass(); // 10 minutes later: nothing missed yet
       const byDetector = async () =>

@@ -10,6 +10,7 @@ import { startService } from "../../src/service.ts";
 import { createRng } from "../../src/stats/rng.ts";
 import { storeRun } from "../alerts/setup.ts";
 import { ManualClock } from "../helpers/clock.ts";
+import { detectDeps } from "./helpers.ts";
 import { serverUrl, testDatabase } from "../helpers/db.ts";
 import { configYaml, loadTestConfig } from "../service/fixtures.ts";
 
@@ -31,7 +32,7 @@ const cases = (drop: number) =>
 async function detect(app: App, drop: number): Promise<string[]> {
   const job = app.loaded.config.jobs.probe!;
   const summary = await storeRun(app, { job: "probe", cases: cases(drop) });
-  const findings = await runDetectors(app, { jobName: "probe", job, summary });
+  const findings = await runDetectors(detectDeps(app), { jobName: "probe", job, summary });
   (app.clock as ManualClock).tick(60_000);
   return findings.map((f) => f.detector);
 }

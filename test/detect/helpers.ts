@@ -1,7 +1,12 @@
+import type { App } from "../../src/app.ts";
+import type { DetectDeps } from "../../src/detect/index.ts";
 import { resolvePolicy, type DetectionPolicy } from "../../src/detect/policy.ts";
 import type { CaseStat, RunPoint } from "../../src/detect/types.ts";
 import { createRng } from "../../src/stats/rng.ts";
 import { IN_CONTROL, SimAgent, type RunEffect } from "../../bench/detection-sim.ts";
+
+/** The detectors' services from a test's application. */
+export const detectDeps = (app: App): DetectDeps => ({ db: app.database.db, clock: app.clock, log: app.log, secrets: app.loaded.secrets });
 
 /** The default policy of an hourly job, with overrides to its alerts options. */
 export function hourlyPolicy(alerts: Partial<Parameters<typeof resolvePolicy>[0]["alerts"]> = {}): DetectionPolicy {

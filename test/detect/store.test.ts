@@ -7,13 +7,14 @@ import type { LoadedConfig } from "../../src/load/load.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { Secrets } from "../../src/config/secrets.ts";
 import { checkMissedRuns, runDetectors } from "../../src/detect/index.ts";
-import { countRunaway, listAnnotations } from "../../src/detect/store.ts";
+import { listAnnotations } from "../../src/detect/store.ts";
 import { summarize, type RunSummary } from "../../src/engine/summary.ts";
 import { silentLogger } from "../../src/log.ts";
 import type { Database } from "../../src/store/db.ts";
-import { finishRun, insertRun } from "../../src/store/runs.ts";
+import { aggregateTrials, finishRun, insertRun } from "../../src/store/runs.ts";
 import { detectionRuns } from "../../src/store/tables/detection.ts";
 import { insertTrials } from "../../src/store/trials.ts";
+import { detectDeps } from "./helpers.ts";
 import { testDatabase } from "../helpers/db.ts";
 
 const HOUR = 3_600_000;
@@ -150,13 +151,13 @@ describe("runDetectors against the database", () => {
     for (let i = 0; i < 12; i++) {
       now = START + i * HOUR;
       const s = await storeRun(app, { at: now, passes: healthy() });
-      expect(await runDetectors(app, { jobName: "hourly", job: job(), summary: s })).toEqual([]);
+      expect(await runDetectors(detectDeps(app), { jobName: "hourly", job: job(), summary: s })).toEqual([]);
     }
     // A gate run of another agent with terrible accuracy must not enter the job's baseline.
     await storeRun(app, { at: START + 12 * HOUR - 1000, passes: [0, 0, 0, 0, 0, 0, 0, 0, 0, 0], trigger: "gate", agent: "other" });
     now = START + 12 * HOUR;
     const dropped = await storeRun(app, { at: now, passes: [0, 0, 0, 5, 5, 5, 5, 5, 5, 4] });
-    const findings = await runDetectors(app, { jobName: "hourly", job: job(), summary: dropped });
+    const findings = await runDetectors(detectDeps(app), { jobName: "hourly", job: job(), summary: dropped });
     expect(findings.map((f) => f.detector)).toContain("drop");
     const [row] = await database.db.select().from(detectionRuns).where(eq(detectionRuns.runId, dropped.runId));
     expect(row).toMatchObject({ job: "hourly", baselineRuns: 12, baselineKey: "golden-1|" });
@@ -167,7 +168,7 @@ describe("runDetectors against the database", () => {
   it("records a new golden set as an annotation, not an alert", async () => {
     now = START + 13 * HOUR;
     const s = await storeRun(app, { at: now, passes: [0, 0, 0, 0, 5, 5, 5, 5, 5, 5], goldenHash: "golden-2" });
-    const findings = await runDetectors(app, { jobName: "hourly", job: job(), summary: s });
+    const findings = await runDetectors(detectDeps(app), { jobName: "hourly", job: job(), summary: s });
     expect(findings.map((f) => f.detector)).not.toContain("drop");
     const notes = await listAnnotations(database.db, "hourly");
     expect(notes).toHaveLength(1);
@@ -178,14 +179,17 @@ describe("runDetectors against the database", () => {
   it("counts looping trials of the current run from its trials", async () => {
     now = START + 14 * HOUR;
     const s = await storeRun(app, { at: now, passes: healthy(), goldenHash: "golden-2", loops: 3 });
-    expect(await countRunaway(database.db, s.runId)).toBe(3);
+    // As the engine counts them for the run's summary, which the detectors read (summary.runaway).
+    const runaway = (await aggregateTrials(database.db, s.runId)).cases.reduce((n, c) => n + (c.runaway ?? 0), 0);
+    expect(runaway).toBe(3);
   });
 
   it("reports a job whose runs stopped coming", async () => {
     now = START + 14 * HOUR + 30 * 60_000;
-    expect(await checkMissedRuns(app)).toEqual([]);
+    const missedRuns = () => checkMissedRuns(database.db, app.loaded.config.jobs, app.clock.now());
+    expect(await missedRuns()).toEqual([]);
     now = START + 16 * HOUR + 30 * 60_000;
-    const missed = await checkMissedRuns(app);
+    const missed = await missedRuns();
     expect(missed.map((f) => [f.detector, f.job])).toEqual([["missed", "hourly"]]);
   });
 
@@ -202,12 +206,14 @@ describe("runDetectors against the database", () => {
       fixedClock(() => now),
       { accuracy_below: 0.5 },
     );
-    const findings = await runDetectors(broken, { jobName: "hourly", job: broken.loaded.config.jobs.hourly!, summary: s });
+    const findings = await runDetectors(detectDeps(broken), { jobName: "hourly", job: broken.loaded.config.jobs.hourly!, summary: s });
     expect(findings.map((f) => f.detector)).toEqual(["threshold"]);
     const stored = () => database.db.select().from(detectionRuns).where(eq(detectionRuns.runId, s.runId));
     expect(await stored()).toHaveLength(0);
     // With the database up, the same run is judged and its record stored.
-    expect((await runDetectors(app, { jobName: "hourly", job: job(), summary: s })).map((f) => f.detector)).toEqual(["threshold"]);
+    expect((await runDetectors(detectDeps(app), { jobName: "hourly", job: job(), summary: s })).map((f) => f.detector)).toEqual([
+      "threshold",
+    ]);
     expect(await stored()).toHaveLength(1);
   });
 });

@@ -6,6 +6,7 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli.ts";
 import { createApp } from "../../src/app.ts";
+import { gateDeps } from "../../src/commands/gate.ts";
 import { loadConfig } from "../../src/load/load.ts";
 import { listAnnotations } from "../../src/detect/store.ts";
 import { GateInputError, runGate } from "../../src/gate/run-gate.ts";
@@ -43,7 +44,7 @@ describe("goldwatch gate against two real HTTP agents", () => {
 
   it("fails a candidate that gets half the cases wrong, after interleaving both agents' trials", async () => {
     const { app, incumbent, candidate } = await setup(CASES.slice(0, 5));
-    const r = await runGate(app, { jobName: "support", candidate: "candidate-bot" });
+    const r = await runGate(gateDeps(app), { jobName: "support", candidate: "candidate-bot" });
     expect(r.verdict.decision).toBe("fail");
     expect(r.verdict.difference).toBeCloseTo(-0.5, 12);
     expect(r.verdict).toMatchObject({ cases: 10, repeats: 3, method: "paired-t" });
@@ -73,11 +74,11 @@ describe("goldwatch gate against two real HTTP agents", () => {
     const same = await setup([]);
     // 30 passing trials per agent rule out a 10-point loss, not a 3-point one: identical results
     // get the binomial floor's interval (about ±5 points here), never a zero-width "certain".
-    const identical = await runGate(same.app, { jobName: "support", candidate: "candidate-bot", margin: 0.1 });
+    const identical = await runGate(gateDeps(same.app), { jobName: "support", candidate: "candidate-bot", margin: 0.1 });
     expect(identical.verdict).toMatchObject({ decision: "pass", varianceFloor: true });
     expect(identical.verdict.interval.low).toBeLessThan(-0.04);
     const close = await setup(["case-0"], { concurrency: 3 });
-    const r = await runGate(close.app, { jobName: "support", candidate: "candidate-bot", repeats: 2 });
+    const r = await runGate(gateDeps(close.app), { jobName: "support", candidate: "candidate-bot", repeats: 2 });
     expect(r.verdict.decision).toBe("inconclusive");
     expect(r.verdict.repeats).toBe(2);
     // One case always wrong is a case effect (ω²): more repeats cannot shrink it, only more cases.
@@ -86,9 +87,9 @@ describe("goldwatch gate against two real HTTP agents", () => {
 
   it("refuses unknown agents and bad margins as input errors", async () => {
     const { app } = await setup([]);
-    await expect(runGate(app, { jobName: "support", candidate: "ghost" })).rejects.toThrow(GateInputError);
-    await expect(runGate(app, { jobName: "support", candidate: "candidate-bot", margin: 3 })).rejects.toThrow(/--margin/);
-    await expect(runGate(app, { jobName: "nope", candidate: "candidate-bot" })).rejects.toThrow(/unknown job "nope"/);
+    await expect(runGate(gateDeps(app), { jobName: "support", candidate: "ghost" })).rejects.toThrow(GateInputError);
+    await expect(runGate(gateDeps(app), { jobName: "support", candidate: "candidate-bot", margin: 3 })).rejects.toThrow(/--margin/);
+    await expect(runGate(gateDeps(app), { jobName: "nope", candidate: "candidate-bot" })).rejects.toThrow(/unknown job "nope"/);
   });
 
   it("exits 1 with JSON and a JUnit report from the CLI", async () => {

@@ -14,6 +14,7 @@ import { silentLogger } from "../../src/log.ts";
 import { createRng, type Rng } from "../../src/stats/rng.ts";
 import { beta } from "../../bench/detection-sim.ts";
 import { storeRun } from "../alerts/setup.ts";
+import { detectDeps } from "../detect/helpers.ts";
 import { ManualClock } from "../helpers/clock.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { startFakeSlack, type FakeSlack } from "../helpers/slack-server.ts";
@@ -62,7 +63,7 @@ async function setup(): Promise<{ app: App; clock: ManualClock; slack: FakeSlack
   /** One run as the service handles it; returns the detectors that fired. */
   const step = async (drop: number) => {
     const summary = await storeRun(app, { job: JOB, cases: agent.cases(drop) });
-    const findings = await runDetectors(app, { jobName: JOB, job, summary });
+    const findings = await runDetectors(detectDeps(app), { jobName: JOB, job, summary });
     await handleFindings(alertDeps(app), { jobName: JOB, job, summary, findings });
     await worker.drain({ timeoutMs: 0 });
     clock.tick(MINUTE);

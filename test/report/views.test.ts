@@ -1,7 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { driftReport, type DriftRow } from "../../src/report/drift.ts";
+import type { DriftRow } from "../../src/report/drift.ts";
+import { driftReport } from "../../src/report/store.ts";
 import { accuracyInterval, tInterval } from "../../src/stats/intervals.ts";
 import { queryRows, type Database } from "../../src/store/db.ts";
 import { finishRun } from "../../src/store/runs.ts";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Usage } from "../../agents/types.ts";
 import type { Clock } from "../../clock.ts";
 import type { JudgeConfig } from "../../config/schema.ts";
-import type { Secrets } from "../../config/secrets.ts";
+import type { Redactor } from "../../config/secrets.ts";
 import type { Logger } from "../../log.ts";
 import { costOf, resolvePricing, type PriceTable } from "../../pricing.ts";
 import type { Db } from "../../store/db.ts";
@@ -17,7 +17,7 @@ import type { Judge, JudgeOutcome, JudgeRequest, JudgeStats } from "./types.ts";
 export interface JudgeDeps {
   db: Db;
   clock: Clock;
-  secrets: Secrets;
+  secrets: Redactor;
   log?: Logger;
   /** The config's price overrides, for the judge's cost when it has no `pricing` of its own. */
   prices?: PriceTable;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { systemClock } from "../../src/clock.ts";
 import { BatchWriter } from "../../src/engine/batch-writer.ts";
+import { ManualClock } from "../helpers/clock.ts";
 
 /** A write the test settles by hand, one batch at a time. */
 function gatedWrites() {
@@ -75,9 +76,11 @@ describe("BatchWriter", () => {
     const clock = { now: () => new Date(), sleep: async (ms: number) => void sleeps.push(ms) };
     let failures = 2;
     const stored: number[] = [];
+    // A full batch is cut at once: the only sleeps are the retry pauses (a partial one would also
+    // sleep on the clock until it is cut).
     const writer = new BatchWriter<number>({
       clock,
-      maxRows: 10,
+      maxRows: 1,
       write: async (rows) => {
         if (failures-- > 0) throw new Error("connection refused");
         stored.push(...rows);
@@ -127,8 +130,10 @@ describe("BatchWriter", () => {
   it("reports the rows of the batch that failed to its onRetry", async () => {
     let failures = 1;
     const seen: Array<[number, number]> = [];
+    // Time stands still until the batch is full; then it moves past the retry pause.
+    const clock = new ManualClock();
     const writer = new BatchWriter<number>({
-      clock: { now: () => new Date(), sleep: async () => {} },
+      clock,
       maxRows: 3,
       write: async () => {
         if (failures-- > 0) throw new Error("connection refused");
@@ -136,7 +141,24 @@ describe("BatchWriter", () => {
       onRetry: (_e, attempt, rows) => seen.push([attempt, rows]),
     });
     for (const i of [1, 2, 3]) await writer.push(i);
-    await writer.flush();
+    const flushed = writer.flush();
+    await clock.advance(5_000);
+    await flushed;
     expect(seen).toEqual([[1, 3]]);
+  });
+
+  it("writes a partial batch once it has waited maxDelayMs on the clock", async () => {
+    const { calls, write } = gatedWrites();
+    const clock = new ManualClock();
+    const writer = new BatchWriter<number>({ write, clock, maxRows: 10, maxDelayMs: 250 });
+    await writer.push(1);
+    await writer.push(2);
+    await clock.advance(249);
+    expect(calls).toHaveLength(0);
+    await clock.advance(1);
+    expect(calls.map((c) => c.rows)).toEqual([[1, 2]]);
+    calls[0]!.settle();
+    await writer.flush();
+    expect(clock.waiting).toBe(0);
   });
 });

@@ -11,6 +11,7 @@ import { silentLogger } from "../../src/log.ts";
 import { getRun } from "../../src/store/runs.ts";
 import { trials } from "../../src/store/schema.ts";
 import { json, startFakeServer, type FakeServer } from "../helpers/agent-server.ts";
+import { ManualClock } from "../helpers/clock.ts";
 import { testDatabase } from "../helpers/db.ts";
 
 let agentServer: FakeServer;
@@ -221,19 +222,29 @@ describe("executeRun", () => {
   });
   it("a wait before a trial (the gate's lockstep) does not count against the trial's ttl", async () => {
     await using database = await testDatabase();
+    // Time is the test's: the wait, the ttl and the agent's timeout all run on this clock.
+    const clock = new ManualClock();
     const job = { ...jobConfig(1, 1), budget: { trial: { ttl: 1_000 }, run: {} } };
-    const summary = await executeRun(
-      { db: database.db, clock: systemClock, log: silentLogger(), secrets: new Secrets(), replica: "test:1" },
+    let waiting!: () => void;
+    const waits = new Promise<void>((resolve) => (waiting = resolve));
+    const run = executeRun(
+      { db: database.db, clock, log: silentLogger(), secrets: new Secrets(), replica: "test:1" },
       {
         jobName: "j",
         job,
-        agent: createHttpAgent("a", agentConfig()),
+        agent: createHttpAgent("a", agentConfig(), { clock }),
         golden: golden(["right"]),
         trigger: "gate",
         // Longer than the ttl: counted against the trial, it would end budget_exceeded.
-        beforeTrial: () => systemClock.sleep(1_500),
+        beforeTrial: (_caseId, signal) => {
+          waiting();
+          return clock.sleep(1_500, signal);
+        },
       },
     );
+    await waits;
+    await clock.advance(1_500);
+    const summary = await run;
     expect(summary.budgetExceeded).toBe(0);
     expect(summary.passed).toBe(1);
   });

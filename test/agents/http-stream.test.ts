@@ -8,14 +8,19 @@ import { startFakeServer } from "../helpers/agent-server.ts";
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** A real agent on loopback that writes `event(i)` for i = 0, 1, … (NDJSON lines or SSE), logging how far it got. */
+/**
+ * A real agent on loopback that writes `event(i)` for i = 0, 1, … (NDJSON lines or SSE), a
+ * millisecond apart, logging how far it got and when the connection closed.
+ */
 async function streamingAgent(format: "ndjson" | "sse", event: (i: number) => unknown, max = 5_000) {
-  const log = { sent: 0, cancelled: false };
+  let closed!: () => void;
+  const log = { sent: 0, cancelled: false, closed: new Promise<void>((r) => (closed = r)) };
   const server = await startFakeServer(async (_req, res: ServerResponse) => {
     let gone = false;
     res.on("close", () => {
       gone = true;
       if (!res.writableFinished) log.cancelled = true;
+      closed();
     });
     res.writeHead(200, { "content-type": format === "sse" ? "text/event-stream" : "application/x-ndjson" });
     for (let i = 0; i < max && !gone; i++) {
@@ -87,7 +92,7 @@ describe("http agent with a streamed reply", () => {
     );
     expect(obs.error).toMatchObject({ kind: "budget_exceeded", bound });
     if (bound === "steps") expect(obs.steps).toHaveLength(16); // a bound of 15 trips at the 16th step
-    await pause(50);
+    await agent.log.closed;
     expect(agent.log.cancelled).toBe(true);
     expect(agent.log.sent).toBeLessThan(1_000);
     expect(obs.usage.outputTokens).toBeGreaterThan(0); // the spend so far is kept

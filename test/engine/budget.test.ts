@@ -138,10 +138,18 @@ describe("a looping agent is stopped by each bound, mid-stream", () => {
 
   it("ttl, on the injected clock", async () => {
     const clock = new ManualClock();
-    await using agent = await startStreamingAgent((i) => loopingToolCall(i), { pauseMs: 2, max: 100_000 });
+    let fiveSent!: () => void;
+    const streaming = new Promise<void>((r) => (fiveSent = r));
+    await using agent = await startStreamingAgent(
+      (i) => {
+        if (i === 5) fiveSent(); // chunks 0-4 are written
+        return loopingToolCall(i);
+      },
+      { pauseMs: 2, max: 100_000 },
+    );
     const pending = callWithBudget(streamingAgent(agent.url), req(), { ttl: 120_000 }, clock);
     await clock.untilSleeping();
-    while (agent.streams.length === 0 || agent.streams[0]!.sent < 5) await new Promise((r) => setTimeout(r, 5));
+    await streaming;
     expect(agent.streams[0]!.cancelled).toBe(false);
     clock.tick(120_000);
     const obs = await pending;
@@ -186,8 +194,11 @@ describe("a reply that is not streamed", () => {
     const clock = new ManualClock();
     let closed!: () => void;
     const gone = new Promise<void>((r) => (closed = r));
+    let received!: () => void;
+    const asked = new Promise<void>((r) => (received = r));
     await using server = await startFakeServer((_req, res) => {
       res.on("close", closed); // never answers
+      received();
     });
     const agent = createHttpAgent("slow", agentSchema.parse({ kind: "http", url: server.url, timeout: "10m" }) as HttpAgentConfig);
     const pending = callWithBudget(
@@ -197,7 +208,7 @@ describe("a reply that is not streamed", () => {
       clock,
     );
     await clock.untilSleeping();
-    while (server.requests.length === 0) await new Promise((r) => setTimeout(r, 5));
+    await asked;
     clock.tick(30_000);
     // No reply arrived: the agent did not answer, which is an agent error, not a runaway.
     expect((await pending).error).toEqual({ kind: "timeout", message: "no reply within 30.0 s (budget.trial.ttl)" });

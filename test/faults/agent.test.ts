@@ -49,8 +49,8 @@ async function hostileAgent() {
           .end(BOMB);
       case "reset":
         res.writeHead(200, { "content-type": "application/json" });
-        res.write('{"output":"o');
-        return new Promise<void>((r) => setTimeout(() => (res.socket?.destroy(), r()), 20));
+        // Reset once the first bytes are on their way, so the client sees the body cut short.
+        return new Promise<void>((r) => res.write('{"output":"o', () => (res.socket?.destroy(), r())));
       case "bad_utf8":
         return res
           .writeHead(200, { "content-type": "application/json" })

@@ -137,7 +137,11 @@ describe.skipIf(!serverUrl)("faults: the database down when goldwatch run is int
     // run's heartbeat is past heartbeat_timeout, marks it aborted with every trial counted.
     proxy.restore();
     agent.delayMs = 0;
-    await new Promise((r) => setTimeout(r, 2_500));
+    // Real processes on the wall clock: wait until the old run's last heartbeat is past heartbeat_timeout (2 s).
+    await vi.waitFor(async () => expect(Date.now() - (await getRun(database.db, runId))!.heartbeatAt.getTime()).toBeGreaterThan(2_000), {
+      timeout: 10_000,
+      interval: 100,
+    });
     const next = run();
     expect(await next.exited).toBe(0);
     expect(next.logs.some((l) => l.msg === "trials kept on disk at an earlier shutdown are stored")).toBe(true);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Agent, AgentRequest, Observation } from "../../src/agents/types.ts";
 import { lockstep, type Turn } from "../../src/gate/lockstep.ts";
+import { settle } from "../helpers/clock.ts";
 import { observation } from "../helpers/fixtures.ts";
 
 const obs: Observation = observation();
@@ -35,7 +36,8 @@ const req = (caseId: string, signal = new AbortController().signal): AgentReques
   trialId: `t:${caseId}`,
   signal,
 });
-const tick = () => new Promise((r) => setTimeout(r, 5));
+/** Lets every call that can go on do so: pending promise callbacks all run. */
+const tick = settle;
 
 describe("lockstep", () => {
   it("holds each call until the other agent's call for the same case arrives", async () => {

@@ -43,10 +43,10 @@ describe.skipIf(!serverUrl)("slots during a database outage (in process, injecte
     expect(outcomes.filter((o) => hhmm(o.slotAt) === "10:01")).toEqual([]);
     // Back at 10:01:20: the retried claim lands and the slot runs, 20 s late.
     proxy.restore();
-    for (let s = 0; s < 10 && !outcomes.some((o) => hhmm(o.slotAt) === "10:01"); s++) {
-      await clock.advance(1_000);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitAdvancing(clock, async () => outcomes.some((o) => hhmm(o.slotAt) === "10:01"), {
+      limit: "2026-05-01T10:01:30Z",
+      stepMs: 1_000,
+    });
     await settled("10:01", "done");
     const late = outcomes.find((o) => hhmm(o.slotAt) === "10:01")!;
     expect(late.outcome).toBe("started");
@@ -57,10 +57,10 @@ describe.skipIf(!serverUrl)("slots during a database outage (in process, injecte
     await clock.advanceTo("2026-05-01T10:02:00Z");
     for (let s = 0; s < 70; s++) await clock.advance(1_000);
     proxy.restore();
-    for (let s = 0; s < 20 && !outcomes.some((o) => hhmm(o.slotAt) === "10:03"); s++) {
-      await clock.advance(1_000);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitAdvancing(clock, async () => outcomes.some((o) => hhmm(o.slotAt) === "10:03"), {
+      limit: "2026-05-01T10:03:30Z",
+      stepMs: 1_000,
+    });
     await settled("10:03", "done");
     const slots = await listSlots(direct.db, "probe");
     expect(slots.map((s) => [hhmm(s.slotAt), s.status])).toEqual([

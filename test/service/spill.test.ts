@@ -2,7 +2,6 @@ import { readdir, readFile } from "node:fs/promises";
 import { eq, sql } from "drizzle-orm";
 import { describe, expect, it, vi } from "vitest";
 import type { Agent, Observation } from "../../src/agents/types.ts";
-import { systemClock } from "../../src/clock.ts";
 import { hashGolden, type GoldenSet } from "../../src/load/golden.ts";
 import { configSchema } from "../../src/config/schema.ts";
 import { Secrets } from "../../src/config/secrets.ts";
@@ -12,7 +11,7 @@ import { queryRows } from "../../src/store/db.ts";
 import { runs } from "../../src/store/schema.ts";
 import { replaySpilledTrials, spillTrials } from "../../src/store/spill.ts";
 import type { TrialRow } from "../../src/store/trials.ts";
-import { ManualClock } from "../helpers/clock.ts";
+import { ManualClock, waitAdvancing } from "../helpers/clock.ts";
 import { serverUrl } from "../helpers/db.ts";
 import { serverBehindProxy } from "../helpers/tcp-proxy.ts";
 import { observation } from "../helpers/fixtures.ts";
@@ -40,6 +39,9 @@ describe.skipIf(!serverUrl)("trials at a shutdown with the database down", () =>
     }).jobs.j!;
     // The database goes away after the 30th trial; the service is told to stop after the 40th.
     const shutdown = new AbortController();
+    const stopped = new Promise((r) => shutdown.signal.addEventListener("abort", r, { once: true }));
+    // Time is the test's: the run's waits (for the database, then to spill) move only when it says so.
+    const clock = new ManualClock();
     let calls = 0;
     const agent: Agent = {
       name: "a",
@@ -54,7 +56,7 @@ describe.skipIf(!serverUrl)("trials at a shutdown with the database down", () =>
     const run = executeRun(
       {
         db: database.db,
-        clock: systemClock,
+        clock,
         log: silentLogger(),
         secrets: new Secrets(),
         replica: "test",
@@ -68,6 +70,12 @@ describe.skipIf(!serverUrl)("trials at a shutdown with the database down", () =>
       },
       { jobName: "j", job, agent, golden, trigger: "schedule", signal: shutdown.signal },
     );
+    let ended = false;
+    void run.finally(() => (ended = true)).catch(() => undefined);
+    await stopped;
+    // On from the stop, a little at a time, until the run ends: spillAfterMs later its trials go to
+    // disk, and the run row is written once the database is back.
+    await waitAdvancing(clock, async () => ended, { limit: new Date(clock.now().getTime() + 60_000), stepMs: 10 });
     const summary = await run;
     expect(summary.status).toBe("aborted");
     expect(spilled).toHaveLength(1);

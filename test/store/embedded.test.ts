@@ -3,9 +3,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openDatabase, queryRows, startWorker, type Database } from "../../src/store/db.ts";
+import { openDatabase, queryRows, startWorker, type Database, type Tx } from "../../src/store/db.ts";
 import type { RemotePglite } from "../../src/store/pglite-remote.ts";
 import { isTransientDbError } from "../../src/store/errors.ts";
+import { settle } from "../helpers/clock.ts";
 
 // The embedded database on its own thread: what drizzle and the store rely on must behave as
 // PGlite in-process does. Runs once, without a server (it is the embedded store's own test).
@@ -47,18 +48,25 @@ describe.skipIf(!!process.env.TEST_DATABASE_URL)("embedded database on a worker 
     const order: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
+    let opened!: (t: Tx) => void;
+    const inTx = new Promise<Tx>((r) => (opened = r));
     const tx = database.db.transaction(async (t) => {
       await t.execute(sql`insert into items (id, note) values (4, 'in tx')`);
       order.push("tx wrote");
+      opened(t);
       await gate;
       order.push("tx ends");
     });
-    await new Promise((r) => setTimeout(r, 50));
+    const t = await inTx;
     const outside = queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from items where id = 4`).then((rows) => {
       order.push("outside read");
       return rows[0]!.n;
     });
-    await new Promise((r) => setTimeout(r, 50));
+    // Once the outside query is on its way, a query in the transaction goes after it: had the
+    // outside one not been held, it would have been answered first.
+    await settle();
+    await t.execute(sql`select 1`);
+    await settle();
     expect(order).toEqual(["tx wrote"]);
     release();
     await tx;
@@ -79,8 +87,9 @@ describe.skipIf(!!process.env.TEST_DATABASE_URL)("embedded database on a worker 
       database.db,
       sql`select count(*)::int as n from generate_series(1, 3000000) g, lateral (select md5(g::text)) m`,
     ).then(() => events.push("query done"));
-    // In-process PGlite would run the query on this thread: the timer could not fire before it ends.
-    await new Promise((r) => setTimeout(r, 20)).then(() => events.push("timer fired"));
+    // In-process PGlite would run the query on this thread: the next turn of the event loop (its
+    // timers and I/O) could not come before it ends.
+    await new Promise((r) => setImmediate(r)).then(() => events.push("timer fired"));
     await query;
     expect(events).toEqual(["timer fired", "query done"]);
   });
@@ -126,7 +135,7 @@ describe.skipIf(!!process.env.TEST_DATABASE_URL)("embedded database lifecycle", 
       await database.db.execute(sql`insert into kept values ('before the crash')`);
 
       const inFlight = queryRows(database.db, sql`select count(*) from generate_series(1, 3000000)`).catch((e: unknown) => e);
-      await new Promise((r) => setTimeout(r, 20));
+      await settle(); // the query has reached the thread
       await pg.kill();
       const lost = await inFlight;
       expect(lost).toBeInstanceOf(Error);

@@ -120,7 +120,7 @@ describe("trial partitions in the database", () => {
       monthsAhead: 0,
     }));
     // The loop is between passes once it sleeps on the clock again.
-    const asleep = () => waitFor(async () => clock.waiting === 1);
+    const asleep = () => clock.untilSleeping(1);
     try {
       await loop.firstPass;
       await asleep();
@@ -141,12 +141,3 @@ describe("trial partitions in the database", () => {
     }
   });
 });
-
-/** Polls a condition the loop makes true after the clock moved (its pass is async database I/O). */
-async function waitFor(check: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error("condition not reached");
-}

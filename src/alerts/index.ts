@@ -112,9 +112,7 @@ async function decide(deps: AlertDeps, input: Decision): Promise<HandledFindings
   const channels = enabledChannels(notify);
 
   const result = await throughOutage(deps, jobName, () =>
-    deps.db.transaction(async (txn) => {
-      // drizzle types the transaction apart from the database; src/store/db.ts has no type for it yet.
-      const tx = txn as unknown as Db;
+    deps.db.transaction(async (tx) => {
       await lockJobAlerts(tx, jobName);
       const openGroupKey = await openGroupOf(tx, jobName);
       const existing = await loadJobAlerts(
@@ -220,7 +218,7 @@ async function throughOutage<T>(deps: AlertDeps, job: string, op: () => Promise<
 async function contextFor(deps: AlertDeps, tx: Db, summary: RunSummary): Promise<MessageContext | null> {
   try {
     // Inside a transaction, drizzle's nested transaction is a savepoint.
-    return await tx.transaction((sp) => buildContext(sp as unknown as Db, summary, deps.publicUrl()));
+    return await tx.transaction((sp) => buildContext(sp, summary, deps.publicUrl()));
   } catch (e) {
     deps.log.warn({ job: summary.job, err: deps.secrets.redact((e as Error).message) }, "cannot read run history for the alert message");
     return null;

@@ -13,9 +13,6 @@ import { runawayFinding } from "./spend.ts";
 import { thresholdFinding } from "./threshold.ts";
 import type { Finding } from "./types.ts";
 
-// Alerts take findings from here; they are defined with the other detector types.
-export type { Finding };
-
 /** What the detectors need. */
 export interface DetectDeps {
   db: Db;

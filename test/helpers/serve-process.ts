@@ -22,15 +22,16 @@ export interface ServeProcess {
 }
 
 /**
- * Starts `goldwatch serve --config <file>` under Node (tsx, via bin/goldwatch.js) or Bun, as
- * `npm start` does. Logs are JSON lines on stdout.
+ * Starts `goldwatch serve --config <file>` under Node (bin/goldwatch.js with GOLDWATCH_RUNTIME=node:
+ * dist/, or the sources through tsx) or Bun (`bun bin/goldwatch.js`, no launcher in between).
+ * Logs are JSON lines on stdout.
  */
 export function startServe(opts: { config: string; env?: Record<string, string>; runtime?: "node" | "bun"; cwd?: string }): ServeProcess {
   return startGoldwatch(["serve", "--config", opts.config], opts);
 }
 
 /**
- * Starts `goldwatch <args>` (Node via bin/goldwatch.js, or Bun). JSON log lines are parsed from
+ * Starts `goldwatch <args>` (Node or Bun, as startServe). JSON log lines are parsed from
  * stdout, or from stderr with `logsOn: "stderr"` (`run` keeps stdout for its summary).
  */
 export function startGoldwatch(
@@ -41,7 +42,15 @@ export function startGoldwatch(
   const cmd = runtime === "bun" ? path.join(root, "node_modules/.bin/bun") : process.execPath;
   const child = spawn(cmd, [path.join(root, "bin/goldwatch.js"), ...args], {
     cwd: opts.cwd ?? root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "info", LOG_FORMAT: "json", ...opts.env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      LOG_LEVEL: "info",
+      LOG_FORMAT: "json",
+      // The process signalled and killed is goldwatch itself, not a launcher above a Bun child.
+      ...(runtime === "node" ? { GOLDWATCH_RUNTIME: "node" } : {}),
+      ...opts.env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: Record<string, unknown>[] = [];

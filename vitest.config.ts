@@ -31,6 +31,7 @@ const storeIndependent = [
   "test/service/metrics.test.ts",
   "test/faults/matrix.test.ts",
   "test/budget/pricing.test.ts",
+  "test/cli/launcher.test.ts",
 ];
 
 /**

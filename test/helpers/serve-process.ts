@@ -22,11 +22,14 @@ export interface ServeProcess {
 }
 
 /**
- * Starts `goldwatch serve --config <file>` under Node (bin/goldwatch.js with GOLDWATCH_RUNTIME=node:
- * dist/, or the sources through tsx) or Bun (`bun bin/goldwatch.js`, no launcher in between).
- * Logs are JSON lines on stdout.
+ * How goldwatch is started: `node bin/goldwatch.js` with GOLDWATCH_RUNTIME=node (goldwatch on Node:
+ * dist/, or the sources through tsx), `bun bin/goldwatch.js` (on Bun), or `node bin/goldwatch.js`
+ * as users start it (the launcher, and goldwatch on Bun as its child).
  */
-export function startServe(opts: { config: string; env?: Record<string, string>; runtime?: "node" | "bun"; cwd?: string }): ServeProcess {
+export type Runtime = "node" | "bun" | "launcher";
+
+/** Starts `goldwatch serve --config <file>` (on Node by default). Logs are JSON lines on stdout. */
+export function startServe(opts: { config: string; env?: Record<string, string>; runtime?: Runtime; cwd?: string }): ServeProcess {
   return startGoldwatch(["serve", "--config", opts.config], opts);
 }
 
@@ -36,7 +39,7 @@ export function startServe(opts: { config: string; env?: Record<string, string>;
  */
 export function startGoldwatch(
   args: string[],
-  opts: { env?: Record<string, string>; runtime?: "node" | "bun"; cwd?: string; logsOn?: "stdout" | "stderr" } = {},
+  opts: { env?: Record<string, string>; runtime?: Runtime; cwd?: string; logsOn?: "stdout" | "stderr" } = {},
 ): ServeProcess {
   const runtime = opts.runtime ?? "node";
   const cmd = runtime === "bun" ? path.join(root, "node_modules/.bin/bun") : process.execPath;
@@ -47,7 +50,6 @@ export function startGoldwatch(
       HOME: process.env.HOME ?? "/tmp",
       LOG_LEVEL: "info",
       LOG_FORMAT: "json",
-      // The process signalled and killed is goldwatch itself, not a launcher above a Bun child.
       ...(runtime === "node" ? { GOLDWATCH_RUNTIME: "node" } : {}),
       ...opts.env,
     },

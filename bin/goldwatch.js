@@ -7,15 +7,13 @@
 // or when asked to: GOLDWATCH_RUNTIME=node. GOLDWATCH_RUNTIME=bun refuses the fallback;
 // GOLDWATCH_BUN names another Bun binary (a baseline build for an old CPU, say).
 // Kept small and free of dependencies: its own start is part of every command's.
-import { spawn } from "node:child_process";
+// Only node:fs and node:path load before the runtime is known (each module Bun loads costs it
+// milliseconds); what only the Node side needs is imported there.
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from "node:fs";
-import { createRequire } from "node:module";
-import { constants } from "node:os";
 import path from "node:path";
-import { isatty } from "node:tty";
-import { fileURLToPath, pathToFileURL } from "node:url";
 
-const self = fileURLToPath(import.meta.url);
+/** This file (import.meta.filename: Bun, Node 20.11 and later). */
+const self = import.meta.filename ?? (await import("node:url")).fileURLToPath(import.meta.url);
 const root = path.dirname(path.dirname(self));
 const args = process.argv.slice(2);
 const wanted = process.env.GOLDWATCH_RUNTIME ?? "";
@@ -39,7 +37,7 @@ if (typeof globalThis.Bun !== "undefined") {
   }
   await runHere();
 } else if (wanted === "node") await runHere();
-else launchBun();
+else await launchBun();
 
 /**
  * Runs goldwatch in this process: the build in dist/, or the TypeScript sources when there is no
@@ -47,15 +45,15 @@ else launchBun();
  * loader under Node, with a warning, since that starts several times slower).
  */
 async function runHere() {
-  let entry = path.join(root, "dist", "cli.js");
+  let entry = "../dist/cli.js";
   if (!built()) {
-    entry = path.join(root, "src", "cli.ts");
+    entry = "../src/cli.ts";
     if (typeof globalThis.Bun === "undefined") {
       writeSync(2, "goldwatch: dist/ is missing or older than src/; running the sources through tsx (slow start): npm run build\n");
       (await import("tsx/esm/api")).register();
     }
   }
-  const { main } = await import(pathToFileURL(entry).href);
+  const { main } = await import(new URL(entry, import.meta.url).href);
   process.exit(await main(args));
 }
 
@@ -77,7 +75,7 @@ function built() {
 }
 
 /** The pinned Bun: the `bun` package's binary (its bin), or GOLDWATCH_BUN. */
-function bunBinary() {
+function bunBinary(createRequire) {
   if (process.env.GOLDWATCH_BUN) return process.env.GOLDWATCH_BUN;
   const manifest = createRequire(import.meta.url).resolve("bun/package.json");
   const { bin } = JSON.parse(readFileSync(manifest, "utf8"));
@@ -110,7 +108,7 @@ function notAProgram(file) {
  * group: passing it on would make it a second one (serve's "abort runs now"). On Linux that is
  * when this group is the terminal's foreground group; elsewhere, when a standard stream is a terminal.
  */
-function fromTerminal() {
+function fromTerminal(isatty) {
   try {
     const stat = readFileSync("/proc/self/stat", "latin1");
     const [, , pgrp, , tty, tpgid] = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
@@ -120,17 +118,21 @@ function fromTerminal() {
   }
 }
 
-function launchBun() {
+async function launchBun() {
+  const [{ spawn }, { createRequire }, { constants }, { isatty }] = await Promise.all(
+    ["node:child_process", "node:module", "node:os", "node:tty"].map((m) => import(m)),
+  );
   let bun;
   let problem;
   try {
-    bun = bunBinary();
+    bun = bunBinary(createRequire);
     problem = notAProgram(bun);
   } catch (e) {
     problem = `the bun package is not installed (${e.code ?? e.message})`;
   }
   if (problem) return fallBack(problem);
-  const timing = process.env.GOLDWATCH_TIMING === "1" ? { GOLDWATCH_LAUNCHED_AT: String(performance.timeOrigin) } : {};
+  const now = performance.timeOrigin + performance.now();
+  const timing = process.env.GOLDWATCH_TIMING === "1" ? { GOLDWATCH_LAUNCHED_AT: `${performance.timeOrigin},${now}` } : {};
   const child = spawn(bun, [self, ...args], {
     stdio: ["inherit", "inherit", "inherit", "pipe"],
     env: { ...process.env, ...timing, GOLDWATCH_STARTED_FD: "3" },
@@ -140,7 +142,7 @@ function launchBun() {
   let settled = false;
   const forward = (signal) => {
     signalled = true;
-    if (signal !== "SIGINT" || !fromTerminal()) child.kill(signal);
+    if (signal !== "SIGINT" || !fromTerminal(isatty)) child.kill(signal);
   };
   for (const s of SIGNALS) process.on(s, forward);
   const settle = () => {
@@ -149,7 +151,7 @@ function launchBun() {
     for (const s of SIGNALS) process.off(s, forward);
     return true;
   };
-  child.stdio[3].on("data", () => (started = true));
+  child.stdio[3]?.on("data", () => (started = true));
   child.on("error", (e) => settle() && fallBack(`${bun}: ${e.code ?? e.message}`));
   child.on("close", (code, signal) => {
     if (!settle()) return;

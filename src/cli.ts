@@ -43,13 +43,16 @@ options:
 
 /**
  * With GOLDWATCH_TIMING=1, the start-up phases on stderr: from the process start (the launcher's,
- * when bin/goldwatch.js started this process under Bun) to the command's own work.
+ * when bin/goldwatch.js started this process on Bun: GOLDWATCH_LAUNCHED_AT is its start and the
+ * child's spawn) to the command's own work.
  */
 function phaseTimer(): { mark(phase: string): void; done(): void } {
   if (process.env.GOLDWATCH_TIMING !== "1") return { mark() {}, done() {} };
   const now = () => performance.timeOrigin + performance.now();
-  const launched = Number(process.env.GOLDWATCH_LAUNCHED_AT) || performance.timeOrigin;
-  const phases: string[] = [`runtime start ${Math.round(now() - launched)}ms (${runtime()})`];
+  const [launched = performance.timeOrigin, spawned] = (process.env.GOLDWATCH_LAUNCHED_AT ?? "").split(",").filter(Boolean).map(Number);
+  const ms = (from: number, to = now()) => `${Math.round(to - from)}ms`;
+  const split = spawned ? `launcher ${ms(launched, spawned)} + ${runtime()} ${ms(spawned)}` : runtime();
+  const phases: string[] = [`runtime start ${ms(launched)} (${split})`];
   let last = now();
   return {
     mark(phase) {

@@ -73,7 +73,7 @@ describe("runtime", () => {
     const res = await launch(["validate"], { env: { GOLDWATCH_TIMING: "1" } }).ended;
     expect(res.code).toBe(0);
     expect(res.stderr).toMatch(
-      /^goldwatch timing: runtime start \d+ms \(bun [\d.]+\), command modules \d+ms, config modules \d+ms, config load \d+ms/m,
+      /^goldwatch timing: runtime start \d+ms \(launcher \d+ms \+ bun [\d.]+ \d+ms\), command modules \d+ms, config modules \d+ms, config load \d+ms/m,
     );
   });
 });

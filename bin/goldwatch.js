@@ -131,20 +131,22 @@ async function launchBun() {
     problem = `the bun package is not installed (${e.code ?? e.message})`;
   }
   if (problem) return fallBack(problem);
-  const now = performance.timeOrigin + performance.now();
-  const timing = process.env.GOLDWATCH_TIMING === "1" ? { GOLDWATCH_LAUNCHED_AT: `${performance.timeOrigin},${now}` } : {};
-  const child = spawn(bun, [self, ...args], {
-    stdio: ["inherit", "inherit", "inherit", "pipe"],
-    env: { ...process.env, ...timing, GOLDWATCH_STARTED_FD: "3" },
-  });
+  let child;
   let started = false;
   let signalled = false;
   let settled = false;
+  // Listening before the child starts: a signal meant for it may come as soon as it runs.
   const forward = (signal) => {
     signalled = true;
     if (signal !== "SIGINT" || !fromTerminal(isatty)) child.kill(signal);
   };
   for (const s of SIGNALS) process.on(s, forward);
+  const now = performance.timeOrigin + performance.now();
+  const timing = process.env.GOLDWATCH_TIMING === "1" ? { GOLDWATCH_LAUNCHED_AT: `${performance.timeOrigin},${now}` } : {};
+  child = spawn(bun, [self, ...args], {
+    stdio: ["inherit", "inherit", "inherit", "pipe"],
+    env: { ...process.env, ...timing, GOLDWATCH_STARTED_FD: "3" },
+  });
   const settle = () => {
     if (settled) return false;
     settled = true;

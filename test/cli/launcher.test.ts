@@ -1,7 +1,7 @@
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { chmod, cp, mkdir, readFile, symlink, utimes, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { tempDir } from "../helpers/temp.ts";
 
 /**
@@ -22,6 +22,11 @@ interface Ended {
   stderr: string;
 }
 
+const launched: ChildProcess[] = [];
+afterAll(() => {
+  for (const c of launched) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+});
+
 /** `node bin/goldwatch.js args` with only PATH and HOME from this environment, plus `env`. */
 function launch(args: string[], opts: { env?: Record<string, string>; input?: string; bin?: string } = {}) {
   const child = spawn(process.execPath, [opts.bin ?? BIN, ...args], {
@@ -29,6 +34,7 @@ function launch(args: string[], opts: { env?: Record<string, string>; input?: st
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...opts.env },
     stdio: ["pipe", "pipe", "pipe"],
   });
+  launched.push(child);
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
@@ -165,7 +171,7 @@ describe("passes through", () => {
     const bun = await fakeBun(
       `trap 'echo got HUP' HUP; trap 'echo got INT' INT; trap 'echo got TERM; exit 0' TERM
 echo ready
-while :; do sleep 0.05; done`,
+for i in $(seq 600); do sleep 0.05; done`, // at most half a minute, should the test fail before TERM
     );
     const p = launch([], { env: { GOLDWATCH_BUN: bun } });
     await p.printed("ready");

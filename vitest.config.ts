@@ -36,6 +36,7 @@ const storeIndependent = [
   "test/faults/matrix.test.ts",
   "test/budget/pricing.test.ts",
   "test/architecture.test.ts",
+  "test/cli/launcher.test.ts",
 ];
 
 /**

@@ -5,6 +5,7 @@ const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   detection: () => import("./detection.ts"),
   report: () => import("./report-scale.ts"),
   runaway: () => import("./runaway.ts"),
+  startup: () => import("./startup.ts"),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith("-"));

@@ -51,6 +51,7 @@ export const serveCommand: Command = {
   async run({ loaded }) {
     // One logger for the life of the process: a reload adds its secrets to the same registry.
     const log = createLogger({ secrets: loaded.secrets, destination: terminalDestination(1) });
+    log.info({ runtime: process.versions.bun ? `bun ${process.versions.bun}` : `node ${process.versions.node}` }, "goldwatch starting");
     // A fault anywhere is logged, never the end of the process (the brief: faults never crash it).
     const onRejection = (e: unknown) => log.error({ err: (e as Error)?.message ?? String(e) }, "unhandled rejection");
     const onException = (e: Error) => log.error({ err: e.message, stack: e.stack }, "uncaught exception");

@@ -22,26 +22,37 @@ export interface ServeProcess {
 }
 
 /**
- * Starts `goldwatch serve --config <file>` under Node (tsx, via bin/goldwatch.js) or Bun, as
- * `npm start` does. Logs are JSON lines on stdout.
+ * How goldwatch is started: `node bin/goldwatch.js` with GOLDWATCH_RUNTIME=node (goldwatch on Node:
+ * dist/, or the sources through tsx), `bun bin/goldwatch.js` (on Bun), or `node bin/goldwatch.js`
+ * as users start it (the launcher, and goldwatch on Bun as its child).
  */
-export function startServe(opts: { config: string; env?: Record<string, string>; runtime?: "node" | "bun"; cwd?: string }): ServeProcess {
+export type Runtime = "node" | "bun" | "launcher";
+
+/** Starts `goldwatch serve --config <file>` (on Node by default). Logs are JSON lines on stdout. */
+export function startServe(opts: { config: string; env?: Record<string, string>; runtime?: Runtime; cwd?: string }): ServeProcess {
   return startGoldwatch(["serve", "--config", opts.config], opts);
 }
 
 /**
- * Starts `goldwatch <args>` (Node via bin/goldwatch.js, or Bun). JSON log lines are parsed from
+ * Starts `goldwatch <args>` (Node or Bun, as startServe). JSON log lines are parsed from
  * stdout, or from stderr with `logsOn: "stderr"` (`run` keeps stdout for its summary).
  */
 export function startGoldwatch(
   args: string[],
-  opts: { env?: Record<string, string>; runtime?: "node" | "bun"; cwd?: string; logsOn?: "stdout" | "stderr" } = {},
+  opts: { env?: Record<string, string>; runtime?: Runtime; cwd?: string; logsOn?: "stdout" | "stderr" } = {},
 ): ServeProcess {
   const runtime = opts.runtime ?? "node";
   const cmd = runtime === "bun" ? path.join(root, "node_modules/.bin/bun") : process.execPath;
   const child = spawn(cmd, [path.join(root, "bin/goldwatch.js"), ...args], {
     cwd: opts.cwd ?? root,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", LOG_LEVEL: "info", LOG_FORMAT: "json", ...opts.env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "/tmp",
+      LOG_LEVEL: "info",
+      LOG_FORMAT: "json",
+      ...(runtime === "node" ? { GOLDWATCH_RUNTIME: "node" } : {}),
+      ...opts.env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const logs: Record<string, unknown>[] = [];

@@ -1,4 +1,5 @@
 import { execFile, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { cp, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -49,7 +50,7 @@ afterAll(() => {
 // The Docker engine is not available here: build the image's filesystem by hand from what the
 // Dockerfile copies, run its install step and its CMD, and check what the container would do.
 describe("Dockerfile", () => {
-  it("copies enough to install and serve: /healthz answers, the HEALTHCHECK passes, one scheduled run completes, SIGTERM exits 0", async () => {
+  it("copies enough to install, build and serve on Bun: /healthz answers, the HEALTHCHECK passes, one scheduled run completes, SIGTERM exits 0", async () => {
     const steps = await dockerfile();
     const workdir = steps.find((s) => s.op === "WORKDIR")!.args;
     const app = await mkdtemp(path.join(tmpdir(), "goldwatch-image-"));
@@ -73,7 +74,9 @@ describe("Dockerfile", () => {
           // Not here: ownership (the test runs as whoever runs it) and cleaning the npm cache
           // (that would empty this machine's cache, which every install here reads).
           if (/^chown /.test(part) || /^npm cache clean/.test(part)) continue;
-          expect(part, "the only RUN steps this test knows: npm ci, npm cache clean, chown").toMatch(/^npm ci /);
+          expect(part, "the only RUN steps this test knows: npm ci, npm rebuild, npm run build, npm cache clean, chown").toMatch(
+            /^npm (ci|rebuild|run build)\b/,
+          );
           // From the local cache, as fast as the machine allows; the rest is the Dockerfile's.
           const install = part.replace(/^npm ci /, "npm ci --prefer-offline ");
           await promisify(execFile)("bash", ["-c", install], {
@@ -87,7 +90,9 @@ describe("Dockerfile", () => {
       else if (step.op === "CMD") cmd = JSON.parse(step.args) as string[];
     }
     expect(user && user !== "root" && user !== "0", "runs as a non-root user").toBe(true);
-    expect(cmd?.slice(0, 4)).toEqual(["node_modules/.bin/bun", "bin/goldwatch.js", "serve", "--config"]);
+    // The launcher, on the image's Node, runs the build (the image has no .git: never the sources).
+    expect(cmd?.slice(0, 4)).toEqual(["node", "bin/goldwatch.js", "serve", "--config"]);
+    expect(existsSync(inImage("dist/build.json")), "the image holds a build").toBe(true);
 
     // The container's environment: PORT from the image (here a free one), DATABASE_URL from outside.
     const port = await freePort();
@@ -99,7 +104,7 @@ describe("Dockerfile", () => {
       PORT: String(port),
       ...(database ? { DATABASE_URL: database.url } : {}),
     };
-    const child = spawn(path.join(app, cmd![0]!), cmd!.slice(1), { cwd: app, env: runEnv, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd![0]!, cmd!.slice(1), { cwd: app, env: runEnv, stdio: ["ignore", "pipe", "pipe"] });
     children.push(child);
     const lines: Record<string, unknown>[] = [];
     let stderr = "";
@@ -123,6 +128,7 @@ describe("Dockerfile", () => {
     const started = lines.find((l) => l.msg === "slot claimed; run started");
     expect(started?.runId).toBe(finished.runId);
     expect(lines.find((l) => l.msg === "goldwatch serving")).toMatchObject({ port, scheduler: "bun" });
+    expect(lines.find((l) => l.msg === "goldwatch starting")?.runtime).toMatch(/^bun \d/);
 
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
     const check = await promisify(execFile)(healthcheck![0]!, healthcheck!.slice(1), { cwd: app, env: runEnv }).then(
@@ -134,6 +140,8 @@ describe("Dockerfile", () => {
     const exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
     child.kill("SIGTERM");
     expect(await exited).toBe(0);
+    // Nothing on stderr: no fallback to Node, no sources run through tsx.
+    expect(stderr).toBe("");
     await database?.close();
     // The installed tree is a quarter gigabyte: kept only when the test fails.
     await rm(app, { recursive: true, force: true });

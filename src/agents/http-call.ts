@@ -1,4 +1,4 @@
-import { systemClock, type Clock } from "../clock.ts";
+import { clockTimer, systemClock, type Clock } from "../clock.ts";
 import type { AgentError } from "./types.ts";
 import { readBounded } from "../net/read-bounded.ts";
 
@@ -197,15 +197,11 @@ function track(caller: AbortSignal, controller: AbortController): () => void {
  */
 export function requestDeadline(caller: AbortSignal, timeoutMs: number, clock: Clock = systemClock): RequestDeadline {
   const controller = new AbortController();
-  const timer = new AbortController();
   let timedOut = false;
-  clock.sleep(timeoutMs, timer.signal).then(
-    () => {
-      timedOut = true;
-      controller.abort(new Error("timeout"));
-    },
-    () => {},
-  );
+  const cancelTimer = clockTimer(clock, timeoutMs, () => {
+    timedOut = true;
+    controller.abort(new Error("timeout"));
+  });
   const untrack = caller.aborted ? (controller.abort(caller.reason), () => false) : track(caller, controller);
   return {
     signal: controller.signal,
@@ -216,7 +212,7 @@ export function requestDeadline(caller: AbortSignal, timeoutMs: number, clock: C
       return { kind: "network", message: `request failed: ${cause ?? (error as Error).message}` };
     },
     dispose() {
-      timer.abort();
+      cancelTimer();
       untrack();
     },
   };

@@ -56,9 +56,11 @@ const us = (c: { mainUs?: number; processUs: number }) =>
   `${c.mainUs !== undefined ? `main thread ${c.mainUs.toFixed(0)} µs, ` : ""}whole process ${c.processUs.toFixed(0)} µs`;
 
 async function startAgent(): Promise<{ url: string; stop(): void }> {
-  const runtime = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined" ? process.execPath : "npx";
-  const args = runtime === "npx" ? ["tsx", "bench/echo-agent.ts"] : ["bench/echo-agent.ts"];
-  const child = spawn(runtime, args, { stdio: ["ignore", "pipe", "inherit"] });
+  // The agent is this runtime's own child (on Node with tsx's loader, not through npx), so stop()
+  // ends it: an agent left running holds the pipe and the bench never exits.
+  const bun = typeof (globalThis as { Bun?: unknown }).Bun !== "undefined";
+  const args = bun ? ["bench/echo-agent.ts"] : ["--import", "tsx", "bench/echo-agent.ts"];
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
   const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once("line", resolve));
   return { url: `http://127.0.0.1:${line.trim()}/agent`, stop: () => child.kill() };
 }
@@ -174,11 +176,11 @@ export async function run(): Promise<void> {
     console.log(
       `engine with scoring + storage: ${rate.toFixed(0)} trials/s (${summary.trials.toLocaleString("en-US")} trials in ${seconds.toFixed(1)} s, accuracy ${summary.accuracy?.estimate})`,
     );
-    console.log(`ratio: ${((rate / ceiling) * 100).toFixed(0)}% of the ceiling (target ≥ 50% under Bun)`);
+    console.log(`ratio: ${((rate / ceiling) * 100).toFixed(0)}% of the ceiling (target under Bun: ≥ ${serverUrl ? 70 : 60}%)`);
     console.log(
       `of the ${seconds.toFixed(1)} s: trials ${((lastTrialAt - started) / 1000).toFixed(2)} s, then finishing the run (its aggregates, computed by the database from the stored trials) ${((finishedAt - lastTrialAt) / 1000).toFixed(2)} s`,
     );
-    console.log(`peak RSS: ${mb(peak)} (target < 200 MB); after opening the database, before any trial: ${mb(openRss)}`);
+    console.log(`peak RSS: ${mb(peak)} (target ≤ ${serverUrl ? 200 : 300} MB); after opening the database, before any trial: ${mb(openRss)}`);
     console.log(`RSS by trials done: ${checkpoints.join(", ")}`);
   } finally {
     agent.stop();

@@ -1,6 +1,7 @@
-import { systemClock, type Clock } from "../clock.ts";
+import { clockTimer, systemClock, type Clock } from "../clock.ts";
 import type { AgentError } from "./types.ts";
 import { readBounded } from "../net/read-bounded.ts";
+import { rawPost, useUndici } from "./node-post.ts";
 
 export { readBounded };
 
@@ -95,7 +96,11 @@ export async function redirectError(res: Response, requestUrl: string): Promise<
   const opaque = res.type === "opaqueredirect";
   if (!opaque && (res.status < 300 || res.status > 399)) return null;
   await res.body?.cancel().catch(() => undefined);
-  const location = res.headers.get("location");
+  return describeRedirect(opaque ? undefined : res.status, res.headers.get("location"), requestUrl);
+}
+
+/** The error of a redirect not followed; `status` undefined for fetch's opaque redirects. */
+function describeRedirect(status: number | undefined, location: string | null, requestUrl: string): AgentError {
   let where = "without a Location";
   if (location) {
     try {
@@ -104,7 +109,6 @@ export async function redirectError(res: Response, requestUrl: string): Promise<
       where = "to an invalid Location";
     }
   }
-  const status = opaque ? undefined : res.status;
   return {
     kind: "http",
     ...(status !== undefined ? { status } : {}),
@@ -121,32 +125,23 @@ export async function postJson(opts: PostJsonOptions): Promise<JsonReply> {
   const refused = refusedUrl(opts.url);
   if (refused) return { ok: false, error: refused };
   const deadline = requestDeadline(opts.signal, opts.timeoutMs, opts.clock);
-  const signal = deadline.signal;
-  const doFetch = opts.fetch ?? fetch;
   try {
-    const res = await doFetch(opts.url, {
-      method: opts.method ?? "POST",
-      headers: { "content-type": "application/json", accept: "application/json", ...opts.headers },
-      body: JSON.stringify(opts.body),
-      redirect: redirectMode(opts.followRedirects),
-      signal,
-    });
-    const redirected = await redirectError(res, opts.url);
-    if (redirected) return { ok: false, error: redirected };
-    const text = await readBounded(res, opts.maxBytes);
+    const reply = await send(opts, deadline.signal);
+    if (reply.redirect) return { ok: false, error: reply.redirect };
+    const text = await reply.read(opts.maxBytes);
     if (text === undefined) {
-      return { ok: false, error: { kind: "too_large", status: res.status, message: `reply larger than ${opts.maxBytes} bytes` } };
+      return { ok: false, error: { kind: "too_large", status: reply.status, message: `reply larger than ${opts.maxBytes} bytes` } };
     }
-    if (!res.ok) {
-      return { ok: false, error: { kind: "http", status: res.status, message: `HTTP ${res.status}: ${snippet(text, opts.redact)}` } };
+    if (reply.status < 200 || reply.status > 299) {
+      return { ok: false, error: { kind: "http", status: reply.status, message: `HTTP ${reply.status}: ${snippet(text, opts.redact)}` } };
     }
     try {
-      return { ok: true, body: JSON.parse(text), status: res.status };
+      return { ok: true, body: JSON.parse(text), status: reply.status };
     } catch {
-      const type = res.headers.get("content-type") ?? "no content-type";
+      const type = reply.header("content-type") ?? "no content-type";
       return {
         ok: false,
-        error: { kind: "parse", status: res.status, message: `reply is not JSON (${type}): ${snippet(text, opts.redact)}` },
+        error: { kind: "parse", status: reply.status, message: `reply is not JSON (${type}): ${snippet(text, opts.redact)}` },
       };
     }
   } catch (e) {
@@ -154,6 +149,37 @@ export async function postJson(opts: PostJsonOptions): Promise<JsonReply> {
   } finally {
     deadline.dispose();
   }
+}
+
+/** A reply whose body is still to read, or the redirect that was not followed. */
+interface Sent {
+  status: number;
+  header(name: string): string | null;
+  read(maxBytes: number): Promise<string | undefined>;
+  redirect: AgentError | null;
+}
+
+/**
+ * Sends the request: through undici on Node unless a fetch was injected or redirects are followed
+ * (see node-post.ts), through fetch otherwise.
+ */
+async function send(opts: PostJsonOptions, signal: AbortSignal): Promise<Sent> {
+  const method = opts.method ?? "POST";
+  const headers = { "content-type": "application/json", accept: "application/json", ...opts.headers };
+  const body = JSON.stringify(opts.body);
+  if (useUndici && !opts.fetch && !opts.followRedirects) {
+    const raw = await rawPost({ url: opts.url, method, headers, body, signal });
+    const redirected = raw.status >= 300 && raw.status <= 399;
+    if (redirected) raw.discard();
+    return { ...raw, redirect: redirected ? describeRedirect(raw.status, raw.header("location"), opts.url) : null };
+  }
+  const res = await (opts.fetch ?? fetch)(opts.url, { method, headers, body, redirect: redirectMode(opts.followRedirects), signal });
+  return {
+    status: res.status,
+    header: (name) => res.headers.get(name),
+    read: (maxBytes) => readBounded(res, maxBytes),
+    redirect: await redirectError(res, opts.url),
+  };
 }
 
 /** A request's abort signal: the caller's signal or the timeout, whichever comes first. */
@@ -197,15 +223,11 @@ function track(caller: AbortSignal, controller: AbortController): () => void {
  */
 export function requestDeadline(caller: AbortSignal, timeoutMs: number, clock: Clock = systemClock): RequestDeadline {
   const controller = new AbortController();
-  const timer = new AbortController();
   let timedOut = false;
-  clock.sleep(timeoutMs, timer.signal).then(
-    () => {
-      timedOut = true;
-      controller.abort(new Error("timeout"));
-    },
-    () => {},
-  );
+  const cancelTimer = clockTimer(clock, timeoutMs, () => {
+    timedOut = true;
+    controller.abort(new Error("timeout"));
+  });
   const untrack = caller.aborted ? (controller.abort(caller.reason), () => false) : track(caller, controller);
   return {
     signal: controller.signal,
@@ -216,7 +238,7 @@ export function requestDeadline(caller: AbortSignal, timeoutMs: number, clock: C
       return { kind: "network", message: `request failed: ${cause ?? (error as Error).message}` };
     },
     dispose() {
-      timer.abort();
+      cancelTimer();
       untrack();
     },
   };

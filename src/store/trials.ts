@@ -74,31 +74,15 @@ function field(v: unknown): string {
 
 const jsonOf = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
-/** The batch in COPY's text format, columns in COLUMNS order. */
+/** The batch in COPY's text format, columns in COLUMNS order (one string built in place: no array per row). */
 export function copyText(rows: TrialRow[]): string {
   let out = "";
   for (const r of rows) {
-    const values = [
-      r.runId,
-      r.caseId,
-      r.repeat,
-      r.startedAt,
-      r.latencyMs,
-      r.status,
-      r.passed,
-      r.score,
-      r.output,
-      jsonOf(r.steps),
-      r.inputTokens,
-      r.outputTokens,
-      r.costUsd,
-      r.model,
-      r.fingerprint,
-      r.errorKind,
-      r.errorMessage,
-      jsonOf(r.assertions),
-    ];
-    out += `${values.map(field).join("\t")}\n`;
+    out +=
+      `${field(r.runId)}\t${field(r.caseId)}\t${field(r.repeat)}\t${field(r.startedAt)}\t${field(r.latencyMs)}\t` +
+      `${field(r.status)}\t${field(r.passed)}\t${field(r.score)}\t${field(r.output)}\t${field(jsonOf(r.steps))}\t` +
+      `${field(r.inputTokens)}\t${field(r.outputTokens)}\t${field(r.costUsd)}\t${field(r.model)}\t` +
+      `${field(r.fingerprint)}\t${field(r.errorKind)}\t${field(r.errorMessage)}\t${field(jsonOf(r.assertions))}\n`;
   }
   return out;
 }

@@ -110,5 +110,6 @@ describe("a 10-point drop on a per-minute job with heterogeneous cases", () => {
     expect(baselines.length).toBeGreaterThan(0);
     for (const b of baselines) expect(b).toBeGreaterThan(80);
     expect(slack.roots()).toHaveLength(1);
-  });
+    // 161 runs through the real detectors and store: about 30 s alone, longer on a loaded machine.
+  }, 180_000);
 });

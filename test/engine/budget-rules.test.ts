@@ -175,4 +175,17 @@ describe("the default run budget", () => {
     ).toBeUndefined();
     expect(defaultRunBudget([{ costUsd: 1, trials: 0 }, ...[1, 1].map((costUsd) => ({ costUsd, trials: 10 }))], 20)).toBeUndefined();
   });
+
+  it("takes the median of an even number of runs as the mean of the middle two, whatever their order", () => {
+    const runs = [400, 100, 300, 200].map((costUsd) => ({ costUsd, trials: 100 })); // $4, $1, $3, $2 per trial
+    expect(defaultRunBudget(runs, 10)).toMatchObject({
+      usd: 3 * 2.5 * 10,
+      basis: "3 × median $2.50 per trial of the last 4 completed runs × 10 trials",
+    });
+  });
+
+  it("takes the middle of an odd number of runs once sorted", () => {
+    const runs = [500, 100, 300].map((costUsd) => ({ costUsd, trials: 100 }));
+    expect(defaultRunBudget(runs, 1)!.usd).toBeCloseTo(9, 10);
+  });
 });

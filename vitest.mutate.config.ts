@@ -14,6 +14,8 @@ export default defineConfig({
       "test/notify/format.test.ts",
       "test/scoring/{pii,regex,safety,structured,text,trajectory}.test.ts",
       "test/replay/assertions.test.ts",
+      "test/engine/{budget-rules,run-row,trial-row}.test.ts",
+      "test/backoff.test.ts",
     ],
     // Database-backed: the store and `baseline accept` round trips.
     exclude: ["test/detect/store.test.ts", "test/detect/accept.test.ts"],

@@ -2,12 +2,12 @@ import { eq } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
 import { createHttpAgent } from "../../src/agents/http.ts";
 import { createOpenAiAgent } from "../../src/agents/openai.ts";
-import type { Agent, Observation } from "../../src/agents/types.ts";
+import type { Agent } from "../../src/agents/types.ts";
 import { systemClock, type Clock } from "../../src/clock.ts";
 import { hashGolden, type GoldenSet } from "../../src/load/golden.ts";
 import { agentSchema, configSchema, type HttpAgentConfig, type OpenAiAgentConfig } from "../../src/config/schema.ts";
 import { Secrets } from "../../src/config/secrets.ts";
-import { callWithBudget, crossedBound, describeTrip, RunBudget, TrialBudget } from "../../src/engine/budget.ts";
+import { callWithBudget } from "../../src/engine/budget.ts";
 import { executeRun } from "../../src/engine/run.ts";
 import { silentLogger } from "../../src/log.ts";
 import { getRun } from "../../src/store/runs.ts";
@@ -16,91 +16,6 @@ import { loopingToolCall, startStreamingAgent } from "../agents/sse-agent.ts";
 import { json, startFakeServer } from "../helpers/agent-server.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { ManualClock } from "../helpers/clock.ts";
-import { observation } from "../helpers/fixtures.ts";
-
-const usage = (inputTokens: number, outputTokens: number) => ({ inputTokens, outputTokens });
-const reply = observation;
-
-describe("bounds", () => {
-  it("trip only when passed, not when reached", () => {
-    const b = { tokens: 1000, usd: 0.5, steps: 10 };
-    expect(crossedBound(b, { usage: usage(900, 100), steps: 10, costUsd: 0.5 })).toBeUndefined();
-    expect(crossedBound(b, { usage: usage(900, 101), steps: 0, costUsd: 0 })).toEqual({ bound: "tokens", limit: 1000, observed: 1001 });
-    expect(crossedBound(b, { usage: usage(0, 0), steps: 0, costUsd: 0.51 })).toEqual({ bound: "usd", limit: 0.5, observed: 0.51 });
-    expect(crossedBound(b, { usage: usage(0, 0), steps: 11, costUsd: 0 })).toEqual({ bound: "steps", limit: 10, observed: 11 });
-    expect(crossedBound({}, { usage: usage(1e9, 1e9), steps: 1e6, costUsd: 1e6 })).toBeUndefined();
-    expect(describeTrip({ bound: "tokens", limit: 20000, observed: 20513 })).toBe(
-      "trial budget exceeded: 20,513 tokens > 20,000 tokens (budget.trial.tokens)",
-    );
-  });
-
-  it("a reply that was not streamed is checked when it arrives", () => {
-    const steps = Array.from({ length: 4 }, () => ({ tool: "t" }));
-    const cases: [object, Observation, string | undefined][] = [
-      [{ tokens: 100 }, reply({ usage: usage(90, 20) }), "tokens"],
-      [{ usd: 0.01 }, reply({ costUsd: 0.02 }), "usd"],
-      [{ steps: 3 }, reply({ steps }), "steps"],
-      [{ tokens: 100, usd: 1, steps: 4 }, reply({ usage: usage(50, 50), costUsd: 1, steps }), undefined],
-    ];
-    for (const [bounds, obs, bound] of cases) {
-      const settled = new TrialBudget(bounds, { clock: systemClock, signal: new AbortController().signal }).settle(obs);
-      if (bound) expect(settled.error, bound).toMatchObject({ kind: "budget_exceeded", bound });
-      else expect(settled.error).toBeNull();
-      // What was spent stays on the trial.
-      expect(settled.usage).toEqual(obs.usage);
-    }
-  });
-
-  it("ttl runs on the injected clock and aborts the request's signal; settling stops the timer", async () => {
-    const clock = new ManualClock();
-    const budget = new TrialBudget({ ttl: 120_000 }, { clock, signal: new AbortController().signal });
-    await clock.untilSleeping();
-    clock.tick(119_999);
-    await Promise.resolve();
-    expect(budget.signal.aborted).toBe(false);
-    clock.tick(1);
-    await Promise.resolve();
-    expect(budget.signal.aborted).toBe(true);
-    // A reply had started arriving (streamed progress): still answering at 120 s is a runaway.
-    budget.progress({ usage: usage(10, 10), steps: 1, costUsd: 0 });
-    expect(budget.settle(reply({ output: null, error: { kind: "aborted", message: "trial aborted" } })).error).toMatchObject({
-      kind: "budget_exceeded",
-      bound: "ttl",
-      message: "trial budget exceeded: 120.0 s > 120.0 s (budget.trial.ttl)",
-    });
-
-    // Nothing arrived before ttl: a timeout (agent error), counted in the error rate, never in accuracy.
-    const silent = new TrialBudget({ ttl: 3_000 }, { clock, signal: new AbortController().signal });
-    await clock.untilSleeping();
-    clock.tick(3_000);
-    await Promise.resolve();
-    const empty = reply({ output: null, error: { kind: "aborted", message: "trial aborted" } });
-    expect(silent.settle(empty).error).toEqual({ kind: "timeout", message: "no reply within 3.0 s (budget.trial.ttl)" });
-
-    const quick = new TrialBudget({ ttl: 1_000 }, { clock, signal: new AbortController().signal });
-    expect(clock.waiting).toBe(1);
-    expect(quick.settle(reply()).error).toBeNull();
-    expect(clock.waiting).toBe(0);
-  });
-
-  it("an aborted run is not a budget trip", () => {
-    const run = new AbortController();
-    const budget = new TrialBudget({ tokens: 10 }, { clock: systemClock, signal: run.signal });
-    run.abort();
-    expect(budget.signal.aborted).toBe(true);
-    expect(budget.settle(reply({ error: { kind: "aborted", message: "trial aborted" } })).error).toMatchObject({ kind: "aborted" });
-  });
-
-  it("the run budget counts the judge's spend too", () => {
-    let judge = 0;
-    const b = new RunBudget(1, () => judge);
-    b.add(0.6);
-    expect(b.exhausted).toBe(false);
-    judge = 0.4;
-    expect(b.exhausted).toBe(true);
-    expect(new RunBudget(undefined).exhausted).toBe(false);
-  });
-});
 
 const streamingAgent = (url: string, extra: Record<string, unknown> = {}) =>
   createOpenAiAgent(

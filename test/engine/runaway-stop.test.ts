@@ -4,7 +4,6 @@ import { systemClock } from "../../src/clock.ts";
 import { hashGolden, type GoldenSet } from "../../src/load/golden.ts";
 import { agentSchema, configSchema, type HttpAgentConfig } from "../../src/config/schema.ts";
 import { Secrets } from "../../src/config/secrets.ts";
-import { defaultRunBudget, runawayCheckAfter, RunawayWatch } from "../../src/engine/budget.ts";
 import { runPool } from "../../src/engine/pool.ts";
 import { executeRun } from "../../src/engine/run.ts";
 import { silentLogger } from "../../src/log.ts";
@@ -12,50 +11,6 @@ import { formatSummary } from "../../src/report/format-summary.ts";
 import { getRun } from "../../src/store/runs.ts";
 import { json, startFakeServer } from "../helpers/agent-server.ts";
 import { testDatabase } from "../helpers/db.ts";
-
-describe("the early-stop rule", () => {
-  it("waits for two rounds of the pool, at least 10 trials, at most a tenth of a large run", () => {
-    expect(runawayCheckAfter(200, 4)).toBe(10);
-    expect(runawayCheckAfter(200, 8)).toBe(16);
-    expect(runawayCheckAfter(200, 50)).toBe(20);
-    expect(runawayCheckAfter(10_000, 50)).toBe(100);
-    expect(runawayCheckAfter(6, 1)).toBe(10); // a run this small finishes before the rule can stop it
-  });
-
-  it("stops once at least 90% of the finished trials ran away and none passed, and stays stopped", () => {
-    const w = new RunawayWatch(10);
-    for (let i = 0; i < 9; i++) w.record({ runaway: true, passed: false });
-    expect(w.evident).toBe(false); // 9 finished: too few to decide
-    w.record({ runaway: false, passed: false }); // an agent error or a wrong answer: 9 of 10 is 90%
-    expect(w.evident).toBe(true);
-    expect(w.decidedAt).toEqual({ finished: 10, runaway: 9 });
-    w.record({ runaway: false, passed: true }); // a trial in flight that finishes later does not undo it
-    expect(w.evident).toBe(true);
-  });
-
-  it("holds new trials once the first `after` started, until they answered or one passed", () => {
-    const w = new RunawayWatch(10);
-    expect(w.holding(9)).toBe(false);
-    expect(w.holding(10)).toBe(true);
-    for (let i = 0; i < 9; i++) w.record({ runaway: false, passed: false });
-    expect(w.holding(12)).toBe(true);
-    w.record({ runaway: false, passed: false }); // 10 answered, none ran away: full width again
-    expect(w.holding(12)).toBe(false);
-    const passing = new RunawayWatch(10);
-    passing.record({ runaway: false, passed: true });
-    expect(passing.holding(10)).toBe(false);
-  });
-
-  it("never stops a run with a passing trial, or with fewer than 90% runaway", () => {
-    const passing = new RunawayWatch(10);
-    passing.record({ runaway: false, passed: true });
-    for (let i = 0; i < 50; i++) passing.record({ runaway: true, passed: false });
-    expect(passing.evident).toBe(false);
-    const mixed = new RunawayWatch(10);
-    for (let i = 0; i < 40; i++) mixed.record({ runaway: i % 5 !== 0, passed: false }); // 80%
-    expect(mixed.evident).toBe(false);
-  });
-});
 
 describe("the pool", () => {
   it("waits while hold() says so and work is in flight, and never stalls with nothing in flight", async () => {
@@ -90,39 +45,6 @@ describe("the pool", () => {
     await pool;
     expect(started).toBe(30);
     expect(widest).toBeLessThanOrEqual(8);
-  });
-});
-
-describe("the default run budget", () => {
-  it("is 3 × the median cost per trial of the last completed runs, times this run's trials", () => {
-    const runs = [
-      { costUsd: 2, trials: 200 }, // $0.01 per trial
-      { costUsd: 4, trials: 200 }, // $0.02
-      { costUsd: 100, trials: 200 }, // $0.50: one expensive run does not move the median
-    ];
-    const b = defaultRunBudget(runs, 100);
-    expect(b).toMatchObject({ source: "baseline" });
-    expect(b!.usd).toBeCloseTo(6, 10);
-    expect(b!.basis).toBe("3 × median $0.0200 per trial of the last 3 completed runs × 100 trials");
-  });
-
-  it("is not derived from fewer than 3 runs, or from runs that cost nothing (no price)", () => {
-    expect(
-      defaultRunBudget(
-        [
-          { costUsd: 2, trials: 200 },
-          { costUsd: 2, trials: 200 },
-        ],
-        200,
-      ),
-    ).toBeUndefined();
-    expect(
-      defaultRunBudget(
-        [0, 0, 0].map((costUsd) => ({ costUsd, trials: 10 })),
-        200,
-      ),
-    ).toBeUndefined();
-    expect(defaultRunBudget([{ costUsd: 1, trials: 0 }, ...[1, 1].map((costUsd) => ({ costUsd, trials: 10 }))], 20)).toBeUndefined();
   });
 });
 

@@ -46,7 +46,9 @@ try {
     platform: "node",
     format: "esm",
     target: "node20",
-    external: ["@electric-sql/pglite", "postgres"],
+    // Loaded from node_modules as published: PGlite and undici find files of their own (WASM) beside
+    // their modules, and postgres.js is matched by its stack frames (src/commands/interrupts.ts).
+    external: ["@electric-sql/pglite", "postgres", "undici"],
     // Bundled CommonJS dependencies call require() for Node's own modules.
     banner: {
       js: 'import { createRequire as __goldwatchRequire } from "node:module"; const require = __goldwatchRequire(import.meta.url);',

@@ -66,6 +66,9 @@ export async function rawPost(req: RawRequest): Promise<RawReply> {
     return v === undefined ? null : Array.isArray(v) ? v.join(", ") : v;
   };
   const body = res.body as unknown as Readable;
+  // A body destroyed unread (too large, discarded) emits "Request aborted": with no listener that
+  // error would be uncaught and end the process. Readers still see errors through the iterator.
+  body.on("error", () => {});
   return {
     status: res.statusCode,
     header,

@@ -73,7 +73,10 @@ export const serveCommand: Command = {
       const database = await openWithRetry(loaded, log, shutdown.signal);
       if (!database) return 0;
       const app = createApp(loaded, database, log);
-      let service: Awaited<ReturnType<typeof startService>>;
+      let service: Awaited<ReturnType<typeof startService>> | undefined;
+      // Listening before the service is up: a SIGHUP that comes as it starts must not end the process.
+      const onHup = () => void service?.reload("SIGHUP");
+      process.on("SIGHUP", onHup);
       try {
         service = await startService(app);
       } catch (e) {
@@ -83,8 +86,6 @@ export const serveCommand: Command = {
         process.stderr.write(`goldwatch serve: ${problem}\n`);
         return 2;
       }
-      const onHup = () => void service.reload("SIGHUP");
-      process.on("SIGHUP", onHup);
       await new Promise<void>((resolve) => {
         onStopSignal = () => {
           if (signals > 1) service.abortRuns();

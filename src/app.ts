@@ -116,14 +116,15 @@ export async function runJob(
   return { summary, findings };
 }
 
+/** What every feature may take of the process: the database, time, the log, the events and the secrets. */
+function processDeps(app: App) {
+  return { db: app.database.db, clock: app.clock, log: app.log, events: app.events, secrets: app.secrets };
+}
+
 /** What alert decisions (and the alert routes) take, from the app; config through getters, so a reload applies. */
 export function alertDeps(app: App): AlertDeps {
   return {
-    db: app.database.db,
-    clock: app.clock,
-    log: app.log,
-    events: app.events,
-    secrets: app.secrets,
+    ...processDeps(app),
     notify: () => app.loaded.config.notify,
     publicUrl: () => app.loaded.config.server.public_url,
   };
@@ -132,11 +133,7 @@ export function alertDeps(app: App): AlertDeps {
 /** What alert delivery takes, from the app; `notify` through a getter, so a reload applies. */
 export function deliveryDeps(app: App): DeliveryDeps {
   return {
-    db: app.database.db,
-    clock: app.clock,
-    log: app.log,
-    events: app.events,
-    secrets: app.secrets,
+    ...processDeps(app),
     replica: app.replica,
     notify: () => app.loaded.config.notify,
   };
@@ -145,10 +142,7 @@ export function deliveryDeps(app: App): DeliveryDeps {
 /** What outbox retention takes, from the app; `retention.notifications` through a getter. */
 export function retentionDeps(app: App): RetentionDeps {
   return {
-    db: app.database.db,
-    clock: app.clock,
-    log: app.log,
-    secrets: app.secrets,
+    ...processDeps(app),
     retentionMs: () => app.loaded.config.retention.notifications,
   };
 }

@@ -7,19 +7,11 @@ import {
   loadSeriesBuckets,
   type CaseDay,
   type DashboardRange,
+  type SeriesBucket,
 } from "./store.ts";
 
 /** One point of a job's time series: the completed runs of one time bucket, averaged. */
-export interface SeriesPoint {
-  at: Date;
-  runs: number;
-  accuracy: number | null;
-  /** The runs' own 95% intervals, averaged over the bucket. */
-  ciLow: number | null;
-  ciHigh: number | null;
-  costPerCase: number | null;
-  p95Ms: number | null;
-}
+export type SeriesPoint = Pick<SeriesBucket, "at" | "runs" | "accuracy" | "ciLow" | "ciHigh" | "costPerCase" | "p95Ms">;
 
 /** Something that happened to a job, drawn as a vertical marker. */
 export interface Marker {

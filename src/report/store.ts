@@ -41,6 +41,7 @@ export interface SeriesBucket {
   at: Date;
   runs: number;
   accuracy: number | null;
+  /** The runs' own 95% intervals, averaged over the bucket. */
   ciLow: number | null;
   ciHigh: number | null;
   costPerCase: number | null;

@@ -4,11 +4,13 @@ import { ajvRegExp } from "./regex.ts";
 import { defineAssertion, type AssertionDef } from "./types.ts";
 
 // JSON Schema `pattern`s run on RE2 too: no golden-set pattern can backtrack (see regex.ts).
-const ajv = new Ajv({ allErrors: true, strict: false, code: { regExp: ajvRegExp } });
+// Made at the first json_schema assertion: building it (meta-schemas) is start-up time most runs skip.
+let shared: Ajv | undefined;
+const ajv = (): Ajv => (shared ??= new Ajv({ allErrors: true, strict: false, code: { regExp: ajvRegExp } }));
 
 const jsonSchemaArg = z.record(z.string(), z.unknown()).superRefine((schema, ctx) => {
   try {
-    ajv.compile(schema);
+    ajv().compile(schema);
   } catch (e) {
     ctx.addIssue({ code: "custom", message: `expected a valid JSON Schema (${(e as Error).message})` });
   }
@@ -35,7 +37,7 @@ export const structuredAssertions: Record<string, AssertionDef> = {
       } catch {
         return { type: "json_schema", passed: false, reason: "output is not JSON" };
       }
-      const validate = ajv.compile(schema);
+      const validate = ajv().compile(schema);
       if (validate(value)) return { type: "json_schema", passed: true, reason: "output matches the schema" };
       const first = validate.errors?.[0];
       return {

@@ -2,13 +2,10 @@ import { access, mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { PGlite } from "@electric-sql/pglite";
 import type { ExtractTablesWithRelations, SQL } from "drizzle-orm";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
-import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
 import { backoffMs, DB_OUTAGE } from "../backoff.ts";
 import { copyToServer } from "./copy-postgres.ts";
-import { RemotePglite } from "./pglite-remote.ts";
+import type { RemotePglite } from "./pglite-remote.ts";
 import * as schema from "./schema.ts";
 
 /**
@@ -106,7 +103,10 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
 
 const copyStatement = (table: string, columns: readonly string[]) => `copy ${ident(table)} (${columns.map(ident).join(", ")}) from`;
 
+// Each driver is imported when a database of its kind is opened: the other one's modules (PGlite's
+// WASM glue, postgres.js's sockets) would only add to every command's start.
 async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
+  const [{ default: postgres }, { drizzle: drizzlePostgres }] = await Promise.all([import("postgres"), import("drizzle-orm/postgres-js")]);
   const client = postgres(url, {
     max: opts.maxConnections ?? 10,
     onnotice: () => {},
@@ -137,7 +137,7 @@ async function openPglite(opts: OpenOptions): Promise<Database> {
   const owned = !opts.pglite;
   if (opts.dataDir && owned) await mkdir(opts.dataDir, { recursive: true });
   // The embedded database runs on its own thread (see pglite-worker.js); tests share one per file.
-  const pg = opts.pglite ?? (await startWorker(opts.dataDir));
+  const [pg, { drizzle: drizzlePglite }] = await Promise.all([opts.pglite ?? startWorker(opts.dataDir), import("drizzle-orm/pglite")]);
   await pg.waitReady;
   if (opts.schema) {
     const setup = `CREATE SCHEMA IF NOT EXISTS ${ident(opts.schema)}; SET search_path TO ${ident(opts.schema)}`;
@@ -174,6 +174,7 @@ async function exists(file: string): Promise<boolean> {
  * own first: initdb leaves hundreds of MB of WASM memory behind, which ending that thread returns.
  */
 export async function startWorker(dataDir?: string): Promise<RemotePglite> {
+  const { RemotePglite } = await import("./pglite-remote.ts");
   if (dataDir && !(await exists(path.join(dataDir, "PG_VERSION")))) {
     const init = new RemotePglite({ dataDir, startParams: PGLITE_START_PARAMS });
     await init.waitReady;

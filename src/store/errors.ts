@@ -1,4 +1,5 @@
-import { EMBEDDED_RESTART } from "./pglite-remote.ts";
+/** Set on errors from an embedded-database thread that died: retrying is worth it, the next call starts a new one. */
+export const EMBEDDED_RESTART = "EMBEDDED_RESTART";
 
 const TRANSIENT_CODES = new Set([
   "ECONNREFUSED",

@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { EMBEDDED_RESTART } from "./errors.ts";
 
 /** A query result as PGlite gives it. */
 export interface RemoteResults {
@@ -31,8 +32,6 @@ class RemotePgError extends Error {
 
 type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: Record<string, unknown> };
 
-/** Set on errors from a thread that died: retrying is worth it, the next call starts a new one. */
-export const EMBEDDED_RESTART = "EMBEDDED_RESTART";
 
 /**
  * PGlite on a worker thread, driven by messages. It keeps PGlite's semantics: one session, so

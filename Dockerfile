@@ -37,4 +37,4 @@ HEALTHCHECK --interval=15s --timeout=5s --start-period=60s --retries=3 \
 # Exec form: the launcher is PID 1 and passes SIGTERM on to goldwatch, on Bun as its child (graceful
 # shutdown within shutdown_grace), then exits as it did; on a CPU that Bun was not built for,
 # goldwatch runs on Node instead of crash-looping.
-CMD ["node", "bin/goldwatch.js", "serve", "--config", "config/goldwatch.config.yaml"]
+CMD ["bin/goldwatch", "serve", "--config", "config/goldwatch.config.yaml"]

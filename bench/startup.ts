@@ -19,6 +19,8 @@ import postgres from "postgres";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const BIN = path.join(ROOT, "bin/goldwatch.js");
+/** What `npx goldwatch`, a global install and `npm start` run: the shell launcher, which execs Bun. */
+const SH = path.join(ROOT, "bin/goldwatch");
 const BUN = path.join(ROOT, "node_modules/.bin/bun");
 const SERVER = process.env.GOLDWATCH_BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
@@ -165,7 +167,7 @@ async function benchSchema(): Promise<{ url: string; drop(): Promise<void> } | u
 export async function run(argv: string[]): Promise<void> {
   const runs = Number(argv.find((a) => a.startsWith("--runs="))?.slice(7) ?? 10);
   const bunVersion = (JSON.parse(await readFile(path.join(ROOT, "node_modules/bun/package.json"), "utf8")) as { version: string }).version;
-  console.log(`whole processes, ${runs} timed after 2 warm-up runs each: node bin/goldwatch.js …, goldwatch on bun ${bunVersion}`);
+  console.log(`whole processes, ${runs} timed after 2 warm-up runs each: bin/goldwatch … (what npx runs), goldwatch on bun ${bunVersion}`);
   const dir = await mkdtemp(path.join(tmpdir(), "goldwatch-bench-startup-"));
   const agent = await loopbackAgent();
   const server = await benchSchema();
@@ -173,7 +175,7 @@ export async function run(argv: string[]): Promise<void> {
     await cp(path.join(ROOT, "goldwatch.config.yaml"), path.join(dir, "goldwatch.config.yaml"));
     await cp(path.join(ROOT, "golden"), path.join(dir, "golden"), { recursive: true });
     const config = path.join(dir, "goldwatch.config.yaml");
-    const goldwatch = (args: string[], env: Record<string, string> = {}) => once("node", [BIN, ...args], env);
+    const goldwatch = (args: string[], env: Record<string, string> = {}) => once(SH, args, env);
 
     console.log("\nfloor: the runtimes alone");
     await measure("node -e 0", undefined, runs, () => once("node", ["-e", "0"], {}));
@@ -184,6 +186,7 @@ export async function run(argv: string[]): Promise<void> {
       goldwatch(["validate", "--config", path.join(ROOT, "goldwatch.config.yaml")]),
     );
     await measure("  bun bin/goldwatch.js validate (no launcher)", undefined, runs, () => once(BUN, [BIN, "validate"], {}));
+    await measure("  node bin/goldwatch.js validate (Node launcher)", undefined, runs, () => once("node", [BIN, "validate"], {}));
     await measure("  GOLDWATCH_RUNTIME=node (Node fallback)", undefined, runs, () =>
       goldwatch(["validate"], { GOLDWATCH_RUNTIME: "node" }),
     );
@@ -210,7 +213,7 @@ export async function run(argv: string[]): Promise<void> {
         "time to first trial (spawn → agent request)",
         400,
         runs,
-        () => once("node", [BIN, ...args], env, agent.first),
+        () => once(SH, args, env, agent.first),
         (s) => s.firstRequestMs ?? NaN,
       );
     }

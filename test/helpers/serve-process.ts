@@ -24,9 +24,10 @@ export interface ServeProcess {
 /**
  * How goldwatch is started: `node bin/goldwatch.js` with GOLDWATCH_RUNTIME=node (goldwatch on Node:
  * dist/, or the sources through tsx), `bun bin/goldwatch.js` (on Bun), or `node bin/goldwatch.js`
- * as users start it (the launcher, and goldwatch on Bun as its child).
+ * (the launcher, and goldwatch on Bun as its child), or `bin/goldwatch` as npx and `npm start` start
+ * it (`sh`: the shell launcher, which execs Bun).
  */
-export type Runtime = "node" | "bun" | "launcher";
+export type Runtime = "node" | "bun" | "launcher" | "sh";
 
 /** Starts `goldwatch serve --config <file>` (on Node by default). Logs are JSON lines on stdout. */
 export function startServe(opts: { config: string; env?: Record<string, string>; runtime?: Runtime; cwd?: string }): ServeProcess {
@@ -42,8 +43,11 @@ export function startGoldwatch(
   opts: { env?: Record<string, string>; runtime?: Runtime; cwd?: string; logsOn?: "stdout" | "stderr" } = {},
 ): ServeProcess {
   const runtime = opts.runtime ?? "node";
-  const cmd = runtime === "bun" ? path.join(root, "node_modules/.bin/bun") : process.execPath;
-  const child = spawn(cmd, [path.join(root, "bin/goldwatch.js"), ...args], {
+  const [cmd, bin] =
+    runtime === "sh"
+      ? [path.join(root, "bin/goldwatch"), []]
+      : [runtime === "bun" ? path.join(root, "node_modules/.bin/bun") : process.execPath, [path.join(root, "bin/goldwatch.js")]];
+  const child = spawn(cmd, [...bin, ...args], {
     cwd: opts.cwd ?? root,
     env: {
       PATH: process.env.PATH ?? "",

@@ -2,10 +2,9 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { dropSchema, serverDatabase, serverUrl } from "../helpers/db.ts";
-import { tempFiles } from "../helpers/fixtures.ts";
+import { dropSchema } from "../helpers/db.ts";
 import { startServe, type ServeProcess } from "../helpers/serve-process.ts";
-import { configYaml, GOLDEN } from "../service/fixtures.ts";
+import { serveFolder } from "./serve-folder.ts";
 
 /**
  * `goldwatch serve` started as users start it (`node bin/goldwatch.js serve`): goldwatch runs on
@@ -31,27 +30,13 @@ afterAll(async () => {
   for (const s of schemas) await dropSchema(s);
 });
 
-/** A config folder whose job never fires during a test, on the server when there is one (else PGlite in the folder). */
-async function serveFolder(): Promise<{ dir: string; file: string; env: Record<string, string> }> {
-  let env: Record<string, string> = { DATABASE_URL: "" };
-  if (serverUrl) {
-    const database = await serverDatabase();
-    await database.close();
-    schemas.push(database.schema);
-    env = { DATABASE_URL: database.url };
-  }
-  const yaml = configYaml({ database: "${DATABASE_URL:-}", job: { schedule: "0 0 1 1 *" } });
-  const dir = await tempFiles({ "goldwatch.config.yaml": yaml, "golden.yaml": GOLDEN });
-  return { dir, file: path.join(dir, "goldwatch.config.yaml"), env };
-}
-
 /** The children of `pid` (Linux). */
 const childrenOf = (pid: number): number[] =>
   readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number);
 
 describe("serve through the launcher", () => {
   it("runs on Bun and logs it; SIGHUP reloads; SIGTERM stops it cleanly, exit 0", async () => {
-    const { dir, file, env } = await serveFolder();
+    const { dir, file, env } = await serveFolder(schemas);
     const serve = startServe({ config: file, cwd: dir, env, runtime: "launcher" });
     procs.push(serve);
     await serve.port();
@@ -71,7 +56,7 @@ describe("serve through the launcher", () => {
   it.runIf(process.platform === "linux")(
     "stops Bun when the launcher is killed outright (SIGKILL): goldwatch shuts down as on SIGTERM",
     async () => {
-      const { dir, file, env } = await serveFolder();
+      const { dir, file, env } = await serveFolder(schemas);
       const serve = startServe({ config: file, cwd: dir, env, runtime: "launcher" });
       procs.push(serve);
       await serve.port();
@@ -92,7 +77,7 @@ describe("serve through the launcher", () => {
   it.runIf(hasScript)(
     "on a terminal: the child sees the terminal (readable logs), and Ctrl-C stops it once, cleanly",
     async () => {
-      const { dir, file, env } = await serveFolder();
+      const { dir, file, env } = await serveFolder(schemas);
       // `script` runs the command on a pseudo-terminal of its own and copies this test's input into it.
       const command = `exec '${process.execPath}' '${path.join(root, "bin/goldwatch.js")}' serve --config '${file}'`;
       const child = spawn("script", ["-q", "-e", "-c", command, "/dev/null"], {

@@ -2,11 +2,10 @@ import { spawn } from "node:child_process";
 import { copyFile, mkdir, readFile, readlink, symlink } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { dropSchema, serverDatabase, serverUrl } from "../helpers/db.ts";
-import { tempFiles } from "../helpers/fixtures.ts";
+import { dropSchema } from "../helpers/db.ts";
 import { startServe, type ServeProcess } from "../helpers/serve-process.ts";
 import { tempDir } from "../helpers/temp.ts";
-import { configYaml, GOLDEN } from "../service/fixtures.ts";
+import { serveFolder } from "./serve-folder.ts";
 
 /**
  * bin/goldwatch, the shell launcher that `npx goldwatch`, global installs and `npm start` run: it
@@ -96,16 +95,8 @@ describe("bin/goldwatch (shell launcher)", () => {
   it.runIf(process.platform === "linux")(
     "serve: the process started is Bun itself (exec); SIGTERM reaches goldwatch, which stops cleanly, exit 0",
     async () => {
-      let env: Record<string, string> = { DATABASE_URL: "" };
-      if (serverUrl) {
-        const database = await serverDatabase();
-        await database.close();
-        schemas.push(database.schema);
-        env = { DATABASE_URL: database.url };
-      }
-      const yaml = configYaml({ database: "${DATABASE_URL:-}", job: { schedule: "0 0 1 1 *" } });
-      const dir = await tempFiles({ "goldwatch.config.yaml": yaml, "golden.yaml": GOLDEN });
-      const serve = startServe({ config: path.join(dir, "goldwatch.config.yaml"), cwd: dir, env, runtime: "sh" });
+      const { dir, file, env } = await serveFolder(schemas);
+      const serve = startServe({ config: file, cwd: dir, env, runtime: "sh" });
       procs.push(serve);
       await serve.port();
       expect(path.basename(await readlink(`/proc/${serve.child.pid}/exe`))).toMatch(/^bun/);

@@ -1,4 +1,3 @@
-import cliProgress from "cli-progress";
 import { createApp, deliveryDeps, runJob, type App } from "../app.ts";
 import { spillDir } from "../store/spill.ts";
 import { createLogger, terminalDestination } from "../log.ts";
@@ -40,13 +39,14 @@ export const runCommand: Command = {
     const app = createApp(loaded, database, log);
     await settleEarlierShutdowns(app);
     const interrupts = handleInterrupts(log, loaded.secrets);
-    const bar =
-      !json && process.stderr.isTTY
-        ? new cliProgress.SingleBar(
-            { stream: process.stderr, format: "{bar} {value}/{total} trials  {percentage}%  eta {eta_formatted}", hideCursor: true },
-            cliProgress.Presets.shades_classic,
-          )
-        : undefined;
+    // Loaded only for a terminal: a run from CI or a script does not pay for the bar's modules.
+    const cliProgress = !json && process.stderr.isTTY ? (await import("cli-progress")).default : undefined;
+    const bar = cliProgress
+      ? new cliProgress.SingleBar(
+          { stream: process.stderr, format: "{bar} {value}/{total} trials  {percentage}%  eta {eta_formatted}", hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        )
+      : undefined;
     app.events.on("run:started", ({ total }) => bar?.start(total, 0));
     app.events.on("trial:finished", () => bar?.increment());
     try {

@@ -108,7 +108,7 @@ export async function runJob(
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.hurry ? { hurry: opts.hurry } : {}),
     ...(opts.runId ? { runId: opts.runId } : {}),
-    paging: pagingDesign(resolvePolicy(job, app.clock.now())),
+    paging: () => pagingDesign(resolvePolicy(job, app.clock.now())),
   });
   // Data flows one way: run → detectors → alerts.
   const findings = await runDetectors(deps, { jobName, job, summary });

@@ -98,8 +98,23 @@ const FLAKY_WINDOW = 6;
 const FLAKY_MIN_TRIALS = 20;
 const MONTH_MS = 30 * 86_400_000;
 
+// runsPerMonth walks 48 cron slots (milliseconds with a time zone), and each run asks twice (its
+// summary's power, then its detectors): remembered per schedule, zone and hour.
+const perMonthMemo = new Map<string, number>();
+const MEMO_CAP = 256;
+
 /** Runs a schedule makes in 30 days (from the mean gap of its next 48 slots after `from`). */
 export function runsPerMonth(schedule: string, timezone: string, from: Date): number {
+  const key = `${schedule}\u0000${timezone}\u0000${Math.floor(from.getTime() / 3_600_000)}`;
+  const known = perMonthMemo.get(key);
+  if (known !== undefined) return known;
+  if (perMonthMemo.size >= MEMO_CAP) perMonthMemo.clear();
+  const rate = slotsPerMonth(schedule, timezone, from);
+  perMonthMemo.set(key, rate);
+  return rate;
+}
+
+function slotsPerMonth(schedule: string, timezone: string, from: Date): number {
   try {
     const cron = new Cron(schedule, { timezone, paused: true });
     const next = cron.nextRuns(48, from);

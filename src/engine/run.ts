@@ -61,8 +61,11 @@ export interface RunRequest {
    * is not part of the trial's budget or its recorded start.
    */
   beforeTrial?: (caseId: string, signal: AbortSignal) => Promise<void>;
-  /** The job's sudden-drop level, so the summary states its power at the threshold that pages. */
-  paging?: PagingDesign;
+  /**
+   * The job's sudden-drop level, so the summary states its power at the threshold that pages;
+   * asked for when the summary is made (it walks the schedule: not on the way to the first trial).
+   */
+  paging?: () => PagingDesign;
   /** Aborting stops new trials and cancels those in flight; the run is stored as aborted. */
   signal?: AbortSignal;
   /**
@@ -278,7 +281,7 @@ async function storeResult(run: ActiveRun, outcome: Outcome, spending: Spending)
       cases: req.golden.cases.length,
       repeats: req.job.repeats,
       judge: spending.judge?.stats(),
-      paging: req.paging,
+      paging: req.paging?.(),
       runBudget: spending.limit,
       ...(error !== undefined ? { error } : {}),
     },

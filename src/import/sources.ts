@@ -6,18 +6,20 @@ import { ImportError } from "./types.ts";
 
 /** Source files are read whole: far above any suite people write by hand, below what would hurt. */
 export const MAX_SOURCE_BYTES = 64 * 1_048_576;
+const LIMIT_ENV = "GOLDWATCH_IMPORT_MAX_MB";
 
-const LIMIT = {
-  what: "file to import",
-  maxBytes: MAX_SOURCE_BYTES,
-  envVar: "GOLDWATCH_GOLDEN_MAX_MB",
-  advice: "split it into smaller files",
-};
+/** The size limit for a file to import: MAX_SOURCE_BYTES, or GOLDWATCH_IMPORT_MAX_MB when set. */
+function maxBytes(): number {
+  const mb = Number(process.env[LIMIT_ENV]);
+  return Number.isFinite(mb) && mb > 0 ? Math.round(mb * 1_048_576) : MAX_SOURCE_BYTES;
+}
+
+const limit = () => ({ what: "file to import", maxBytes: maxBytes(), envVar: LIMIT_ENV, advice: "split it into smaller files" });
 
 /** A YAML (or JSON, which is YAML) file's value; an unreadable or malformed file is an ImportError naming it. */
 export async function readYamlSource(file: string): Promise<unknown> {
   const issues: ConfigIssue[] = [];
-  const value = await readYamlFile(file, LIMIT, issues);
+  const value = await readYamlFile(file, limit(), issues);
   const issue = issues[0];
   if (issue) throw new ImportError(issue.file, issue.path, issue.message);
   return value;

@@ -152,6 +152,18 @@ describe("Kubernetes manifests", () => {
     expect(requests.cpu).toMatch(/^\d+m$/);
   });
 
+  it("the memory alert's threshold is below the container's memory limit it is written against", async () => {
+    const rules = parse(await readFile("deploy/prometheus/goldwatch-rules.yaml", "utf8")) as {
+      groups: { rules: { alert: string; expr: string }[] }[];
+    };
+    const rule = rules.groups.flatMap((g) => g.rules).find((r) => r.alert === "GoldwatchMemoryHigh")!;
+    const m = /process_resident_memory_bytes > ([\d.]+) \* (\d+) \* 1024 \* 1024/.exec(rule.expr);
+    expect(m, rule.expr).toBeTruthy();
+    const limitMi = Number(/^(\d+)Mi$/.exec(container().resources.limits.memory)?.[1]);
+    expect(Number(m![2])).toBe(limitMi);
+    expect(Number(m![1])).toBeLessThan(0.9);
+  });
+
   it("gives a shutdown room for server.shutdown_grace and the aborted runs' last writes", async () => {
     const { loaded } = await loadConfigMap();
     // shutdown_grace, then 15 s for aborted runs' writes (ABORT_WRITE_MS in src/service.ts).

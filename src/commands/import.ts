@@ -18,7 +18,7 @@ type Format = (typeof FORMATS)[number];
 const USAGE = `usage: goldwatch import <format> <file> [-o golden/name.yaml] [--name NAME]
   promptfoo <promptfooconfig.yaml>   tests and defaultTest; the input is the only var, --input-var NAME,
                                      or (--render-prompt, or several vars) the one prompt rendered
-  openai-evals <samples.jsonl>       input and ideal; --match includes (default) | match
+  openai-evals <samples.jsonl>       input and ideal; --match includes (default) | match, --ignore-case
   langfuse <items.jsonl>             dataset items: input and expectedOutput (archived ones skipped)`;
 
 function read(format: Format, file: string, options: StandaloneInput["options"]): Promise<ImportResult> {
@@ -31,7 +31,7 @@ function read(format: Format, file: string, options: StandaloneInput["options"])
   const match = options.match ?? "includes";
   if (match !== "includes" && match !== "match")
     throw new ImportError("--match", "", `expected includes or match, got ${JSON.stringify(match)}`);
-  return importOpenAiEvals(file, { name, match });
+  return importOpenAiEvals(file, { name, match, ignoreCase: options["ignore-case"] === true });
 }
 
 /**
@@ -48,6 +48,7 @@ export const importCommand: StandaloneCommand = {
     "input-var": { type: "string" },
     "render-prompt": { type: "boolean", default: false },
     match: { type: "string" },
+    "ignore-case": { type: "boolean", default: false },
   },
   async run({ args, options, json }) {
     const [format, file, extra] = args;

@@ -15,6 +15,8 @@ export type IdealMatch = "includes" | "match";
 
 export interface OpenAiEvalsOptions {
   match?: IdealMatch | undefined;
+  /** Compare ignoring case (the evals' `ignore_case: true`). */
+  ignoreCase?: boolean | undefined;
   name?: string | undefined;
 }
 
@@ -27,13 +29,13 @@ const sample = z
 const EXPECTED = 'a sample {"input": "text" or [{"role": "user", "content": "..."}], "ideal": "text" or ["text", ...]}';
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 
-function idealCheck(ideals: string[], match: IdealMatch): AssertionSpec {
+function idealCheck(ideals: string[], match: IdealMatch, ignoreCase: boolean): AssertionSpec {
+  const flags = ignoreCase ? "i" : "";
   if (match === "includes") {
-    return ideals.length === 1
-      ? { type: "contains", arg: ideals[0]! }
-      : { type: "regex", arg: `/(?:${ideals.map(escapeRegex).join("|")})/` };
+    if (ideals.length === 1) return { type: ignoreCase ? "icontains" : "contains", arg: ideals[0]! };
+    return { type: "regex", arg: `/(?:${ideals.map(escapeRegex).join("|")})/${flags}` };
   }
-  return { type: "regex", arg: `/^(?:${ideals.map(escapeRegex).join("|")})/` };
+  return { type: "regex", arg: `/^(?:${ideals.map(escapeRegex).join("|")})/${flags}` };
 }
 
 /**
@@ -63,7 +65,12 @@ export async function importOpenAiEvals(file: string, opts: OpenAiEvalsOptions =
         });
     }
     if (!input.trim()) throw new ImportError(file, `line ${line}: input`, "the input has no text; expected a question for the agent");
-    result.cases.push({ id: nextId(undefined, `sample-${line}`), input, expected: ideals[0]!, assert: [idealCheck(ideals, match)] });
+    result.cases.push({
+      id: nextId(undefined, `sample-${line}`),
+      input,
+      expected: ideals[0]!,
+      assert: [idealCheck(ideals, match, opts.ignoreCase === true)],
+    });
   }
   if (result.cases.length === 0) throw new ImportError(file, "", "no samples; expected one JSON object per line");
   if (system > 0)
@@ -76,7 +83,7 @@ export async function importOpenAiEvals(file: string, opts: OpenAiEvalsOptions =
     result.caveats.push({
       where: "all samples",
       what: "ideal",
-      why: "checked as evals' Includes (the output contains an ideal answer, case-sensitive); pass --match match for Match (starts with)",
+      why: `checked as evals' Includes (the output contains an ideal answer, ${opts.ignoreCase ? "any case" : "case-sensitive"}); pass --match match for Match (starts with)`,
     });
   return result;
 }

@@ -41,9 +41,14 @@ describe("goldwatch import openai-evals: a samples.jsonl", () => {
     expect(result.caveats.find((c) => c.what === "system message")!.where).toBe("2 sample(s)");
   });
 
-  it("--match match: the output starts with an ideal answer", async () => {
+  it("--match match: the output starts with an ideal answer; --ignore-case: in any case", async () => {
     const r = await importOpenAiEvals(fixture("samples.jsonl"), { match: "match" });
     expect(r.cases[1]!.assert).toEqual([{ type: "regex", arg: "/^(?:Canberra|Canberra, ACT)/" }]);
+    const i = await importOpenAiEvals(fixture("samples.jsonl"), { ignoreCase: true });
+    expect(i.cases.slice(0, 2).map((c) => c.assert)).toEqual([
+      [{ type: "icontains", arg: "Paris" }],
+      [{ type: "regex", arg: "/(?:Canberra|Canberra, ACT)/i" }],
+    ]);
   });
 
   it("names the file, the line and the field of a bad sample", async () => {

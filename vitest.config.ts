@@ -33,6 +33,8 @@ const storeIndependent = [
   "test/schedule/scheduler.test.ts",
   "test/server/router.test.ts",
   "test/service/metrics.test.ts",
+  "test/deploy/**",
+  "test/import/**",
   "test/faults/matrix.test.ts",
   "test/budget/pricing.test.ts",
   "test/architecture.test.ts",

@@ -1,13 +1,13 @@
 import { parseArgs } from "node:util";
 import pkg from "../package.json" with { type: "json" };
-import type { Command } from "./commands/types.ts";
+import type { Command, StandaloneCommand } from "./commands/types.ts";
 import { ConfigError } from "./config/errors.ts";
 
 /**
  * Every `goldwatch <command>`; each lives in src/commands/ and is loaded only when named, since a
  * command's modules (the database driver, the engine, the HTTP server) are most of the start-up.
  */
-const COMMANDS: Record<string, () => Promise<Command>> = {
+const COMMANDS: Record<string, () => Promise<Command | StandaloneCommand>> = {
   serve: async () => (await import("./commands/serve.ts")).serveCommand,
   run: async () => (await import("./commands/run.ts")).runCommand,
   validate: async () => (await import("./commands/validate.ts")).validateCommand,
@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   silence: async () => (await import("./commands/silence.ts")).silenceCommand,
   gate: async () => (await import("./commands/gate.ts")).gateCommand,
   baseline: async () => (await import("./commands/baseline.ts")).baselineCommand,
+  import: async () => (await import("./commands/import.ts")).importCommand,
 };
 
 /** "bun 1.4.5" or "node 20.20.2": the runtime this process is on (bin/goldwatch.js chooses it). */
@@ -102,6 +103,8 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const json = values.json === true;
+  const rest = { args: positionals.slice(1), options: values as Record<string, string | boolean | undefined>, json };
+  if (command.standalone) return command.run(rest);
   let loaded;
   try {
     const { loadConfig } = await import("./load/load.ts");
@@ -117,7 +120,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   timer.mark("config load");
   try {
-    return await command.run({ args: positionals.slice(1), options: values as Record<string, string | boolean | undefined>, json, loaded });
+    return await command.run({ ...rest, loaded });
   } finally {
     timer.mark("command");
     timer.done();

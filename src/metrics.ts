@@ -9,6 +9,18 @@ export interface MetricSources {
   scheduledJobs(): number;
   /** Alerts firing, by job; undefined when unknown (the gauge is then left out of the scrape). */
   alertsFiring?(): Promise<Record<string, number> | undefined>;
+  /** /readyz's checks (each "ok" or why not); undefined leaves the readiness gauges out. */
+  readiness?(): Promise<Record<string, string>>;
+  /** Notifications waiting in the outbox, per channel; undefined when unreadable (outage). */
+  outbox?(): Promise<OutboxBacklog[] | undefined>;
+}
+
+/** One channel's undelivered notifications. */
+export interface OutboxBacklog {
+  channel: string;
+  pending: number;
+  /** Age of the oldest pending row, in seconds (0 when none). */
+  oldestSeconds: number;
 }
 
 /** The service's Prometheus metrics. */
@@ -33,8 +45,10 @@ const LAG_BUCKETS = [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300];
 export function createMetrics(events: Events, sources: MetricSources): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  const { runs, trials, accuracy, accuracyLow, cost, trialLatency, runDuration, slots, lag, storeRetries } = eventInstruments(registry);
+  const { runs, trials, accuracy, accuracyLow, cost, trialLatency, runDuration, slots, lag, storeRetries, notifications } =
+    eventInstruments(registry);
   scrapeGauges(registry, sources);
+  healthGauges(registry, sources);
 
   const on = {
     "run:finished": (s: GoldwatchEvents["run:finished"][0]) => {
@@ -55,11 +69,16 @@ export function createMetrics(events: Events, sources: MetricSources): Metrics {
       if (o.outcome === "started") lag.observe({ job: o.job }, Math.max(0, o.lagMs) / 1000);
     },
     "store:retry": () => storeRetries.inc(),
+    "alert:sent": (a: GoldwatchEvents["alert:sent"][0]) => notifications.inc({ channel: a.channel, outcome: "sent" }),
+    "alert:failed": (a: GoldwatchEvents["alert:failed"][0]) =>
+      notifications.inc({ channel: a.channel, outcome: a.permanent ? "failed" : "retry" }),
   };
   events.on("run:finished", on["run:finished"]);
   events.on("trial:finished", on["trial:finished"]);
   events.on("slot:outcome", on["slot:outcome"]);
   events.on("store:retry", on["store:retry"]);
+  events.on("alert:sent", on["alert:sent"]);
+  events.on("alert:failed", on["alert:failed"]);
   return {
     registry,
     contentType: registry.contentType,
@@ -69,6 +88,8 @@ export function createMetrics(events: Events, sources: MetricSources): Metrics {
       events.off("trial:finished", on["trial:finished"]);
       events.off("slot:outcome", on["slot:outcome"]);
       events.off("store:retry", on["store:retry"]);
+      events.off("alert:sent", on["alert:sent"]);
+      events.off("alert:failed", on["alert:failed"]);
     },
   };
 }
@@ -137,7 +158,13 @@ function eventInstruments(registry: Registry) {
     help: "Database writes retried (outages).",
     registers: [registry],
   });
-  return { runs, trials, accuracy, accuracyLow, cost, trialLatency, runDuration, slots, lag, storeRetries };
+  const notifications = new Counter({
+    name: "goldwatch_notifications_total",
+    help: "Notification delivery attempts, by channel and outcome (sent; retry: failed, tried again later; failed: given up).",
+    labelNames: ["channel", "outcome"],
+    registers: [registry],
+  });
+  return { runs, trials, accuracy, accuracyLow, cost, trialLatency, runDuration, slots, lag, storeRetries, notifications };
 }
 
 /** Gauges read from their owners at scrape time. */
@@ -167,6 +194,66 @@ function scrapeGauges(registry: Registry, sources: MetricSources): void {
       const byJob = await sources.alertsFiring?.().catch(() => undefined);
       this.reset();
       for (const [job, n] of Object.entries(byJob ?? {})) this.set({ job }, n);
+    },
+  });
+}
+
+/**
+ * `read`, called at most once at a time: every gauge's collect starts in the same pass of a scrape
+ * (prom-client gathers them together), so gauges that share one reading share one query.
+ */
+function shared<T>(read: () => Promise<T>): () => Promise<T> {
+  let pending: Promise<T> | undefined;
+  return () => (pending ??= read().finally(() => (pending = undefined)));
+}
+
+/**
+ * Readiness and outbox backlog, read at scrape time, so Prometheus can page on goldwatch itself
+ * (deploy/prometheus/goldwatch-rules.yaml): a replica not ready, a database away, pages stuck.
+ */
+function healthGauges(registry: Registry, sources: MetricSources): void {
+  const readiness = shared(async () => (sources.readiness ? sources.readiness().catch(() => ({ readiness: "failed" })) : undefined));
+  const outbox = shared(async () => sources.outbox?.().catch(() => undefined));
+  new Gauge({
+    name: "goldwatch_ready",
+    help: "1 when /readyz answers ready (database reachable, scheduler running), else 0.",
+    registers: [registry],
+    async collect() {
+      const checks = await readiness();
+      if (checks) this.set(Object.values(checks).every((v) => v === "ok") ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "goldwatch_readiness_check",
+    help: "Each /readyz check: 1 ok, 0 failing (check: database, scheduler).",
+    labelNames: ["check"],
+    registers: [registry],
+    async collect() {
+      const checks = await readiness();
+      this.reset();
+      for (const [check, state] of Object.entries(checks ?? {})) this.set({ check }, state === "ok" ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "goldwatch_outbox_pending",
+    help: "Notifications waiting in the outbox, by channel (the outbox is in the database: every replica reports the same).",
+    labelNames: ["channel"],
+    registers: [registry],
+    async collect() {
+      const backlog = await outbox();
+      this.reset();
+      for (const b of backlog ?? []) this.set({ channel: b.channel }, b.pending);
+    },
+  });
+  new Gauge({
+    name: "goldwatch_outbox_oldest_pending_seconds",
+    help: "Age of the oldest undelivered notification, by channel (every replica reports the same).",
+    labelNames: ["channel"],
+    registers: [registry],
+    async collect() {
+      const backlog = await outbox();
+      this.reset();
+      for (const b of backlog ?? []) this.set({ channel: b.channel }, b.oldestSeconds);
     },
   });
 }

@@ -11,6 +11,7 @@ import type { Clock } from "./clock.ts";
 import { createMetrics } from "./metrics.ts";
 import { startAlertDelivery } from "./notify/delivery.ts";
 import { startOutboxRetention } from "./notify/outbox-retention.ts";
+import { outboxBacklog } from "./notify/store.ts";
 import { dashboardRoutes } from "./report/routes.ts";
 import { defaultBackend, type CronBackend } from "./cron/backend.ts";
 import { startJobs, type JobScheduler } from "./schedule/jobs.ts";
@@ -100,16 +101,19 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   // disk instead of waiting for it (see executeRun).
   const hurry = new AbortController();
 
+  const isStopping = () => stopping;
+  const readiness = readinessCheck(app, isStopping);
   const metrics = createMetrics(app.events, {
     activeRuns: () => tracker.size,
     scheduledJobs: () => jobs.size,
     // Unreadable (outage): no gauge, and the scrape does not wait on a database that does not answer.
     alertsFiring: () => withTimeout(app.clock, firingAlertsByJob(app.database.db), PING_TIMEOUT_MS),
+    readiness,
+    outbox: () => withTimeout(app.clock, outboxBacklog(app.database.db, app.clock.now()), PING_TIMEOUT_MS),
   });
 
-  const isStopping = () => stopping;
   const routes = serviceRoutes(app, {
-    readiness: readinessCheck(app, isStopping),
+    readiness,
     metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
     trigger: manualTrigger(app, { tracker, hurry: hurry.signal, isStopping }),
     apiToken,

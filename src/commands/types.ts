@@ -17,5 +17,16 @@ export interface Command {
   options?: Record<string, { type: "string" | "boolean"; short?: string; default?: string | boolean }>;
   /** Exit code for bad input caught before `run` (unknown option, invalid config); default 2. */
   badInputExit?: number;
+  /** Commands that read no config say so (StandaloneCommand). */
+  standalone?: false;
   run(input: CommandInput): Promise<number>;
+}
+
+/** The command line of a command that reads no goldwatch config. */
+export type StandaloneInput = Omit<CommandInput, "loaded">;
+
+/** A command that needs no config file (`import`): the CLI does not load one for it. */
+export interface StandaloneCommand extends Omit<Command, "run" | "standalone"> {
+  standalone: true;
+  run(input: StandaloneInput): Promise<number>;
 }

@@ -104,6 +104,20 @@ export async function pendingOutbox(db: Db, channels: string[]): Promise<{ count
   return { count: Number(row?.count ?? 0), nextAt: row?.at ? new Date(row.at) : null };
 }
 
+/** Pending notifications per channel with the age of the oldest, for /metrics (all channels, any due time). */
+export async function outboxBacklog(db: Db, now: Date): Promise<{ channel: string; pending: number; oldestSeconds: number }[]> {
+  const rows = await db
+    .select({ channel: alertOutbox.channel, pending: count(), oldest: min(alertOutbox.createdAt) })
+    .from(alertOutbox)
+    .where(eq(alertOutbox.status, "pending"))
+    .groupBy(alertOutbox.channel);
+  return rows.map((r) => ({
+    channel: r.channel,
+    pending: Number(r.pending),
+    oldestSeconds: r.oldest ? Math.max(0, (now.getTime() - new Date(r.oldest).getTime()) / 1000) : 0,
+  }));
+}
+
 /**
  * Deletes notifications that are done with (sent, or failed for good) and older than `before`,
  * so the outbox does not grow for as long as the service runs. Pending rows are never touched.

@@ -59,6 +59,10 @@ describe("service HTTP", () => {
     expect(metrics).toContain('goldwatch_run_accuracy{job="probe"} 1');
     expect(metrics).toContain("goldwatch_runs_active 0");
     expect(metrics).toContain("goldwatch_scheduled_jobs 1");
+    // goldwatch's own health, read from the running service's readiness and outbox.
+    expect(metrics).toMatch(/^goldwatch_ready 1$/m);
+    expect(metrics).toContain('goldwatch_readiness_check{check="database"} 1');
+    expect(metrics).toContain("# TYPE goldwatch_outbox_pending gauge");
     expect(metrics).toContain("process_cpu_user_seconds_total");
 
     await service.stop();

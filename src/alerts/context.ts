@@ -24,6 +24,12 @@ export function dashboardUrl(base: string | undefined, job: string): string | nu
   return `${base.replace(/\/+$/, "")}/?job=${encodeURIComponent(job)}`;
 }
 
+/** The page of one run (`/runs/:id`), when the service's public URL is configured. */
+export function runUrl(base: string | undefined, runId: string): string | null {
+  if (!base) return null;
+  return `${base.replace(/\/+$/, "")}/runs/${encodeURIComponent(runId)}`;
+}
+
 /**
  * What a message says beyond the findings: accuracy now vs the baseline (the job's previous
  * completed runs on the same golden set and judge model) with intervals, recent runs as a sparkline, the failing
@@ -119,5 +125,6 @@ export async function buildContext(db: Db, summary: RunSummary, publicUrl?: stri
         : null,
     sql: `select case_id, status, error_kind, left(output, 120) as output from trials where run_id = ${sqlString(summary.runId)} and not passed order by case_id;`,
     dashboardUrl: dashboardUrl(publicUrl, summary.job),
+    runUrl: runUrl(publicUrl, summary.runId),
   };
 }

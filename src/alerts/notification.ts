@@ -59,6 +59,8 @@ export interface MessageContext {
   /** A query to paste into psql. */
   sql: string;
   dashboardUrl: string | null;
+  /** The run's page (`/runs/:id`), when server.public_url is set. Absent in payloads queued before it existed. */
+  runUrl?: string | null;
 }
 
 /** The stored payload of one outbox row: everything a channel needs to render and send. */

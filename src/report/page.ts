@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { DashboardData, JobPanel } from "./dashboard-data.ts";
 import { escapeHtml, ms, pct, usd } from "./format.ts";
+import { casePath, runPath, runsPath } from "./layout.ts";
 import { lineChart, passRateStrip, rateColor } from "./svg.ts";
 
 /** Ranges offered at the top of the page, in days. */
@@ -17,7 +18,7 @@ section.job h2{font-size:16px;margin:0 0 4px}section.job h2 a{color:inherit;text
 .meta{color:#4a5568;margin:0 0 8px}.alerts{margin:4px 0 8px;padding:0;list-style:none}.alerts li{color:#c53030}
 .charts{display:flex;flex-wrap:wrap;gap:8px}.chart .plot{fill:#fff;stroke:#e2e8f0}.chart .grid{stroke:#edf2f7}
 .chart .tick{font-size:10px;fill:#718096}.chart .chart-title{font-size:11px;font-weight:600;fill:#2d3748}
-.chart .band{fill:#90cdf4;opacity:.45}.chart .line{fill:none;stroke:#2b6cb0;stroke-width:1.5}.chart .dot{fill:#2b6cb0}
+.chart .band{fill:#90cdf4;opacity:.45}.chart .whisker{stroke:#2b6cb0;stroke-width:1.5}.chart .line{fill:none;stroke:#2b6cb0;stroke-width:1.5}.chart .dot{fill:#2b6cb0}
 .chart .marker{stroke-width:1.5;stroke-dasharray:3 2}
 table.cases{border-collapse:collapse;margin-top:8px}table.cases td{padding:1px 6px 1px 0;font-size:12px;white-space:nowrap}
 table.cases td.rate{text-align:right;color:#4a5568}.legend{font-size:12px;color:#4a5568}.legend i{display:inline-block;width:10px;height:10px;margin:0 3px 0 8px;vertical-align:middle}
@@ -39,12 +40,26 @@ const link = (params: { days: number; job?: string }) => {
   return `/?${q.toString()}`;
 };
 
+/** `per run`, or the bucket width: `per 10 min bucket`, `per 3 h bucket`, `per 2 d bucket`. */
+export function resolutionLabel(r: JobPanel["resolution"]): string {
+  if (r === "run") return "per run";
+  const width = r >= 86_400_000 ? `${r / 86_400_000} d` : r >= 3_600_000 ? `${r / 3_600_000} h` : `${r / 60_000} min`;
+  return `per ${width} bucket`;
+}
+
+/** The job's latest run: its accuracy with interval, linked to its page. */
+function latestRun(p: JobPanel): string {
+  const l = p.latest;
+  if (!l) return "no finished run yet";
+  const acc = l.accuracy === null ? "no accuracy" : `${pct(l.accuracy)} [${pct(l.ciLow)}, ${pct(l.ciHigh)}]`;
+  const status = l.status === "completed" ? "" : ` (${escapeHtml(l.status)})`;
+  return `latest run <a href="${escapeHtml(runPath(l.runId))}">${acc}${status}, ${l.startedAt.toISOString().slice(0, 16)}Z</a>`;
+}
+
 function jobSection(p: JobPanel, data: DashboardData, days: number, selected: boolean): string {
-  const latest = [...p.series].reverse().find((s) => s.accuracy !== null);
   const runs = p.series.reduce((s, x) => s + x.runs, 0);
-  const bucket = data.bucketMs >= 86_400_000 ? `${data.bucketMs / 86_400_000} d` : `${data.bucketMs / 3_600_000} h`;
   const accuracy = lineChart({
-    title: `accuracy (95% interval band), per ${bucket}`,
+    title: `accuracy (95% interval), ${resolutionLabel(p.resolution)}`,
     from: data.from,
     to: data.to,
     yDomain: [0, 1],
@@ -56,10 +71,11 @@ function jobSection(p: JobPanel, data: DashboardData, days: number, selected: bo
       low: s.ciLow,
       high: s.ciHigh,
       title: `${s.at.toISOString().slice(0, 16)}Z  accuracy ${pct(s.accuracy)} [${pct(s.ciLow)}, ${pct(s.ciHigh)}]  ${s.runs} run${s.runs === 1 ? "" : "s"}`,
+      ...(s.runId ? { href: runPath(s.runId) } : {}),
     })),
   });
   const cost = lineChart({
-    title: "cost per case",
+    title: `cost per case, ${resolutionLabel(p.resolution)}`,
     dots: false,
     from: data.from,
     to: data.to,
@@ -72,7 +88,7 @@ function jobSection(p: JobPanel, data: DashboardData, days: number, selected: bo
     })),
   });
   const latency = lineChart({
-    title: "p95 latency",
+    title: `p95 latency, ${resolutionLabel(p.resolution)}`,
     dots: false,
     from: data.from,
     to: data.to,
@@ -83,7 +99,7 @@ function jobSection(p: JobPanel, data: DashboardData, days: number, selected: bo
   const shown = selected ? p.cases : p.cases.slice(0, OVERVIEW_CASES);
   const rows = shown.map(
     (c) =>
-      `<tr><td>${escapeHtml(c.caseId)}</td><td class="rate">${pct(c.overall, 0)}</td><td>${passRateStrip({ caseId: c.caseId, rates: c.rates, days: data.days })}</td></tr>`,
+      `<tr><td><a href="${escapeHtml(casePath(p.job, c.caseId))}">${escapeHtml(c.caseId)}</a></td><td class="rate">${pct(c.overall, 0)}</td><td>${passRateStrip({ caseId: c.caseId, rates: c.rates, days: data.days })}</td></tr>`,
   );
   const more =
     p.cases.length > shown.length
@@ -99,7 +115,7 @@ function jobSection(p: JobPanel, data: DashboardData, days: number, selected: bo
     : "";
   return `<section class="job" id="job-${escapeHtml(p.job)}" data-job="${escapeHtml(p.job)}">
 <h2><a href="${escapeHtml(link({ days, job: p.job }))}">${escapeHtml(p.job)}</a></h2>
-<p class="meta">agent ${escapeHtml(p.agent || "—")} · ${runs} completed runs in range · latest accuracy ${pct(latest?.accuracy)}${latest ? ` [${pct(latest.ciLow)}, ${pct(latest.ciHigh)}]` : ""}</p>
+<p class="meta">agent ${escapeHtml(p.agent || "—")} · ${latestRun(p)} · <a href="${escapeHtml(runsPath(p.job))}">${runs} completed runs in range</a></p>
 ${alerts}<div class="charts">${accuracy}${cost}${latency}</div>${changeList}
 <table class="cases" aria-label="pass rate per case and day (worst first)">${rows.join("")}</table>${more}
 </section>`;

@@ -19,9 +19,29 @@ describe("dashboard pieces (pure)", () => {
     ]);
   });
 
-  it("keeps charts to at most 120 points, in whole hours", () => {
-    expect(bucketFor(24 * 3_600_000)).toBe(3_600_000);
-    expect(bucketFor(30 * 86_400_000)).toBe(6 * 3_600_000);
+  it("picks the finest bucket that keeps a chart to 240 points: the bucket follows the range", () => {
+    expect(bucketFor(24 * 3_600_000)).toBe(10 * 60_000);
+    expect(bucketFor(7 * 86_400_000)).toBe(3_600_000);
+    expect(bucketFor(30 * 86_400_000)).toBe(3 * 3_600_000);
+    expect(bucketFor(366 * 86_400_000)).toBe(2 * 86_400_000);
+    expect(bucketFor(60_000)).toBe(60_000);
+  });
+
+  it("draws a lone point as a dot with a whisker for its interval, even on a chart without dots", () => {
+    const at = (h: number) => new Date(Date.UTC(2025, 0, 1, h));
+    const svg = lineChart({
+      title: "one run",
+      from: at(0),
+      to: at(4),
+      yDomain: [0, 1],
+      formatY: String,
+      dots: false,
+      points: [{ at: at(2), value: 0.5, low: 0.3, high: 0.7, title: "run", href: "/runs/r<1>" }],
+    });
+    expect(svg.match(/<circle/g)).toHaveLength(1);
+    expect(svg.match(/class="whisker"/g)).toHaveLength(1);
+    expect(svg).not.toContain("<polygon");
+    expect(svg).toContain('<a href="/runs/r&lt;1&gt;">');
   });
 
   it("draws the interval band, breaks the line at gaps and escapes tooltips", () => {

@@ -4,7 +4,7 @@ import { escapeHtml, pct, utcMinute } from "./format.ts";
 import { a, href, layout, runPath, runsPath } from "./layout.ts";
 import { caseFailures, caseHistory, type CaseFailure, type CaseRun } from "./run-store.ts";
 import { lineChart } from "./svg.ts";
-import { trialArticle, type CaseText } from "./trial-html.ts";
+import { caseInput, trialArticle, type CaseText } from "./trial-html.ts";
 
 /** The case page's reach: its newest runs charted, and the newest failing trials among them. */
 export const CASE_PAGE = { runs: 200, failures: 10, failingRuns: 20 } as const;
@@ -57,7 +57,6 @@ export async function loadCasePage(db: Db, job: string, caseId: string): Promise
 /** The case page: pass rate per run with Wilson intervals, when it started failing, its newest failing outputs. */
 export function renderCasePage(d: CasePageData, inputs: (goldenHash: string) => CaseText | null | undefined): string {
   const { points } = d;
-  const hashOf = new Map(points.map((p) => [p.runId, p.goldenHash]));
   const streak = failingStreak(points);
   let since: string;
   if (points.length === 0) since = `<p class="muted">no completed run of ${escapeHtml(d.job)} has this case</p>`;
@@ -98,13 +97,14 @@ export function renderCasePage(d: CasePageData, inputs: (goldenHash: string) => 
         })
       : "";
   const failures = d.failures.length
-    ? d.failures.map((t) => trialArticle(t, inputs(hashOf.get(t.runId) ?? ""), { runLink: a(runPath(t.runId), "run") })).join("\n")
+    ? d.failures.map((t) => trialArticle(t, { runLink: a(runPath(t.runId), "run") })).join("\n")
     : `<p class="muted">no failing trial in the runs shown</p>`;
   return layout({
     title: `${d.caseId} · ${d.job}`,
     nav: [a(href("/", { job: d.job }), `${d.job} dashboard`), a(runsPath(d.job), "runs")],
     body: `<h2>case ${escapeHtml(d.caseId)} of ${escapeHtml(d.job)}</h2>${since}
 <div class="charts">${chart}</div>
+${points.length > 0 ? caseInput(inputs(points.at(-1)!.goldenHash)) : ""}
 <h2>newest failing trials</h2><p class="muted">Up to ${CASE_PAGE.failures}, from the newest ${CASE_PAGE.failingRuns} runs in which the case did not pass.</p>
 ${failures}`,
   });

@@ -5,7 +5,7 @@ import { casePath, runPath, runsPath } from "./layout.ts";
 import { lineChart, passRateStrip, rateColor } from "./svg.ts";
 
 /** Ranges offered at the top of the page, in days. */
-export const RANGES = [1, 7, 30, 90] as const;
+export const RANGES = [1, 7, 30, 90, 365] as const;
 /** Case strips shown per job on the overview; a job's own page shows them all. */
 const OVERVIEW_CASES = 8;
 
@@ -115,7 +115,7 @@ function jobSection(p: JobPanel, data: DashboardData, days: number, selected: bo
     : "";
   return `<section class="job" id="job-${escapeHtml(p.job)}" data-job="${escapeHtml(p.job)}">
 <h2><a href="${escapeHtml(link({ days, job: p.job }))}">${escapeHtml(p.job)}</a></h2>
-<p class="meta">agent ${escapeHtml(p.agent || "—")} · ${latestRun(p)} · <a href="${escapeHtml(runsPath(p.job))}">${runs} completed runs in range</a></p>
+<p class="meta">agent ${escapeHtml(p.agent || "—")} · ${latestRun(p)} · <a href="${escapeHtml(runsPath(p.job))}">${runs} completed run${runs === 1 ? "" : "s"} in range</a></p>
 ${alerts}<div class="charts">${accuracy}${cost}${latency}</div>${changeList}
 <table class="cases" aria-label="pass rate per case and day (worst first)">${rows.join("")}</table>${more}
 </section>`;

@@ -12,7 +12,7 @@ import {
   type TrialCursor,
   type TrialView,
 } from "./run-store.ts";
-import { trialArticle, type CaseText } from "./trial-html.ts";
+import { caseInput, trialArticle, type CaseText } from "./trial-html.ts";
 
 /**
  * How much of a large run the page shows at once: the failing trials of the worst cases, a few
@@ -139,7 +139,8 @@ export function renderRunPage(d: RunPageData, inputs: (caseId: string) => CaseTe
       : "";
     trialsHtml = `<h2>trials of ${escapeHtml(caseId)} that did not pass</h2>
 <p class="muted">${RUN_PAGE.casePage} per page. ${a(runPath(run.id), "back to the whole run")}</p>
-${d.trials.length > 0 ? d.trials.map((t) => trialArticle(t, inputs(t.caseId))).join("\n") : `<p class="muted">none</p>`}${more}`;
+${caseInput(inputs(caseId))}
+${d.trials.length > 0 ? d.trials.map((t) => trialArticle(t)).join("\n") : `<p class="muted">none</p>`}${more}`;
   } else {
     const listed = failingCases.slice(0, RUN_PAGE.cases);
     const note =
@@ -153,7 +154,8 @@ ${d.trials.length > 0 ? d.trials.map((t) => trialArticle(t, inputs(t.caseId))).j
         failing > mine.length
           ? `<p>${a(href(runPath(run.id), { case: c.id }), `all ${failing} trials of ${c.id} that did not pass`)}</p>`
           : "";
-      return `<section class="case" id="case-${escapeHtml(c.id)}">${mine.map((t) => trialArticle(t, inputs(t.caseId))).join("\n")}${all}</section>`;
+      return `<section class="case" id="case-${escapeHtml(c.id)}"><h2>${escapeHtml(c.id)}: ${c.passes}/${c.scored} passed</h2>${caseInput(inputs(c.id))}
+${mine.map((t) => trialArticle(t)).join("\n")}${all}</section>`;
     });
     trialsHtml = `<h2>failing trials</h2>${note}${sections.join("\n")}`;
   }

@@ -45,7 +45,9 @@ function assertionsTable(list: readonly StoredAssertion[]): string {
         ? ` <span class="muted">judge ${escapeHtml(x.model)}${typeof x.score === "number" ? `, score ${x.score}` : ""}${x.cached ? ", cached" : ""}</span>`
         : "";
     const loop = x.kind === "loop" ? ` <span class="bad">loop</span>` : "";
-    return `<tr><td>${verdict}</td><td>${escapeHtml(str(x.type))}${judge}${loop}</td><td>${longText(str(x.reason), "reason")}</td></tr>`;
+    const reason = str(x.reason);
+    const reasonHtml = reason.length > 160 || reason.includes("\n") ? longText(reason, "reason") : escapeHtml(reason);
+    return `<tr><td>${verdict}</td><td>${escapeHtml(str(x.type))}${judge}${loop}</td><td>${reasonHtml}</td></tr>`;
   });
   return `<table class="assertions"><tr><th>verdict</th><th>assertion</th><th>reason</th></tr>${rows.join("")}</table>`;
 }
@@ -62,14 +64,23 @@ function stepsList(steps: readonly StoredStep[]): string {
 }
 
 /**
- * One trial that did not pass, everything stored about it: status, error kind and message,
- * latency, tokens, cost, model, the case's input (when the golden set it ran is the one loaded),
- * the output, each assertion's verdict and reason (the judge's among them), and the steps.
- * Everything is escaped: outputs are whatever the agent said.
+ * A case's input and expected answer, once above its trials: from the loaded golden set when it
+ * is the version the run replayed (trials do not store the input), else a note saying why not.
  */
-export function trialArticle(t: TrialView, input: CaseText | undefined | null, opts: { runLink?: string } = {}): string {
+export function caseInput(input: CaseText | undefined | null): string {
+  if (input === undefined) return "";
+  if (input === null) return `<p class="muted">input not shown: the golden set loaded now is not the version this run replayed</p>`;
+  return `<h3>input</h3>${longText(input.input, "input")}${input.expected !== undefined ? `<h3>expected</h3>${longText(input.expected, "expected answer")}` : ""}`;
+}
+
+/**
+ * One trial that did not pass, everything stored about it: status, error kind and message,
+ * latency, tokens, cost, model, the output, each assertion's verdict and reason (the judge's
+ * marked with its model and score), and the steps. Everything is escaped: outputs are whatever
+ * the agent said.
+ */
+export function trialArticle(t: TrialView, opts: { runLink?: string } = {}): string {
   const assertions = Array.isArray(t.assertions) ? (t.assertions as StoredAssertion[]) : [];
-  const judge = assertions.filter((x) => typeof x.model === "string" || x.type === "judge");
   const steps = Array.isArray(t.steps) ? (t.steps as StoredStep[]) : [];
   const facts = [
     `status <b class="${t.status === "error" ? "warn" : "bad"}">${escapeHtml(t.status)}</b>`,
@@ -81,18 +92,11 @@ export function trialArticle(t: TrialView, input: CaseText | undefined | null, o
     `started ${t.startedAt.toISOString()}`,
     opts.runLink ?? "",
   ].filter((s) => s !== "");
-  const inputHtml =
-    input === null
-      ? `<p class="muted">input not shown: the golden set loaded now is not the version this run replayed</p>`
-      : input
-        ? `<h3>input</h3>${longText(input.input, "input")}${input.expected !== undefined ? `<h3>expected</h3>${longText(input.expected, "expected answer")}` : ""}`
-        : "";
   return `<article class="trial${t.status === "error" ? " error" : ""}" data-case="${escapeHtml(t.caseId)}" data-repeat="${t.repeat}">
 <h3>${escapeHtml(t.caseId)} · repeat ${t.repeat}</h3><p>${facts.join(" · ")}</p>
-${t.errorMessage ? `<p class="bad">${escapeHtml(t.errorMessage)}</p>` : ""}${inputHtml}
+${t.errorMessage ? `<p class="bad">${escapeHtml(t.errorMessage)}</p>` : ""}
 <h3>output</h3>${t.output === null ? `<p class="muted">no output</p>` : longText(t.output, "output")}
 <h3>assertions</h3>${assertionsTable(assertions)}
-${judge.length > 0 ? `<h3>judge</h3>${judge.map((x) => longText(str(x.reason), "judge reason")).join("")}` : ""}
 ${steps.length > 0 ? `<h3>steps (${steps.length})</h3>${stepsList(steps)}` : ""}
 </article>`;
 }

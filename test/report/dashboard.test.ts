@@ -1,3 +1,4 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log.ts";
 import { bucketChanges, bucketFor, loadDashboard, type DashboardData } from "../../src/report/dashboard-data.ts";
@@ -77,6 +78,30 @@ describe("dashboard pieces (pure)", () => {
   });
 });
 
+describe("a per-minute job on the 1-day view", () => {
+  it("is bucketed finer than an hour, and 'latest' is the latest run, not a bucket's mean", async () => {
+    await using database = await testDatabase();
+    const now = new Date("2025-03-14T12:00:00Z");
+    // 600 runs a minute apart up to 11:59 at 80%, and the latest at 42.5%.
+    await database.db.execute(sql`
+      insert into runs (id, job, agent, trigger, golden_name, golden_hash, status, replica, started_at, heartbeat_at,
+        cases, repeats, accuracy, ci_low, ci_high, cost_usd, p95_ms)
+      select 'm-' || i, 'minutely', 'a', 'schedule', 'g', 'h', 'completed', 'test', t, t, 4, 10,
+        case when i = 1 then 0.425 else 0.8 end, 0.3, 0.9, 0.01, 900
+      from (select i, ${now.toISOString()}::timestamptz - make_interval(mins => i) as t from generate_series(1, 600) i) x`);
+    const d = await loadDashboard(database.db, { now, days: 1, job: "minutely" });
+    const p = d.jobs[0]!;
+    // The day so far is 12 hours: 5-minute buckets (the finest that keeps 240 points or fewer).
+    expect(p.resolution).toBe(5 * 60_000);
+    expect(p.series).toHaveLength(120);
+    expect(p.series.at(-1)!.accuracy).toBeGreaterThan(0.7);
+    expect(p.latest).toMatchObject({ runId: "m-1", accuracy: 0.425 });
+    const html = renderDashboard(d, { days: 1, job: "minutely" });
+    expect(html).toContain("per 5 min bucket");
+    expect(html).toContain(">42.5% [30.0%, 90.0%], 2025-03-14T11:59Z</a>");
+  });
+});
+
 describe("dashboard data and page", () => {
   let database: Database;
   let counts: Record<string, number>;
@@ -131,6 +156,19 @@ describe("dashboard data and page", () => {
     expect(html).not.toContain("support <accuracy>");
     expect(html).not.toContain("<script");
     expect(html.match(/class="strip"/g)).toHaveLength(4 + 2);
+  });
+
+  it("says the latest run's accuracy and links it, every run's point, the runs list and each case", () => {
+    const support = data.jobs[0]!;
+    expect(support.resolution).toBe("run");
+    expect(support.latest?.accuracy).toBeCloseTo(13 / 20, 10);
+    const all = renderDashboard(data, { days: 7 });
+    const html = all.slice(all.indexOf('id="job-support"'), all.indexOf('id="job-billing"'));
+    expect(html).toContain(`latest run <a href="/runs/${encodeURIComponent(support.latest!.runId)}">65.0% [`);
+    expect(html).toContain('href="/jobs/support/runs"');
+    expect(html).toContain('href="/jobs/support/cases/c1"');
+    // Each point of the accuracy chart links its run.
+    expect(html.match(/<a href="\/runs\/[^"]+"><circle/g)).toHaveLength(counts.support!);
   });
 
   describe("over HTTP", () => {

@@ -71,6 +71,13 @@ const badRequest = (res: ServerResponse, error: string) =>
 /** A run as the API gives it: the stored row, with its page's address. */
 const runJson = (r: RunRow) => ({ ...r, url: runPath(r.id) });
 
+/** A run in a list: without its per-case counts (40 cases made a page of 50 runs 264 KiB); `/api/runs/:id` has them as `cases`. */
+function listedRunJson(r: RunRow) {
+  const { caseStats, ...rest } = runJson(r);
+  void caseStats;
+  return rest;
+}
+
 /**
  * The on-call pages and the runs API:
  * - `GET /runs/:id` (HTML; `?case=` lists one case's failing trials, `&after=` pages them)
@@ -119,7 +126,7 @@ export function runPageRoutes(deps: RunPageDeps): Routes {
       const page = await loadRunsPage(db(), { limit: n, ...(job !== undefined ? { job } : {}), ...(before ? { before } : {}) });
       const next = page.next ? encodeRunCursor(page.next) : null;
       sendJson(res, 200, {
-        runs: page.runs.map((r) => ({ ...runJson(r), alerts: page.events.filter((e) => e.runId === r.id) })),
+        runs: page.runs.map((r) => ({ ...listedRunJson(r), alerts: page.events.filter((e) => e.runId === r.id) })),
         next,
         next_url: next ? href("/api/runs", { job, limit: n, before: next }) : null,
       });

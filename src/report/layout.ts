@@ -9,7 +9,7 @@ header{background:#1a202c;color:#fff;padding:10px 20px;display:flex;gap:18px;ali
 header h1{font-size:18px;margin:0}header a{color:#cbd5e0}
 main{padding:12px 20px;max-width:1200px}h2{font-size:16px;margin:18px 0 6px}h3{font-size:14px;margin:10px 0 4px}
 table{border-collapse:collapse;background:#fff}td,th{border:1px solid #e2e8f0;padding:3px 8px;text-align:left;vertical-align:top;font-size:13px}
-th{background:#edf2f7;font-weight:600}td.n{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#edf2f7;font-weight:600}table.runs td{white-space:nowrap}table.runs td:last-child{white-space:normal}td.n{text-align:right;font-variant-numeric:tabular-nums}
 .kv th{width:160px}.bad{color:#c53030;font-weight:600}.ok{color:#276749}.warn{color:#b7791f}.muted{color:#718096}
 article.trial{background:#fff;border:1px solid #e2e8f0;border-left:4px solid #c53030;border-radius:4px;margin:0 0 12px;padding:8px 12px}
 article.trial.error{border-left-color:#b7791f}

@@ -117,9 +117,11 @@ export function lineChart(o: LineChartOptions): string {
     }
   }
   flushLine();
+  // Few points get bigger dots: each is a run someone may want to click.
+  const radius = o.points.length <= 60 ? 2.2 : 1.6;
   for (const p of o.points) {
     if (p.value === null || !Number.isFinite(p.value) || (o.dots === false && !lone.has(p))) continue;
-    const dot = `<circle cx="${f1(x(p.at))}" cy="${f1(y(p.value))}" r="${lone.has(p) ? 3 : 1.6}" class="dot"><title>${escapeHtml(p.title)}</title></circle>`;
+    const dot = `<circle cx="${f1(x(p.at))}" cy="${f1(y(p.value))}" r="${lone.has(p) ? 3 : radius}" class="dot"><title>${escapeHtml(p.title)}</title></circle>`;
     parts.push(p.href ? `<a href="${escapeHtml(p.href)}">${dot}</a>` : dot);
   }
   for (const m of o.markers ?? []) {

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log.ts";
 import { bucketChanges, bucketFor, loadDashboard, type DashboardData } from "../../src/report/dashboard-data.ts";
-import { renderDashboard } from "../../src/report/page.ts";
+import { chartStart, renderDashboard } from "../../src/report/page.ts";
 import { dashboardLink, dashboardRoutes, parseDashboardQuery } from "../../src/report/routes.ts";
 import { lineChart } from "../../src/report/svg.ts";
 import type { Database } from "../../src/store/db.ts";
@@ -66,6 +66,17 @@ describe("dashboard pieces (pure)", () => {
     expect(svg.match(/<polygon/g)).toHaveLength(2);
     expect(svg).toContain("x&lt;y");
     expect(svg).toContain('aria-label="a &lt;b&gt;"');
+  });
+
+  it("starts a per-run chart just before its first run, and a bucketed one at the range's start", () => {
+    const from = new Date("2025-03-14T00:00:00Z");
+    const to = new Date("2025-03-14T12:00:00Z");
+    const series = [{ at: new Date("2025-03-14T11:50:00Z"), runs: 1, accuracy: 1, ciLow: 1, ciHigh: 1, costPerCase: 0, p95Ms: 1 }];
+    expect(chartStart({ resolution: "run", series }, from, to)).toEqual(new Date("2025-03-14T11:49:00Z"));
+    expect(chartStart({ resolution: 300_000, series }, from, to)).toEqual(from);
+    expect(chartStart({ resolution: "run", series: [] }, from, to)).toEqual(from);
+    const early = [{ ...series[0]!, at: new Date("2025-03-14T00:10:00Z") }];
+    expect(chartStart({ resolution: "run", series: early }, from, to)).toEqual(from);
   });
 
   it("parses the query and names what is wrong", () => {

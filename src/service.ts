@@ -12,7 +12,7 @@ import { createMetrics } from "./metrics.ts";
 import { startAlertDelivery } from "./notify/delivery.ts";
 import { startOutboxRetention } from "./notify/outbox-retention.ts";
 import { dashboardRoutes } from "./report/routes.ts";
-import { caseTextFrom, runPageRoutes } from "./report/run-routes.ts";
+import { runPageRoutes } from "./report/run-routes.ts";
 import { defaultBackend, type CronBackend } from "./cron/backend.ts";
 import { startJobs, type JobScheduler } from "./schedule/jobs.ts";
 import { startMissedRunsWorker } from "./schedule/missed-runs-worker.ts";
@@ -187,13 +187,7 @@ function serviceRoutes(app: App, core: Parameters<typeof coreRoutes>[0] & { apiT
       apiToken: core.apiToken,
     }),
     ...dashboardRoutes(app),
-    ...runPageRoutes({
-      database: app.database,
-      caseText: caseTextFrom(
-        () => app.loaded.goldens,
-        (s) => app.secrets.redact(s),
-      ),
-    }),
+    ...runPageRoutes({ database: app.database, goldens: () => app.loaded.goldens, secrets: app.secrets }),
   };
 }
 

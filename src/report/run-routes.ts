@@ -1,6 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { z } from "zod";
-import type { GoldenSet } from "../load/golden.ts";
 import type { Db } from "../store/db.ts";
 import { sendJson } from "../server/respond.ts";
 import type { Routes } from "../server/router.ts";
@@ -12,15 +11,20 @@ import { loadRun, loadTrialPage, runCases, type RunRow } from "./run-store.ts";
 import { decodeRunCursor, encodeRunCursor, loadRunsPage, renderRunsPage } from "./runs-page.ts";
 import type { CaseText } from "./trial-html.ts";
 
+/** A loaded golden set, as far as the pages read it (a GoldenSet fits). */
+export interface GoldenCases {
+  /** Content hash: the version a run replayed is known by it. */
+  hash: string;
+  cases: readonly { id: string; input: string; expected?: string | undefined }[];
+}
+
 /** What the run, case and runs pages and the runs API need. */
 export interface RunPageDeps {
   database: { db: Db };
-  /**
-   * A case's input and expected answer (trials do not store the input): the case as the loaded
-   * golden set of `job` has it when that set is the version `goldenHash`, null when the loaded set
-   * is another version, undefined when the job is not configured.
-   */
-  caseText?: (job: string, goldenHash: string, caseId: string) => CaseText | null | undefined;
+  /** The loaded golden sets by job (read per request, so a reload is seen): trials do not store the input. */
+  goldens?: () => ReadonlyMap<string, GoldenCases>;
+  /** Inputs are shown redacted like stored outputs. */
+  secrets?: { redact(s: string): string };
 }
 
 /** Page sizes: defaults and the most one request may ask for. */
@@ -88,7 +92,8 @@ function listedRunJson(r: RunRow) {
  */
 export function runPageRoutes(deps: RunPageDeps): Routes {
   const db = () => deps.database.db;
-  const text = (run: Pick<RunRow, "job" | "goldenHash">) => (caseId: string) => deps.caseText?.(run.job, run.goldenHash, caseId);
+  const caseText = caseTextFrom(deps);
+  const text = (run: Pick<RunRow, "job" | "goldenHash">) => (caseId: string) => caseText(run.job, run.goldenHash, caseId);
   return {
     "GET /runs/:id": async (req, res, params) => {
       const q = parseQuery(req, runPageQuery);
@@ -116,7 +121,7 @@ export function runPageRoutes(deps: RunPageDeps): Routes {
       sendPage(
         res,
         200,
-        renderCasePage(data, (hash) => deps.caseText?.(job, hash, caseId)),
+        renderCasePage(data, (hash) => caseText(job, hash, caseId)),
       );
     },
     "GET /api/runs": async (req, res) => {
@@ -161,15 +166,14 @@ export function runPageRoutes(deps: RunPageDeps): Routes {
 }
 
 /**
- * `caseText` from the loaded golden sets: a case's input and expected answer when the job's set is
- * the version the run replayed (same content hash), redacted like stored outputs.
+ * A case's input and expected answer from the loaded golden sets: the case as the job's set has it
+ * when that set is the version the run replayed (same content hash); null when the loaded set is
+ * another version (or lacks the case); undefined when the job has no golden set here.
  */
-export function caseTextFrom(
-  goldens: () => ReadonlyMap<string, GoldenSet>,
-  redact: (s: string) => string,
-): NonNullable<RunPageDeps["caseText"]> {
+function caseTextFrom(deps: RunPageDeps): (job: string, goldenHash: string, caseId: string) => CaseText | null | undefined {
+  const redact = (s: string) => (deps.secrets ? deps.secrets.redact(s) : s);
   return (job, goldenHash, caseId) => {
-    const golden = goldens().get(job);
+    const golden = deps.goldens?.().get(job);
     if (!golden) return undefined;
     const c = golden.hash === goldenHash ? golden.cases.find((x) => x.id === caseId) : undefined;
     if (!c) return null;

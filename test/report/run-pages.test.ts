@@ -114,8 +114,18 @@ describe("run, case and runs pages over a real database and HTTP", () => {
       host: "127.0.0.1",
       routes: runPageRoutes({
         database,
-        caseText: (job, hash, caseId) =>
-          job !== "support" ? undefined : hash === "hash-1" ? { input: `question about ${caseId} <i>`, expected: "30 days" } : null,
+        // The loaded golden set is the version the runs replayed ("hash-1", as seeded).
+        goldens: () =>
+          new Map([
+            [
+              "support",
+              {
+                hash: "hash-1",
+                cases: ["refund", "greeting", "huge"].map((id) => ({ id, input: `question about ${id} <i>`, expected: "30 days" })),
+              },
+            ],
+          ]),
+        secrets: { redact: (s) => s.replace("about", "ab***") },
       }),
       log: silentLogger(),
     });
@@ -151,7 +161,7 @@ describe("run, case and runs pages over a real database and HTTP", () => {
     expect(html).toContain("tokens 120 in / 45 out");
     expect(html).toContain("latency 1.23 s");
     // The input comes from the golden set when it is the version the run replayed.
-    expect(html).toContain("question about refund &lt;i&gt;");
+    expect(html).toContain("question ab*** refund &lt;i&gt;");
     // A long output: a preview, and the whole text behind <details> (no script).
     expect(html).toContain(`show the full output (${LONG.length.toLocaleString("en-US")} characters)`);
     const preview = html.indexOf(LONG.slice(0, PREVIEW_CHARS));

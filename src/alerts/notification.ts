@@ -35,6 +35,8 @@ export interface FailingCase {
   errors: number;
   /** The case's pass rate over the baseline runs, when it has one. */
   baselineRate: number | null;
+  /** The case's page (when it started failing, its outputs), when server.public_url is set. */
+  url?: string;
 }
 
 /** The case whose cost per trial moved most against the baseline. */

@@ -65,7 +65,7 @@ export function rootBlocks(n: Notification): Block[] {
     if (cases.length > 0) {
       const lines = cases.map(
         (f) =>
-          `• \`${esc(f.id)}\` ${f.passes}/${f.scored} passed${f.errors > 0 ? `, ${f.errors} errors` : ""}${f.baselineRate !== null ? ` (baseline ${pct(f.baselineRate)})` : ""}`,
+          `• ${f.url ? `<${f.url}|\`${esc(f.id)}\`>` : `\`${esc(f.id)}\``} ${f.passes}/${f.scored} passed${f.errors > 0 ? `, ${f.errors} errors` : ""}${f.baselineRate !== null ? ` (baseline ${pct(f.baselineRate)})` : ""}`,
       );
       blocks.push(section(`*${open ? "Failing cases" : "Still failing"}*\n${lines.join("\n")}`));
     }

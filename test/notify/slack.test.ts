@@ -133,6 +133,10 @@ describe("Slack through the real WebClient", () => {
     expect(text).toContain(`run: ${runUrl}`);
     const actions = root.attachments[0]!.blocks!.find((b) => (b as { type: string }).type === "actions") as { elements: { url: string }[] };
     expect(actions.elements.map((e) => e.url)).toEqual([runUrl, "https://goldwatch.example.com/?job=support-hourly"]);
+    // Each failing case links its page: since when it fails, and its outputs.
+    expect(JSON.stringify(root.attachments[0]!.blocks)).toContain(
+      "• <https://goldwatch.example.com/jobs/support-hourly/cases/case-0|`case-0`> 0/5 passed",
+    );
     const blocks = JSON.stringify(root.attachments[0]!.blocks);
     expect(root.attachments[0]!.color).toBe("#E01E5A");
     for (const part of [

@@ -11,6 +11,9 @@ import { driftReport } from "../src/report/store.ts";
 import { loadDashboard } from "../src/report/dashboard-data.ts";
 import { renderDashboard } from "../src/report/page.ts";
 import { serveDashboard } from "../src/report/routes.ts";
+import { runPageRoutes } from "../src/report/run-routes.ts";
+import { silentLogger } from "../src/log.ts";
+import { startHttpServer } from "../src/server/http.ts";
 import { systemClock } from "../src/clock.ts";
 import { openDatabase, queryRows } from "../src/store/db.ts";
 import { migrate } from "../src/store/migrate.ts";
@@ -121,6 +124,7 @@ export async function run(args: string[]): Promise<void> {
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
     }
+    await timeRunPages(db, repeatsOf);
     const data = await loadDashboard(db, { now: end, days: 7 });
     const render = await timed(repeatsOf, async () => renderDashboard(data, { days: 7 }));
     console.log(`  of which rendering the HTML (no database): ${fmt(render)}`);
@@ -136,5 +140,26 @@ export async function run(args: string[]): Promise<void> {
     if (!keep) await db.execute(sql.raw(`drop schema "${schema}" cascade`));
     await database.close();
     console.log(keep ? `schema ${schema} kept` : `schema ${schema} dropped`);
+  }
+}
+
+/** The on-call pages of job-01 over HTTP: its newest run (with trials), runs list, a case, and the runs API. */
+async function timeRunPages(db: Parameters<typeof runPageRoutes>[0]["database"]["db"], samples: number): Promise<void> {
+  const http = await startHttpServer({ port: 0, host: "127.0.0.1", routes: runPageRoutes({ database: { db } }), log: silentLogger() });
+  try {
+    const [latest] = await queryRows<{ id: string }>(db, sql`select id from runs where job = 'job-01' order by started_at desc limit 1`);
+    if (!latest) return;
+    const id = encodeURIComponent(latest.id);
+    for (const path of [`/runs/${id}`, "/jobs/job-01/runs", "/jobs/job-01/cases/case-001", "/api/runs?job=job-01", `/api/runs/${id}`]) {
+      let bytes = 0;
+      const t = await timed(samples, async () => {
+        const res = await fetch(`http://127.0.0.1:${http.port}${path}`);
+        if (!res.ok) throw new Error(`${path} answered ${res.status}`);
+        bytes = (await res.text()).length;
+      });
+      console.log(`GET ${path.replace(id, "<newest run>")} (${(bytes / 1024).toFixed(0)} KiB): ${fmt(t)}`);
+    }
+  } finally {
+    await http.stop();
   }
 }

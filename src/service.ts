@@ -13,6 +13,7 @@ import { startAlertDelivery } from "./notify/delivery.ts";
 import { startOutboxRetention } from "./notify/outbox-retention.ts";
 import { outboxBacklog } from "./notify/store.ts";
 import { dashboardRoutes } from "./report/routes.ts";
+import { runPageRoutes } from "./report/run-routes.ts";
 import { defaultBackend, type CronBackend } from "./cron/backend.ts";
 import { startJobs, type JobScheduler } from "./schedule/jobs.ts";
 import { startMissedRunsWorker } from "./schedule/missed-runs-worker.ts";
@@ -190,6 +191,7 @@ function serviceRoutes(app: App, core: Parameters<typeof coreRoutes>[0] & { apiT
       apiToken: core.apiToken,
     }),
     ...dashboardRoutes(app),
+    ...runPageRoutes({ database: app.database, goldens: () => app.loaded.goldens, secrets: app.secrets }),
   };
 }
 

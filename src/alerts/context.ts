@@ -24,6 +24,18 @@ export function dashboardUrl(base: string | undefined, job: string): string | nu
   return `${base.replace(/\/+$/, "")}/?job=${encodeURIComponent(job)}`;
 }
 
+/** The page of one run (`/runs/:id`), when the service's public URL is configured. */
+export function runUrl(base: string | undefined, runId: string): string | null {
+  if (!base) return null;
+  return `${base.replace(/\/+$/, "")}/runs/${encodeURIComponent(runId)}`;
+}
+
+/** The page of one case of a job (`/jobs/:job/cases/:case`), when the service's public URL is configured. */
+export function caseUrl(base: string | undefined, job: string, caseId: string): string | undefined {
+  if (!base) return undefined;
+  return `${base.replace(/\/+$/, "")}/jobs/${encodeURIComponent(job)}/cases/${encodeURIComponent(caseId)}`;
+}
+
 /**
  * What a message says beyond the findings: accuracy now vs the baseline (the job's previous
  * completed runs on the same golden set and judge model) with intervals, recent runs as a sparkline, the failing
@@ -105,10 +117,10 @@ export async function buildContext(db: Db, summary: RunSummary, publicUrl?: stri
         : null,
     recent: [...recent.map((r) => (r.accuracy === null ? null : r6(r.accuracy))), acc ? r6(acc.estimate) : null],
     recentAt: [...recent.map((r) => (r.finishedAt ?? new Date(0)).toISOString()), summary.finishedAt],
-    failingCases: failingCases(summary.perCase, baseCases).map((f) => ({
-      ...f,
-      baselineRate: f.baselineRate === null ? null : r6(f.baselineRate),
-    })),
+    failingCases: failingCases(summary.perCase, baseCases).map((f) => {
+      const url = caseUrl(publicUrl, summary.job, f.id);
+      return { ...f, baselineRate: f.baselineRate === null ? null : r6(f.baselineRate), ...(url ? { url } : {}) };
+    }),
     cost:
       summary.trials > 0
         ? {
@@ -119,5 +131,6 @@ export async function buildContext(db: Db, summary: RunSummary, publicUrl?: stri
         : null,
     sql: `select case_id, status, error_kind, left(output, 120) as output from trials where run_id = ${sqlString(summary.runId)} and not passed order by case_id;`,
     dashboardUrl: dashboardUrl(publicUrl, summary.job),
+    runUrl: runUrl(publicUrl, summary.runId),
   };
 }

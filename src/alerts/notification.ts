@@ -35,6 +35,8 @@ export interface FailingCase {
   errors: number;
   /** The case's pass rate over the baseline runs, when it has one. */
   baselineRate: number | null;
+  /** The case's page (when it started failing, its outputs), when server.public_url is set. */
+  url?: string;
 }
 
 /** The case whose cost per trial moved most against the baseline. */
@@ -59,6 +61,8 @@ export interface MessageContext {
   /** A query to paste into psql. */
   sql: string;
   dashboardUrl: string | null;
+  /** The run's page (`/runs/:id`), when server.public_url is set. Absent in payloads queued before it existed. */
+  runUrl?: string | null;
 }
 
 /** The stored payload of one outbox row: everything a channel needs to render and send. */

@@ -148,6 +148,8 @@ export function contextLines(c: MessageContext, n?: Notification): string[] {
     const top = costChangeText(c.cost.top);
     lines.push(run + (top ? `; top change: ${top}` : ""));
   }
+  // The run page first: it shows the failing outputs the query would.
+  if (c.runUrl) lines.push(`run: ${c.runUrl}`);
   lines.push(`dig in: ${c.sql}`);
   if (c.dashboardUrl) lines.push(`dashboard: ${c.dashboardUrl}`);
   return lines;

@@ -46,12 +46,23 @@ export function pagerDutyEvent(n: Notification, a: AlertView, routingKey: string
         ...(c?.accuracy ? { accuracy: c.accuracy } : {}),
         ...(c?.baseline ? { baseline: c.baseline } : {}),
         ...(c && c.failingCases.length > 0 ? { failing_cases: c.failingCases.map((f) => `${f.id} ${f.passes}/${f.scored}`) } : {}),
+        ...(c?.runUrl ? { run_url: c.runUrl } : {}),
         ...(c ? { sql: c.sql } : {}),
       },
     },
     client: "goldwatch",
-    ...(c?.dashboardUrl ? { client_url: c.dashboardUrl, links: [{ href: c.dashboardUrl, text: `goldwatch: ${n.job}` }] } : {}),
+    ...pagerDutyLinks(n),
   };
+}
+
+/** The run page first (where the failing outputs are), then the job's dashboard; nothing without server.public_url. */
+function pagerDutyLinks(n: Notification): { client_url?: string; links?: { href: string; text: string }[] } {
+  const c = n.context;
+  const links = [
+    ...(c?.runUrl ? [{ href: c.runUrl, text: `goldwatch: run ${n.runId}` }] : []),
+    ...(c?.dashboardUrl ? [{ href: c.dashboardUrl, text: `goldwatch: ${n.job}` }] : []),
+  ];
+  return links.length > 0 ? { client_url: links[0]!.href, links } : {};
 }
 
 /**

@@ -65,7 +65,7 @@ export function rootBlocks(n: Notification): Block[] {
     if (cases.length > 0) {
       const lines = cases.map(
         (f) =>
-          `• \`${esc(f.id)}\` ${f.passes}/${f.scored} passed${f.errors > 0 ? `, ${f.errors} errors` : ""}${f.baselineRate !== null ? ` (baseline ${pct(f.baselineRate)})` : ""}`,
+          `• ${f.url ? `<${f.url}|\`${esc(f.id)}\`>` : `\`${esc(f.id)}\``} ${f.passes}/${f.scored} passed${f.errors > 0 ? `, ${f.errors} errors` : ""}${f.baselineRate !== null ? ` (baseline ${pct(f.baselineRate)})` : ""}`,
       );
       blocks.push(section(`*${open ? "Failing cases" : "Still failing"}*\n${lines.join("\n")}`));
     }
@@ -76,14 +76,24 @@ export function rootBlocks(n: Notification): Block[] {
       blocks.push(section(`*Cost per trial* ${usd(c.cost.nowPerTrial)}${base}${top}`));
     }
     blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: clip(`Dig in: \`${esc(c.sql)}\``, 3000) }] });
-    if (c.dashboardUrl) {
-      blocks.push({
-        type: "actions",
-        elements: [
-          { type: "button", text: { type: "plain_text", text: "Open dashboard" }, url: c.dashboardUrl, action_id: "goldwatch_dashboard" },
-        ],
+    const buttons: Block[] = [];
+    // The run page first: from the page to the failing answers in one click.
+    if (c.runUrl)
+      buttons.push({
+        type: "button",
+        text: { type: "plain_text", text: "Open run" },
+        url: c.runUrl,
+        action_id: "goldwatch_run",
+        style: "primary",
       });
-    }
+    if (c.dashboardUrl)
+      buttons.push({
+        type: "button",
+        text: { type: "plain_text", text: "Open dashboard" },
+        url: c.dashboardUrl,
+        action_id: "goldwatch_dashboard",
+      });
+    if (buttons.length > 0) blocks.push({ type: "actions", elements: buttons });
   }
   blocks.push({ type: "context", elements: [{ type: "mrkdwn", text: esc(`agent ${n.agent} · run ${n.runId} · goldwatch`) }] });
   return blocks;

@@ -23,6 +23,8 @@ export function webhookNotifier(opts: WebhookOptions, deps: { fetch: typeof fetc
         ...n,
         alerts: n.alerts.map((a) => ({ ...a, evidence: roundForDisplay(a.evidence) })),
         status: n.kind === "resolved" ? "resolved" : "firing",
+        // The run's page; null without server.public_url (or for a message with no run context).
+        run_url: n.context?.runUrl ?? null,
         text: plainText(n),
       };
       let res: Response;

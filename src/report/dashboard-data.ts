@@ -9,9 +9,15 @@ import {
   type DashboardRange,
   type SeriesBucket,
 } from "./store.ts";
+import { loadLatestRuns, loadRunCounts, loadRunPoints, type LatestRun } from "./series-store.ts";
 
-/** One point of a job's time series: the completed runs of one time bucket, averaged. */
-export type SeriesPoint = Pick<SeriesBucket, "at" | "runs" | "accuracy" | "ciLow" | "ciHigh" | "costPerCase" | "p95Ms">;
+/**
+ * One point of a job's time series: one run (with its id), or the completed runs of one time
+ * bucket, averaged.
+ */
+export type SeriesPoint = Pick<SeriesBucket, "at" | "runs" | "accuracy" | "ciLow" | "ciHigh" | "costPerCase" | "p95Ms"> & {
+  runId?: string;
+};
 
 /** Something that happened to a job, drawn as a vertical marker. */
 export interface Marker {
@@ -32,6 +38,10 @@ export interface CaseStrip {
 export interface JobPanel {
   job: string;
   agent: string;
+  /** "run": a point per run; otherwise the bucket width in milliseconds. */
+  resolution: "run" | number;
+  /** The newest finished run, whatever the range: what "latest accuracy" means. */
+  latest?: LatestRun;
   series: SeriesPoint[];
   markers: Marker[];
   cases: CaseStrip[];
@@ -55,13 +65,20 @@ export interface DashboardQuery {
 }
 
 const DAY_MS = 86_400_000;
-const HOUR_MS = 3_600_000;
-/** Points per chart at most: one per run up to two days, then runs averaged per bucket. */
-const MAX_POINTS = 120;
+const MINUTE_MS = 60_000;
+/** A job with at most this many runs in the range is drawn a point per run; more, in time buckets. */
+export const MAX_RUN_POINTS = 300;
+/** Buckets per chart at most. */
+const MAX_BUCKETS = 240;
+/** Bucket widths, finest first: each divides the next, so buckets line up with cron schedules. */
+const BUCKET_LADDER = [1, 2, 5, 10, 15, 30, 60, 120, 180, 360, 720, 1440, 2880, 10080].map((m) => m * MINUTE_MS);
 
-/** Bucket width for a range: whole hours, so buckets line up with hourly schedules. */
+/**
+ * Bucket width for a range: the finest of the ladder that keeps the chart to MAX_BUCKETS points
+ * (10 minutes on a day, an hour on a week, 3 hours on 30 days, 2 days on a year).
+ */
 export function bucketFor(rangeMs: number): number {
-  return Math.max(1, Math.ceil(rangeMs / MAX_POINTS / HOUR_MS)) * HOUR_MS;
+  return BUCKET_LADDER.find((w) => rangeMs / w <= MAX_BUCKETS) ?? BUCKET_LADDER.at(-1)!;
 }
 
 const KIND_NAME = { agent_model: "agent model", judge_model: "judge model", golden_set: "golden set" } as const;
@@ -105,9 +122,9 @@ export function bucketChanges(
 }
 
 /**
- * Everything the dashboard draws, read from run-level rows: runs (bucketed series and changes),
- * case_daily (case strips), the alert tables and annotations. Five queries, run together, whatever
- * the size of the history.
+ * Everything the dashboard draws, read from run-level rows: runs (a point per run for a job with
+ * few runs in the range, else bucketed; and changes), case_daily (case strips), the alert tables
+ * and annotations. Eight queries, whatever the size of the history.
  */
 export async function loadDashboard(db: Db, q: DashboardQuery): Promise<DashboardData> {
   const firstDay = Date.UTC(q.now.getUTCFullYear(), q.now.getUTCMonth(), q.now.getUTCDate()) - (q.days - 1) * DAY_MS;
@@ -117,8 +134,13 @@ export async function loadDashboard(db: Db, q: DashboardQuery): Promise<Dashboar
   const days = Array.from({ length: q.days }, (_, i) => new Date(firstDay + i * DAY_MS));
   const range: DashboardRange = { from, to, bucketMs, ...(q.job === undefined ? {} : { job: q.job }) };
 
-  const [series, firings, notes, open, caseDays] = await Promise.all([
-    loadSeriesBuckets(db, range),
+  const counts = await loadRunCounts(db, range);
+  const perRun = [...counts].filter(([, n]) => n <= MAX_RUN_POINTS).map(([job]) => job);
+  const bucketed = [...counts].filter(([, n]) => n > MAX_RUN_POINTS).map(([job]) => job);
+  const [points, buckets, latest, firings, notes, open, caseDays] = await Promise.all([
+    loadRunPoints(db, range, perRun),
+    loadSeriesBuckets(db, range, bucketed),
+    loadLatestRuns(db, [...counts.keys()]),
     loadFirings(db, range),
     loadAnnotations(db, range),
     loadOpenAlerts(db, range),
@@ -129,15 +151,18 @@ export async function loadDashboard(db: Db, q: DashboardQuery): Promise<Dashboar
   const panel = (job: string, agent = "") => {
     let p = panels.get(job);
     if (!p) {
-      p = { job, agent, series: [], markers: [], cases: [], openAlerts: [] };
+      p = { job, agent, resolution: bucketed.includes(job) ? bucketMs : "run", series: [], markers: [], cases: [], openAlerts: [] };
       panels.set(job, p);
     }
     return p;
   };
+  const series: SeriesBucket[] = [...points, ...buckets];
   for (const b of series) {
     const { job, agent, at, runs, accuracy, ciLow, ciHigh, costPerCase, p95Ms } = b;
-    panel(job, agent).series.push({ at, runs, accuracy, ciLow, ciHigh, costPerCase, p95Ms });
+    const runId = "runId" in b ? (b.runId as string) : undefined;
+    panel(job, agent).series.push({ at, runs, accuracy, ciLow, ciHigh, costPerCase, p95Ms, ...(runId ? { runId } : {}) });
   }
+  for (const l of latest) panel(l.job).latest = l;
   for (const [job, buckets] of groupBy(series, (b) => b.job)) {
     const p = panel(job);
     for (const [kind, span] of [

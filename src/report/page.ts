@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import type { DashboardData, JobPanel } from "./dashboard-data.ts";
 import { escapeHtml, ms, pct, usd } from "./format.ts";
+import { casePath, runPath, runsPath } from "./layout.ts";
 import { lineChart, passRateStrip, rateColor } from "./svg.ts";
 
 /** Ranges offered at the top of the page, in days. */
-export const RANGES = [1, 7, 30, 90] as const;
+export const RANGES = [1, 7, 30, 90, 365] as const;
 /** Case strips shown per job on the overview; a job's own page shows them all. */
 const OVERVIEW_CASES = 8;
 
@@ -17,7 +18,7 @@ section.job h2{font-size:16px;margin:0 0 4px}section.job h2 a{color:inherit;text
 .meta{color:#4a5568;margin:0 0 8px}.alerts{margin:4px 0 8px;padding:0;list-style:none}.alerts li{color:#c53030}
 .charts{display:flex;flex-wrap:wrap;gap:8px}.chart .plot{fill:#fff;stroke:#e2e8f0}.chart .grid{stroke:#edf2f7}
 .chart .tick{font-size:10px;fill:#718096}.chart .chart-title{font-size:11px;font-weight:600;fill:#2d3748}
-.chart .band{fill:#90cdf4;opacity:.45}.chart .line{fill:none;stroke:#2b6cb0;stroke-width:1.5}.chart .dot{fill:#2b6cb0}
+.chart .band{fill:#90cdf4;opacity:.45}.chart .whisker{stroke:#2b6cb0;stroke-width:1.5}.chart .line{fill:none;stroke:#2b6cb0;stroke-width:1.5}.chart .dot{fill:#2b6cb0}
 .chart .marker{stroke-width:1.5;stroke-dasharray:3 2}
 table.cases{border-collapse:collapse;margin-top:8px}table.cases td{padding:1px 6px 1px 0;font-size:12px;white-space:nowrap}
 table.cases td.rate{text-align:right;color:#4a5568}.legend{font-size:12px;color:#4a5568}.legend i{display:inline-block;width:10px;height:10px;margin:0 3px 0 8px;vertical-align:middle}
@@ -39,13 +40,42 @@ const link = (params: { days: number; job?: string }) => {
   return `/?${q.toString()}`;
 };
 
+/** `per run`, or the bucket width: `per 10 min bucket`, `per 3 h bucket`, `per 2 d bucket`. */
+export function resolutionLabel(r: JobPanel["resolution"]): string {
+  if (r === "run") return "per run";
+  const width = r >= 86_400_000 ? `${r / 86_400_000} d` : r >= 3_600_000 ? `${r / 3_600_000} h` : `${r / 60_000} min`;
+  return `per ${width} bucket`;
+}
+
+/** The job's latest run: its accuracy with interval, linked to its page. */
+function latestRun(p: JobPanel): string {
+  const l = p.latest;
+  if (!l) return "no finished run yet";
+  const acc = l.accuracy === null ? "no accuracy" : `${pct(l.accuracy)} [${pct(l.ciLow)}, ${pct(l.ciHigh)}]`;
+  const status = l.status === "completed" ? "" : ` (${escapeHtml(l.status)})`;
+  return `latest run <a href="${escapeHtml(runPath(l.runId))}">${acc}${status}, ${l.startedAt.toISOString().slice(0, 16)}Z</a>`;
+}
+
+/**
+ * Where a job's charts start: the range's start, or, drawn per run, just before its first run when
+ * that is later (six runs of the last ten minutes on a 1-day view would otherwise be one smudge
+ * at the right edge). Pure.
+ */
+export function chartStart(p: Pick<JobPanel, "resolution" | "series">, from: Date, to: Date): Date {
+  const first = p.series[0]?.at;
+  if (p.resolution !== "run" || !first || first <= from) return from;
+  const pad = Math.max(60_000, (to.getTime() - first.getTime()) * 0.05);
+  return new Date(Math.max(from.getTime(), first.getTime() - pad));
+}
+
 function jobSection(p: JobPanel, data: DashboardData, days: number, selected: boolean): string {
-  const latest = [...p.series].reverse().find((s) => s.accuracy !== null);
   const runs = p.series.reduce((s, x) => s + x.runs, 0);
-  const bucket = data.bucketMs >= 86_400_000 ? `${data.bucketMs / 86_400_000} d` : `${data.bucketMs / 3_600_000} h`;
+  const chartFrom = chartStart(p, data.from, data.to);
+  // Few points: cost and latency get dots too, so each run is seen.
+  const few = p.series.length <= 60;
   const accuracy = lineChart({
-    title: `accuracy (95% interval band), per ${bucket}`,
-    from: data.from,
+    title: `accuracy (95% interval), ${resolutionLabel(p.resolution)}`,
+    from: chartFrom,
     to: data.to,
     yDomain: [0, 1],
     formatY: (v) => `${Math.round(v * 100)}%`,
@@ -56,12 +86,13 @@ function jobSection(p: JobPanel, data: DashboardData, days: number, selected: bo
       low: s.ciLow,
       high: s.ciHigh,
       title: `${s.at.toISOString().slice(0, 16)}Z  accuracy ${pct(s.accuracy)} [${pct(s.ciLow)}, ${pct(s.ciHigh)}]  ${s.runs} run${s.runs === 1 ? "" : "s"}`,
+      ...(s.runId ? { href: runPath(s.runId) } : {}),
     })),
   });
   const cost = lineChart({
-    title: "cost per case",
-    dots: false,
-    from: data.from,
+    title: `cost per case, ${resolutionLabel(p.resolution)}`,
+    dots: few,
+    from: chartFrom,
     to: data.to,
     formatY: (v) => usd(v),
     markers: p.markers.filter((m) => m.kind !== "alert"),
@@ -72,9 +103,9 @@ function jobSection(p: JobPanel, data: DashboardData, days: number, selected: bo
     })),
   });
   const latency = lineChart({
-    title: "p95 latency",
-    dots: false,
-    from: data.from,
+    title: `p95 latency, ${resolutionLabel(p.resolution)}`,
+    dots: few,
+    from: chartFrom,
     to: data.to,
     formatY: (v) => ms(v),
     markers: p.markers.filter((m) => m.kind !== "alert"),
@@ -83,7 +114,7 @@ function jobSection(p: JobPanel, data: DashboardData, days: number, selected: bo
   const shown = selected ? p.cases : p.cases.slice(0, OVERVIEW_CASES);
   const rows = shown.map(
     (c) =>
-      `<tr><td>${escapeHtml(c.caseId)}</td><td class="rate">${pct(c.overall, 0)}</td><td>${passRateStrip({ caseId: c.caseId, rates: c.rates, days: data.days })}</td></tr>`,
+      `<tr><td><a href="${escapeHtml(casePath(p.job, c.caseId))}">${escapeHtml(c.caseId)}</a></td><td class="rate">${pct(c.overall, 0)}</td><td>${passRateStrip({ caseId: c.caseId, rates: c.rates, days: data.days })}</td></tr>`,
   );
   const more =
     p.cases.length > shown.length
@@ -99,7 +130,7 @@ function jobSection(p: JobPanel, data: DashboardData, days: number, selected: bo
     : "";
   return `<section class="job" id="job-${escapeHtml(p.job)}" data-job="${escapeHtml(p.job)}">
 <h2><a href="${escapeHtml(link({ days, job: p.job }))}">${escapeHtml(p.job)}</a></h2>
-<p class="meta">agent ${escapeHtml(p.agent || "—")} · ${runs} completed runs in range · latest accuracy ${pct(latest?.accuracy)}${latest ? ` [${pct(latest.ciLow)}, ${pct(latest.ciHigh)}]` : ""}</p>
+<p class="meta">agent ${escapeHtml(p.agent || "—")} · ${latestRun(p)} · <a href="${escapeHtml(runsPath(p.job))}">${runs} completed run${runs === 1 ? "" : "s"} in range</a></p>
 ${alerts}<div class="charts">${accuracy}${cost}${latency}</div>${changeList}
 <table class="cases" aria-label="pass rate per case and day (worst first)">${rows.join("")}</table>${more}
 </section>`;

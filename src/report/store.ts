@@ -69,8 +69,16 @@ interface SeriesRow {
   golden_hi: string | null;
 }
 
-/** Completed, non-gate runs per job and bucket (buckets start at `from`), by job then time. */
-export async function loadSeriesBuckets(db: Db, range: DashboardRange): Promise<SeriesBucket[]> {
+/** Completed, non-gate runs per job and bucket (buckets start at `from`), by job then time; only `jobs` when given. */
+export async function loadSeriesBuckets(db: Db, range: DashboardRange, jobs?: readonly string[]): Promise<SeriesBucket[]> {
+  if (jobs?.length === 0) return [];
+  const only =
+    jobs === undefined
+      ? sql`true`
+      : sql`r.job in (${sql.join(
+          jobs.map((j) => sql`${j}`),
+          sql`, `,
+        )})`;
   const fromIso = range.from.toISOString();
   const toIso = range.to.toISOString();
   const rows = await queryRows<SeriesRow>(
@@ -85,7 +93,7 @@ export async function loadSeriesBuckets(db: Db, range: DashboardRange): Promise<
           select r.*, date_bin(make_interval(secs => ${range.bucketMs / 1000}), r.started_at, ${fromIso}::timestamptz) as b
           from runs r
           where r.started_at >= ${fromIso}::timestamptz and r.started_at < ${toIso}::timestamptz
-            and r.status = 'completed' and r.trigger <> 'gate' and ${jobFilter(range, "r.job")}
+            and r.status = 'completed' and r.trigger <> 'gate' and ${jobFilter(range, "r.job")} and ${only}
         ) x
         group by job, b order by job collate "C", b`,
   );

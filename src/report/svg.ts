@@ -11,6 +11,8 @@ export interface ChartPoint {
   high?: number | null;
   /** Tooltip text for the point. */
   title: string;
+  /** A page the point links to (its run), followed without script. */
+  href?: string;
 }
 
 export interface LineChartOptions {
@@ -79,7 +81,12 @@ export function lineChart(o: LineChartOptions): string {
   // The band: one polygon per run of consecutive points that have both bounds.
   let run: ChartPoint[] = [];
   const flushBand = () => {
-    if (run.length > 0) {
+    if (run.length === 1) {
+      // A lone point's band has no width: drawn as a whisker from low to high instead.
+      const p = run[0]!;
+      const px = f1(x(p.at));
+      parts.push(`<line x1="${px}" x2="${px}" y1="${f1(y(p.high!))}" y2="${f1(y(p.low!))}" class="whisker"/>`);
+    } else if (run.length > 1) {
       const upper = run.map((p) => `${f1(x(p.at))},${f1(y(p.high!))}`);
       const lower = [...run].reverse().map((p) => `${f1(x(p.at))},${f1(y(p.low!))}`);
       parts.push(`<polygon points="${[...upper, ...lower].join(" ")}" class="band"/>`);
@@ -93,18 +100,29 @@ export function lineChart(o: LineChartOptions): string {
   flushBand();
   // The line breaks where a bucket has no value.
   let segment: string[] = [];
+  // A point alone between gaps has no line to be part of: it gets a dot even without `dots`.
+  const lone = new Set<ChartPoint>();
+  let segmentPoints: ChartPoint[] = [];
   const flushLine = () => {
     if (segment.length > 1) parts.push(`<polyline points="${segment.join(" ")}" class="line"/>`);
+    else if (segmentPoints.length === 1) lone.add(segmentPoints[0]!);
     segment = [];
+    segmentPoints = [];
   };
   for (const p of o.points) {
     if (p.value === null || !Number.isFinite(p.value)) flushLine();
-    else segment.push(`${f1(x(p.at))},${f1(y(p.value))}`);
+    else {
+      segment.push(`${f1(x(p.at))},${f1(y(p.value))}`);
+      segmentPoints.push(p);
+    }
   }
   flushLine();
-  for (const p of o.dots === false ? [] : o.points) {
-    if (p.value === null || !Number.isFinite(p.value)) continue;
-    parts.push(`<circle cx="${f1(x(p.at))}" cy="${f1(y(p.value))}" r="1.6" class="dot"><title>${escapeHtml(p.title)}</title></circle>`);
+  // Few points get bigger dots: each is a run someone may want to click.
+  const radius = o.points.length <= 60 ? 2.2 : 1.6;
+  for (const p of o.points) {
+    if (p.value === null || !Number.isFinite(p.value) || (o.dots === false && !lone.has(p))) continue;
+    const dot = `<circle cx="${f1(x(p.at))}" cy="${f1(y(p.value))}" r="${lone.has(p) ? 3 : radius}" class="dot"><title>${escapeHtml(p.title)}</title></circle>`;
+    parts.push(p.href ? `<a href="${escapeHtml(p.href)}">${dot}</a>` : dot);
   }
   for (const m of o.markers ?? []) {
     if (m.at < o.from || m.at > o.to) continue;

@@ -65,6 +65,8 @@ describe("handleFindings", () => {
     expect(n.context?.recent).toHaveLength(6);
     expect(n.context?.failingCases.map((c) => c.id)).toEqual(["case-0", "case-1", "case-2", "case-3"]);
     expect(n.context?.dashboardUrl).toBe("https://goldwatch.example.com/?job=support-hourly");
+    // The page links the run that fired it: its page shows the failing outputs.
+    expect(n.context?.runUrl).toBe(`https://goldwatch.example.com/runs/${encodeURIComponent(n.runId)}`);
     const events = await db.select().from(alertEvents);
     expect(events.map((e) => e.event)).toEqual(["firing"]);
   });

@@ -68,7 +68,15 @@ describe("PagerDuty Events API v2", () => {
     });
     expect(threshold.payload!.summary).toMatch(/^support-hourly threshold: accuracy 60\.0%/);
     expect(threshold.payload!.custom_details!.sql).toMatch(/^select case_id/);
-    expect(threshold.links).toEqual([{ href: "https://gw.example.com/?job=support-hourly", text: "goldwatch: support-hourly" }]);
+    // The run page first (the failing outputs), then the job's dashboard.
+    const runId = threshold.payload!.custom_details!.run as string;
+    const runUrl = `https://gw.example.com/runs/${encodeURIComponent(runId)}`;
+    expect(threshold.links).toEqual([
+      { href: runUrl, text: `goldwatch: run ${runId}` },
+      { href: "https://gw.example.com/?job=support-hourly", text: "goldwatch: support-hourly" },
+    ]);
+    expect((threshold as { client_url?: string }).client_url).toBe(runUrl);
+    expect(threshold.payload!.custom_details!.run_url).toBe(runUrl);
     expect(pd.events.find((e) => e.payload?.class === "flaky")!.payload!.summary).toContain("flaky case refund-window");
   });
 
@@ -119,7 +127,11 @@ describe("generic JSON webhook", () => {
       () => database.close(),
     );
     const clock = manualClock();
-    const app = testApp(database, { clock, notify: { webhook: { url: `${hook.url}/hooks/goldwatch`, headers: { "x-team": "sre" } } } });
+    const app = testApp(database, {
+      clock,
+      notify: { webhook: { url: `${hook.url}/hooks/goldwatch`, headers: { "x-team": "sre" } } },
+      server: { public_url: "https://gw.example.com/" },
+    });
     const worker = createAlertWorker(deliveryDeps(app), { random: () => 1 });
     await runOnce(app, clock, false);
     await worker.drain({ timeoutMs: 0 });
@@ -127,7 +139,17 @@ describe("generic JSON webhook", () => {
     await worker.drain({ timeoutMs: 0 });
     expect(hook.requests).toHaveLength(2);
     expect(hook.requests[0]!.headers["idempotency-key"]).toBe(hook.requests[1]!.headers["idempotency-key"]);
-    const body = seen[0]!.body as { kind: string; status: string; job: string; alerts: { labels: { detector: string } }[]; text: string };
+    const body = seen[0]!.body as {
+      kind: string;
+      status: string;
+      job: string;
+      runId: string;
+      run_url: string | null;
+      alerts: { labels: { detector: string } }[];
+      text: string;
+    };
+    expect(body.run_url).toBe(`https://gw.example.com/runs/${encodeURIComponent(body.runId)}`);
+    expect(body.text).toContain(`run: ${body.run_url}`);
     expect(seen[0]!.headers["x-team"]).toBe("sre");
     expect(body).toMatchObject({ kind: "firing", status: "firing", job: "support-hourly" });
     expect(body.alerts.map((a) => a.labels.detector)).toEqual(["threshold"]);

@@ -128,6 +128,15 @@ describe("Slack through the real WebClient", () => {
       `dig in: select case_id, status, error_kind, left(output, 120) as output from trials where run_id = '${s.runId}' and not passed`,
     );
     expect(text).toContain("dashboard: https://goldwatch.example.com/?job=support-hourly");
+    // From the page to the failing answers in one click: the run page, as a line and as the first button.
+    const runUrl = `https://goldwatch.example.com/runs/${encodeURIComponent(s.runId)}`;
+    expect(text).toContain(`run: ${runUrl}`);
+    const actions = root.attachments[0]!.blocks!.find((b) => (b as { type: string }).type === "actions") as { elements: { url: string }[] };
+    expect(actions.elements.map((e) => e.url)).toEqual([runUrl, "https://goldwatch.example.com/?job=support-hourly"]);
+    // Each failing case links its page: since when it fails, and its outputs.
+    expect(JSON.stringify(root.attachments[0]!.blocks)).toContain(
+      "• <https://goldwatch.example.com/jobs/support-hourly/cases/case-0|`case-0`> 0/5 passed",
+    );
     const blocks = JSON.stringify(root.attachments[0]!.blocks);
     expect(root.attachments[0]!.color).toBe("#E01E5A");
     for (const part of [

@@ -1,7 +1,8 @@
+import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../src/log.ts";
 import { bucketChanges, bucketFor, loadDashboard, type DashboardData } from "../../src/report/dashboard-data.ts";
-import { renderDashboard } from "../../src/report/page.ts";
+import { chartStart, renderDashboard } from "../../src/report/page.ts";
 import { dashboardLink, dashboardRoutes, parseDashboardQuery } from "../../src/report/routes.ts";
 import { lineChart } from "../../src/report/svg.ts";
 import type { Database } from "../../src/store/db.ts";
@@ -19,9 +20,29 @@ describe("dashboard pieces (pure)", () => {
     ]);
   });
 
-  it("keeps charts to at most 120 points, in whole hours", () => {
-    expect(bucketFor(24 * 3_600_000)).toBe(3_600_000);
-    expect(bucketFor(30 * 86_400_000)).toBe(6 * 3_600_000);
+  it("picks the finest bucket that keeps a chart to 240 points: the bucket follows the range", () => {
+    expect(bucketFor(24 * 3_600_000)).toBe(10 * 60_000);
+    expect(bucketFor(7 * 86_400_000)).toBe(3_600_000);
+    expect(bucketFor(30 * 86_400_000)).toBe(3 * 3_600_000);
+    expect(bucketFor(366 * 86_400_000)).toBe(2 * 86_400_000);
+    expect(bucketFor(60_000)).toBe(60_000);
+  });
+
+  it("draws a lone point as a dot with a whisker for its interval, even on a chart without dots", () => {
+    const at = (h: number) => new Date(Date.UTC(2025, 0, 1, h));
+    const svg = lineChart({
+      title: "one run",
+      from: at(0),
+      to: at(4),
+      yDomain: [0, 1],
+      formatY: String,
+      dots: false,
+      points: [{ at: at(2), value: 0.5, low: 0.3, high: 0.7, title: "run", href: "/runs/r<1>" }],
+    });
+    expect(svg.match(/<circle/g)).toHaveLength(1);
+    expect(svg.match(/class="whisker"/g)).toHaveLength(1);
+    expect(svg).not.toContain("<polygon");
+    expect(svg).toContain('<a href="/runs/r&lt;1&gt;">');
   });
 
   it("draws the interval band, breaks the line at gaps and escapes tooltips", () => {
@@ -47,6 +68,17 @@ describe("dashboard pieces (pure)", () => {
     expect(svg).toContain('aria-label="a &lt;b&gt;"');
   });
 
+  it("starts a per-run chart just before its first run, and a bucketed one at the range's start", () => {
+    const from = new Date("2025-03-14T00:00:00Z");
+    const to = new Date("2025-03-14T12:00:00Z");
+    const series = [{ at: new Date("2025-03-14T11:50:00Z"), runs: 1, accuracy: 1, ciLow: 1, ciHigh: 1, costPerCase: 0, p95Ms: 1 }];
+    expect(chartStart({ resolution: "run", series }, from, to)).toEqual(new Date("2025-03-14T11:49:00Z"));
+    expect(chartStart({ resolution: 300_000, series }, from, to)).toEqual(from);
+    expect(chartStart({ resolution: "run", series: [] }, from, to)).toEqual(from);
+    const early = [{ ...series[0]!, at: new Date("2025-03-14T00:10:00Z") }];
+    expect(chartStart({ resolution: "run", series: early }, from, to)).toEqual(from);
+  });
+
   it("parses the query and names what is wrong", () => {
     expect(parseDashboardQuery(new URLSearchParams(""))).toEqual({ days: 7 });
     expect(parseDashboardQuery(new URLSearchParams("days=30&job=support"))).toEqual({ days: 30, job: "support" });
@@ -54,6 +86,30 @@ describe("dashboard pieces (pure)", () => {
       error: 'days must be a whole number of days from 1 to 366, got "0"',
     });
     expect(dashboardLink("https://gw.example.com/", "support bot")).toBe("https://gw.example.com/?days=7&job=support+bot");
+  });
+});
+
+describe("a per-minute job on the 1-day view", () => {
+  it("is bucketed finer than an hour, and 'latest' is the latest run, not a bucket's mean", async () => {
+    await using database = await testDatabase();
+    const now = new Date("2025-03-14T12:00:00Z");
+    // 600 runs a minute apart up to 11:59 at 80%, and the latest at 42.5%.
+    await database.db.execute(sql`
+      insert into runs (id, job, agent, trigger, golden_name, golden_hash, status, replica, started_at, heartbeat_at,
+        cases, repeats, accuracy, ci_low, ci_high, cost_usd, p95_ms)
+      select 'm-' || i, 'minutely', 'a', 'schedule', 'g', 'h', 'completed', 'test', t, t, 4, 10,
+        case when i = 1 then 0.425 else 0.8 end, 0.3, 0.9, 0.01, 900
+      from (select i, ${now.toISOString()}::timestamptz - make_interval(mins => i) as t from generate_series(1, 600) i) x`);
+    const d = await loadDashboard(database.db, { now, days: 1, job: "minutely" });
+    const p = d.jobs[0]!;
+    // The day so far is 12 hours: 5-minute buckets (the finest that keeps 240 points or fewer).
+    expect(p.resolution).toBe(5 * 60_000);
+    expect(p.series).toHaveLength(120);
+    expect(p.series.at(-1)!.accuracy).toBeGreaterThan(0.7);
+    expect(p.latest).toMatchObject({ runId: "m-1", accuracy: 0.425 });
+    const html = renderDashboard(d, { days: 1, job: "minutely" });
+    expect(html).toContain("per 5 min bucket");
+    expect(html).toContain(">42.5% [30.0%, 90.0%], 2025-03-14T11:59Z</a>");
   });
 });
 
@@ -111,6 +167,19 @@ describe("dashboard data and page", () => {
     expect(html).not.toContain("support <accuracy>");
     expect(html).not.toContain("<script");
     expect(html.match(/class="strip"/g)).toHaveLength(4 + 2);
+  });
+
+  it("says the latest run's accuracy and links it, every run's point, the runs list and each case", () => {
+    const support = data.jobs[0]!;
+    expect(support.resolution).toBe("run");
+    expect(support.latest?.accuracy).toBeCloseTo(13 / 20, 10);
+    const all = renderDashboard(data, { days: 7 });
+    const html = all.slice(all.indexOf('id="job-support"'), all.indexOf('id="job-billing"'));
+    expect(html).toContain(`latest run <a href="/runs/${encodeURIComponent(support.latest!.runId)}">65.0% [`);
+    expect(html).toContain('href="/jobs/support/runs"');
+    expect(html).toContain('href="/jobs/support/cases/c1"');
+    // Each point of the accuracy chart links its run.
+    expect(html.match(/<a href="\/runs\/[^"]+"><circle/g)).toHaveLength(counts.support!);
   });
 
   describe("over HTTP", () => {

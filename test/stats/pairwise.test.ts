@@ -1,0 +1,252 @@
+import { describe, expect, it } from "vitest";
+import { clusteredMean, clusterMeans, unitScoreFloor } from "../../src/stats/clustered.ts";
+import { tQuantile } from "../../src/stats/distributions.ts";
+import {
+  combineOrders,
+  decide,
+  preferenceOf,
+  scoreOf,
+  summarizePairs,
+  type PairObservation,
+  type Preference,
+} from "../../src/stats/pairwise.ts";
+import { expectRel } from "./helpers.ts";
+
+const pair = (cluster: string, cf: Preference | null, inf: Preference | null, lc = 100, li = 100): PairObservation => ({
+  cluster,
+  candidateFirst: cf,
+  incumbentFirst: inf,
+  candidateLength: lc,
+  incumbentLength: li,
+});
+
+describe("verdicts in both orders", () => {
+  it("maps a position verdict to the agent shown in that position", () => {
+    expect(preferenceOf("first", "candidate")).toBe("candidate");
+    expect(preferenceOf("second", "candidate")).toBe("incumbent");
+    expect(preferenceOf("first", "incumbent")).toBe("incumbent");
+    expect(preferenceOf("second", "incumbent")).toBe("candidate");
+    expect(preferenceOf("tie", "incumbent")).toBe("tie");
+    expect(preferenceOf("tie", "candidate")).toBe("tie");
+  });
+
+  it("a verdict that flips with the order is a tie; the same verdict stands", () => {
+    expect(combineOrders("candidate", "candidate")).toEqual({ final: "candidate", consistent: true });
+    expect(combineOrders("incumbent", "incumbent")).toEqual({ final: "incumbent", consistent: true });
+    expect(combineOrders("tie", "tie")).toEqual({ final: "tie", consistent: true });
+    expect(combineOrders("candidate", "incumbent")).toEqual({ final: "tie", consistent: false });
+    expect(combineOrders("candidate", "tie")).toEqual({ final: "tie", consistent: false });
+    expect(combineOrders("tie", "incumbent")).toEqual({ final: "tie", consistent: false });
+  });
+
+  it("scores a win 1, a tie ½, a loss 0", () => {
+    expect(scoreOf("candidate")).toBe(1);
+    expect(scoreOf("tie")).toBe(0.5);
+    expect(scoreOf("incumbent")).toBe(0);
+  });
+});
+
+describe("clusteredMean", () => {
+  it("is the mean of per-cluster means with a t(K−1) interval", () => {
+    const v = [
+      { cluster: "a", value: 1 },
+      { cluster: "a", value: 0 },
+      { cluster: "b", value: 1 },
+      { cluster: "c", value: 0 },
+      { cluster: "c", value: 0 },
+      { cluster: "c", value: 0.5 },
+    ];
+    expect(clusterMeans(v)).toEqual([0.5, 1, 1 / 6]);
+    const m = clusteredMean(v, 0.95);
+    const means = [0.5, 1, 1 / 6];
+    const mu = (0.5 + 1 + 1 / 6) / 3;
+    const sd = Math.sqrt(means.reduce((s, x) => s + (x - mu) ** 2, 0) / 2);
+    expectRel(m.estimate, mu, 1e-12);
+    expect(m.clusters).toBe(3);
+    expect(m.df).toBe(2);
+    expectRel(m.se, sd / Math.sqrt(3), 1e-12);
+    expectRel(m.high - m.estimate, tQuantile(0.975, 2) * (sd / Math.sqrt(3)), 1e-10);
+    expectRel(m.estimate - m.low, tQuantile(0.975, 2) * (sd / Math.sqrt(3)), 1e-10);
+    expect(m.floored).toBe(false);
+  });
+
+  it("below two clusters: the estimate and no interval", () => {
+    const m = clusteredMean([{ cluster: "a", value: 0.25 }]);
+    expect(m.estimate).toBe(0.25);
+    expect(m.low).toBeNaN();
+    expect(m.high).toBeNaN();
+  });
+
+  it("a floor keeps identical clusters from claiming certainty", () => {
+    const v = Array.from({ length: 10 }, (_, i) => ({ cluster: String(i), value: 0.5 }));
+    const m = clusteredMean(v, 0.95, unitScoreFloor);
+    expect(m.floored).toBe(true);
+    expectRel(m.se, Math.sqrt(0.5 / 11 / 10), 1e-12);
+    expect(m.low).toBeLessThan(0.5);
+    expect(m.high).toBeGreaterThan(0.5);
+    expect(clusteredMean(v, 0.95).se).toBe(0);
+  });
+});
+
+describe("summarizePairs", () => {
+  it("a judge that always prefers the first position: every pair a tie, win rate ½, swap consistency 0", () => {
+    const pairs = Array.from({ length: 60 }, (_, i) => pair(`in${i}`, "candidate", "incumbent", 100 + i * 10, 100));
+    const s = summarizePairs(pairs, { margin: 0.05 });
+    expect(s.ties).toBe(60);
+    expect(s.flips).toBe(60);
+    expect(s.wins + s.losses).toBe(0);
+    expect(s.tieRate).toBe(1);
+    expect(s.swapConsistency).toBe(0);
+    expect(s.winRate.estimate).toBe(0.5);
+    // The win rate would clear 0.45, but a judge that only follows position is no evidence.
+    expect(s.decision.lower).toBeGreaterThan(0.45);
+    expect(s.decision.decision).toBe("inconclusive");
+    expect(s.decision.reason).toMatch(/same verdict in both orders on only 0\.0%/);
+  });
+
+  it("counts wins, losses, ties, flips, judge errors and forfeits apart", () => {
+    const pairs: PairObservation[] = [
+      pair("a", "candidate", "candidate"),
+      pair("a", "incumbent", "incumbent"),
+      pair("b", "tie", "tie"),
+      pair("b", "candidate", "incumbent"),
+      pair("c", null, "candidate"),
+      pair("c", "candidate", null),
+      { ...pair("d", null, null), forfeit: "candidate" },
+      { ...pair("d", null, null), forfeit: "incumbent" },
+      { ...pair("e", null, null), forfeit: "both" },
+    ];
+    const s = summarizePairs(pairs, { margin: 0.1 });
+    expect(s.pairs).toBe(9);
+    expect(s.judgeErrors).toBe(2);
+    expect(s.forfeits).toBe(2);
+    expect(s.bothFailed).toBe(1);
+    expect(s.decided).toBe(6);
+    expect(s.wins).toBe(2);
+    expect(s.losses).toBe(2);
+    expect(s.ties).toBe(2);
+    expect(s.flips).toBe(1);
+    // Rates over the 4 judged pairs (forfeits were not judged).
+    expect(s.tieRate).toBe(0.5);
+    expect(s.swapConsistency).toBe(0.75);
+    // Clusters a (1, 0), b (½, ½), d (0, 1): every input's mean is ½.
+    expect(s.winRate.clusters).toBe(3);
+    expect(s.winRate.estimate).toBe(0.5);
+    // Length differences only from judged pairs.
+    expect(s.lengthDifference.clusters).toBe(2);
+  });
+
+  it("win rate is the mean over inputs, not over pairs: an input's repeats count once", () => {
+    const pairs = [
+      pair("a", "candidate", "candidate"),
+      pair("a", "candidate", "candidate"),
+      pair("a", "candidate", "candidate"),
+      pair("b", "incumbent", "incumbent"),
+    ];
+    const s = summarizePairs(pairs, { margin: 0.05 });
+    expect(s.winRate.estimate).toBe(0.5);
+    expect(s.wins).toBe(3);
+  });
+
+  it("mean length difference is candidate − incumbent, clustered", () => {
+    const pairs = [pair("a", "tie", "tie", 300, 100), pair("a", "tie", "tie", 100, 100), pair("b", "tie", "tie", 50, 150)];
+    const s = summarizePairs(pairs, { margin: 0.05 });
+    // a: (200 + 0)/2 = 100; b: −100 → 0.
+    expect(s.lengthDifference.estimate).toBe(0);
+    expect(s.lengthDifference.clusters).toBe(2);
+  });
+
+  it("a length-biased judge: the raw win rate favours the longer candidate, the length-controlled one does not", () => {
+    // Truth: no preference at equal length; the judge picks the longer reply. The candidate is
+    // longer on most inputs.
+    const pairs: PairObservation[] = [];
+    const diffs = [-60, -20, 0, 0, 0, 20, 40, 60, 80, 100, 120, 140, 160, -40, 10, 30];
+    diffs.forEach((d, i) => {
+      const pref: Preference = d > 0 ? "candidate" : d < 0 ? "incumbent" : "tie";
+      pairs.push(pair(`in${i}`, pref, pref, 200 + d, 200));
+    });
+    const s = summarizePairs(pairs, { margin: 0.05 });
+    expect(s.winRate.estimate).toBeGreaterThan(0.7);
+    expect(s.lengthControlled.winRate).toBeGreaterThan(0.4);
+    expect(s.lengthControlled.winRate).toBeLessThan(0.6);
+    expect(s.lengthControlled.low).toBeLessThan(0.5);
+    expect(s.lengthControlled.high).toBeGreaterThan(0.5);
+    expect(s.lengthControlled.slopePer100).toBeGreaterThan(1);
+    expect(s.lengthDifference.estimate).toBeGreaterThan(30);
+  });
+
+  it("rejects a margin or alpha out of range", () => {
+    expect(() => summarizePairs([], { margin: 0.5 })).toThrow(/margin/);
+    expect(() => summarizePairs([], { margin: -0.1 })).toThrow(/margin/);
+    expect(() => summarizePairs([], { margin: 0.1, alpha: 0.5 })).toThrow(/alpha/);
+    expect(() => summarizePairs([], { margin: 0.1, alpha: 0 })).toThrow(/alpha/);
+  });
+
+  it("no pairs: NaN rates and an inconclusive decision", () => {
+    const s = summarizePairs([], { margin: 0.05 });
+    expect(s.tieRate).toBeNaN();
+    expect(s.swapConsistency).toBeNaN();
+    expect(s.decision.decision).toBe("inconclusive");
+  });
+});
+
+describe("decide (non-inferiority against ½ − margin)", () => {
+  const scores = (values: number[]) => values.map((value, i) => ({ cluster: String(i), value }));
+  const ok = { margin: 0.05, alpha: 0.05, minConsistency: 0.5, swapConsistency: 1 };
+
+  it("pass when the one-sided lower bound clears ½ − margin, with the bound at the (1 − 2α) interval", () => {
+    const v = [...Array(30).fill(1), ...Array(10).fill(0), ...Array(20).fill(0.5)];
+    const d = decide(scores(v), ok);
+    const mu = v.reduce((s, x) => s + x, 0) / v.length;
+    const sd = Math.sqrt(v.reduce((s, x) => s + (x - mu) ** 2, 0) / (v.length - 1));
+    const half = tQuantile(0.95, v.length - 1) * (sd / Math.sqrt(v.length));
+    expectRel(d.lower, mu - half, 1e-10);
+    expectRel(d.upper, mu + half, 1e-10);
+    expect(d.threshold).toBe(0.45);
+    expect(d.decision).toBe("pass");
+    expect(d.pValue).toBeLessThan(0.05);
+    expect(d.reason).toMatch(/no worse than the margin/);
+  });
+
+  it("fail when the upper bound is below ½ − margin", () => {
+    const v = [...Array(10).fill(1), ...Array(40).fill(0), ...Array(10).fill(0.5)];
+    const d = decide(scores(v), ok);
+    expect(d.decision).toBe("fail");
+    expect(d.upper).toBeLessThan(0.45);
+    expect(d.pValue).toBeGreaterThan(0.95);
+    expect(d.reason).toMatch(/worse by more than the margin/);
+  });
+
+  it("inconclusive when the interval contains ½ − margin", () => {
+    const v = [1, 0, 1, 0, 0.5, 0, 1, 0];
+    const d = decide(scores(v), ok);
+    expect(d.decision).toBe("inconclusive");
+    expect(d.lower).toBeLessThan(0.45);
+    expect(d.upper).toBeGreaterThan(0.45);
+    expect(d.reason).toMatch(/contains 45\.0%/);
+  });
+
+  it("a low swap consistency withholds a pass but not a fail", () => {
+    const good = [...Array(30).fill(1), ...Array(10).fill(0), ...Array(20).fill(0.5)];
+    expect(decide(scores(good), { ...ok, swapConsistency: 0.49 }).decision).toBe("inconclusive");
+    expect(decide(scores(good), { ...ok, swapConsistency: 0.5 }).decision).toBe("pass");
+    const bad = [...Array(10).fill(1), ...Array(40).fill(0), ...Array(10).fill(0.5)];
+    expect(decide(scores(bad), { ...ok, swapConsistency: 0.1 }).decision).toBe("fail");
+  });
+
+  it("the margin moves the threshold; alpha widens the bounds", () => {
+    const v = [...Array(25).fill(1), ...Array(25).fill(0)];
+    expect(decide(scores(v), { ...ok, margin: 0 }).decision).toBe("inconclusive");
+    expect(decide(scores(v), { ...ok, margin: 0.2 }).decision).toBe("pass");
+    const narrow = decide(scores(v), { ...ok, alpha: 0.2 });
+    const wide = decide(scores(v), { ...ok, alpha: 0.01 });
+    expect(wide.lower).toBeLessThan(narrow.lower);
+    expect(wide.upper).toBeGreaterThan(narrow.upper);
+  });
+
+  it("one input: inconclusive", () => {
+    const d = decide(scores([1]), ok);
+    expect(d.decision).toBe("inconclusive");
+    expect(d.reason).toMatch(/only 1 input decided/);
+  });
+});

@@ -16,6 +16,8 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   silence: async () => (await import("./commands/silence.ts")).silenceCommand,
   gate: async () => (await import("./commands/gate.ts")).gateCommand,
   baseline: async () => (await import("./commands/baseline.ts")).baselineCommand,
+  shadow: async () => (await import("./commands/shadow.ts")).shadowCommand,
+  samples: async () => (await import("./commands/samples.ts")).samplesCommand,
 };
 
 /** "bun 1.4.5" or "node 20.20.2": the runtime this process is on (bin/goldwatch.js chooses it). */

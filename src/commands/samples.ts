@@ -5,7 +5,7 @@ import { openStore } from "../store/open.ts";
 import type { Command } from "./types.ts";
 
 export const samplesCommand: Command = {
-  summary: "production inputs for shadow jobs: samples import <file.jsonl> [--agent <agent>] (one {\"input\": …} per line)",
+  summary: 'production inputs for shadow jobs: samples import <file.jsonl> [--agent <agent>] (one {"input": …} per line)',
   options: { agent: { type: "string" } },
   async run({ loaded, args, options, json }) {
     const [sub, file] = args;
@@ -18,7 +18,11 @@ export const samplesCommand: Command = {
     try {
       database = await openStore(loaded);
       const agent = typeof options.agent === "string" ? options.agent : undefined;
-      const result = await importJsonl({ db: database.db, clock: systemClock, log, sampling: () => loaded.config.shadow.sampling }, file, agent ? { agent } : {});
+      const result = await importJsonl(
+        { db: database.db, clock: systemClock, log, sampling: () => loaded.config.shadow.sampling },
+        file,
+        agent ? { agent } : {},
+      );
       process.stdout.write(
         json
           ? `${JSON.stringify({ ok: true, ...result }, null, 2)}\n`
@@ -26,7 +30,10 @@ export const samplesCommand: Command = {
       );
       return 0;
     } catch (e) {
-      const message = e instanceof SampleImportError || (e as NodeJS.ErrnoException).code === "ENOENT" ? (e as Error).message : `import failed: ${(e as Error).message}`;
+      const message =
+        e instanceof SampleImportError || (e as NodeJS.ErrnoException).code === "ENOENT"
+          ? (e as Error).message
+          : `import failed: ${(e as Error).message}`;
       process.stderr.write(`goldwatch samples: ${loaded.secrets.redact(message)}\n`);
       return e instanceof SampleImportError || (e as NodeJS.ErrnoException).code === "ENOENT" ? 2 : 1;
     } finally {

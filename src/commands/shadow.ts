@@ -23,7 +23,8 @@ export function shadowDeps(app: App): ShadowDeps {
     prices: config.pricing,
     agent(name) {
       const cfg = config.agents[name];
-      if (!cfg) throw new ShadowInputError(`unknown agent "${name}" (agents in ${file}: ${Object.keys(config.agents).join(", ") || "none"})`);
+      if (!cfg)
+        throw new ShadowInputError(`unknown agent "${name}" (agents in ${file}: ${Object.keys(config.agents).join(", ") || "none"})`);
       return createAgent(name, cfg, { prices: config.pricing, redact: (t) => secrets.redact(t), clock: app.clock });
     },
   };
@@ -49,7 +50,10 @@ export const shadowCommand: Command = {
     const jobName = args[0];
     if (!jobName) return fail("usage: goldwatch shadow <job> [--candidate <agent>] [--json]");
     const job = loaded.config.shadow.jobs[jobName];
-    if (!job) return fail(`unknown shadow job "${jobName}" (shadow jobs in ${loaded.file}: ${Object.keys(loaded.config.shadow.jobs).join(", ") || "none"})`);
+    if (!job)
+      return fail(
+        `unknown shadow job "${jobName}" (shadow jobs in ${loaded.file}: ${Object.keys(loaded.config.shadow.jobs).join(", ") || "none"})`,
+      );
     const candidate = typeof options.candidate === "string" ? options.candidate : undefined;
     if (candidate !== undefined && !loaded.config.agents[candidate])
       return fail(`unknown candidate agent "${candidate}" (agents in ${loaded.file}: ${Object.keys(loaded.config.agents).join(", ")})`);

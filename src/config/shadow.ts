@@ -65,11 +65,19 @@ export function checkShadowAgents(
   const known = Object.keys(cfg.agents).join(", ") || "none";
   for (const [name, job] of Object.entries(cfg.shadow.jobs)) {
     if (cfg.judge === undefined) {
-      ctx.addIssue({ code: "custom", path: ["shadow", "jobs", name], message: "a shadow job needs a judge: add a judge: section to the config" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["shadow", "jobs", name],
+        message: "a shadow job needs a judge: add a judge: section to the config",
+      });
     }
     for (const field of ["candidate", "incumbent"] as const) {
       if (!(job[field] in cfg.agents)) {
-        ctx.addIssue({ code: "custom", path: ["shadow", "jobs", name, field], message: `unknown agent "${job[field]}" (agents defined: ${known})` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["shadow", "jobs", name, field],
+          message: `unknown agent "${job[field]}" (agents defined: ${known})`,
+        });
       }
     }
   }

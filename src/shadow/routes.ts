@@ -27,10 +27,16 @@ export function sampleRoutes(deps: SampleDeps, opts: { apiToken: string | undefi
       if (!parsed.success) return sendJson(res, 400, { error: zodMessage(parsed.error) });
       const items = "samples" in parsed.data ? parsed.data.samples : [parsed.data];
       const missing = items.findIndex((i) => i.agent === undefined);
-      if (missing >= 0) return sendJson(res, 400, { error: `${"samples" in parsed.data ? `samples.${missing}.` : ""}agent: expected the agent whose input this is` });
+      if (missing >= 0)
+        return sendJson(res, 400, {
+          error: `${"samples" in parsed.data ? `samples.${missing}.` : ""}agent: expected the agent whose input this is`,
+        });
       const result = { kept: 0, duplicates: 0, skipped: 0 };
       for (const i of items) {
-        count(result, await recordSample(deps, { agent: i.agent!, source: "api", input: i.input, ...(i.trace_id ? { traceId: i.trace_id } : {}) }));
+        count(
+          result,
+          await recordSample(deps, { agent: i.agent!, source: "api", input: i.input, ...(i.trace_id ? { traceId: i.trace_id } : {}) }),
+        );
       }
       sendJson(res, 200, { received: items.length, ...result });
     }),

@@ -120,7 +120,13 @@ export async function runShadow(deps: ShadowDeps, req: ShadowRequest): Promise<S
           replyOf(incumbent, sample.input, ids, job.budget.trial, clock, signal),
         ]);
         budget.add(c.costUsd + i.costUsd);
-        judged.push(await judgePair(judge, { sampleId: sample.id, repeat, input: sample.input, criteria: job.rubric, candidate: c, incumbent: i }, signal));
+        judged.push(
+          await judgePair(
+            judge,
+            { sampleId: sample.id, repeat, input: sample.input, criteria: job.rubric, candidate: c, incumbent: i },
+            signal,
+          ),
+        );
       },
       { signal, stop: () => budget.exhausted },
     );
@@ -128,7 +134,10 @@ export async function runShadow(deps: ShadowDeps, req: ShadowRequest): Promise<S
     const result = buildResult(runId, req.jobName, candidateName, incumbentName, judged, job, judge.stats());
     result.status = judged.length < items.length ? "budget_exhausted" : "completed";
     result.inputs = sampled.length;
-    await insertPairVerdicts(db, judged.map((j) => ({ ...j.row, runId, createdAt: startedAt })));
+    await insertPairVerdicts(
+      db,
+      judged.map((j) => ({ ...j.row, runId, createdAt: startedAt })),
+    );
     await finishShadowRun(db, runId, { ...summaryColumns(result), status: result.status, finishedAt: clock.now() });
     return result;
   } catch (e) {
@@ -159,7 +168,13 @@ export function buildResult(
       return latency === null || latency === undefined ? [] : [{ caseId: j.row.sampleId, costUsd: cost ?? 0, latencyMs: latency }];
     });
   const [ct, it] = [trials("candidate"), trials("incumbent")];
-  const p95 = (xs: { latencyMs: number }[]) => (xs.length > 0 ? quantile(xs.map((x) => x.latencyMs), 0.95) : null);
+  const p95 = (xs: { latencyMs: number }[]) =>
+    xs.length > 0
+      ? quantile(
+          xs.map((x) => x.latencyMs),
+          0.95,
+        )
+      : null;
   const cost = compareCost({ trials: it, p95Ms: p95(it) }, { trials: ct, p95Ms: p95(ct) });
   const sum = (f: (j: JudgedPair) => number | undefined) => judged.reduce((s, j) => s + (f(j) ?? 0), 0);
   return {

@@ -115,7 +115,18 @@ export function summarizePairs(pairs: readonly PairObservation[], opts: Pairwise
   const alpha = opts.alpha ?? 0.05;
   if (!(opts.margin >= 0 && opts.margin < 0.5)) throw new RangeError(`margin must be in [0, 0.5), got ${opts.margin}`);
   if (!(alpha > 0 && alpha < 0.5)) throw new RangeError(`alpha must be in (0, 0.5), got ${alpha}`);
-  const counts = { decided: 0, judgeErrors: 0, forfeits: 0, bothFailed: 0, wins: 0, losses: 0, ties: 0, flips: 0, judged: 0, consistent: 0 };
+  const counts = {
+    decided: 0,
+    judgeErrors: 0,
+    forfeits: 0,
+    bothFailed: 0,
+    wins: 0,
+    losses: 0,
+    ties: 0,
+    flips: 0,
+    judged: 0,
+    consistent: 0,
+  };
   const scores: { cluster: string; value: number }[] = [];
   const lengths: { cluster: string; value: number }[] = [];
   const fit: { y: number; x: number; cluster: string }[] = [];
@@ -200,12 +211,18 @@ export function decide(
   const ci = clusteredMean(scores, 1 - 2 * o.alpha, unitScoreFloor);
   const base = { margin: o.margin, alpha: o.alpha, threshold, lower: ci.low, upper: ci.high };
   if (ci.clusters < 2) {
-    return { ...base, decision: "inconclusive", pValue: Number.NaN, reason: `only ${ci.clusters} input${ci.clusters === 1 ? "" : "s"} decided; at least 2 are needed` };
+    return {
+      ...base,
+      decision: "inconclusive",
+      pValue: Number.NaN,
+      reason: `only ${ci.clusters} input${ci.clusters === 1 ? "" : "s"} decided; at least 2 are needed`,
+    };
   }
   const pValue = tCdf(-(ci.estimate - threshold) / ci.se, ci.df);
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const span = `win rate ${pct(ci.estimate)}, ${Math.round(ci.level * 100)}% interval [${pct(ci.low)}, ${pct(ci.high)}]`;
-  if (ci.high < threshold) return { ...base, decision: "fail", pValue, reason: `${span}: below ${pct(threshold)}, worse by more than the margin` };
+  if (ci.high < threshold)
+    return { ...base, decision: "fail", pValue, reason: `${span}: below ${pct(threshold)}, worse by more than the margin` };
   if (ci.low > threshold) {
     if (!(o.swapConsistency >= o.minConsistency)) {
       return {

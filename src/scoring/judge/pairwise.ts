@@ -42,7 +42,15 @@ const FIRST_SCORE = { first: 1, tie: 0.5, second: 0 } as const;
 
 /** The cache key: every input that decides a pairwise verdict, order included (the order is the point). */
 export function pairwiseKey(model: string, req: PairwiseRequest): string {
-  const material = canonicalJson({ v: PROMPT_VERSION, kind: "pairwise", model, criteria: req.criteria, input: req.input, first: req.first, second: req.second });
+  const material = canonicalJson({
+    v: PROMPT_VERSION,
+    kind: "pairwise",
+    model,
+    criteria: req.criteria,
+    input: req.input,
+    first: req.first,
+    second: req.second,
+  });
   return createHash("sha256").update(material).digest("hex");
 }
 
@@ -55,7 +63,16 @@ export function pairwiseKey(model: string, req: PairwiseRequest): string {
 export function createPairwiseJudge(cfg: JudgeConfig, deps: PairwiseJudgeDeps): PairwiseJudge {
   const { clock, secrets, log } = deps;
   const pricing = resolvePricing(cfg.pricing, [cfg.model], deps.prices);
-  const stats: JudgeStats = { model: cfg.model, verdicts: 0, cacheHits: 0, requests: 0, errors: 0, inputTokens: 0, outputTokens: 0, costUsd: 0 };
+  const stats: JudgeStats = {
+    model: cfg.model,
+    verdicts: 0,
+    cacheHits: 0,
+    requests: 0,
+    errors: 0,
+    inputTokens: 0,
+    outputTokens: 0,
+    costUsd: 0,
+  };
 
   async function cached(key: string): Promise<PairwiseOutcome | undefined> {
     try {

@@ -13,8 +13,8 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 /** `--reps=N` (bench/index.ts takes every word without a dash for a benchmark's name). */
 function repsFrom(args: string[]): number {
   const given = args.find((a) => a.startsWith("--reps="));
-  const n = given ? Number(given.slice("--reps=".length)) : 2000;
-  return Number.isInteger(n) && n > 0 ? n : 2000;
+  const n = given ? Number(given.slice("--reps=".length)) : 4000;
+  return Number.isInteger(n) && n > 0 ? n : 4000;
 }
 
 /** Monte Carlo standard error of a rate from `reps` runs, for reading the figures. */
@@ -72,7 +72,9 @@ export async function run(args: string[]): Promise<void> {
     );
   }
 
-  console.log(`\n3. power: P(pass) for a candidate as good as the incumbent (true W = 0.5) and a slightly better one (W = 0.55), by sample size`);
+  console.log(
+    `\n3. power: P(pass) for a candidate as good as the incumbent (true W = 0.5) and a slightly better one (W = 0.55), by sample size`,
+  );
   console.log("   inputs (1 repeat)   W = 0.50    W = 0.55    P(fail) at W = 0.50");
   const equal = thetaFor(0.5, base);
   const better = thetaFor(0.55, base);
@@ -87,10 +89,14 @@ export async function run(args: string[]): Promise<void> {
       if (d === "fail") failEq++;
       if (summarizePairs(simulateRun(rng, { ...base, theta: better }, k, 1), { margin, alpha }).decision.decision === "pass") passBetter++;
     }
-    console.log(`   ${String(k).padStart(5)}              ${pct(passEq / reps).padStart(6)}      ${pct(passBetter / reps).padStart(6)}      ${pct(failEq / reps)}`);
+    console.log(
+      `   ${String(k).padStart(5)}              ${pct(passEq / reps).padStart(6)}      ${pct(passBetter / reps).padStart(6)}      ${pct(failEq / reps)}`,
+    );
   }
 
-  console.log("\n4. a length-biased judge (breaks true ties toward the longer reply, 1.5 log-odds per 100 chars); candidate longer by 80 ± 60 chars; no true preference");
+  console.log(
+    "\n4. a length-biased judge (breaks true ties toward the longer reply, 1.5 log-odds per 100 chars); candidate longer by 80 ± 60 chars; no true preference",
+  );
   const lengthModel: SimModel = { theta: 0, tau: 0.5, tie: 0.4, bias: 0.1 };
   const rng = createRng(seed++);
   let raw = 0;
@@ -109,5 +115,7 @@ export async function run(args: string[]): Promise<void> {
   );
 
   const check = simulateRun(createRng(99), { theta: 0.4, tau: 1, tie: 0.2, bias: 0.3 }, 200_000, 1);
-  console.log(`\nmodel check: Monte Carlo mean score over 200,000 inputs (±0.002) ${meanScore(check).toFixed(4)} vs analytic ${trueWinRate({ theta: 0.4, tau: 1, tie: 0.2, bias: 0.3 }).toFixed(4)}`);
+  console.log(
+    `\nmodel check: Monte Carlo mean score over 200,000 inputs (±0.002) ${meanScore(check).toFixed(4)} vs analytic ${trueWinRate({ theta: 0.4, tau: 1, tie: 0.2, bias: 0.3 }).toFixed(4)}`,
+  );
 }

@@ -3,7 +3,7 @@ import { startSpillReplay } from "./schedule/spill-replay.ts";
 import { alertRoutes } from "./alerts/routes.ts";
 import { firingAlertsByJob } from "./alerts/store.ts";
 import { baselineRoutes } from "./detect/routes.ts";
-import { alertDeps, deliveryDeps, retentionDeps, runJob, type App } from "./app.ts";
+import { alertDeps, deliveryDeps, retentionDeps, runJob, sampleDeps, scheduledShadowDeps, type App } from "./app.ts";
 import type { LoadedConfig } from "./load/load.ts";
 import { loadConfig } from "./load/load.ts";
 import { watchConfig, type ConfigWatcher } from "./load/watch.ts";
@@ -23,6 +23,8 @@ import { startHttpServer, type HttpServer, type Routes } from "./server/http.ts"
 import { describeDbError } from "./store/errors.ts";
 import { startPartitionMaintenance } from "./store/partitions.ts";
 import { jobBusy } from "./store/slots.ts";
+import { sampleRoutes } from "./shadow/routes.ts";
+import { runScheduledShadow, SCHEDULE_PREFIX, scheduledShadowJobs } from "./shadow/scheduled.ts";
 import { spillDir } from "./store/spill.ts";
 
 /** The running service: scheduled jobs, background workers and the HTTP port. */
@@ -142,6 +144,22 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
     },
     app.loaded.config,
   );
+  // Scheduled shadow jobs: the same lanes and slot claims, under their own job names.
+  const shadowJobs = startJobs(
+    {
+      db: app.database.db,
+      clock: app.clock,
+      log,
+      events: app.events,
+      replica: app.replica,
+      backend,
+      tracker,
+      heartbeatTimeoutMs: server.heartbeat_timeout,
+      run: (job, runId, slotAt, signal) =>
+        runScheduledShadow(scheduledShadowDeps(app), job.slice(SCHEDULE_PREFIX.length), { runId, slotAt, signal }),
+    },
+    scheduledShadowJobs(app.loaded.config.shadow.jobs),
+  );
   const load = opts.load ?? ((file: string) => loadConfig(file, { env }));
   const watcher: ConfigWatcher = watchConfig({
     current: () => app.loaded,
@@ -149,6 +167,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
     apply: (next) => {
       applyReload(app, next);
       jobs.apply(next.config);
+      shadowJobs.apply(scheduledShadowJobs(next.config.shadow.jobs));
     },
     log,
     watchFiles: opts.watch !== false,
@@ -159,7 +178,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopping = true;
-    return (stopped ??= shutdown(app, { watcher, jobs, tracker, workers, metrics, http }));
+    return (stopped ??= shutdown(app, { watcher, jobs, shadowJobs, tracker, workers, metrics, http }));
   };
   return {
     port: http.port,
@@ -186,6 +205,7 @@ function serviceRoutes(app: App, core: Parameters<typeof coreRoutes>[0] & { apiT
       apiToken: core.apiToken,
     }),
     ...dashboardRoutes(app),
+    ...sampleRoutes(sampleDeps(app), { apiToken: core.apiToken }),
   };
 }
 
@@ -275,6 +295,7 @@ async function shutdown(
   parts: {
     watcher: ConfigWatcher;
     jobs: JobScheduler;
+    shadowJobs: JobScheduler;
     tracker: RunTracker;
     workers: Worker[];
     metrics: { stop(): void };
@@ -286,6 +307,7 @@ async function shutdown(
   app.log.info({ runs: tracker.size, graceMs: server.shutdown_grace }, "stopping: no new slots; waiting for runs");
   await parts.watcher.stop().catch(() => {});
   await parts.jobs.stop().catch(() => {});
+  await parts.shadowJobs.stop().catch(() => {});
   const drained = await tracker.drain(app.clock, server.shutdown_grace, ABORT_WRITE_MS);
   if (drained.aborted > 0) app.log.warn(drained, "runs aborted at shutdown");
   if (drained.unfinished > 0)

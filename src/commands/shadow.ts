@@ -1,34 +1,14 @@
-import { createAgent } from "../agents/index.ts";
-import { createApp, type App } from "../app.ts";
+import { createApp, shadowDeps } from "../app.ts";
 import { createLogger, terminalDestination } from "../log.ts";
 import { roundForDisplay } from "../round.ts";
 import { formatShadow } from "../shadow/format.ts";
-import { runShadow, ShadowInputError, type ShadowDeps, type ShadowResult } from "../shadow/run-shadow.ts";
+import { runShadow, type ShadowResult } from "../shadow/run-shadow.ts";
 import { openStore } from "../store/open.ts";
 import { handleInterrupts } from "./interrupts.ts";
 import type { Command } from "./types.ts";
 
 /** Exit codes of `goldwatch shadow`, as `gate`'s: 0 pass, 1 fail, 2 inconclusive, 3 error (bad input included). */
 export const SHADOW_EXIT = { pass: 0, fail: 1, inconclusive: 2, error: 3 } as const;
-
-/** A shadow run's services from the application. */
-export function shadowDeps(app: App): ShadowDeps {
-  const { config, secrets, file } = app.loaded;
-  return {
-    db: app.database.db,
-    clock: app.clock,
-    log: app.log,
-    secrets,
-    judge: config.judge,
-    prices: config.pricing,
-    agent(name) {
-      const cfg = config.agents[name];
-      if (!cfg)
-        throw new ShadowInputError(`unknown agent "${name}" (agents in ${file}: ${Object.keys(config.agents).join(", ") || "none"})`);
-      return createAgent(name, cfg, { prices: config.pricing, redact: (t) => secrets.redact(t), clock: app.clock });
-    },
-  };
-}
 
 /** The report for CI: the decision, its exit code and every figure. */
 function toJson(r: ShadowResult) {

@@ -42,6 +42,8 @@ export interface ShadowRequest {
   trigger: "schedule" | "manual";
   slotAt?: Date;
   signal?: AbortSignal;
+  /** The run's id (the scheduler's claim); default a new one. */
+  runId?: string;
 }
 
 /** A shadow run's report. */
@@ -88,7 +90,7 @@ export async function runShadow(deps: ShadowDeps, req: ShadowRequest): Promise<S
     ...(deps.prices ? { prices: deps.prices } : {}),
     ...(deps.fetch ? { fetch: deps.fetch } : {}),
   });
-  const runId = randomUUID();
+  const runId = req.runId ?? randomUUID();
   const startedAt = clock.now();
   await insertShadowRun(db, {
     id: runId,

@@ -4,7 +4,11 @@ import { createHttpAgent } from "../../src/agents/http.ts";
 import { agentSchema, configSchema, type HttpAgentConfig, type ShadowJobConfig } from "../../src/config/schema.ts";
 import { Secrets } from "../../src/config/secrets.ts";
 import { silentLogger } from "../../src/log.ts";
+import type { AlertDeps } from "../../src/alerts/index.ts";
+import { Events } from "../../src/engine/events.ts";
+import { SHADOW_DETECTOR } from "../../src/shadow/findings.ts";
 import { recordSample } from "../../src/shadow/record.ts";
+import { runScheduledShadow } from "../../src/shadow/scheduled.ts";
 import { runShadow, ShadowInputError, type ShadowDeps } from "../../src/shadow/run-shadow.ts";
 import { queryRows, type Database } from "../../src/store/db.ts";
 import { json, startFakeServer, type FakeServer } from "../helpers/agent-server.ts";
@@ -81,8 +85,9 @@ async function scenario(opts: {
       { agent: inc, source: "api", input: `question q${i}` },
     );
   }
-  const run = () => runShadow(deps, { jobName: "canary", job: { ...job, incumbent: "inc", inputs_from: inc }, trigger: "manual" });
-  return { run, judgeServer };
+  const shadowJob = { ...job, incumbent: "inc", inputs_from: inc };
+  const run = () => runShadow(deps, { jobName: "canary", job: shadowJob, trigger: "manual" });
+  return { run, judgeServer, deps, shadowJob };
 }
 
 describe("shadow runs against local judge stand-ins", () => {
@@ -212,5 +217,49 @@ describe("shadow runs against local judge stand-ins", () => {
     const { run } = await scenario({ inputs: 1, candidate: () => "a", incumbent: () => "b", judge: longer });
     await expect(run()).rejects.toThrow(ShadowInputError);
     await expect(run()).rejects.toThrow(/only 1 sampled input for agent "inc\d+"/);
+  });
+
+  it("scheduled: a candidate below non-inferiority fires the alert (and pages); passes resolve it", async () => {
+    let candidateGood = false;
+    let candidateSilent = false;
+    const { deps, shadowJob } = await scenario({
+      inputs: 30,
+      candidate: (i) => (candidateSilent ? null : candidateGood ? `ok [correct] ${i}` : `meh ${i}`),
+      incumbent: (i) => `ok [correct] ${i}`,
+      judge: honestPair,
+    });
+    const notify = configSchema.parse({ agents: {}, notify: { console: true } }).notify;
+    const alerts: AlertDeps = {
+      db: database.db,
+      clock: instantClock,
+      log: silentLogger(),
+      events: new Events(),
+      secrets: new Secrets(),
+      notify: () => notify,
+      publicUrl: () => undefined,
+    };
+    const sched = { shadow: deps, alerts, jobs: () => ({ canary: shadowJob }) };
+    const state = async () =>
+      (
+        await queryRows<{ state: string; agent: string }>(
+          database.db,
+          sql`select state, agent from alerts where job = 'canary' and detector = ${SHADOW_DETECTOR}`,
+        )
+      )[0];
+    const failed = await runScheduledShadow(sched, "canary", {});
+    expect(failed!.summary.decision.decision).toBe("fail");
+    expect(await state()).toEqual({ state: "firing", agent: "cand" });
+    const [outbox] = await queryRows<{ n: number }>(database.db, sql`select count(*)::int as n from alert_outbox`);
+    expect(outbox!.n).toBeGreaterThan(0);
+    // Every candidate reply missing: the candidate forfeits all, which is a fail again, not a clear.
+    candidateSilent = true;
+    expect((await runScheduledShadow(sched, "canary", {}))!.summary.decision.decision).toBe("fail");
+    candidateSilent = false;
+    candidateGood = true;
+    expect((await runScheduledShadow(sched, "canary", {}))!.summary.decision.decision).toBe("pass");
+    expect((await state())!.state).toBe("firing");
+    await runScheduledShadow(sched, "canary", {});
+    expect((await state())!.state).toBe("resolved");
+    expect(await runScheduledShadow(sched, "removed-job", {})).toBeUndefined();
   });
 });

@@ -26,7 +26,7 @@ export async function run(args: string[]): Promise<void> {
   const alpha = 0.05;
   console.log(`${reps} simulated runs per row; margin ${margin}, one-sided α = ${alpha}; Monte Carlo ±2 SE shown for rates`);
 
-  console.log("\n1. coverage of the 95% interval (t over per-input means) for the true win rate");
+  console.log("\n1. coverage of the 95% interval (t over per-input means, arcsine-square-root scale) for the true win rate");
   console.log("   inputs × repeats   tie   pos.bias   τ     true W    mean Ŵ    coverage");
   const rows: [number, number, SimModel][] = [
     [10, 1, { theta: 0.4, tau: 1, tie: 0.2, bias: 0 }],

@@ -71,3 +71,24 @@ export function clusteredMean(
 export function unitScoreFloor(estimate: number, k: number): number {
   return Math.sqrt((estimate * estimate + (1 - estimate) * (1 - estimate)) / (k + 1) / k);
 }
+
+/**
+ * clusteredMean for a score in [0, 1], with the interval on the arcsine-square-root scale
+ * (Anscombe's variance-stabilising transform) and mapped back: asymmetric near 0 and 1 and never
+ * outside them. On the raw scale the spread of bounded scores shrinks as their mean moves away
+ * from ½, so a mean that came out low by chance also gets a narrow interval, and one-sided t
+ * bounds err more often on that side (5.7% instead of 5% at 20 inputs, in `npm run bench --
+ * shadow`'s model); on this scale each side stays at or below its nominal rate. The standard error
+ * is floored by unitScoreFloor; the transform's slope is taken at the mean shrunk by one
+ * pseudo-cluster at 0 and one at 1, so a mean of exactly 0 or 1 still gets a finite interval.
+ */
+export function boundedMean(values: readonly ClusteredValue[], level = 0.95): ClusteredMean {
+  const m = clusteredMean(values, level, unitScoreFloor);
+  if (m.clusters < 2) return m;
+  const k = m.clusters;
+  const shrunk = (m.estimate * k + 1) / (k + 2);
+  const sePhi = m.se / (2 * Math.sqrt(shrunk * (1 - shrunk)));
+  const phi = Math.asin(Math.sqrt(Math.min(1, Math.max(0, m.estimate))));
+  const half = tQuantile(1 - (1 - level) / 2, m.df) * sePhi;
+  return { ...m, low: Math.sin(Math.max(0, phi - half)) ** 2, high: Math.sin(Math.min(Math.PI / 2, phi + half)) ** 2 };
+}

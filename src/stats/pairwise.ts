@@ -1,7 +1,7 @@
 // Pairwise comparison of two agents by a judge that sees both replies: every pair is judged in
 // both orders, and a verdict that changes with the order is a tie (position bias cancels).
 // Pure: the shadow runner, its tests and the simulation bench all call these.
-import { clusteredMean, unitScoreFloor, type ClusteredMean } from "./clustered.ts";
+import { boundedMean, clusteredMean, type ClusteredMean } from "./clustered.ts";
 import { tCdf, tQuantile } from "./distributions.ts";
 import { fitLogistic, logistic } from "./logistic.ts";
 
@@ -74,7 +74,7 @@ export interface PairwiseSummary {
   tieRate: number;
   /** Judged pairs whose verdict was the same in both orders. */
   swapConsistency: number;
-  /** Win rate (ties ½), mean over inputs, with its 95% interval clustered by input. */
+  /** Win rate (ties ½), mean over inputs, with its 95% interval clustered by input (boundedMean). */
   winRate: ClusteredMean;
   /** Candidate − incumbent reply length (characters), mean over inputs, 95% interval clustered by input. */
   lengthDifference: ClusteredMean;
@@ -157,7 +157,7 @@ export function summarizePairs(pairs: readonly PairObservation[], opts: Pairwise
     else counts.ties++;
     scores.push({ cluster: p.cluster, value: scoreOf(final) });
   }
-  const winRate = clusteredMean(scores, 0.95, unitScoreFloor);
+  const winRate = boundedMean(scores, 0.95);
   const swapConsistency = counts.judged > 0 ? counts.consistent / counts.judged : Number.NaN;
   // Ties among judged pairs: flips and ties the judge gave in both orders (forfeits are never ties).
   const judgedTies = fit.filter((f) => f.y === 0.5).length;
@@ -196,7 +196,8 @@ export function lengthControlled(points: readonly { y: number; x: number; cluste
 
 /**
  * Non-inferiority of the candidate at one-sided level α against threshold ½ − margin, on the
- * per-input mean scores (t on K − 1 df, standard error floored as in clusteredMean):
+ * per-input mean scores (t on K − 1 df on the arcsine-square-root scale, standard error floored:
+ * see boundedMean):
  * pass when the lower (1 − α) bound is above the threshold, fail when the upper (1 − α) bound is
  * below it, inconclusive otherwise; both bounds are the ends of one (1 − 2α) interval, so pass
  * and fail never both hold, and each errs at most α of the time at the margin. A pass is withheld
@@ -208,7 +209,7 @@ export function decide(
   o: { margin: number; alpha: number; minConsistency: number; swapConsistency: number },
 ): DecisionDetail {
   const threshold = 0.5 - o.margin;
-  const ci = clusteredMean(scores, 1 - 2 * o.alpha, unitScoreFloor);
+  const ci = boundedMean(scores, 1 - 2 * o.alpha);
   const base = { margin: o.margin, alpha: o.alpha, threshold, lower: ci.low, upper: ci.high };
   if (ci.clusters < 2) {
     return {
@@ -218,7 +219,12 @@ export function decide(
       reason: `only ${ci.clusters} input${ci.clusters === 1 ? "" : "s"} decided; at least 2 are needed`,
     };
   }
-  const pValue = tCdf(-(ci.estimate - threshold) / ci.se, ci.df);
+  // On the same scale as the bounds, so pass is exactly p < α and fail exactly p > 1 − α.
+  const k = ci.clusters;
+  const shrunk = (ci.estimate * k + 1) / (k + 2);
+  const sePhi = ci.se / (2 * Math.sqrt(shrunk * (1 - shrunk)));
+  const asinSqrt = (x: number) => Math.asin(Math.sqrt(Math.min(1, Math.max(0, x))));
+  const pValue = tCdf(-(asinSqrt(ci.estimate) - asinSqrt(threshold)) / sePhi, ci.df);
   const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const span = `win rate ${pct(ci.estimate)}, ${Math.round(ci.level * 100)}% interval [${pct(ci.low)}, ${pct(ci.high)}]`;
   if (ci.high < threshold)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { clusteredMean, clusterMeans, unitScoreFloor } from "../../src/stats/clustered.ts";
+import { boundedMean, clusteredMean, clusterMeans, unitScoreFloor } from "../../src/stats/clustered.ts";
 import { tQuantile } from "../../src/stats/distributions.ts";
 import {
   combineOrders,
@@ -85,6 +85,40 @@ describe("clusteredMean", () => {
     expect(m.low).toBeLessThan(0.5);
     expect(m.high).toBeGreaterThan(0.5);
     expect(clusteredMean(v, 0.95).se).toBe(0);
+  });
+});
+
+describe("boundedMean (arcsine-square-root interval for a score in [0, 1])", () => {
+  it("all wins: estimate 1, a finite interval below 1, never above it", () => {
+    const v = Array.from({ length: 20 }, (_, i) => ({ cluster: String(i), value: 1 }));
+    const m = boundedMean(v);
+    expect(m.estimate).toBe(1);
+    expect(m.high).toBe(1);
+    expect(m.low).toBeLessThan(1);
+    expect(m.low).toBeGreaterThan(0.8);
+    expect(m.floored).toBe(true);
+  });
+
+  it("all losses: the mirror image", () => {
+    const v = Array.from({ length: 20 }, (_, i) => ({ cluster: String(i), value: 0 }));
+    const m = boundedMean(v);
+    expect(m.low).toBe(0);
+    expect(m.high).toBeGreaterThan(0);
+    expect(m.high).toBeCloseTo(1 - boundedMean(v.map((x) => ({ ...x, value: 1 }))).low, 12);
+  });
+
+  it("symmetric at ½, and the same standard error as clusteredMean", () => {
+    const v = [0, 1, 0.5, 0.5, 1, 0].map((value, i) => ({ cluster: String(i), value }));
+    const b = boundedMean(v);
+    const c = clusteredMean(v, 0.95, unitScoreFloor);
+    expect(b.estimate).toBe(0.5);
+    expect(b.se).toBe(c.se);
+    expect(b.high - 0.5).toBeCloseTo(0.5 - b.low, 12);
+    expect(b.low).toBeGreaterThan(0);
+  });
+
+  it("one cluster: no interval", () => {
+    expect(boundedMean([{ cluster: "a", value: 1 }]).low).toBeNaN();
   });
 });
 
@@ -199,9 +233,15 @@ describe("decide (non-inferiority against ½ − margin)", () => {
     const d = decide(scores(v), ok);
     const mu = v.reduce((s, x) => s + x, 0) / v.length;
     const sd = Math.sqrt(v.reduce((s, x) => s + (x - mu) ** 2, 0) / (v.length - 1));
-    const half = tQuantile(0.95, v.length - 1) * (sd / Math.sqrt(v.length));
-    expectRel(d.lower, mu - half, 1e-10);
-    expectRel(d.upper, mu + half, 1e-10);
+    // Arcsine-square-root scale: slope 1/(2√(m̃(1 − m̃))) at m̃ = (K·m + 1)/(K + 2).
+    const k = v.length;
+    const shrunk = (mu * k + 1) / (k + 2);
+    const half = (tQuantile(0.95, k - 1) * (sd / Math.sqrt(k))) / (2 * Math.sqrt(shrunk * (1 - shrunk)));
+    const phi = Math.asin(Math.sqrt(mu));
+    expectRel(d.lower, Math.sin(phi - half) ** 2, 1e-10);
+    expectRel(d.upper, Math.sin(phi + half) ** 2, 1e-10);
+    // Asymmetric: the bound toward ½ is farther from the estimate than the bound away from it.
+    expect(mu - d.lower).toBeGreaterThan(d.upper - mu);
     expect(d.threshold).toBe(0.45);
     expect(d.decision).toBe("pass");
     expect(d.pValue).toBeLessThan(0.05);
@@ -242,6 +282,22 @@ describe("decide (non-inferiority against ½ − margin)", () => {
     const wide = decide(scores(v), { ...ok, alpha: 0.01 });
     expect(wide.lower).toBeLessThan(narrow.lower);
     expect(wide.upper).toBeGreaterThan(narrow.upper);
+  });
+
+  it("the p-value agrees with the bounds: pass exactly when p < α, fail exactly when p > 1 − α", () => {
+    let seed = 7;
+    const next = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const seen = new Set<string>();
+    for (let run = 0; run < 300; run++) {
+      const k = 5 + Math.floor(next() * 40);
+      const bias = next();
+      const v = Array.from({ length: k }, () => (next() < bias ? 1 : next() < 0.3 ? 0.5 : 0));
+      const d = decide(scores(v), { ...ok, margin: next() * 0.3 });
+      seen.add(d.decision);
+      expect(d.decision === "pass").toBe(d.pValue < 0.05);
+      expect(d.decision === "fail").toBe(d.pValue > 0.95);
+    }
+    expect(seen.size).toBe(3);
   });
 
   it("one input: inconclusive", () => {

@@ -12,6 +12,7 @@ import { createMetrics } from "./metrics.ts";
 import { startAlertDelivery } from "./notify/delivery.ts";
 import { startOutboxRetention } from "./notify/outbox-retention.ts";
 import { dashboardRoutes } from "./report/routes.ts";
+import { shadowRoutes } from "./report/shadow-chart.ts";
 import { defaultBackend, type CronBackend } from "./cron/backend.ts";
 import { startJobs, type JobScheduler } from "./schedule/jobs.ts";
 import { startMissedRunsWorker } from "./schedule/missed-runs-worker.ts";
@@ -206,6 +207,7 @@ function serviceRoutes(app: App, core: Parameters<typeof coreRoutes>[0] & { apiT
     }),
     ...dashboardRoutes(app),
     ...sampleRoutes(sampleDeps(app), { apiToken: core.apiToken }),
+    ...shadowRoutes(app),
   };
 }
 

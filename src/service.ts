@@ -14,7 +14,7 @@ import { startOutboxRetention } from "./notify/outbox-retention.ts";
 import { dashboardRoutes } from "./report/routes.ts";
 import { shadowRoutes } from "./report/shadow-chart.ts";
 import { defaultBackend, type CronBackend } from "./cron/backend.ts";
-import { startJobs, type JobScheduler } from "./schedule/jobs.ts";
+import { startJobs, type JobScheduler, type JobSchedulerDeps } from "./schedule/jobs.ts";
 import { startMissedRunsWorker } from "./schedule/missed-runs-worker.ts";
 import type { Worker } from "./periodic.ts";
 import { startReaper } from "./schedule/reaper.ts";
@@ -131,36 +131,24 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   const workers = await startWorkers(app, tracker);
 
   // Intake: the scheduler and config reload; stopped first on shutdown.
+  const schedulerDeps = {
+    db: app.database.db,
+    clock: app.clock,
+    log,
+    events: app.events,
+    replica: app.replica,
+    backend,
+    tracker,
+    heartbeatTimeoutMs: server.heartbeat_timeout,
+  };
   const jobs = startJobs(
     {
-      db: app.database.db,
-      clock: app.clock,
-      log,
-      events: app.events,
-      replica: app.replica,
-      backend,
-      tracker,
-      heartbeatTimeoutMs: server.heartbeat_timeout,
+      ...schedulerDeps,
       run: (job, runId, slotAt, signal) => runJob(app, job, { trigger: "schedule", slotAt, runId, signal, hurry: hurry.signal }),
     },
     app.loaded.config,
   );
-  // Scheduled shadow jobs: the same lanes and slot claims, under their own job names.
-  const shadowJobs = startJobs(
-    {
-      db: app.database.db,
-      clock: app.clock,
-      log,
-      events: app.events,
-      replica: app.replica,
-      backend,
-      tracker,
-      heartbeatTimeoutMs: server.heartbeat_timeout,
-      run: (job, runId, slotAt, signal) =>
-        runScheduledShadow(scheduledShadowDeps(app), job.slice(SCHEDULE_PREFIX.length), { runId, slotAt, signal }),
-    },
-    scheduledShadowJobs(app.loaded.config.shadow.jobs),
-  );
+  const shadowJobs = startShadowJobs(app, schedulerDeps);
   const load = opts.load ?? ((file: string) => loadConfig(file, { env }));
   const watcher: ConfigWatcher = watchConfig({
     current: () => app.loaded,
@@ -192,6 +180,18 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
     },
     [Symbol.asyncDispose]: stop,
   };
+}
+
+/** Scheduled shadow jobs: the same lanes and slot claims as replay jobs, under their own names (shadow:<job>). */
+function startShadowJobs(app: App, deps: Omit<JobSchedulerDeps, "run">): JobScheduler {
+  return startJobs(
+    {
+      ...deps,
+      run: (job, runId, slotAt, signal) =>
+        runScheduledShadow(scheduledShadowDeps(app), job.slice(SCHEDULE_PREFIX.length), { runId, slotAt, signal }),
+    },
+    scheduledShadowJobs(app.loaded.config.shadow.jobs),
+  );
 }
 
 /** The route tables, one line per area (alerts, dashboard, ... add theirs here). */

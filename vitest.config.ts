@@ -27,6 +27,8 @@ const storeIndependent = [
   "test/notify/{format,notify-replies}.test.ts",
   "test/detect/drop-windows.test.ts",
   "test/gate/{decide,format,lockstep}.test.ts",
+  "test/shadow/{config,findings}.test.ts",
+  "test/report/shadow-chart.test.ts",
   "test/replay/{accuracy,adapters,assertions}.test.ts",
   "test/engine/{batch-writer,run-row,trial-row}.test.ts",
   "test/report/format-summary.test.ts",

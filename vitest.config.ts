@@ -21,7 +21,7 @@ const storeIndependent = [
   "test/load/**",
   "test/cron/**",
   "test/agents/**",
-  "test/scoring/{pii,regex,safety,structured,text,trajectory,judge-config}.test.ts",
+  "test/scoring/{pii,regex,safety,structured,text,trajectory,judge-config,pairwise-prompt}.test.ts",
   "test/detect/{accuracy,cusum-design,detect-run,drift,drop-threshold,errors,flaky,growth,incident,missed-runs,policy,power-summary,predictive,run-facts,runaway}.test.ts",
   "test/alerts/{digest,labels-silences,lifecycle,silence-matchers}.test.ts",
   "test/notify/{format,notify-replies}.test.ts",

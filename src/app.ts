@@ -164,6 +164,9 @@ export function shadowDeps(app: App): ShadowDeps {
     get prices() {
       return app.loaded.config.pricing;
     },
+    get redactPii() {
+      return app.loaded.config.shadow.sampling.redact_pii;
+    },
     agent(name) {
       const { config, file } = app.loaded;
       const cfg = config.agents[name];

@@ -9,6 +9,7 @@ import { compareCost, type CostComparison } from "../gate/compare.ts";
 import type { Logger } from "../log.ts";
 import type { PriceTable } from "../pricing.ts";
 import { createPairwiseJudge } from "../scoring/judge/pairwise.ts";
+import { redactPii } from "../scoring/pii.ts";
 import type { JudgeStats } from "../scoring/judge/types.ts";
 import { quantile } from "../stats/descriptive.ts";
 import { summarizePairs, type PairwiseSummary } from "../stats/pairwise.ts";
@@ -31,6 +32,8 @@ export interface ShadowDeps {
   prices?: PriceTable;
   /** The adapter for a configured agent; throws ShadowInputError for an unknown name. */
   agent(name: string): Agent;
+  /** Replace personal data in stored judge reasons (they may quote a reply); `shadow.sampling.redact_pii`. */
+  redactPii?: boolean;
   fetch?: typeof fetch;
 }
 
@@ -136,9 +139,16 @@ export async function runShadow(deps: ShadowDeps, req: ShadowRequest): Promise<S
     const result = buildResult(runId, req.jobName, candidateName, incumbentName, judged, job, judge.stats());
     result.status = judged.length < items.length ? "budget_exhausted" : "completed";
     result.inputs = sampled.length;
+    const scrub = (text: string | null | undefined) => (text && deps.redactPii ? redactPii(text) : (text ?? null));
     await insertPairVerdicts(
       db,
-      judged.map((j) => ({ ...j.row, runId, createdAt: startedAt })),
+      judged.map((j) => ({
+        ...j.row,
+        reasonCandidateFirst: scrub(j.row.reasonCandidateFirst),
+        reasonIncumbentFirst: scrub(j.row.reasonIncumbentFirst),
+        runId,
+        createdAt: startedAt,
+      })),
     );
     await finishShadowRun(db, runId, { ...summaryColumns(result), status: result.status, finishedAt: clock.now() });
     return result;

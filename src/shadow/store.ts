@@ -27,9 +27,11 @@ export async function finishShadowRun(db: Db, id: string, set: Partial<NewShadow
   await db.update(shadowRuns).set(set).where(eq(shadowRuns.id, id));
 }
 
+/** Rows per insert: 21 columns × 1,000 stays well under Postgres's 65,535 parameters per statement. */
+const PAIR_BATCH = 1_000;
+
 export async function insertPairVerdicts(db: Db, rows: readonly NewPairVerdict[]): Promise<void> {
-  if (rows.length === 0) return;
-  await db.insert(shadowPairVerdicts).values([...rows]);
+  for (let i = 0; i < rows.length; i += PAIR_BATCH) await db.insert(shadowPairVerdicts).values(rows.slice(i, i + PAIR_BATCH));
 }
 
 /** A job's completed runs since `since`, oldest first: the win rate over time. */

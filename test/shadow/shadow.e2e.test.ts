@@ -213,6 +213,21 @@ describe("shadow runs against local judge stand-ins", () => {
     expect(r.summary.pairs).toBeGreaterThan(0);
   });
 
+  it("judge reasons are stored with personal data replaced when sampling redacts", async () => {
+    const quoting: PairBehaviour = () => ({ winner: "tie", reason: "Both tell jane.doe@example.com the same." });
+    const { deps, shadowJob } = await scenario({ inputs: 3, candidate: (i) => `a${i}`, incumbent: (i) => `b${i}`, judge: quoting });
+    const r = await runShadow({ ...deps, redactPii: true }, { jobName: "canary", job: shadowJob, trigger: "manual" });
+    const rows = await queryRows<{ reason_candidate_first: string; reason_incumbent_first: string }>(
+      database.db,
+      sql`select reason_candidate_first, reason_incumbent_first from shadow_pairs where run_id = ${r.runId}`,
+    );
+    expect(rows).toHaveLength(3);
+    for (const row of rows) {
+      expect(row.reason_candidate_first).toMatch(/^Both tell .+ the same\.$/);
+      expect(`${row.reason_candidate_first} ${row.reason_incumbent_first}`).not.toContain("jane.doe@example.com");
+    }
+  });
+
   it("too few samples is an input error naming the agent", async () => {
     const { run } = await scenario({ inputs: 1, candidate: () => "a", incumbent: () => "b", judge: longer });
     await expect(run()).rejects.toThrow(ShadowInputError);

@@ -230,7 +230,8 @@ export function decide(
   if (ci.high < threshold)
     return { ...base, decision: "fail", pValue, reason: `${span}: below ${pct(threshold)}, worse by more than the margin` };
   if (ci.low > threshold) {
-    if (!(o.swapConsistency >= o.minConsistency)) {
+    // NaN (no judged pairs, every pair forfeited) is no evidence of position bias.
+    if (o.swapConsistency < o.minConsistency) {
       return {
         ...base,
         decision: "inconclusive",

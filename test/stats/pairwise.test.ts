@@ -274,6 +274,16 @@ describe("decide (non-inferiority against ½ − margin)", () => {
     expect(decide(scores(bad), { ...ok, swapConsistency: 0.1 }).decision).toBe("fail");
   });
 
+  it("no judged pairs (every pair forfeited): no consistency to withhold a pass on", () => {
+    const good = [...Array(30).fill(1), ...Array(10).fill(0), ...Array(20).fill(0.5)];
+    expect(decide(scores(good), { ...ok, swapConsistency: Number.NaN }).decision).toBe("pass");
+    const forfeits = Array.from({ length: 30 }, (_, i) => ({ ...pair(`in${i}`, null, null), forfeit: "incumbent" as const }));
+    const s = summarizePairs(forfeits, { margin: 0.05 });
+    expect(s.swapConsistency).toBeNaN();
+    expect(s.wins).toBe(30);
+    expect(s.decision.decision).toBe("pass");
+  });
+
   it("the margin moves the threshold; alpha widens the bounds", () => {
     const v = [...Array(25).fill(1), ...Array(25).fill(0)];
     expect(decide(scores(v), { ...ok, margin: 0 }).decision).toBe("inconclusive");

@@ -3,6 +3,7 @@ import type { ShadowResult } from "./run-shadow.ts";
 
 const pct = (x: number) => (Number.isFinite(x) ? `${(x * 100).toFixed(1)}%` : "—");
 const span = (lo: number, hi: number) => (Number.isFinite(lo) && Number.isFinite(hi) ? `[${pct(lo)}, ${pct(hi)}]` : "[—]");
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 const chars = (x: number) => (Number.isFinite(x) ? `${x >= 0 ? "+" : "−"}${Math.abs(Math.round(x))} chars` : "—");
 
 /** A shadow run's report as readable terminal text. */
@@ -20,7 +21,9 @@ export function formatShadow(r: ShadowResult): string {
   lines.push(
     `win rate   ${pct(s.winRate.estimate)}, 95% interval ${span(s.winRate.low, s.winRate.high)} (ties count ½; t over ${s.winRate.clusters} inputs${s.winRate.floored ? ", spread floored" : ""})`,
   );
-  lines.push(`verdicts   ${s.wins} wins, ${s.losses} losses, ${s.ties} ties (${s.flips} from a verdict that flipped with the order)`);
+  lines.push(
+    `verdicts   ${plural(s.wins, "win")}, ${plural(s.losses, "loss", "losses")}, ${plural(s.ties, "tie")} (${s.flips} from a verdict that flipped with the order)`,
+  );
   lines.push(`ties       ${pct(s.tieRate)} of judged pairs; swap consistency ${pct(s.swapConsistency)} (same verdict in both orders)`);
   const lc = s.lengthControlled;
   lines.push(

@@ -14,7 +14,7 @@ export interface LogisticFit {
   /** Whether the Newton iterations met the tolerance. */
   converged: boolean;
   iterations: number;
-  /** The slope was not estimable (every x the same): the fit is the intercept alone. */
+  /** Every x was 0: the fit is the intercept alone (every x the same but not 0: nothing is estimable, NaN). */
   interceptOnly: boolean;
 }
 
@@ -56,6 +56,11 @@ export function fitLogistic(points: readonly LogisticPoint[]): LogisticFit {
   }
   const scale = Math.sqrt(points.reduce((s, p) => s + p.x * p.x, 0) / n);
   const interceptOnly = !(scale > 0);
+  // Every x the same but not 0: intercept and slope cannot be told apart, so nothing can be read
+  // at x = 0 (reading it there would be an extrapolation the data says nothing about).
+  if (!interceptOnly && points.every((p) => p.x === points[0]!.x)) {
+    return { b0: Number.NaN, b1: Number.NaN, seB0: Number.NaN, converged: false, iterations: 0, interceptOnly: false };
+  }
   const xs = points.map((p) => (interceptOnly ? 0 : p.x / scale));
   let b0 = 0;
   let b1 = 0;
@@ -64,14 +69,49 @@ export function fitLogistic(points: readonly LogisticPoint[]): LogisticFit {
   for (; iterations < MAX_ITER && !converged; iterations++) {
     const step = firthStep(points, xs, b0, b1, interceptOnly);
     if (!step) break;
-    // Halve a step that would overshoot: Newton on a flat, separated likelihood can jump far.
-    const [d0, d1] = [clampStep(step[0]), clampStep(step[1])];
+    // Newton on Firth's score can overshoot and oscillate (a saturated or separated fit): halve
+    // the step until the penalised likelihood does not fall, as logistf does.
+    let [d0, d1] = [clampStep(step[0]), clampStep(step[1])];
+    const before = penalizedLogLik(points, xs, b0, b1, interceptOnly);
+    for (let h = 0; h < MAX_HALVINGS && penalizedLogLik(points, xs, b0 + d0, b1 + d1, interceptOnly) < before; h++) {
+      d0 /= 2;
+      d1 /= 2;
+    }
     b0 += d0;
     b1 += d1;
     converged = Math.abs(d0) < TOL && Math.abs(d1) < TOL;
   }
   const seB0 = sandwichSeB0(points, xs, b0, b1, interceptOnly);
   return { b0, b1: interceptOnly ? 0 : b1 / scale, seB0, converged, iterations, interceptOnly };
+}
+
+/** Step halvings per iteration before the step is taken as it stands. */
+const MAX_HALVINGS = 30;
+
+/**
+ * Firth's penalised (quasi-)log-likelihood: Σ yᵢ log μᵢ + (1 − yᵢ) log(1 − μᵢ) + ½ log det I(β),
+ * the objective whose score the Newton steps follow.
+ */
+function penalizedLogLik(points: readonly LogisticPoint[], xs: readonly number[], b0: number, b1: number, interceptOnly: boolean): number {
+  let ll = 0;
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  for (let i = 0; i < points.length; i++) {
+    const z = b0 + b1 * xs[i]!;
+    const y = points[i]!.y;
+    // log σ(z) and log(1 − σ(z)), stable for large |z|.
+    const logMu = -Math.log1p(Math.exp(-Math.abs(z))) + Math.min(0, z);
+    const logOneMinus = -Math.log1p(Math.exp(-Math.abs(z))) + Math.min(0, -z);
+    ll += y * logMu + (1 - y) * logOneMinus;
+    const m = sigmoid(z);
+    const w = Math.max(W_MIN, m * (1 - m));
+    a += w;
+    b += w * xs[i]!;
+    c += w * xs[i]! * xs[i]!;
+  }
+  const det = interceptOnly ? a : a * c - b * b;
+  return ll + 0.5 * Math.log(Math.max(det, 1e-300));
 }
 
 /** Newton steps longer than this on the logit scale are cut to it. */

@@ -79,3 +79,39 @@ describe("fitLogistic (Firth, fractional response, clustered errors)", () => {
     expectRel(logistic(-2), 1 / (1 + Math.exp(2)), 1e-12);
   });
 });
+
+describe("fitLogistic edge cases", () => {
+  it("no points: NaN, not converged, no iterations", () => {
+    expect(fitLogistic([])).toEqual({
+      b0: Number.NaN,
+      b1: Number.NaN,
+      seB0: Number.NaN,
+      converged: false,
+      iterations: 0,
+      interceptOnly: true,
+    });
+  });
+
+  it("every x the same but not 0: nothing to read at 0 (NaN), rather than a made-up ½", () => {
+    const f = fitLogistic([1, 0, 1, 1].map((y, i) => ({ y, x: 40, cluster: String(i) })));
+    expect(f.b0).toBeNaN();
+    expect(f.b1).toBeNaN();
+    expect(f.converged).toBe(false);
+    expect(f.interceptOnly).toBe(false);
+  });
+
+  it("negative responses are refused too", () => {
+    expect(() => fitLogistic([{ y: -0.5, x: 0, cluster: "a" }])).toThrow(/got -0\.5/);
+    expect(() => fitLogistic([{ y: 1.5, x: 0, cluster: "a" }])).toThrow(/got 1\.5/);
+  });
+
+  it("two clusters are enough for a clustered error", () => {
+    const f = fitLogistic([
+      { y: 1, x: 1, cluster: "a" },
+      { y: 0, x: -1, cluster: "b" },
+      { y: 1, x: 2, cluster: "a" },
+      { y: 0.5, x: 0, cluster: "b" },
+    ]);
+    expect(Number.isFinite(f.seB0)).toBe(true);
+  });
+});

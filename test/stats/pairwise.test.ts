@@ -4,6 +4,7 @@ import { tQuantile } from "../../src/stats/distributions.ts";
 import {
   combineOrders,
   decide,
+  lengthControlled,
   preferenceOf,
   scoreOf,
   summarizePairs,
@@ -70,11 +71,24 @@ describe("clusteredMean", () => {
     expect(m.floored).toBe(false);
   });
 
-  it("below two clusters: the estimate and no interval", () => {
+  it("below two clusters: the estimate and no interval; two clusters have one", () => {
     const m = clusteredMean([{ cluster: "a", value: 0.25 }]);
-    expect(m.estimate).toBe(0.25);
-    expect(m.low).toBeNaN();
-    expect(m.high).toBeNaN();
+    expect(m).toEqual({
+      estimate: 0.25,
+      low: Number.NaN,
+      high: Number.NaN,
+      level: 0.95,
+      clusters: 1,
+      se: Number.NaN,
+      df: 0,
+      floored: false,
+    });
+    const two = clusteredMean([
+      { cluster: "a", value: 0.25 },
+      { cluster: "b", value: 0.75 },
+    ]);
+    expect(two.df).toBe(1);
+    expectRel(two.high - two.estimate, tQuantile(0.975, 1) * 0.25, 1e-10);
   });
 
   it("a floor keeps identical clusters from claiming certainty", () => {
@@ -117,8 +131,22 @@ describe("boundedMean (arcsine-square-root interval for a score in [0, 1])", () 
     expect(b.low).toBeGreaterThan(0);
   });
 
-  it("one cluster: no interval", () => {
+  it("one cluster: no interval; two clusters: on the arcsine scale", () => {
     expect(boundedMean([{ cluster: "a", value: 1 }]).low).toBeNaN();
+    const two = boundedMean([
+      { cluster: "a", value: 0 },
+      { cluster: "b", value: 0.5 },
+    ]);
+    const raw = clusteredMean(
+      [
+        { cluster: "a", value: 0 },
+        { cluster: "b", value: 0.5 },
+      ],
+      0.95,
+      unitScoreFloor,
+    );
+    expect(two.low).toBe(0);
+    expect(two.low).not.toBe(raw.low);
   });
 });
 
@@ -209,6 +237,29 @@ describe("summarizePairs", () => {
     expect(s.lengthDifference.estimate).toBeGreaterThan(30);
   });
 
+  it("a forfeit is a loss for the agent that gave no reply, a win for the other", () => {
+    const lost = summarizePairs(
+      [
+        { ...pair("a", null, null), forfeit: "candidate" },
+        { ...pair("b", null, null), forfeit: "candidate" },
+      ],
+      { margin: 0.05 },
+    );
+    expect([lost.wins, lost.losses, lost.winRate.estimate]).toEqual([0, 2, 0]);
+    const won = summarizePairs([{ ...pair("a", null, null), forfeit: "incumbent" }], { margin: 0.05 });
+    expect([won.wins, won.losses]).toEqual([1, 0]);
+  });
+
+  it("minConsistency is the caller's: 0 lets a position-biased judge's ties pass", () => {
+    const pairs = Array.from({ length: 60 }, (_, i) => pair(`in${i}`, "candidate", "incumbent"));
+    expect(summarizePairs(pairs, { margin: 0.05, minConsistency: 0 }).decision.decision).toBe("pass");
+    expect(summarizePairs(pairs, { margin: 0.05 }).decision.decision).toBe("inconclusive");
+  });
+
+  it("a margin of 0 is allowed (no shortfall tolerated)", () => {
+    expect(summarizePairs([pair("a", "tie", "tie"), pair("b", "tie", "tie")], { margin: 0 }).decision.threshold).toBe(0.5);
+  });
+
   it("rejects a margin or alpha out of range", () => {
     expect(() => summarizePairs([], { margin: 0.5 })).toThrow(/margin/);
     expect(() => summarizePairs([], { margin: -0.1 })).toThrow(/margin/);
@@ -221,6 +272,33 @@ describe("summarizePairs", () => {
     expect(s.tieRate).toBeNaN();
     expect(s.swapConsistency).toBeNaN();
     expect(s.decision.decision).toBe("inconclusive");
+  });
+});
+
+describe("lengthControlled", () => {
+  it("reads the fit at zero difference with a t(G − 1) interval on the logit scale (numpy reference)", () => {
+    const x = [-120, -40, 0, 10, 30, 55, 80, 150, 200, -10, 60, 90];
+    const y = [0, 0.5, 0.5, 1, 0, 1, 1, 1, 1, 0, 0.5, 1];
+    const cl = ["a", "a", "b", "b", "c", "c", "d", "d", "e", "e", "f", "f"];
+    const lc = lengthControlled(x.map((xi, i) => ({ x: xi, y: y[i]!, cluster: cl[i]! })));
+    const [b0, b1, se] = [-0.07275607330474988, 0.01672103317528473, 0.4517920409095398];
+    const half = tQuantile(0.975, 5) * se;
+    const s = (z: number) => 1 / (1 + Math.exp(-z));
+    expectRel(lc.winRate, s(b0), 1e-7);
+    expectRel(lc.low, s(b0 - half), 1e-7);
+    expectRel(lc.high, s(b0 + half), 1e-7);
+    expectRel(lc.slopePer100, b1 * 100, 1e-7);
+    expect(lc.converged).toBe(true);
+  });
+
+  it("one input: the estimate without an interval", () => {
+    const lc = lengthControlled([
+      { x: 10, y: 1, cluster: "a" },
+      { x: -10, y: 0, cluster: "a" },
+    ]);
+    expect(lc.winRate).toBeCloseTo(0.5, 9);
+    expect(lc.low).toBeNaN();
+    expect(lc.high).toBeNaN();
   });
 });
 
@@ -310,9 +388,13 @@ describe("decide (non-inferiority against ½ − margin)", () => {
     expect(seen.size).toBe(3);
   });
 
-  it("one input: inconclusive", () => {
+  it("one input or none: inconclusive; two are enough to decide", () => {
     const d = decide(scores([1]), ok);
     expect(d.decision).toBe("inconclusive");
-    expect(d.reason).toMatch(/only 1 input decided/);
+    expect(d.reason).toBe("only 1 input decided; at least 2 are needed");
+    expect(decide(scores([]), ok).reason).toBe("only 0 inputs decided; at least 2 are needed");
+    const two = decide(scores([0, 0]), { ...ok, margin: 0.3 });
+    expect(two.reason).not.toMatch(/only/);
+    expect(two.reason).toMatch(/^win rate 0\.0%, 90% interval \[0\.0%, \d+\.\d%\]/);
   });
 });

@@ -291,6 +291,18 @@ describe("lengthControlled", () => {
     expect(lc.converged).toBe(true);
   });
 
+  it("two inputs are enough for an interval", () => {
+    const lc = lengthControlled([
+      { x: 10, y: 1, cluster: "a" },
+      { x: -10, y: 0, cluster: "b" },
+      { x: 30, y: 1, cluster: "a" },
+      { x: 0, y: 0.5, cluster: "b" },
+    ]);
+    expect(Number.isFinite(lc.low) && Number.isFinite(lc.high)).toBe(true);
+    expect(lc.low).toBeLessThan(lc.winRate);
+    expect(lc.high).toBeGreaterThan(lc.winRate);
+  });
+
   it("one input: the estimate without an interval", () => {
     const lc = lengthControlled([
       { x: 10, y: 1, cluster: "a" },

@@ -6,6 +6,7 @@ const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   report: () => import("./report-scale.ts"),
   runaway: () => import("./runaway.ts"),
   startup: () => import("./startup.ts"),
+  shadow: () => import("./shadow.ts"),
 };
 
 const names = process.argv.slice(2).filter((a) => !a.startsWith("-"));

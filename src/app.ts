@@ -17,6 +17,9 @@ import type { DeliveryDeps } from "./notify/delivery.ts";
 import type { RetentionDeps } from "./notify/outbox-retention.ts";
 import type { Database } from "./store/db.ts";
 import { spillDir, spillTrials } from "./store/spill.ts";
+import type { SampleDeps } from "./shadow/record.ts";
+import { ShadowInputError, type ShadowDeps } from "./shadow/run-shadow.ts";
+import type { ScheduledShadowDeps } from "./shadow/scheduled.ts";
 
 /** What every command shares: the loaded config, the open database and the services. */
 export interface App {
@@ -145,4 +148,41 @@ export function retentionDeps(app: App): RetentionDeps {
     ...processDeps(app),
     retentionMs: () => app.loaded.config.retention.notifications,
   };
+}
+
+/** A shadow run's services from the app: config read at each call, so a reload applies. */
+export function shadowDeps(app: App): ShadowDeps {
+  const { db, clock, log, secrets } = processDeps(app);
+  return {
+    db,
+    clock,
+    log,
+    secrets,
+    get judge() {
+      return app.loaded.config.judge;
+    },
+    get prices() {
+      return app.loaded.config.pricing;
+    },
+    get redactPii() {
+      return app.loaded.config.shadow.sampling.redact_pii;
+    },
+    agent(name) {
+      const { config, file } = app.loaded;
+      const cfg = config.agents[name];
+      if (!cfg)
+        throw new ShadowInputError(`unknown agent "${name}" (agents in ${file}: ${Object.keys(config.agents).join(", ") || "none"})`);
+      return createAgent(name, cfg, { prices: config.pricing, redact: (text) => secrets.redact(text), clock });
+    },
+  };
+}
+
+/** What recording sampled inputs takes (POST /api/samples, the OTLP receiver's onInput, imports). */
+export function sampleDeps(app: App): SampleDeps {
+  return { db: app.database.db, clock: app.clock, log: app.log, sampling: () => app.loaded.config.shadow.sampling };
+}
+
+/** What a scheduled shadow run takes: the run's services, alert decisions, and the jobs as reloaded. */
+export function scheduledShadowDeps(app: App): ScheduledShadowDeps {
+  return { shadow: shadowDeps(app), alerts: alertDeps(app), jobs: () => app.loaded.config.shadow.jobs };
 }

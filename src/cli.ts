@@ -17,6 +17,8 @@ const COMMANDS: Record<string, () => Promise<Command | StandaloneCommand>> = {
   gate: async () => (await import("./commands/gate.ts")).gateCommand,
   baseline: async () => (await import("./commands/baseline.ts")).baselineCommand,
   import: async () => (await import("./commands/import.ts")).importCommand,
+  shadow: async () => (await import("./commands/shadow.ts")).shadowCommand,
+  samples: async () => (await import("./commands/samples.ts")).samplesCommand,
 };
 
 /** "bun 1.4.5" or "node 20.20.2": the runtime this process is on (bin/goldwatch.js chooses it). */

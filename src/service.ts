@@ -3,7 +3,7 @@ import { startSpillReplay } from "./schedule/spill-replay.ts";
 import { alertRoutes } from "./alerts/routes.ts";
 import { firingAlertsByJob } from "./alerts/store.ts";
 import { baselineRoutes } from "./detect/routes.ts";
-import { alertDeps, deliveryDeps, retentionDeps, runJob, type App } from "./app.ts";
+import { alertDeps, deliveryDeps, retentionDeps, runJob, sampleDeps, scheduledShadowDeps, type App } from "./app.ts";
 import type { LoadedConfig } from "./load/load.ts";
 import { loadConfig } from "./load/load.ts";
 import { watchConfig, type ConfigWatcher } from "./load/watch.ts";
@@ -14,8 +14,9 @@ import { startOutboxRetention } from "./notify/outbox-retention.ts";
 import { outboxBacklog } from "./notify/store.ts";
 import { dashboardRoutes } from "./report/routes.ts";
 import { runPageRoutes } from "./report/run-routes.ts";
+import { shadowRoutes } from "./report/shadow-chart.ts";
 import { defaultBackend, type CronBackend } from "./cron/backend.ts";
-import { startJobs, type JobScheduler } from "./schedule/jobs.ts";
+import { startJobs, type JobScheduler, type JobSchedulerDeps } from "./schedule/jobs.ts";
 import { startMissedRunsWorker } from "./schedule/missed-runs-worker.ts";
 import type { Worker } from "./periodic.ts";
 import { startReaper } from "./schedule/reaper.ts";
@@ -25,6 +26,8 @@ import { startHttpServer, type HttpServer, type Routes } from "./server/http.ts"
 import { describeDbError } from "./store/errors.ts";
 import { startPartitionMaintenance } from "./store/partitions.ts";
 import { jobBusy } from "./store/slots.ts";
+import { sampleRoutes } from "./shadow/routes.ts";
+import { runScheduledShadow, SCHEDULE_PREFIX, scheduledShadowJobs } from "./shadow/scheduled.ts";
 import { spillDir } from "./store/spill.ts";
 
 /** The running service: scheduled jobs, background workers and the HTTP port. */
@@ -133,20 +136,24 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   const workers = await startWorkers(app, tracker);
 
   // Intake: the scheduler and config reload; stopped first on shutdown.
+  const schedulerDeps = {
+    db: app.database.db,
+    clock: app.clock,
+    log,
+    events: app.events,
+    replica: app.replica,
+    backend,
+    tracker,
+    heartbeatTimeoutMs: server.heartbeat_timeout,
+  };
   const jobs = startJobs(
     {
-      db: app.database.db,
-      clock: app.clock,
-      log,
-      events: app.events,
-      replica: app.replica,
-      backend,
-      tracker,
-      heartbeatTimeoutMs: server.heartbeat_timeout,
+      ...schedulerDeps,
       run: (job, runId, slotAt, signal) => runJob(app, job, { trigger: "schedule", slotAt, runId, signal, hurry: hurry.signal }),
     },
     app.loaded.config,
   );
+  const shadowJobs = startShadowJobs(app, schedulerDeps);
   const load = opts.load ?? ((file: string) => loadConfig(file, { env }));
   const watcher: ConfigWatcher = watchConfig({
     current: () => app.loaded,
@@ -154,6 +161,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
     apply: (next) => {
       applyReload(app, next);
       jobs.apply(next.config);
+      shadowJobs.apply(scheduledShadowJobs(next.config.shadow.jobs));
     },
     log,
     watchFiles: opts.watch !== false,
@@ -164,7 +172,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   let stopped: Promise<void> | undefined;
   const stop = () => {
     stopping = true;
-    return (stopped ??= shutdown(app, { watcher, jobs, tracker, workers, metrics, http }));
+    return (stopped ??= shutdown(app, { watcher, jobs, shadowJobs, tracker, workers, metrics, http }));
   };
   return {
     port: http.port,
@@ -177,6 +185,18 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
     },
     [Symbol.asyncDispose]: stop,
   };
+}
+
+/** Scheduled shadow jobs: the same lanes and slot claims as replay jobs, under their own names (shadow:<job>). */
+function startShadowJobs(app: App, deps: Omit<JobSchedulerDeps, "run">): JobScheduler {
+  return startJobs(
+    {
+      ...deps,
+      run: (job, runId, slotAt, signal) =>
+        runScheduledShadow(scheduledShadowDeps(app), job.slice(SCHEDULE_PREFIX.length), { runId, slotAt, signal }),
+    },
+    scheduledShadowJobs(app.loaded.config.shadow.jobs),
+  );
 }
 
 /** The route tables, one line per area (alerts, dashboard, ... add theirs here). */
@@ -192,6 +212,8 @@ function serviceRoutes(app: App, core: Parameters<typeof coreRoutes>[0] & { apiT
     }),
     ...dashboardRoutes(app),
     ...runPageRoutes({ database: app.database, goldens: () => app.loaded.goldens, secrets: app.secrets }),
+    ...sampleRoutes(sampleDeps(app), { apiToken: core.apiToken }),
+    ...shadowRoutes(app),
   };
 }
 
@@ -281,6 +303,7 @@ async function shutdown(
   parts: {
     watcher: ConfigWatcher;
     jobs: JobScheduler;
+    shadowJobs: JobScheduler;
     tracker: RunTracker;
     workers: Worker[];
     metrics: { stop(): void };
@@ -292,6 +315,7 @@ async function shutdown(
   app.log.info({ runs: tracker.size, graceMs: server.shutdown_grace }, "stopping: no new slots; waiting for runs");
   await parts.watcher.stop().catch(() => {});
   await parts.jobs.stop().catch(() => {});
+  await parts.shadowJobs.stop().catch(() => {});
   const drained = await tracker.drain(app.clock, server.shutdown_grace, ABORT_WRITE_MS);
   if (drained.aborted > 0) app.log.warn(drained, "runs aborted at shutdown");
   if (drained.unfinished > 0)

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isPinnedModel, unpinnedMessage } from "./pinned-judges.ts";
 import { duration, positiveDuration } from "./duration.ts";
+import { checkShadowAgents, shadowSchema } from "./shadow.ts";
 
 const pricing = z.strictObject({
   input_per_mtok: z.number().nonnegative(),
@@ -210,6 +211,8 @@ export const configSchema = z
     /** Default for every job's `redact_pii` (personal data and secrets replaced in stored trials). */
     redact_pii: z.boolean().default(false),
     jobs: z.record(z.string(), jobSchema).default({}),
+    /** Shadow evaluation: sampled production inputs, candidate against incumbent, judged pairwise (src/config/shadow.ts). */
+    shadow: shadowSchema(budget.default({ trial: {}, run: {} })).prefault({}),
     notify: notifySchema.prefault({}),
     server: z
       .strictObject({
@@ -239,6 +242,7 @@ export const configSchema = z
       .prefault({}),
   })
   .superRefine((cfg, ctx) => {
+    checkShadowAgents(cfg, ctx);
     for (const [name, job] of Object.entries(cfg.jobs)) {
       if (!(job.agent in cfg.agents)) {
         const known = Object.keys(cfg.agents).join(", ") || "none";
@@ -258,4 +262,7 @@ export type DemoAgentConfig = z.output<typeof demoAgent>;
 export type JobConfig = z.output<typeof jobSchema>;
 export type JudgeConfig = z.output<typeof judgeSchema>;
 export type NotifyConfig = z.output<typeof notifySchema>;
+export type ShadowConfig = z.output<typeof configSchema>["shadow"];
+export type ShadowJobConfig = ShadowConfig["jobs"][string];
+export type SamplingConfig = ShadowConfig["sampling"];
 export type Config = z.output<typeof configSchema>;

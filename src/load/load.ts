@@ -90,6 +90,12 @@ export async function loadConfig(file: string, opts: LoadOptions = {}): Promise<
     config.server.port = port;
   }
 
+  for (const [name, job] of Object.entries(config.shadow.jobs)) {
+    const zone = checkTimezone(job.timezone);
+    const problem = zone ?? (job.schedule === undefined ? undefined : checkSchedule(job.schedule, job.timezone));
+    if (problem) issues.push({ file: abs, path: `shadow.jobs.${name}.${zone ? "timezone" : "schedule"}`, message: problem });
+  }
+
   const goldens = new Map<string, GoldenSet>();
   const byPath = new Map<string, Promise<GoldenSet>>();
   for (const [name, job] of Object.entries(config.jobs)) {

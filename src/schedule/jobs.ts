@@ -22,6 +22,13 @@ export interface JobSchedulerDeps {
   run(job: string, runId: string, slotAt: Date, signal: AbortSignal): Promise<unknown>;
 }
 
+/** What the scheduler reads of a job: replay jobs (`jobs:`) and scheduled shadow jobs alike. */
+export type ScheduleSpec = Pick<Config["jobs"][string], "schedule" | "timezone" | "grace" | "catch_up" | "enabled">;
+/** The job table the scheduler runs: the config itself, or a table made for another kind of job. */
+export interface ScheduleTable {
+  jobs: Record<string, ScheduleSpec>;
+}
+
 /** Every enabled job on its schedule, with reload and shutdown. */
 export interface JobScheduler {
   readonly name: "scheduler";
@@ -29,7 +36,7 @@ export interface JobScheduler {
   /** Jobs scheduled now (0 once stopping). */
   readonly size: number;
   /** Applies a reloaded config: new jobs start, removed ones stop, changed ones use the change from their next slot. */
-  apply(config: Config): void;
+  apply(config: ScheduleTable): void;
   /** Resolves when the slots fired so far have been handled (tests). */
   idle(): Promise<void>;
   /** Stops claiming and scheduling; runs going are left to the tracker's drain. */
@@ -38,7 +45,7 @@ export interface JobScheduler {
   lane(job: string): JobLane | undefined;
 }
 
-function laneJob(name: string, job: Config["jobs"][string]): LaneJob {
+function laneJob(name: string, job: ScheduleSpec): LaneJob {
   const expr = parseExpression(job.schedule);
   // Validated at load; reaching this is a bug, not bad input.
   if (typeof expr === "string") throw new Error(`job ${name}: ${expr}`);
@@ -49,7 +56,7 @@ function laneJob(name: string, job: Config["jobs"][string]): LaneJob {
  * Starts every enabled job: first its catch-up (slots due while no replica ran it), then a
  * timer per job. Each slot goes through the job's lane (claim in Postgres, then run).
  */
-export function startJobs(deps: JobSchedulerDeps, config: Config): JobScheduler {
+export function startJobs(deps: JobSchedulerDeps, config: ScheduleTable): JobScheduler {
   const stopping = new AbortController();
   const lanes = new Map<string, { lane: JobLane; handle: ScheduledJob }>();
   const log = deps.log;

@@ -33,6 +33,8 @@ export async function callJudge(
   fetchImpl?: typeof fetch,
   /** Removes secrets from reply excerpts before they are cut short. */
   redact?: (text: string) => string,
+  /** The structured-output schema (for `response_format: json_schema`); default: the verdict's. */
+  jsonSchema: object = VERDICT_JSON_SCHEMA,
 ): Promise<JudgeCall> {
   const headers: Record<string, string> = {};
   if (cfg.api_key) headers.authorization = `Bearer ${cfg.api_key}`;
@@ -40,7 +42,7 @@ export async function callJudge(
     model: cfg.model,
     messages,
     temperature: 0,
-    response_format: cfg.response_format === "json_schema" ? VERDICT_JSON_SCHEMA : { type: "json_object" },
+    response_format: cfg.response_format === "json_schema" ? jsonSchema : { type: "json_object" },
   };
   const reply = await postJson({
     url: `${cfg.base_url.replace(/\/+$/, "")}/chat/completions`,

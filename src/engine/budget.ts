@@ -254,6 +254,8 @@ export function defaultRunBudget(history: readonly { costUsd: number; trials: nu
  * timer is stopped however the call ends.
  */
 export async function callWithBudget(agent: Agent, req: AgentRequest, bounds: TrialBounds, clock: Clock): Promise<Observation> {
+  // No bound (the default): nothing can trip, so no budget, request copy or Date per trial.
+  if (unbounded(bounds)) return agent.call(req);
   const budget = new TrialBudget(bounds, { clock, signal: req.signal });
   try {
     return budget.settle(await agent.call({ ...req, signal: budget.signal, meter: budget }));

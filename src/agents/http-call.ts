@@ -183,7 +183,8 @@ async function send(opts: PostJsonOptions, signal: AbortSignal): Promise<Sent> {
     status: res.status,
     header: (name) => res.headers.get(name),
     read: (maxBytes) => readBounded(res, maxBytes),
-    redirect: await redirectError(res, opts.url),
+    // Awaited only for a redirect: a promise per ordinary reply for nothing.
+    redirect: res.type === "opaqueredirect" || (res.status >= 300 && res.status <= 399) ? await redirectError(res, opts.url) : null,
   };
 }
 

@@ -26,6 +26,18 @@ export function toSteps(raw: unknown): Step[] {
   });
 }
 
+/** The observation of a call that got no usable reply. */
+const failed = (latencyMs: number, error: AgentError): Observation => ({
+  output: null,
+  steps: [],
+  usage: { inputTokens: 0, outputTokens: 0 },
+  model: null,
+  fingerprint: null,
+  latencyMs,
+  costUsd: 0,
+  error,
+});
+
 /**
  * An agent behind a JSON-over-HTTP endpoint, mapped by JSON paths. Its reply is read whole, so the
  * trial's budget is checked when it arrives (and `ttl` cancels the request while it waits).
@@ -60,14 +72,10 @@ export function createHttpAgent(name: string, cfg: HttpAgentConfig, deps: AgentD
         ...shared,
       });
       const latencyMs = performance.now() - started;
-      const base = { steps: [], usage: { inputTokens: 0, outputTokens: 0 }, model: null, fingerprint: null, latencyMs, costUsd: 0 };
-      if (!reply.ok) return { ...base, output: null, error: reply.error };
+      if (!reply.ok) return failed(latencyMs, reply.error);
       const m = cfg.response;
       const outputValue = readPath(reply.body, m.output);
-      if (outputValue === undefined) {
-        const error: AgentError = { kind: "parse", status: reply.status, message: `reply has no ${m.output}` };
-        return { ...base, output: null, error };
-      }
+      if (outputValue === undefined) return failed(latencyMs, { kind: "parse", status: reply.status, message: `reply has no ${m.output}` });
       const usage: Usage = {
         inputTokens: m.input_tokens ? num(readPath(reply.body, m.input_tokens)) : 0,
         outputTokens: m.output_tokens ? num(readPath(reply.body, m.output_tokens)) : 0,
@@ -80,7 +88,7 @@ export function createHttpAgent(name: string, cfg: HttpAgentConfig, deps: AgentD
         model,
         fingerprint: m.fingerprint ? str(readPath(reply.body, m.fingerprint)) : null,
         latencyMs,
-        costUsd: costOf(usage, resolvePricing(cfg.pricing, [model], prices)),
+        costUsd: costOf(usage, cfg.pricing ?? priceOf(model)),
         error: null,
       };
     },

@@ -253,7 +253,12 @@ export function defaultRunBudget(history: readonly { costUsd: number; trials: nu
  * observation comes back settled (`budget_exceeded` with the bound when one tripped). The ttl
  * timer is stopped however the call ends.
  */
-export async function callWithBudget(agent: Agent, req: AgentRequest, bounds: TrialBounds, clock: Clock): Promise<Observation> {
+export function callWithBudget(agent: Agent, req: AgentRequest, bounds: TrialBounds, clock: Clock): Promise<Observation> {
+  // No bound (the default): nothing can trip, so no budget, request copy, Date or extra promise per trial.
+  return unbounded(bounds) ? agent.call(req) : callBudgeted(agent, req, bounds, clock);
+}
+
+async function callBudgeted(agent: Agent, req: AgentRequest, bounds: TrialBounds, clock: Clock): Promise<Observation> {
   const budget = new TrialBudget(bounds, { clock, signal: req.signal });
   try {
     return budget.settle(await agent.call({ ...req, signal: budget.signal, meter: budget }));

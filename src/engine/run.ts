@@ -202,7 +202,8 @@ async function replayTrials(run: ActiveRun, { judge, runBudget, watch }: Spendin
         runBudget.add(row.costUsd);
         watch.record({ runaway: isRunawayTrial(row), passed: row.passed });
         // Stored before it is announced: a listener's fault must not lose a completed trial.
-        await run.writer.push(row);
+        const room = run.writer.offer(row);
+        if (room) await room;
         deps.events?.emit("trial:finished", {
           runId,
           job: req.jobName,

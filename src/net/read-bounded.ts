@@ -7,6 +7,9 @@
  * content-encoding can be a thousandth of the decoded body (a 50 KB gzip of 50 MB), so it only
  * refuses early and never replaces counting.
  */
+/** Stateless when not streaming: one decoder for every whole body, not one per reply. */
+const wholeBody = new TextDecoder();
+
 export async function readBounded(res: Response, max: number): Promise<string | undefined> {
   const encoding = (res.headers.get("content-encoding") ?? "identity").trim().toLowerCase();
   const declared = Number(res.headers.get("content-length") ?? "NaN");
@@ -18,7 +21,7 @@ export async function readBounded(res: Response, max: number): Promise<string | 
   // Framed by a content-length within the limit, unencoded: the body cannot outgrow it, so it is
   // read whole, without a stream reader (the reader was a third of the agent call's CPU on Bun).
   // arrayBuffer, not text(): under Bun 1.4 text() here kept ~1 KB per reply alive (a leak).
-  if ((encoding === "" || encoding === "identity") && declared <= max) return new TextDecoder().decode(await res.arrayBuffer());
+  if ((encoding === "" || encoding === "identity") && declared <= max) return wholeBody.decode(await res.arrayBuffer());
   const reader = res.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -35,6 +35,20 @@ export async function scoreTrial(
   signal: AbortSignal,
   services: ScoringServices = {},
 ): Promise<TrialScore> {
+  return scoreNow(specs, kase, obs, signal, services);
+}
+
+/**
+ * `scoreTrial`, synchronous unless an assertion is (the judge): the engine awaits only then,
+ * saving a promise and a microtask turn on every trial.
+ */
+export function scoreNow(
+  specs: readonly AssertionSpec[],
+  kase: CaseView,
+  obs: Observation,
+  signal: AbortSignal,
+  services: ScoringServices = {},
+): TrialScore | Promise<TrialScore> {
   const loopFound = (): AssertionResult[] => {
     if (obs.steps.length <= DEFAULT_MAX_REPEATS || specs.some((s) => s.type === "no_loop")) return [];
     const r = loopResult(obs.steps, DEFAULT_MAX_REPEATS);
@@ -50,14 +64,22 @@ export async function scoreTrial(
   const ctx: AssertionContext = { case: kase, obs, signal, judge: services.judge };
   // Most assertions are synchronous: awaited only when one is not (the judge).
   const pending = specs.map((spec) => runOne(spec, ctx));
-  const settled = pending.some((r) => r instanceof Promise) ? await Promise.all(pending) : (pending as AssertionResult[]);
-  const assertions = [...settled, ...loopFound()];
-  const decided = assertions.filter((a) => a.kind !== "judge_error");
-  const failed = decided.some((a) => !a.passed);
-  const undecided = decided.length < assertions.length;
-  const status: TrialStatus = failed ? "fail" : undecided ? "judge_error" : "pass";
-  const score = decided.length === 0 ? 0 : decided.filter((a) => a.passed).length / decided.length;
-  return { status, passed: status === "pass", score, assertions };
+  const settle = (settled: AssertionResult[]) => verdict(settled, loopFound());
+  return pending.some((r) => r instanceof Promise) ? Promise.all(pending).then(settle) : settle(pending as AssertionResult[]);
+}
+
+/** The trial's status and score from its assertions' results (judge errors are undecided). */
+function verdict(settled: AssertionResult[], loops: AssertionResult[]): TrialScore {
+  const assertions = loops.length > 0 ? [...settled, ...loops] : settled;
+  let decided = 0;
+  let passed = 0;
+  for (const a of assertions) {
+    if (a.kind === "judge_error") continue;
+    decided++;
+    if (a.passed) passed++;
+  }
+  const status: TrialStatus = passed < decided ? "fail" : decided < assertions.length ? "judge_error" : "pass";
+  return { status, passed: status === "pass", score: decided === 0 ? 0 : passed / decided, assertions };
 }
 
 function runOne(spec: AssertionSpec, ctx: AssertionContext): AssertionResult | Promise<AssertionResult> {

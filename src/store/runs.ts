@@ -88,34 +88,46 @@ export interface TrialAggregates {
 }
 
 export async function aggregateTrials(db: Db, runId: string): Promise<TrialAggregates> {
-  const cases = await queryRows<Record<string, unknown>>(
+  // Counts by case and, for runaway trials, why: the bound named in the error (describeTrip
+  // writes "(budget.trial.<bound>)"), or a loop assertion on a trial that stayed within its
+  // budget. One scan for both: a separate scan for the reasons was ~0.15 s per 40k trials on the
+  // embedded database (a third of the run's finishing time).
+  const groups = await queryRows<Record<string, unknown>>(
     db,
-    sql`select case_id as id,
+    sql`select case_id as id, reason,
           count(*)::int as trials,
           count(*) filter (where status in ('pass','fail','budget_exceeded'))::int as scored,
           count(*) filter (where status = 'pass')::int as passes,
           count(*) filter (where status = 'error')::int as errors,
           count(*) filter (where status = 'budget_exceeded')::int as budget_exceeded,
           count(*) filter (where status = 'judge_error')::int as judge_errors
-        from trials where run_id = ${runId} group by case_id order by case_id`,
-  );
-  // Why each runaway trial ran away: the bound named in its error (describeTrip writes
-  // "(budget.trial.<bound>)"), or a loop assertion on a trial that stayed within its budget.
-  const reasons = await queryRows<{ id: unknown; reason: unknown; n: unknown }>(
-    db,
-    sql`select case_id as id, reason, count(*)::int as n from (
-          select case_id, case when status = 'budget_exceeded'
-              then coalesce(substring(error_message from '[(]budget[.]trial[.]([a-z]+)[)]'), 'budget')
-              else 'loop' end as reason
+        from (
+          select case_id, status, case
+              when status = 'budget_exceeded' then coalesce(substring(error_message from '[(]budget[.]trial[.]([a-z]+)[)]'), 'budget')
+              when coalesce(assertions @> '[{"kind":"loop"}]'::jsonb, false) then 'loop' end as reason
           from trials where run_id = ${runId}
-            and (status = 'budget_exceeded' or coalesce(assertions @> '[{"kind":"loop"}]'::jsonb, false))
-        ) r group by case_id, reason`,
+        ) t group by case_id, reason order by case_id`,
   );
-  const byCase = new Map<string, Record<string, number>>();
-  for (const r of reasons) {
-    const by = byCase.get(String(r.id)) ?? {};
-    by[String(r.reason)] = Number(r.n);
-    byCase.set(String(r.id), by);
+  const n = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
+  const nn = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+  const byCase = new Map<string, CaseCounts & { runaway: number; runawayBy: Record<string, number> }>();
+  for (const g of groups) {
+    const id = String(g.id);
+    let c = byCase.get(id);
+    if (!c) {
+      c = { id, trials: 0, scored: 0, passes: 0, errors: 0, budgetExceeded: 0, judgeErrors: 0, runaway: 0, runawayBy: {} };
+      byCase.set(id, c);
+    }
+    c.trials += n(g.trials);
+    c.scored += n(g.scored);
+    c.passes += n(g.passes);
+    c.errors += n(g.errors);
+    c.budgetExceeded += n(g.budget_exceeded);
+    c.judgeErrors += n(g.judge_errors);
+    if (g.reason !== null && g.reason !== undefined) {
+      c.runawayBy[String(g.reason)] = n(g.trials);
+      c.runaway += n(g.trials);
+    }
   }
   const [totals] = await queryRows<Record<string, unknown>>(
     db,
@@ -130,20 +142,8 @@ export async function aggregateTrials(db: Db, runId: string): Promise<TrialAggre
           mode() within group (order by fingerprint) filter (where status <> 'error') as fingerprint
         from trials where run_id = ${runId}`,
   );
-  const n = (v: unknown) => (v === null || v === undefined ? 0 : Number(v));
-  const nn = (v: unknown) => (v === null || v === undefined ? null : Number(v));
   return {
-    cases: cases.map((c) => ({
-      id: String(c.id),
-      trials: n(c.trials),
-      scored: n(c.scored),
-      passes: n(c.passes),
-      errors: n(c.errors),
-      budgetExceeded: n(c.budget_exceeded),
-      judgeErrors: n(c.judge_errors),
-      runaway: Object.values(byCase.get(String(c.id)) ?? {}).reduce((a, b) => a + b, 0),
-      runawayBy: byCase.get(String(c.id)) ?? {},
-    })),
+    cases: [...byCase.values()],
     p50Ms: nn(totals?.p50),
     p95Ms: nn(totals?.p95),
     inputTokens: n(totals?.input_tokens),

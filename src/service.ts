@@ -3,7 +3,8 @@ import { startSpillReplay } from "./schedule/spill-replay.ts";
 import { alertRoutes } from "./alerts/routes.ts";
 import { firingAlertsByJob } from "./alerts/store.ts";
 import { baselineRoutes } from "./detect/routes.ts";
-import { alertDeps, deliveryDeps, retentionDeps, runJob, sampleDeps, scheduledShadowDeps, type App } from "./app.ts";
+import { alertDeps, deliveryDeps, ingestDeps, retentionDeps, runJob, sampleDeps, scheduledShadowDeps, type App } from "./app.ts";
+import { startIngest } from "./ingest/index.ts";
 import type { LoadedConfig } from "./load/load.ts";
 import { loadConfig } from "./load/load.ts";
 import { watchConfig, type ConfigWatcher } from "./load/watch.ts";
@@ -92,6 +93,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   const env = opts.env ?? process.env;
   const apiToken = env.GOLDWATCH_API_TOKEN || undefined;
   if (apiToken) app.loaded.secrets.add(apiToken);
+  if (env.GOLDWATCH_INGEST_TOKEN) app.loaded.secrets.add(env.GOLDWATCH_INGEST_TOKEN);
   // With a read token, every GET but the probes needs it (or the API token): see docs/security.md.
   const readToken = env.GOLDWATCH_READ_TOKEN || undefined;
   if (readToken) app.loaded.secrets.add(readToken);
@@ -116,24 +118,32 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
     outbox: () => withTimeout(app.clock, outboxBacklog(app.database.db, app.clock.now()), PING_TIMEOUT_MS),
   });
 
-  const routes = serviceRoutes(app, {
-    readiness,
-    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
-    trigger: manualTrigger(app, { tracker, hurry: hurry.signal, isStopping }),
-    apiToken,
-  });
+  // OTLP spend ingest (POST /v1/traces): off (404) without GOLDWATCH_INGEST_TOKEN.
+  const ingest = startIngest({ ...ingestDeps(app), token: env.GOLDWATCH_INGEST_TOKEN || undefined });
+  const routes = {
+    ...serviceRoutes(app, {
+      readiness,
+      metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
+      trigger: manualTrigger(app, { tracker, hurry: hurry.signal, isStopping }),
+      apiToken,
+    }),
+    ...ingest.routes,
+  };
 
   let http: HttpServer;
   try {
     http = await startHttpServer({ port: server.port, ...(server.host ? { host: server.host } : {}), routes, log: app.log, readTokens });
   } catch (e) {
     metrics.stop();
+    await ingest.worker.stop();
     throw new Error(`cannot listen on port ${server.port}: ${(e as Error).message}`, { cause: e });
   }
 
   // Background workers: started here, stopped in reverse once runs have drained (so what the last
   // runs produce is still handled).
   const workers = await startWorkers(app, tracker);
+  // Last, so stopped first: it refuses new spans (503) and writes what it holds before the port closes.
+  workers.push(ingest.worker);
 
   // Intake: the scheduler and config reload; stopped first on shutdown.
   const schedulerDeps = {

@@ -30,15 +30,16 @@ export interface IngestDeps {
 }
 
 /** Why a request is refused before it is read, and when to come back. */
-export type Admission = { ok: true } | { ok: false; status: 429 | 503; retryAfterS: number; message: string };
+export type Admission = { ok: true; release: () => void } | { ok: false; status: 429 | 503; retryAfterS: number; message: string };
 
 /** The receiver: admits and aggregates decoded requests, and writes the sums to spend_minutes. */
 export interface Receiver extends Worker {
   /** Attributes the decoders must keep. */
   readonly wanted: ReadonlySet<string>;
+  /** Admits a request (call `release` when it is answered), or says why not. */
   admit(): Admission;
-  /** Aggregates a decoded request; returns what it rejected. */
-  accept(req: DecodedRequest): { rejected: number; reasons: string[] };
+  /** Aggregates a decoded request; returns what it rejected, or undefined once closed (answer 503). */
+  accept(req: DecodedRequest): { rejected: number; reasons: string[] } | undefined;
   /** Writes what is held now (the periodic pass; tests call it). Resolves to a backoff in ms after a failure. */
   flush(): Promise<number | void>;
   /** Rows held, not yet written. */
@@ -49,6 +50,64 @@ export interface Receiver extends Worker {
 const FINAL_FLUSH_MS = 2_500;
 /** Models already logged as unpriced (bounded: a client inventing model names cannot grow it). */
 const MAX_UNPRICED_LOGGED = 1_000;
+
+/** The merged price table, rebuilt only when the config's overrides object changes (a reload). */
+function pricesFrom(overrides: () => PriceTable): () => PriceTable {
+  let last: PriceTable | undefined;
+  let table: PriceTable = priceTable({});
+  return () => {
+    const now = overrides();
+    if (now !== last) {
+      last = now;
+      table = priceTable(now);
+    }
+    return table;
+  };
+}
+
+/** The sampling hook, with its faults logged instead of failing the request. */
+function guarded(hook: ((s: SpanInput) => void) | undefined, log: Logger): ((s: SpanInput) => void) | undefined {
+  if (!hook) return undefined;
+  return (s) => {
+    try {
+      hook(s);
+    } catch (e) {
+      log.warn({ err: (e as Error).message }, "ingest: the input sampling hook failed");
+    }
+  };
+}
+
+/**
+ * Writes everything `buffer` holds, a statement per ROWS_PER_STATEMENT rows. A failed statement's
+ * rows and the rest go back to the buffer; resolves to the backoff to wait then (and counts the
+ * failure), undefined once all is written.
+ */
+function flusher(db: Db, buffer: SpendBuffer, log: Logger) {
+  let failures = 0;
+  return {
+    failures: () => failures,
+    async flush(): Promise<number | void> {
+      const rows = buffer.take();
+      for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
+        try {
+          await addSpend(db, rows.slice(i, i + ROWS_PER_STATEMENT));
+        } catch (e) {
+          // Each statement is atomic: what it did not store goes back, to be added again.
+          buffer.restore(rows.slice(i));
+          failures++;
+          const waitMs = backoffMs(failures, DB_OUTAGE);
+          log.warn(
+            { err: (e as Error).message, rows: rows.length - i, attempt: failures, retryInMs: waitMs },
+            "ingest: writing spend failed; retrying",
+          );
+          return waitMs;
+        }
+      }
+      if (failures > 0) log.info({ attempts: failures }, "ingest: writing spend recovered");
+      failures = 0;
+    },
+  };
+}
 
 /**
  * Starts the receiver's flush loop: every `flush_interval`, sooner when half the buffer is used,
@@ -62,50 +121,17 @@ export function startReceiver(deps: IngestDeps): Receiver {
   const buffer = new SpendBuffer(maxRows);
   const wanted = new Set<string>([...USAGE_KEYS, ...(deps.onInput ? INPUT_KEYS : [])]);
   const unpricedLogged = new Set<string>();
-  let failures = 0;
   let stopping = false;
-  let lastOverrides: PriceTable | undefined;
-  let table: PriceTable = priceTable({});
-
-  const prices = (): PriceTable => {
-    const overrides = deps.prices();
-    if (overrides !== lastOverrides) {
-      lastOverrides = overrides;
-      table = priceTable(overrides);
-    }
-    return table;
+  let closed = false;
+  // Requests admitted and not yet answered: the final flush waits for them.
+  let active = 0;
+  let idle: (() => void) | undefined;
+  const release = () => {
+    if (--active === 0) idle?.();
   };
-
-  const onInput = deps.onInput
-    ? (s: SpanInput) => {
-        try {
-          deps.onInput!(s);
-        } catch (e) {
-          log.warn({ err: (e as Error).message }, "ingest: the input sampling hook failed");
-        }
-      }
-    : undefined;
-
-  const flush = async (): Promise<number | void> => {
-    const rows = buffer.take();
-    for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) {
-      try {
-        await addSpend(deps.db, rows.slice(i, i + ROWS_PER_STATEMENT));
-      } catch (e) {
-        // Each statement is atomic: what it did not store goes back, to be added again.
-        buffer.restore(rows.slice(i));
-        failures++;
-        const waitMs = backoffMs(failures, DB_OUTAGE);
-        log.warn(
-          { err: (e as Error).message, rows: rows.length - i, attempt: failures, retryInMs: waitMs },
-          "ingest: writing spend failed; retrying",
-        );
-        return waitMs;
-      }
-    }
-    if (failures > 0) log.info({ attempts: failures }, "ingest: writing spend recovered");
-    failures = 0;
-  };
+  const prices = pricesFrom(deps.prices);
+  const onInput = guarded(deps.onInput, log);
+  const { flush, failures } = flusher(deps.db, buffer, log);
 
   const loop = startPeriodic("ingest-flush", clock, deps.config().flush_interval, flush);
 
@@ -118,8 +144,8 @@ export function startReceiver(deps: IngestDeps): Receiver {
     flush,
     admit(): Admission {
       if (stopping) return { ok: false, status: 503, retryAfterS: 1, message: "this replica is shutting down; retry" };
-      if (failures > 0) {
-        const s = Math.max(1, Math.ceil(backoffMs(failures, DB_OUTAGE, () => 1) / 1000));
+      if (failures() > 0) {
+        const s = Math.max(1, Math.ceil(backoffMs(failures(), DB_OUTAGE, () => 1) / 1000));
         return { ok: false, status: 503, retryAfterS: s, message: "the database is not taking writes; retry later" };
       }
       if (buffer.full) {
@@ -131,9 +157,11 @@ export function startReceiver(deps: IngestDeps): Receiver {
           message: "ingest is behind; retry later",
         };
       }
-      return { ok: true };
+      active++;
+      return { ok: true, release };
     },
     accept(req) {
+      if (closed) return undefined;
       const result = walkSpans(req, { prices: prices(), nowMs: clock.now().getTime(), onInput });
       for (const r of result.records) {
         buffer.add(rowOf(r));
@@ -151,6 +179,8 @@ export function startReceiver(deps: IngestDeps): Receiver {
     async stop() {
       stopping = true;
       await loop.stop();
+      if (active > 0) await Promise.race([new Promise<void>((r) => (idle = r)), clock.sleep(FINAL_FLUSH_MS).catch(() => {})]);
+      closed = true;
       // What was accepted is written before the process goes, retried within a bound.
       const deadline = clock.now().getTime() + FINAL_FLUSH_MS;
       for (;;) {

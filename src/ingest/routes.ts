@@ -78,17 +78,22 @@ function tracesHandler(deps: IngestRouteDeps, authorized: ((req: IncomingMessage
     if (!format) return;
     const admission = deps.receiver.admit();
     if (!admission.ok) return fail(res, admission.status, format, admission.message, { "retry-after": String(admission.retryAfterS) });
-    let decoded: DecodedRequest;
     try {
-      decoded = await decodeBody(req, format, deps, inflight);
-    } catch (e) {
-      if (e instanceof BodyError) return fail(res, e.status, format, e.message, e.status === 429 ? { "retry-after": "1" } : {});
-      if (e instanceof BadData || e instanceof RangeError)
-        return fail(res, 400, format, `bad OTLP ${format} body: ${(e as Error).message}`);
-      throw e;
+      let decoded: DecodedRequest;
+      try {
+        decoded = await decodeBody(req, format, deps, inflight);
+      } catch (e) {
+        if (e instanceof BodyError) return fail(res, e.status, format, e.message, e.status === 429 ? { "retry-after": "1" } : {});
+        if (e instanceof BadData || e instanceof RangeError)
+          return fail(res, 400, format, `bad OTLP ${format} body: ${(e as Error).message}`);
+        throw e;
+      }
+      const accepted = deps.receiver.accept(decoded);
+      if (!accepted) return fail(res, 503, format, "this replica is shutting down; retry", { "retry-after": "1" });
+      send(res, 200, format, successBody(format, accepted.rejected, accepted.reasons.join("; ")));
+    } finally {
+      admission.release();
     }
-    const { rejected, reasons } = deps.receiver.accept(decoded);
-    send(res, 200, format, successBody(format, rejected, reasons.join("; ")));
   };
 }
 

@@ -289,6 +289,10 @@ describe("OTLP/HTTP answers", () => {
     expect((await post(r.url, goodJson())).status).toBe(200);
     await r.ingest.worker.stop();
     expect((await rows(database.db)).map((x) => x.calls)).toEqual([2]);
+    // Stopped: new spans are refused (the exporter retries elsewhere), not held and lost.
+    const late = await post(r.url, goodJson());
+    expect([late.status, late.headers.get("retry-after")]).toEqual([503, "1"]);
+    expect((await rows(database.db)).map((x) => x.calls)).toEqual([2]);
     await database.close();
   });
 

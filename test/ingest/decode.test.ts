@@ -2,6 +2,7 @@ import { JsonTraceSerializer, ProtobufTraceSerializer } from "@opentelemetry/otl
 import { describe, expect, it } from "vitest";
 import { decodeJson, decodeJsonValue, jsonId, jsonNanosToMs } from "../../src/ingest/decode-json.ts";
 import { decodeProtobuf } from "../../src/ingest/decode-protobuf.ts";
+import { formatOf, statusBody, successBody } from "../../src/ingest/reply.ts";
 import { BadData, type DecodedRequest } from "../../src/ingest/span.ts";
 import { INPUT_KEYS, USAGE_KEYS } from "../../src/ingest/usage.ts";
 import { agentTurn, AT, chat, memorySdk, span } from "./otel.ts";
@@ -124,5 +125,29 @@ describe("the protobuf and JSON decoders", () => {
       "llm.cost.total": 0.5,
       "gen_ai.input.messages": '[{"role":"user"}]',
     });
+  });
+});
+
+describe("replies", () => {
+  it("the SDK's own response decoders read our protobuf and JSON replies", () => {
+    expect(ProtobufTraceSerializer.deserializeResponse(new Uint8Array(successBody("protobuf", 0, "")))).toEqual({});
+    expect(successBody("protobuf", 0, "").length).toBe(0);
+    expect(ProtobufTraceSerializer.deserializeResponse(new Uint8Array(successBody("protobuf", 300, "bad ids")))).toEqual({
+      partialSuccess: { rejectedSpans: 300, errorMessage: "bad ids" },
+    });
+    expect(JsonTraceSerializer.deserializeResponse(new Uint8Array(successBody("json", 2, "x")))).toEqual({
+      partialSuccess: { rejectedSpans: "2", errorMessage: "x" },
+    });
+    expect(JSON.parse(successBody("json", 0, "").toString())).toEqual({});
+  });
+
+  it("a Status carries a gRPC code and the message; content types are matched without parameters", () => {
+    expect(JSON.parse(statusBody("json", 400, "nope").toString())).toEqual({ code: 3, message: "nope" });
+    // field 1 varint 14 (UNAVAILABLE), field 2 "busy"
+    expect([...statusBody("protobuf", 503, "busy")]).toEqual([0x08, 14, 0x12, 4, ...Buffer.from("busy")]);
+    expect(formatOf("application/json; charset=utf-8")).toBe("json");
+    expect(formatOf("Application/X-Protobuf")).toBe("protobuf");
+    expect(formatOf("text/json")).toBeUndefined();
+    expect(formatOf(undefined)).toBeUndefined();
   });
 });

@@ -83,7 +83,15 @@ function tracesHandler(deps: IngestRouteDeps, authorized: ((req: IncomingMessage
       try {
         decoded = await decodeBody(req, format, deps, inflight);
       } catch (e) {
-        if (e instanceof BodyError) return fail(res, e.status, format, e.message, e.status === 429 ? { "retry-after": "1" } : {});
+        // 413 and 429 can come before the body is read through: close, rather than read the rest.
+        if (e instanceof BodyError)
+          return fail(
+            res,
+            e.status,
+            format,
+            e.message,
+            e.status === 429 ? { "retry-after": "1", connection: "close" } : e.status === 413 ? { connection: "close" } : {},
+          );
         if (e instanceof BadData || e instanceof RangeError)
           return fail(res, 400, format, `bad OTLP ${format} body: ${(e as Error).message}`);
         throw e;

@@ -25,3 +25,23 @@ SELECT
   sum(unpriced_calls)::bigint AS unpriced_calls
 FROM spend_minutes
 GROUP BY 1, agent, model;
+--> statement-breakpoint
+-- Debug sampling (ingest.sample_raw_spans, off by default): what the receiver read from sampled
+-- GenAI spans and what it made of them; deleted after ingest.raw_span_retention.
+CREATE TABLE "ingest_raw_spans" (
+	"received_at" timestamp with time zone NOT NULL,
+	"at" timestamp with time zone NOT NULL,
+	"trace_id" text NOT NULL,
+	"span_id" text NOT NULL,
+	"parent_span_id" text NOT NULL,
+	"service" text NOT NULL,
+	"kind" text NOT NULL,
+	"agent" text,
+	"model" text,
+	"cost_usd" double precision,
+	"unpriced" boolean,
+	"reason" text,
+	"attributes" jsonb NOT NULL
+);
+--> statement-breakpoint
+CREATE INDEX "ingest_raw_spans_received_idx" ON "ingest_raw_spans" USING btree ("received_at");

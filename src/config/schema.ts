@@ -218,6 +218,10 @@ const ingestSchema = z
     flush_interval: positiveDuration.default(5_000),
     /** Aggregated rows held before new requests are refused with 503 (default 20000). */
     max_pending_rows: z.number().int().min(1).default(20_000),
+    /** Share of traces whose GenAI spans are kept in ingest_raw_spans for debugging (0..1, default 0: none). */
+    sample_raw_spans: z.number().min(0).max(1).default(0),
+    /** How long sampled spans are kept (default 7d). */
+    raw_span_retention: positiveDuration.default(7 * 86_400_000),
   })
   .superRefine((c, ctx) => {
     if (c.max_decompressed_bytes < c.max_request_bytes)

@@ -7,6 +7,7 @@ import type { PriceTable } from "../pricing.ts";
 import type { Db } from "../store/db.ts";
 import { rowOf, SpendBuffer } from "./buffer.ts";
 import { priceTable } from "./price.ts";
+import { rawSampler } from "./raw-sample.ts";
 import type { DecodedRequest } from "./span.ts";
 import { addSpend, ROWS_PER_STATEMENT } from "./store.ts";
 import { INPUT_KEYS, USAGE_KEYS } from "./usage.ts";
@@ -131,7 +132,14 @@ export function startReceiver(deps: IngestDeps): Receiver {
   };
   const prices = pricesFrom(deps.prices);
   const onInput = guarded(deps.onInput, log);
-  const { flush, failures } = flusher(deps.db, buffer, log);
+  const spend = flusher(deps.db, buffer, log);
+  const failures = spend.failures;
+  const sampler = rawSampler({ db: deps.db, clock, log, retentionMs: () => deps.config().raw_span_retention });
+  const flush = async (): Promise<number | void> => {
+    const wait = await spend.flush();
+    await sampler.write();
+    return wait;
+  };
 
   const loop = startPeriodic("ingest-flush", clock, deps.config().flush_interval, flush);
 
@@ -162,7 +170,13 @@ export function startReceiver(deps: IngestDeps): Receiver {
     },
     accept(req) {
       if (closed) return undefined;
-      const result = walkSpans(req, { prices: prices(), nowMs: clock.now().getTime(), onInput });
+      const result = walkSpans(req, {
+        prices: prices(),
+        nowMs: clock.now().getTime(),
+        onInput,
+        sampleRate: deps.config().sample_raw_spans,
+        onSample: sampler.add,
+      });
       for (const r of result.records) {
         buffer.add(rowOf(r));
         if (r.unpriced && !unpricedLogged.has(r.model) && unpricedLogged.size < MAX_UNPRICED_LOGGED) {

@@ -108,7 +108,7 @@ export function spanRole(a: ReadonlyMap<string, AttrValue>): SpanRole {
     ["cost", cost],
   ] as const) {
     if (v !== undefined && !(Number.isFinite(v) && v >= 0))
-      return { kind: "invalid", reason: `model-call span with a ${name} count that is not a non-negative number` };
+      return { kind: "invalid", reason: `model-call span whose ${name} count is not a non-negative number` };
   }
   // Only a total: counted as input, so the price is the lower of the two rates (a lower bound).
   if (input === undefined && output === undefined && total !== undefined) input = total;

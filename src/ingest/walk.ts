@@ -1,7 +1,7 @@
 import type { PriceTable } from "../pricing.ts";
 import { callCost } from "./price.ts";
-import type { DecodedRequest, DecodedSpan } from "./span.ts";
-import { spanInput, spanRole, type SpanRole } from "./usage.ts";
+import type { AttrValue, DecodedRequest, DecodedSpan } from "./span.ts";
+import { INPUT_KEYS, spanInput, spanRole, type SpanRole } from "./usage.ts";
 
 /** One model call's contribution to a spend_minutes row. */
 export interface SpendRecord {
@@ -29,6 +29,50 @@ export interface SpanInput {
   at: Date;
 }
 
+/** A sampled GenAI span as ingest_raw_spans keeps it (see `ingest.sample_raw_spans`). */
+export interface RawSpan {
+  at: Date;
+  traceId: string;
+  spanId: string;
+  parentSpanId: string;
+  service: string;
+  kind: "inference" | "agent" | "rejected";
+  agent: string | null;
+  model: string | null;
+  cost: number | null;
+  unpriced: boolean | null;
+  reason: string | null;
+  /** What was read of the span, input messages left out. */
+  attributes: Record<string, AttrValue>;
+}
+
+/** Whether a trace is in a `rate` sample: by its id's last 32 bits, so every replica keeps the same whole traces. */
+export function sampledTrace(traceId: string, rate: number): boolean {
+  if (rate <= 0) return false;
+  return rate >= 1 || Number.parseInt(traceId.slice(-8), 16) / 4294967296 < rate;
+}
+
+const INPUTS = new Set<string>(INPUT_KEYS);
+
+function rawSpan(span: DecodedSpan, service: string, fields: Pick<RawSpan, "kind"> & Partial<RawSpan>): RawSpan {
+  const attributes: Record<string, AttrValue> = {};
+  for (const [k, v] of span.attrs) if (!INPUTS.has(k)) attributes[k] = v;
+  return {
+    at: new Date(span.atMs),
+    traceId: span.traceId,
+    spanId: span.spanId,
+    parentSpanId: span.parentSpanId,
+    service,
+    agent: null,
+    model: null,
+    cost: null,
+    unpriced: null,
+    reason: null,
+    attributes,
+    ...fields,
+  };
+}
+
 export interface WalkResult {
   records: SpendRecord[];
   rejected: number;
@@ -50,7 +94,14 @@ const FUTURE_MS = 86_400_000;
  */
 export function walkSpans(
   req: DecodedRequest,
-  opts: { prices: PriceTable; nowMs: number; onInput?: ((s: SpanInput) => void) | undefined },
+  opts: {
+    prices: PriceTable;
+    nowMs: number;
+    onInput?: ((s: SpanInput) => void) | undefined;
+    /** Share of traces whose GenAI spans go to `onSample` (default 0). */
+    sampleRate?: number;
+    onSample?: ((s: RawSpan) => void) | undefined;
+  },
 ): WalkResult {
   const out: WalkResult = { records: [], rejected: req.rejected, reasons: [...req.reasons] };
   const rejectSpan = (reason: string) => {
@@ -75,12 +126,17 @@ export function walkSpans(
     for (const span of res.spans) {
       const { role } = byId.get(span.spanId)!;
       if (role.kind === "other") continue;
-      if (role.kind === "invalid") {
-        rejectSpan(role.reason);
-        continue;
-      }
-      if (span.atMs < EARLIEST_MS || span.atMs > opts.nowMs + FUTURE_MS) {
-        rejectSpan("GenAI span time missing or out of range (before 2000 or over a day ahead)");
+      const sample = opts.onSample && sampledTrace(span.traceId, opts.sampleRate ?? 0) ? opts.onSample : undefined;
+      const reason =
+        role.kind === "invalid"
+          ? role.reason
+          : span.atMs < EARLIEST_MS || span.atMs > opts.nowMs + FUTURE_MS
+            ? "GenAI span time missing or out of range (before 2000 or over a day ahead)"
+            : undefined;
+      if (role.kind === "invalid" || reason !== undefined) {
+        const why = reason ?? "invalid span";
+        rejectSpan(why);
+        sample?.(rawSpan(span, res.service, { kind: "rejected", reason: why }));
         continue;
       }
       const agent =
@@ -91,9 +147,13 @@ export function walkSpans(
         const input = spanInput(span.attrs);
         if (input !== undefined) opts.onInput({ traceId: span.traceId, agent, service: res.service, input, at: new Date(span.atMs) });
       }
-      if (role.kind === "agent") continue;
+      if (role.kind === "agent") {
+        sample?.(rawSpan(span, res.service, { kind: "agent", agent }));
+        continue;
+      }
       const u = role.usage;
       const cost = callCost(u, opts.prices);
+      sample?.(rawSpan(span, res.service, { kind: "inference", agent, model: u.model, cost: cost ?? null, unpriced: cost === undefined }));
       out.records.push({
         minuteMs: span.atMs - (span.atMs % 60_000),
         agent,

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { systemClock } from "../../src/clock.ts";
-import { startIngest, type Ingest } from "../../src/ingest/index.ts";
+import { startIngest, type Ingest, type SpanInput } from "../../src/ingest/index.ts";
 import { silentLogger } from "../../src/log.ts";
 import { startHttpServer } from "../../src/server/http.ts";
 import { queryRows, type Database } from "../../src/store/db.ts";
@@ -17,7 +17,14 @@ afterEach(async () => {
 });
 
 /** The receiver's routes on a loopback HTTP server over a fresh schema. */
-async function receiver(opts: { token?: string | undefined; config?: Parameters<typeof ingestConfig>[0]; database?: Database } = {}) {
+async function receiver(
+  opts: {
+    token?: string | undefined;
+    config?: Parameters<typeof ingestConfig>[0];
+    database?: Database;
+    onInput?: (s: SpanInput) => void;
+  } = {},
+) {
   const database = opts.database ?? (await testDatabase());
   const config = ingestConfig(opts.config);
   const ingest: Ingest = startIngest({
@@ -27,6 +34,7 @@ async function receiver(opts: { token?: string | undefined; config?: Parameters<
     config: () => config,
     prices: () => ({ "house-model": { input_per_mtok: 1, output_per_mtok: 2 } }),
     token: "token" in opts ? opts.token : TOKEN,
+    ...(opts.onInput ? { onInput: opts.onInput } : {}),
   });
   const http = await startHttpServer({ port: 0, host: "127.0.0.1", routes: ingest.routes, log: silentLogger() });
   cleanup.push(async () => {
@@ -138,6 +146,53 @@ describe("OTLP/HTTP from the OpenTelemetry SDK exporters", () => {
     expect(claude.cache_read_tokens).toBe(800);
     const mystery = got.find((x) => x.model === "mystery-llm-7")!;
     expect([mystery.calls, mystery.input_tokens, mystery.unpriced_calls, mystery.cost_usd]).toEqual([2, 1000, 1, 0.25]);
+  });
+});
+
+describe("input sampling hook and raw span sampling", () => {
+  it("onInput sees input messages; sample_raw_spans keeps what was read (never the input) and deletes it past retention", async () => {
+    const inputs: SpanInput[] = [];
+    const r = await receiver({ config: { sample_raw_spans: 1, raw_span_retention: "1d" }, onInput: (s) => inputs.push(s) });
+    await r.database.db.execute(
+      sql`insert into ingest_raw_spans (received_at, at, trace_id, span_id, parent_span_id, service, kind, attributes) values (now() - interval '2 days', now(), 't', 's', '', 'svc', 'agent', '{}')`,
+    );
+    const sdk = otelSdk({ url: `${r.url}/v1/traces`, token: TOKEN, protocol: "proto" });
+    const root = span(sdk.tracer, "invoke_agent bot", { "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "bot" });
+    span(
+      sdk.tracer,
+      "chat",
+      chat("gpt-4o", 10, 1, { "gen_ai.input.messages": '[{"role":"user","parts":[{"type":"text","content":"refund?"}]}]' }),
+      root,
+    ).end(AT);
+    span(sdk.tracer, "tool", { "gen_ai.operation.name": "execute_tool" }, root).end(AT);
+    root.end(AT);
+    await sdk.flush();
+    await sdk.shutdown();
+    await r.ingest.worker.flush();
+    expect(inputs.map((i) => [i.agent, i.service, i.input.includes("refund?"), i.at.getTime()])).toEqual([
+      ["bot", "checkout-svc", true, AT.getTime()],
+    ]);
+    const raw = await queryRows<{ kind: string; agent: string; model: string | null; attributes: Record<string, unknown> }>(
+      r.database.db,
+      sql`select kind, agent, model, attributes from ingest_raw_spans order by kind`,
+    );
+    expect(raw.map((x) => [x.kind, x.agent, x.model])).toEqual([
+      ["agent", "bot", null],
+      ["inference", "bot", "gpt-4o"],
+    ]);
+    expect(raw[1]!.attributes).toMatchObject({ "gen_ai.usage.input_tokens": 10 });
+    expect(JSON.stringify(raw)).not.toContain("refund?");
+  });
+
+  it("sample_raw_spans 0 (the default) keeps nothing", async () => {
+    const r = await receiver();
+    const sdk = otelSdk({ url: `${r.url}/v1/traces`, token: TOKEN, protocol: "json" });
+    span(sdk.tracer, "chat", chat("gpt-4o", 10, 1)).end(AT);
+    await sdk.flush();
+    await sdk.shutdown();
+    await r.ingest.worker.flush();
+    expect(await queryRows(r.database.db, sql`select * from ingest_raw_spans`)).toEqual([]);
+    expect((await rows(r.database.db)).map((x) => x.calls)).toEqual([1]);
   });
 });
 

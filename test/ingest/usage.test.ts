@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { callCost, priceTable } from "../../src/ingest/price.ts";
 import type { AttrValue, DecodedRequest, DecodedSpan } from "../../src/ingest/span.ts";
 import { count, spanRole, type SpanUsage } from "../../src/ingest/usage.ts";
-import { walkSpans, type SpanInput } from "../../src/ingest/walk.ts";
+import { sampledTrace, walkSpans, type RawSpan, type SpanInput } from "../../src/ingest/walk.ts";
 
 const AT = Date.UTC(2026, 10, 2, 10, 15, 30);
 const attrs = (o: Record<string, AttrValue>) => new Map(Object.entries(o));
@@ -234,5 +234,32 @@ describe("walkSpans", () => {
       ["svc", "oi"],
     ]);
     expect(seen[0]).toMatchObject({ traceId: TRACE, service: "svc", at: new Date(AT) });
+  });
+
+  it("samples whole traces by id; rejected spans say why; input messages are not kept", () => {
+    expect(sampledTrace("0".repeat(24) + "00000000", 0.01)).toBe(true);
+    expect(sampledTrace("0".repeat(24) + "ffffffff", 0.99)).toBe(false);
+    expect(sampledTrace("0".repeat(24) + "80000000", 0.5)).toBe(false);
+    expect(sampledTrace("0".repeat(24) + "7fffffff", 0.5)).toBe(true);
+    expect(sampledTrace("0".repeat(32), 0)).toBe(false);
+    expect(sampledTrace("f".repeat(32), 1)).toBe(true);
+    const seen: RawSpan[] = [];
+    const root = mk({ ...agent("bot"), "gen_ai.input.messages": "secret prompt" });
+    const spans = [
+      root,
+      mk(call("gpt-4o", 1_000_000), root.spanId),
+      mk(call("gpt-4o", -1)),
+      mk({ "gen_ai.operation.name": "execute_tool" }),
+    ];
+    walkSpans(req("svc", spans), { prices: priceTable({}), nowMs: AT, sampleRate: 1, onSample: (s) => seen.push(s) });
+    expect(seen.map((s) => [s.kind, s.agent, s.model, s.cost, s.unpriced, s.reason])).toEqual([
+      ["agent", "bot", null, null, null, null],
+      ["inference", "bot", "gpt-4o", 2.5, false, null],
+      ["rejected", null, null, null, null, "model-call span whose input count is not a non-negative number"],
+    ]);
+    expect(JSON.stringify(seen)).not.toContain("secret prompt");
+    seen.length = 0;
+    walkSpans(req("svc", spans), { prices: priceTable({}), nowMs: AT, sampleRate: 0, onSample: (s) => seen.push(s) });
+    expect(seen).toEqual([]);
   });
 });

@@ -139,6 +139,11 @@ describe("replies", () => {
       partialSuccess: { rejectedSpans: "2", errorMessage: "x" },
     });
     expect(JSON.parse(successBody("json", 0, "").toString())).toEqual({});
+    // Varints past one byte, and messages past ASCII.
+    expect(ProtobufTraceSerializer.deserializeResponse(new Uint8Array(successBody("protobuf", 128, "déjà vu")))).toEqual({
+      partialSuccess: { rejectedSpans: 128, errorMessage: "déjà vu" },
+    });
+    expect(statusBody("protobuf", 400, "é").subarray(4).toString("utf8")).toBe("é");
   });
 
   it("a Status carries a gRPC code and the message; content types are matched without parameters", () => {
@@ -147,6 +152,8 @@ describe("replies", () => {
     expect([...statusBody("protobuf", 503, "busy")]).toEqual([0x08, 14, 0x12, 4, ...Buffer.from("busy")]);
     expect(formatOf("application/json; charset=utf-8")).toBe("json");
     expect(formatOf("Application/X-Protobuf")).toBe("protobuf");
+    expect(formatOf("application/protobuf")).toBe("protobuf");
+    expect(formatOf("application/json ; charset=utf-8")).toBe("json");
     expect(formatOf("text/json")).toBeUndefined();
     expect(formatOf(undefined)).toBeUndefined();
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { callCost, priceTable } from "../../src/ingest/price.ts";
 import type { AttrValue, DecodedRequest, DecodedSpan } from "../../src/ingest/span.ts";
-import { count, spanRole, type SpanUsage } from "../../src/ingest/usage.ts";
+import { DEFAULT_PRICES } from "../../src/pricing.ts";
+import { count, spanKind, spanRole, type SpanUsage } from "../../src/ingest/usage.ts";
 import { sampledTrace, walkSpans, type RawSpan, type SpanInput } from "../../src/ingest/walk.ts";
 
 const AT = Date.UTC(2026, 10, 2, 10, 15, 30);
@@ -114,6 +115,71 @@ describe("spanRole", () => {
     expect(spanRole(attrs({ "gen_ai.operation.name": "chat", "llm.cost.total": -0.5 })).kind).toBe("invalid");
     expect(count("12")).toBe(12);
     expect(count(undefined)).toBeUndefined();
+  });
+});
+
+describe("edges of reading usage", () => {
+  it("counts: zero is a count; blank, infinite and negative are not", () => {
+    expect(count(0)).toBe(0);
+    expect(count("7")).toBe(7);
+    expect(count(2.6)).toBe(3);
+    for (const bad of [" ", "", Number.POSITIVE_INFINITY, -0.6, "-1"]) expect(count(bad), JSON.stringify(bad)).toBeNaN();
+  });
+
+  it("kinds: only the names listed; an empty or non-text name falls through to the next attribute", () => {
+    expect(spanKind(attrs({ "gen_ai.operation.name": "chat" }))).toBe("inference");
+    expect(spanKind(attrs({ "openinference.span.kind": "CHAIN" }))).toBe("other");
+    expect(spanKind(attrs({ "openinference.span.kind": "agent" }))).toBe("agent");
+    expect(spanKind(attrs({ "gen_ai.operation.name": "create_agent" }))).toBe("other");
+    const r = spanRole(
+      attrs({
+        "gen_ai.operation.name": "chat",
+        "gen_ai.provider.name": "",
+        "gen_ai.system": "openai",
+        "gen_ai.response.model": "",
+        "gen_ai.request.model": "gpt-4o",
+      }),
+    );
+    expect(r).toMatchObject({ usage: { provider: "openai", model: "gpt-4o" } });
+    expect(spanRole(attrs({ "gen_ai.operation.name": "chat", "gen_ai.response.model": 5, "llm.model_name": "m" }))).toMatchObject({
+      usage: { model: "m" },
+    });
+  });
+
+  it("a total stands in for input only when neither input nor output is given; cost may be text", () => {
+    const role = (o: Record<string, AttrValue>) => spanRole(attrs({ "gen_ai.operation.name": "chat", ...o }));
+    expect(role({ "gen_ai.usage.output_tokens": 5, "llm.token_count.total": 100 })).toMatchObject({
+      usage: { inputTokens: 0, outputTokens: 5 },
+    });
+    expect(role({ "gen_ai.usage.input_tokens": 10, "llm.token_count.total": 100 })).toMatchObject({
+      usage: { inputTokens: 10, outputTokens: 0 },
+    });
+    expect(role({ "llm.cost.total": "0.5" })).toMatchObject({ usage: { cost: 0.5 } });
+    expect(role({ "llm.cost.total": 0.25 })).toMatchObject({ usage: { cost: 0.25 } });
+    expect(role({ "gen_ai.usage.input_tokens": "x" })).toEqual({
+      kind: "invalid",
+      reason: "model-call span whose input count is not a non-negative number",
+    });
+  });
+
+  it("cached tokens are taken as part of input unless they exceed it", () => {
+    const role = (input: number, read: number, write: number) =>
+      spanRole(
+        attrs({
+          "gen_ai.operation.name": "chat",
+          "gen_ai.usage.input_tokens": input,
+          "gen_ai.usage.cache_read.input_tokens": read,
+          "gen_ai.usage.cache_creation.input_tokens": write,
+        }),
+      );
+    expect(role(8, 5, 3)).toMatchObject({ usage: { inputTokens: 8 } });
+    expect(role(4, 5, 3)).toMatchObject({ usage: { inputTokens: 12 } });
+  });
+
+  it("the price table is the built-in one unless overridden", () => {
+    expect(priceTable({})).toBe(DEFAULT_PRICES);
+    const t = priceTable({ mine: { input_per_mtok: 1, output_per_mtok: 1 } });
+    expect([t.mine, t["gpt-4o"]]).toEqual([{ input_per_mtok: 1, output_per_mtok: 1 }, DEFAULT_PRICES["gpt-4o"]]);
   });
 });
 

@@ -120,15 +120,13 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
 
   // OTLP spend ingest (POST /v1/traces): off (404) without GOLDWATCH_INGEST_TOKEN.
   const ingest = startIngest({ ...ingestDeps(app), token: env.GOLDWATCH_INGEST_TOKEN || undefined });
-  const routes = {
-    ...serviceRoutes(app, {
-      readiness,
-      metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
-      trigger: manualTrigger(app, { tracker, hurry: hurry.signal, isStopping }),
-      apiToken,
-    }),
-    ...ingest.routes,
-  };
+  const routes = serviceRoutes(app, {
+    readiness,
+    metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
+    trigger: manualTrigger(app, { tracker, hurry: hurry.signal, isStopping }),
+    apiToken,
+    ingest: ingest.routes,
+  });
 
   let http: HttpServer;
   try {
@@ -210,7 +208,7 @@ function startShadowJobs(app: App, deps: Omit<JobSchedulerDeps, "run">): JobSche
 }
 
 /** The route tables, one line per area (alerts, dashboard, ... add theirs here). */
-function serviceRoutes(app: App, core: Parameters<typeof coreRoutes>[0] & { apiToken: string | undefined }): Routes {
+function serviceRoutes(app: App, core: Parameters<typeof coreRoutes>[0] & { apiToken: string | undefined; ingest: Routes }): Routes {
   return {
     ...coreRoutes(core),
     ...alertRoutes(alertDeps(app), { apiToken: core.apiToken }),
@@ -224,6 +222,7 @@ function serviceRoutes(app: App, core: Parameters<typeof coreRoutes>[0] & { apiT
     ...runPageRoutes({ database: app.database, goldens: () => app.loaded.goldens, secrets: app.secrets }),
     ...sampleRoutes(sampleDeps(app), { apiToken: core.apiToken }),
     ...shadowRoutes(app),
+    ...core.ingest,
   };
 }
 

@@ -16,8 +16,9 @@ export interface SpendRow {
   unpricedCalls: number;
 }
 
+/** The row's key; the minute zero-padded so keys sort by time first. */
 const keyOf = (r: { minuteMs: number; agent: string; service: string; provider: string; model: string }) =>
-  `${r.minuteMs}\u0000${r.agent}\u0000${r.service}\u0000${r.provider}\u0000${r.model}`;
+  `${String(r.minuteMs).padStart(15, "0")}\u0000${r.agent}\u0000${r.service}\u0000${r.provider}\u0000${r.model}`;
 
 function addInto(into: SpendRow, r: SpendRow): void {
   into.calls += r.calls;

@@ -328,4 +328,40 @@ describe("walkSpans", () => {
     walkSpans(req("svc", spans), { prices: priceTable({}), nowMs: AT, sampleRate: 0, onSample: (s) => seen.push(s) });
     expect(seen).toEqual([]);
   });
+
+  it("keeps the decoder's rejections, at most three reasons, and the time bounds inclusive", () => {
+    const r = req("svc", [
+      mk(call("gpt-4o", 1), "", { atMs: Date.UTC(2000, 0, 1) }),
+      mk(call("gpt-4o", 1), "", { atMs: AT + 86_400_000 }),
+      mk(call("gpt-4o", 1), "", { atMs: Date.UTC(2000, 0, 1) - 1 }),
+      mk(call("gpt-4o", -1)),
+      mk({ "gen_ai.operation.name": "chat", "gen_ai.usage.output_tokens": -1 }),
+    ]);
+    const out = walk({ ...r, rejected: 2, reasons: ["from the decoder"] });
+    expect(out.records).toHaveLength(2);
+    expect(out.rejected).toBe(5);
+    expect(out.reasons).toEqual([
+      "from the decoder",
+      "GenAI span time missing or out of range (before 2000 or over a day ahead)",
+      "model-call span whose input count is not a non-negative number",
+    ]);
+  });
+
+  it("looks 64 parents up for an agent, no further", () => {
+    const chain = (depth: number) => {
+      const root = mk(agent("deep"));
+      const spans = [root];
+      for (let i = 1; i < depth; i++) spans.push(mk({}, spans[i - 1]!.spanId));
+      spans.push(mk(call("gpt-4o", 1), spans.at(-1)!.spanId));
+      return walk(req("svc", spans)).records[0]!.agent;
+    };
+    expect(chain(64)).toBe("deep");
+    expect(chain(65)).toBe("svc");
+  });
+
+  it("samples by the id's last 32 bits", () => {
+    expect(sampledTrace("f".repeat(24) + "00000000", 0.5)).toBe(true);
+    expect(sampledTrace("0".repeat(8) + "f".repeat(16) + "00000001", 0.5)).toBe(true);
+    expect(sampledTrace("0".repeat(24) + "00000000", -1)).toBe(false);
+  });
 });

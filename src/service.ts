@@ -4,7 +4,7 @@ import { alertRoutes } from "./alerts/routes.ts";
 import { firingAlertsByJob } from "./alerts/store.ts";
 import { baselineRoutes } from "./detect/routes.ts";
 import { alertDeps, deliveryDeps, ingestDeps, retentionDeps, runJob, sampleDeps, scheduledShadowDeps, type App } from "./app.ts";
-import { startIngest } from "./ingest/index.ts";
+import { startIngest, type Ingest } from "./ingest/index.ts";
 import type { LoadedConfig } from "./load/load.ts";
 import { loadConfig } from "./load/load.ts";
 import { watchConfig, type ConfigWatcher } from "./load/watch.ts";
@@ -93,7 +93,6 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
   const env = opts.env ?? process.env;
   const apiToken = env.GOLDWATCH_API_TOKEN || undefined;
   if (apiToken) app.loaded.secrets.add(apiToken);
-  if (env.GOLDWATCH_INGEST_TOKEN) app.loaded.secrets.add(env.GOLDWATCH_INGEST_TOKEN);
   // With a read token, every GET but the probes needs it (or the API token): see docs/security.md.
   const readToken = env.GOLDWATCH_READ_TOKEN || undefined;
   if (readToken) app.loaded.secrets.add(readToken);
@@ -118,8 +117,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
     outbox: () => withTimeout(app.clock, outboxBacklog(app.database.db, app.clock.now()), PING_TIMEOUT_MS),
   });
 
-  // OTLP spend ingest (POST /v1/traces): off (404) without GOLDWATCH_INGEST_TOKEN.
-  const ingest = startIngest({ ...ingestDeps(app), token: env.GOLDWATCH_INGEST_TOKEN || undefined });
+  const ingest = startServiceIngest(app, env);
   const routes = serviceRoutes(app, {
     readiness,
     metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
@@ -133,15 +131,12 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
     http = await startHttpServer({ port: server.port, ...(server.host ? { host: server.host } : {}), routes, log: app.log, readTokens });
   } catch (e) {
     metrics.stop();
-    await ingest.worker.stop();
     throw new Error(`cannot listen on port ${server.port}: ${(e as Error).message}`, { cause: e });
   }
 
   // Background workers: started here, stopped in reverse once runs have drained (so what the last
   // runs produce is still handled).
-  const workers = await startWorkers(app, tracker);
-  // Last, so stopped first: it refuses new spans (503) and writes what it holds before the port closes.
-  workers.push(ingest.worker);
+  const workers = await startWorkers(app, tracker, ingest.worker);
 
   // Intake: the scheduler and config reload; stopped first on shutdown.
   const schedulerDeps = {
@@ -265,8 +260,15 @@ function readinessCheck(app: App, isStopping: () => boolean): () => Promise<Reco
   };
 }
 
+/** OTLP spend ingest (POST /v1/traces): off (404) without GOLDWATCH_INGEST_TOKEN, a secret once set. */
+function startServiceIngest(app: App, env: Record<string, string | undefined>): Ingest {
+  const token = env.GOLDWATCH_INGEST_TOKEN || undefined;
+  if (token) app.loaded.secrets.add(token);
+  return startIngest({ ...ingestDeps(app), token });
+}
+
 /** The background workers, in start order (stopped in reverse), once the first partition pass is done. */
-async function startWorkers(app: App, tracker: RunTracker): Promise<Worker[]> {
+async function startWorkers(app: App, tracker: RunTracker, ingest: Worker): Promise<Worker[]> {
   const { db } = app.database;
   const workers: Worker[] = [
     startReaper({ db, clock: app.clock, log: app.log, tracker, timeoutMs: app.loaded.config.server.heartbeat_timeout }),
@@ -287,6 +289,8 @@ async function startWorkers(app: App, tracker: RunTracker): Promise<Worker[]> {
   // run's trials route to trials_default, and the pass's ATTACH of this month then fails that
   // insert ("violates partition constraint"). Bounded: a database that does not answer must not hold the start.
   await withTimeout(app.clock, partitions.firstPass, FIRST_PASS_MS).catch(() => {});
+  // Last, so stopped first: it refuses new spans (503) and writes what it holds before the port closes.
+  workers.push(ingest);
   return workers;
 }
 

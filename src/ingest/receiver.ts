@@ -2,7 +2,7 @@ import { backoffMs, DB_OUTAGE } from "../backoff.ts";
 import type { Clock } from "../clock.ts";
 import type { IngestConfig } from "../config/schema.ts";
 import type { Logger } from "../log.ts";
-import { startPeriodic, type Worker } from "../periodic.ts";
+import { startPeriodic, type PeriodicWorker, type Worker } from "../periodic.ts";
 import type { PriceTable } from "../pricing.ts";
 import type { Db } from "../store/db.ts";
 import { rowOf, SpendBuffer } from "./buffer.ts";
@@ -141,7 +141,10 @@ export function startReceiver(deps: IngestDeps): Receiver {
     return wait;
   };
 
-  const loop = startPeriodic("ingest-flush", clock, deps.config().flush_interval, flush);
+  // Started by the first admitted request: a receiver that never serves (the port was taken, ingest
+  // off) leaves no timer behind.
+  let loop: PeriodicWorker | undefined;
+  const started = () => (loop ??= startPeriodic("ingest-flush", clock, deps.config().flush_interval, flush));
 
   return {
     name: "ingest-flush",
@@ -157,7 +160,7 @@ export function startReceiver(deps: IngestDeps): Receiver {
         return { ok: false, status: 503, retryAfterS: s, message: "the database is not taking writes; retry later" };
       }
       if (buffer.full) {
-        loop.wake();
+        started().wake();
         return {
           ok: false,
           status: 503,
@@ -165,6 +168,7 @@ export function startReceiver(deps: IngestDeps): Receiver {
           message: "ingest is behind; retry later",
         };
       }
+      started();
       active++;
       return { ok: true, release };
     },
@@ -187,12 +191,12 @@ export function startReceiver(deps: IngestDeps): Receiver {
           );
         }
       }
-      if (buffer.size >= maxRows / 2) loop.wake();
+      if (buffer.size >= maxRows / 2) started().wake();
       return { rejected: result.rejected, reasons: result.reasons };
     },
     async stop() {
       stopping = true;
-      await loop.stop();
+      await loop?.stop();
       if (active > 0) await Promise.race([new Promise<void>((r) => (idle = r)), clock.sleep(FINAL_FLUSH_MS).catch(() => {})]);
       closed = true;
       // What was accepted is written before the process goes, retried within a bound.

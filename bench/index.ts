@@ -2,6 +2,7 @@
 // Each benchmark is a module in bench/ exporting `run(): Promise<void>` that prints its own lines.
 const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void> }>> = {
   engine: () => import("./engine-throughput.ts"),
+  ingest: () => import("./ingest.ts"),
   detection: () => import("./detection.ts"),
   report: () => import("./report-scale.ts"),
   runaway: () => import("./runaway.ts"),

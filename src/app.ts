@@ -12,6 +12,7 @@ import { pagingDesign, resolvePolicy } from "./detect/policy.ts";
 import { executeRun, type RunDeps, type RunRequest } from "./engine/run.ts";
 import type { RunSummary } from "./engine/summary.ts";
 import { Events } from "./engine/events.ts";
+import type { IngestDeps } from "./ingest/index.ts";
 import type { Logger } from "./log.ts";
 import type { DeliveryDeps } from "./notify/delivery.ts";
 import type { RetentionDeps } from "./notify/outbox-retention.ts";
@@ -185,4 +186,9 @@ export function sampleDeps(app: App): SampleDeps {
 /** What a scheduled shadow run takes: the run's services, alert decisions, and the jobs as reloaded. */
 export function scheduledShadowDeps(app: App): ScheduledShadowDeps {
   return { shadow: shadowDeps(app), alerts: alertDeps(app), jobs: () => app.loaded.config.shadow.jobs };
+}
+
+/** What the OTLP receiver takes, from the app; its config slice and the price overrides through getters. */
+export function ingestDeps(app: App): IngestDeps {
+  return { ...processDeps(app), config: () => app.loaded.config.ingest, prices: () => app.loaded.config.pricing };
 }

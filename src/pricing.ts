@@ -2,6 +2,10 @@
 export interface Pricing {
   input_per_mtok: number;
   output_per_mtok: number;
+  /** Input tokens read from a prompt cache; absent: charged at the input price (never under). */
+  cache_read_per_mtok?: number;
+  /** Input tokens written to a prompt cache; absent: charged at the input price. */
+  cache_creation_per_mtok?: number;
 }
 
 /** USD cost of a call's token counts at `pricing` (zero when the agent has no price). */
@@ -13,38 +17,44 @@ export function costOf(usage: { inputTokens: number; outputTokens: number }, pri
 /** USD per million tokens, by model name (or name prefix). */
 export type PriceTable = Readonly<Record<string, Pricing>>;
 
-const p = (input_per_mtok: number, output_per_mtok: number): Pricing => ({ input_per_mtok, output_per_mtok });
+const p = (input_per_mtok: number, output_per_mtok: number, cache_read_per_mtok?: number, cache_creation_per_mtok?: number): Pricing => ({
+  input_per_mtok,
+  output_per_mtok,
+  ...(cache_read_per_mtok !== undefined ? { cache_read_per_mtok } : {}),
+  ...(cache_creation_per_mtok !== undefined ? { cache_creation_per_mtok } : {}),
+});
 
 /**
- * List prices of common models (USD per million input / output tokens, standard tier, no caching
- * or batch discounts), as published by the providers in mid-2025. Prices change: the config's
+ * List prices of common models (USD per million input / output tokens, standard tier, no batch
+ * discounts), as published by the providers in mid-2025; for OpenAI and Anthropic also the prompt
+ * cache's read price (and Anthropic's 5-minute cache write price), which production spend uses. Prices change: the config's
  * top-level `pricing:` map overrides or extends this table, and an agent's own `pricing:` wins
  * over both. Keys match a model name exactly or as a prefix before `-`, `@`, `:` or `.`,
  * so `gpt-4o-2024-08-06` is priced as `gpt-4o`, and the longest key wins (`gpt-4o-mini` over `gpt-4o`).
  */
 export const DEFAULT_PRICES: PriceTable = {
   // OpenAI
-  "gpt-4o": p(2.5, 10),
-  "gpt-4o-mini": p(0.15, 0.6),
-  "gpt-4.1": p(2, 8),
-  "gpt-4.1-mini": p(0.4, 1.6),
-  "gpt-4.1-nano": p(0.1, 0.4),
+  "gpt-4o": p(2.5, 10, 1.25),
+  "gpt-4o-mini": p(0.15, 0.6, 0.075),
+  "gpt-4.1": p(2, 8, 0.5),
+  "gpt-4.1-mini": p(0.4, 1.6, 0.1),
+  "gpt-4.1-nano": p(0.1, 0.4, 0.025),
   "gpt-4-turbo": p(10, 30),
   "gpt-4": p(30, 60),
   "gpt-3.5-turbo": p(0.5, 1.5),
-  o1: p(15, 60),
-  "o1-mini": p(1.1, 4.4),
-  o3: p(2, 8),
-  "o3-mini": p(1.1, 4.4),
-  "o4-mini": p(1.1, 4.4),
+  o1: p(15, 60, 7.5),
+  "o1-mini": p(1.1, 4.4, 0.55),
+  o3: p(2, 8, 0.5),
+  "o3-mini": p(1.1, 4.4, 0.55),
+  "o4-mini": p(1.1, 4.4, 0.275),
   // Anthropic
-  "claude-opus-4": p(15, 75),
-  "claude-sonnet-4": p(3, 15),
-  "claude-3-7-sonnet": p(3, 15),
-  "claude-3-5-sonnet": p(3, 15),
-  "claude-3-5-haiku": p(0.8, 4),
-  "claude-3-opus": p(15, 75),
-  "claude-3-haiku": p(0.25, 1.25),
+  "claude-opus-4": p(15, 75, 1.5, 18.75),
+  "claude-sonnet-4": p(3, 15, 0.3, 3.75),
+  "claude-3-7-sonnet": p(3, 15, 0.3, 3.75),
+  "claude-3-5-sonnet": p(3, 15, 0.3, 3.75),
+  "claude-3-5-haiku": p(0.8, 4, 0.08, 1),
+  "claude-3-opus": p(15, 75, 1.5, 18.75),
+  "claude-3-haiku": p(0.25, 1.25, 0.03, 0.3),
   // Google (prompts up to 200k tokens)
   "gemini-2.5-pro": p(1.25, 10),
   "gemini-2.5-flash": p(0.3, 2.5),

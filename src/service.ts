@@ -3,7 +3,8 @@ import { startSpillReplay } from "./schedule/spill-replay.ts";
 import { alertRoutes } from "./alerts/routes.ts";
 import { firingAlertsByJob } from "./alerts/store.ts";
 import { baselineRoutes } from "./detect/routes.ts";
-import { alertDeps, deliveryDeps, retentionDeps, runJob, sampleDeps, scheduledShadowDeps, type App } from "./app.ts";
+import { alertDeps, deliveryDeps, ingestDeps, retentionDeps, runJob, sampleDeps, scheduledShadowDeps, type App } from "./app.ts";
+import { startIngest, type Ingest } from "./ingest/index.ts";
 import type { LoadedConfig } from "./load/load.ts";
 import { loadConfig } from "./load/load.ts";
 import { watchConfig, type ConfigWatcher } from "./load/watch.ts";
@@ -116,11 +117,13 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
     outbox: () => withTimeout(app.clock, outboxBacklog(app.database.db, app.clock.now()), PING_TIMEOUT_MS),
   });
 
+  const ingest = startServiceIngest(app, env);
   const routes = serviceRoutes(app, {
     readiness,
     metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
     trigger: manualTrigger(app, { tracker, hurry: hurry.signal, isStopping }),
     apiToken,
+    ingest: ingest.routes,
   });
 
   let http: HttpServer;
@@ -133,7 +136,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
 
   // Background workers: started here, stopped in reverse once runs have drained (so what the last
   // runs produce is still handled).
-  const workers = await startWorkers(app, tracker);
+  const workers = await startWorkers(app, tracker, ingest.worker);
 
   // Intake: the scheduler and config reload; stopped first on shutdown.
   const schedulerDeps = {
@@ -200,7 +203,7 @@ function startShadowJobs(app: App, deps: Omit<JobSchedulerDeps, "run">): JobSche
 }
 
 /** The route tables, one line per area (alerts, dashboard, ... add theirs here). */
-function serviceRoutes(app: App, core: Parameters<typeof coreRoutes>[0] & { apiToken: string | undefined }): Routes {
+function serviceRoutes(app: App, core: Parameters<typeof coreRoutes>[0] & { apiToken: string | undefined; ingest: Routes }): Routes {
   return {
     ...coreRoutes(core),
     ...alertRoutes(alertDeps(app), { apiToken: core.apiToken }),
@@ -214,6 +217,7 @@ function serviceRoutes(app: App, core: Parameters<typeof coreRoutes>[0] & { apiT
     ...runPageRoutes({ database: app.database, goldens: () => app.loaded.goldens, secrets: app.secrets }),
     ...sampleRoutes(sampleDeps(app), { apiToken: core.apiToken }),
     ...shadowRoutes(app),
+    ...core.ingest,
   };
 }
 
@@ -256,8 +260,15 @@ function readinessCheck(app: App, isStopping: () => boolean): () => Promise<Reco
   };
 }
 
+/** OTLP spend ingest (POST /v1/traces): off (404) without GOLDWATCH_INGEST_TOKEN, a secret once set. */
+function startServiceIngest(app: App, env: Record<string, string | undefined>): Ingest {
+  const token = env.GOLDWATCH_INGEST_TOKEN || undefined;
+  if (token) app.loaded.secrets.add(token);
+  return startIngest({ ...ingestDeps(app), token });
+}
+
 /** The background workers, in start order (stopped in reverse), once the first partition pass is done. */
-async function startWorkers(app: App, tracker: RunTracker): Promise<Worker[]> {
+async function startWorkers(app: App, tracker: RunTracker, ingest: Worker): Promise<Worker[]> {
   const { db } = app.database;
   const workers: Worker[] = [
     startReaper({ db, clock: app.clock, log: app.log, tracker, timeoutMs: app.loaded.config.server.heartbeat_timeout }),
@@ -278,6 +289,8 @@ async function startWorkers(app: App, tracker: RunTracker): Promise<Worker[]> {
   // run's trials route to trials_default, and the pass's ATTACH of this month then fails that
   // insert ("violates partition constraint"). Bounded: a database that does not answer must not hold the start.
   await withTimeout(app.clock, partitions.firstPass, FIRST_PASS_MS).catch(() => {});
+  // Last, so stopped first: it refuses new spans (503) and writes what it holds before the port closes.
+  workers.push(ingest);
   return workers;
 }
 

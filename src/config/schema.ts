@@ -1,11 +1,16 @@
 import { z } from "zod";
 import { isPinnedModel, unpinnedMessage } from "./pinned-judges.ts";
+import { byteSize } from "./bytes.ts";
 import { duration, positiveDuration } from "./duration.ts";
 import { checkShadowAgents, shadowSchema } from "./shadow.ts";
 
 const pricing = z.strictObject({
   input_per_mtok: z.number().nonnegative(),
   output_per_mtok: z.number().nonnegative(),
+  /** Prompt-cache reads (production spend); absent: the input price. */
+  cache_read_per_mtok: z.number().nonnegative().optional(),
+  /** Prompt-cache writes (production spend); absent: the input price. */
+  cache_creation_per_mtok: z.number().nonnegative().optional(),
 });
 
 const jsonPath = z.string().regex(/^\$(\.[A-Za-z0-9_-]+|\[\d+\])*$/, "expected a JSON path like $.answer or $.choices[0].text");
@@ -200,6 +205,35 @@ const notifySchema = z.strictObject({
     .prefault({}),
 });
 
+/** The OTLP/HTTP receiver (`POST /v1/traces`, on with GOLDWATCH_INGEST_TOKEN): limits and flushing. */
+const ingestSchema = z
+  .strictObject({
+    /** Largest request body as sent (compressed), default 4MiB; larger: 413. */
+    max_request_bytes: byteSize.default(4 * 1_048_576),
+    /** Largest body once gunzipped, default 32MiB; larger: 413 (a zip bomb stops here). */
+    max_decompressed_bytes: byteSize.default(32 * 1_048_576),
+    /** Request bytes held at once across concurrent requests, default 64MiB; beyond: 429. */
+    max_inflight_bytes: byteSize.default(64 * 1_048_576),
+    /** How often aggregated spend is written to spend_minutes, default 5s. */
+    flush_interval: positiveDuration.default(5_000),
+    /** Aggregated rows held before new requests are refused with 503 (default 20000). */
+    max_pending_rows: z.number().int().min(1).default(20_000),
+    /** Share of traces whose GenAI spans are kept in ingest_raw_spans for debugging (0..1, default 0: none). */
+    sample_raw_spans: z.number().min(0).max(1).default(0),
+    /** How long sampled spans are kept (default 7d). */
+    raw_span_retention: positiveDuration.default(7 * 86_400_000),
+  })
+  .superRefine((c, ctx) => {
+    if (c.max_decompressed_bytes < c.max_request_bytes)
+      ctx.addIssue({ code: "custom", path: ["max_decompressed_bytes"], message: "expected at least max_request_bytes" });
+    if (c.max_inflight_bytes < c.max_request_bytes + c.max_decompressed_bytes)
+      ctx.addIssue({
+        code: "custom",
+        path: ["max_inflight_bytes"],
+        message: "expected at least max_request_bytes + max_decompressed_bytes (one request's worth)",
+      });
+  });
+
 /** The whole `goldwatch.config.yaml`, after `${VAR}` interpolation. */
 export const configSchema = z
   .strictObject({
@@ -214,6 +248,7 @@ export const configSchema = z
     /** Shadow evaluation: sampled production inputs, candidate against incumbent, judged pairwise (src/config/shadow.ts). */
     shadow: shadowSchema(budget.default({ trial: {}, run: {} })).prefault({}),
     notify: notifySchema.prefault({}),
+    ingest: ingestSchema.prefault({}),
     server: z
       .strictObject({
         port: z.number().int().min(0).max(65535).default(8080),
@@ -266,3 +301,4 @@ export type ShadowConfig = z.output<typeof configSchema>["shadow"];
 export type ShadowJobConfig = ShadowConfig["jobs"][string];
 export type SamplingConfig = ShadowConfig["sampling"];
 export type Config = z.output<typeof configSchema>;
+export type IngestConfig = z.output<typeof ingestSchema>;

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isPinnedModel, unpinnedMessage } from "./pinned-judges.ts";
 import { duration, positiveDuration } from "./duration.ts";
+import { productionSpendSchema } from "./production-spend.ts";
 
 const pricing = z.strictObject({
   input_per_mtok: z.number().nonnegative(),
@@ -211,6 +212,8 @@ export const configSchema = z
     redact_pii: z.boolean().default(false),
     jobs: z.record(z.string(), jobSchema).default({}),
     notify: notifySchema.prefault({}),
+    /** Runaway production spend (src/config/production-spend.ts). */
+    production_spend: productionSpendSchema.prefault({}),
     server: z
       .strictObject({
         port: z.number().int().min(0).max(65535).default(8080),

@@ -34,8 +34,11 @@ export const SLOT_HALF_MINUTES = 15;
 export const DAILY_OFFSETS = [1, 2, 3, 4, 5, 6, 7] as const;
 /** Weekly seasonality: the same time of week in each of the last 4 weeks. */
 export const WEEKLY_OFFSETS = [7, 14, 21, 28] as const;
-/** Day-to-day variation of the level assumed below 3 past days (too few for a MAD): wide, so few days page only on large jumps. */
-export const PRIOR_SIGMA = 0.5;
+/**
+ * Day-to-day variation of the log level assumed below 3 past days (too few for a MAD): ±35%, wide
+ * enough that on the first two days only jumps of about 10× page.
+ */
+export const PRIOR_SIGMA = 0.3;
 /** Traffic never repeats its level more closely than ±10% day to day, however regular it looked. */
 export const SIGMA_FLOOR = 0.1;
 /** Variance of a minute's spend over (calls × mean cost per call) when history cannot tell: lognormal costs with σ ≈ 1.1. */
@@ -75,12 +78,7 @@ export const minuteOf = (ms: number): number => Math.floor(ms / MINUTE_MS) * MIN
  * The past slots around now's time of day (daily) and time of week (weekly). A slot that begins
  * before the agent's first minute is left out: no rows there means no history, not no spend.
  */
-export function historySlots(
-  series: SpendSeries,
-  measure: Measure,
-  nowMs: number,
-  firstSeenMs: number,
-): { daily: Slot[]; weekly: Slot[] } {
+export function historySlots(series: SpendSeries, measure: Measure, nowMs: number, firstSeenMs: number): { daily: Slot[]; weekly: Slot[] } {
   const at = (d: number): Slot | undefined => {
     const start = minuteOf(nowMs - d * DAY_MS) - SLOT_HALF_MINUTES * MINUTE_MS;
     return start >= firstSeenMs ? slotTotals(series, measure, start, 2 * SLOT_HALF_MINUTES, d) : undefined;

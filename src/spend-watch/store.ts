@@ -2,7 +2,15 @@
 // (the last hour and the 30-minute slots around now's time of day on the past days), summed over
 // services, providers and models, with when each agent was first seen.
 import { sql } from "drizzle-orm";
-import { DAILY_OFFSETS, DAY_MS, MINUTE_MS, minuteOf, SLOT_HALF_MINUTES, WEEKLY_OFFSETS, type SpendPoint } from "../detect/spend-baseline.ts";
+import {
+  DAILY_OFFSETS,
+  DAY_MS,
+  MINUTE_MS,
+  minuteOf,
+  SLOT_HALF_MINUTES,
+  WEEKLY_OFFSETS,
+  type SpendPoint,
+} from "../detect/spend-baseline.ts";
 import { queryRows, type Db } from "../store/db.ts";
 
 /**

@@ -1,0 +1,334 @@
+import { describe, expect, it } from "vitest";
+import {
+  assessSpend,
+  capFinding,
+  checkWindow,
+  chooseMeasure,
+  DEFAULT_WINDOWS,
+  pageThreshold,
+  PRODUCTION_SPEND,
+  recentUsd,
+  SPEND_CAP,
+  windowWeights,
+  type SpendPolicy,
+} from "../../src/detect/production-spend.ts";
+import {
+  DAY_MS,
+  historySlots,
+  MINUTE_MS,
+  PRIOR_SIGMA,
+  seasonalBaseline,
+  SIGMA_FLOOR,
+  slotKappa,
+  type SpendPoint,
+  type SpendSeries,
+} from "../../src/detect/spend-baseline.ts";
+import { normalCdf } from "../../src/stats/distributions.ts";
+
+/** Monday 2026-01-05 00:00 UTC. */
+const MONDAY = Date.UTC(2026, 0, 5);
+const HOUR = 3_600_000;
+const POLICY: SpendPolicy = { windows: DEFAULT_WINDOWS, threshold: pageThreshold(1, 30_000, 4), minRatio: 2, severity: "critical" };
+
+/** Calls per minute by time: a business-hours curve from 2 at night to 40 at noon. */
+const daily = (ms: number) => {
+  const h = (ms % DAY_MS) / HOUR;
+  return Math.round(2 + (h > 6 && h < 18 ? 38 * Math.sin((Math.PI * (h - 6)) / 12) : 0));
+};
+
+/**
+ * A deterministic series as the table holds it at `to` (from `from`): `calls(ms)` calls a minute,
+ * each $0.01 and 1,000 tokens (unpriced: no cost), times `jump(ms)`; the minute in progress holds
+ * its elapsed share.
+ */
+function series(o: {
+  from: number;
+  to: number;
+  calls: (ms: number) => number;
+  jump?: (ms: number) => number;
+  unpriced?: boolean;
+}): SpendSeries {
+  return (m) => {
+    if (m < o.from || m >= o.to) return undefined;
+    const elapsed = Math.min(1, (o.to - m) / MINUTE_MS);
+    const n = Math.round(o.calls(m) * (o.jump?.(m) ?? 1) * elapsed);
+    if (n === 0) return undefined;
+    const p: SpendPoint = { calls: n, tokens: n * 1000, costUsd: o.unpriced ? 0 : n * 0.01, unpricedCalls: o.unpriced ? n : 0 };
+    return p;
+  };
+}
+
+const assess = (s: SpendSeries, nowMs: number, firstSeenMs: number | null, policy: SpendPolicy = POLICY) =>
+  assessSpend({ job: "production:bot", agent: "bot", nowMs, series: s, firstSeenMs, policy });
+
+const from = MONDAY;
+/** Tuesday of the second week, plus a time of day. */
+const tuesday = (h: number) => MONDAY + 8 * DAY_MS + h * HOUR;
+
+describe("production spend against its seasonal baseline", () => {
+  it("does not page the daily peak or the morning ramp, which a flat baseline would call 3×", () => {
+    for (const h of [7, 9, 12, 12.5, 17]) {
+      const now = tuesday(h) + 20_000;
+      const out = assess(series({ from, to: now + 1, calls: daily }), now, from);
+      expect(out.status, `at ${h}h`).toBe("normal");
+      expect(out.findings).toEqual([]);
+      for (const w of out.windows) expect(w.ratio, `at ${h}h, ${w.minutes} min`).toBeGreaterThan(0.7);
+      for (const w of out.windows) expect(w.ratio, `at ${h}h, ${w.minutes} min`).toBeLessThan(1.3);
+    }
+  });
+
+  it("pages a 5× jump within a minute at 40 calls a minute, and names the window and the ratio", () => {
+    const now = tuesday(12) + 30_000;
+    // From the start of the last minute: 90 s of 5× in the table.
+    const jumpAt = now - 90_000;
+    const out = assess(series({ from, to: now + 1, calls: daily, jump: (m) => (m >= jumpAt ? 5 : 1) }), now, from);
+    expect(out.status).toBe("runaway");
+    expect(out.findings).toHaveLength(1);
+    const f = out.findings[0]!;
+    expect(f).toMatchObject({ detector: PRODUCTION_SPEND, agent: "bot", job: "production:bot", severity: "critical" });
+    expect(f.evidence.windowMinutes).toBe(1);
+    expect(f.evidence.ratio as number).toBeCloseTo(5, 1);
+    expect(f.evidence.z as number).toBeGreaterThanOrEqual(POLICY.threshold);
+    expect(f.evidence.measure).toBe("cost");
+    expect(f.summary).toMatch(/^production spend ×\d\.\d\d its usual for this time of day: \$\d+\.\d+ in the last 1 min against \$/);
+  });
+
+  it("reports the window with the strongest evidence", () => {
+    const now = tuesday(12) + 30_000;
+    const out = assess(series({ from, to: now + 1, calls: daily, jump: (m) => (m >= now - 20 * MINUTE_MS ? 5 : 1) }), now, from);
+    const zs = out.windows.map((w) => w.z);
+    expect(out.findings[0]!.evidence.windowMinutes).toBe(out.windows[zs.indexOf(Math.max(...zs))]!.minutes);
+    expect(out.findings[0]!.evidence.windowMinutes).not.toBe(1);
+  });
+
+  it("is back to normal once the jump has left every window", () => {
+    const now = tuesday(12) + 30_000;
+    const jump = (m: number) => (m >= now - 80 * MINUTE_MS && m < now - 31 * MINUTE_MS ? 5 : 1);
+    expect(assess(series({ from, to: now + 1, calls: daily, jump }), now, from).status).toBe("normal");
+    const lingering = (m: number) => (m >= now - 80 * MINUTE_MS && m < now - 15 * MINUTE_MS ? 5 : 1);
+    expect(assess(series({ from, to: now + 1, calls: daily, jump: lingering }), now, from).status).toBe("runaway");
+  });
+
+  it("needs both the minimum ratio and significance: 1.8× of 4,000 calls a minute is significant but no runaway", () => {
+    const now = tuesday(12) + 30_000;
+    const s = series({ from, to: now + 1, calls: () => 4000, jump: (m) => (m >= now - 5 * MINUTE_MS ? 1.8 : 1) });
+    const out = assess(s, now, from);
+    expect(out.findings).toEqual([]);
+    expect(Math.max(...out.windows.map((w) => w.z))).toBeGreaterThan(POLICY.threshold);
+    expect(assess(s, now, from, { ...POLICY, minRatio: 1.5 }).findings).toHaveLength(1);
+  });
+
+  it("does not page a quiet agent's few calls: 3 calls in a minute against one every five", () => {
+    const now = tuesday(3) + 30_000;
+    const calls = (m: number) => (m === now - (now % MINUTE_MS) ? 3 : (m / MINUTE_MS) % 5 === 0 ? 1 : 0);
+    const out = assess(series({ from, to: now + 1, calls }), now, from);
+    expect(out.windows[0]!.ratio).toBeGreaterThan(2);
+    expect(out.findings).toEqual([]);
+  });
+
+  it("pages a quiet agent's sustained jump through the longer windows", () => {
+    const now = tuesday(3) + 30_000;
+    const calls = (m: number) => ((m / MINUTE_MS) % 2 === 0 ? 1 : 0);
+    const out = assess(series({ from, to: now + 1, calls, jump: (m) => (m >= now - 30 * MINUTE_MS ? 10 : 1) }), now, from);
+    expect(out.findings).toHaveLength(1);
+    expect(out.findings[0]!.evidence.windowMinutes as number).toBeGreaterThanOrEqual(10);
+  });
+
+  it("follows weekly seasonality: a weekend twice as busy as weekdays is not a page, but is on a weekday", () => {
+    const weekend = (m: number) => [0, 6].includes(new Date(m).getUTCDay());
+    const calls = (m: number) => (weekend(m) ? 2.5 : 1) * daily(m);
+    const saturday = MONDAY + 26 * DAY_MS + 12 * HOUR + 30_000;
+    expect(new Date(saturday).getUTCDay()).toBe(6);
+    const out = assess(series({ from, to: saturday + 1, calls }), saturday, from);
+    expect(out.baseline!.weeks).toBe(3);
+    expect(out.findings).toEqual([]);
+    // The same Saturday level on a weekday is a runaway.
+    const friday = saturday - DAY_MS;
+    const busyFriday = (m: number) => (m >= friday - 20 * MINUTE_MS && m <= friday ? 2.5 : 1);
+    expect(assess(series({ from, to: friday + 1, calls, jump: busyFriday }), friday, from).findings).toHaveLength(1);
+  });
+
+  it("falls back to tokens when calls are unpriced, so an unpriced model's runaway still pages", () => {
+    const now = tuesday(12) + 30_000;
+    const s = series({ from, to: now + 1, calls: daily, unpriced: true, jump: (m) => (m >= now - 2 * MINUTE_MS ? 5 : 1) });
+    const out = assess(s, now, from);
+    expect(out.measure).toBe("tokens");
+    expect(out.findings).toHaveLength(1);
+    expect(out.findings[0]!.summary).toMatch(/tokens in the last/);
+  });
+});
+
+describe("cold start and the absolute cap", () => {
+  it("only the cap applies until a past day's slot is complete; then large jumps page, 5× from the third day", () => {
+    const now = tuesday(12) + 30_000;
+    const firstSeen = now - DAY_MS + 10 * MINUTE_MS;
+    const s = series({ from: firstSeen, to: now + 1, calls: daily, jump: (m) => (m >= now - 5 * MINUTE_MS ? 20 : 1) });
+    const out = assess(s, now, firstSeen);
+    expect(out.status).toBe("cold");
+    expect(out.baseline).toBeNull();
+    expect(out.findings).toEqual([]);
+    const capped = assess(s, now, firstSeen, { ...POLICY, capUsdPerHour: 5 });
+    expect(capped.status).toBe("runaway");
+    expect(capped.findings.map((f) => f.detector)).toEqual([SPEND_CAP]);
+    // A day and a slot later the baseline applies, with a wide prior spread: 20× pages, 5× not yet.
+    const twenty = series({ from, to: now + 1, calls: daily, jump: (m) => (m >= now - 5 * MINUTE_MS ? 20 : 1) });
+    const later = assess(twenty, now, now - DAY_MS - 16 * MINUTE_MS);
+    expect(later.baseline?.days).toBe(1);
+    expect(later.baseline?.sigmaLevel).toBeCloseTo(PRIOR_SIGMA, 1);
+    expect(later.findings.map((f) => f.detector)).toEqual([PRODUCTION_SPEND]);
+    const five = series({ from, to: now + 1, calls: daily, jump: (m) => (m >= now - 5 * MINUTE_MS ? 5 : 1) });
+    expect(assess(five, now, now - DAY_MS - 16 * MINUTE_MS).findings).toEqual([]);
+    expect(assess(five, now, now - 2 * DAY_MS - 16 * MINUTE_MS).findings).toEqual([]);
+    expect(assess(five, now, now - 3 * DAY_MS - 16 * MINUTE_MS).findings.map((f) => f.detector)).toEqual([PRODUCTION_SPEND]);
+  });
+
+  it("an agent never seen has no baseline", () => {
+    const out = assess(() => undefined, tuesday(12), null);
+    expect(out).toMatchObject({ status: "cold", historyDays: 0, windows: [], findings: [] });
+  });
+
+  it("sums the last hour (this minute and the 59 before) and takes the worse of this minute and the last", () => {
+    const now = tuesday(12) + 30_000;
+    const current = now - 30_000;
+    const s: SpendSeries = (m) =>
+      m > current || m < current - 60 * MINUTE_MS
+        ? undefined
+        : { calls: 1, tokens: 1, costUsd: m === current - MINUTE_MS ? 3 : 0.1, unpricedCalls: 1 };
+    // 59 minutes at $0.10 and one at $3 (the minute 60 before is outside).
+    expect(recentUsd(s, now)).toEqual({ hourUsd: expect.closeTo(0.1 * 59 + 3, 9), minuteUsd: 3, unpricedCalls: 60 });
+  });
+
+  it("pages at or over the cap, per hour or per minute, and says unpriced calls are not in it", () => {
+    const usd = { hourUsd: 5, minuteUsd: 0.2, unpricedCalls: 0 };
+    expect(capFinding(usd, { capUsdPerHour: 5 })?.summary).toBe("production spend $5.00 in the last hour, at or over the cap of $5/h");
+    expect(capFinding({ ...usd, hourUsd: 4.99 }, { capUsdPerHour: 5 })).toBeUndefined();
+    expect(capFinding(usd, { capUsdPerMinute: 0.2 })?.summary).toBe("production spend $0.20 in a minute, at or over the cap of $0.2/min");
+    expect(capFinding(usd, { capUsdPerMinute: 0.21 })).toBeUndefined();
+    expect(capFinding(usd, {})).toBeUndefined();
+    const f = capFinding({ ...usd, unpricedCalls: 7 }, { capUsdPerHour: 1 })!;
+    expect(f.detector).toBe(SPEND_CAP);
+    expect(f.summary).toMatch(/\(7 unpriced calls not counted\)$/);
+    expect(f.evidence).toEqual({ hourUsd: 5, minuteUsd: 0.2, capUsdPerHour: 1, capUsdPerMinute: null, unpricedCalls: 7 });
+  });
+
+  it("reports both the cap and a runaway as separate alerts", () => {
+    const now = tuesday(12) + 30_000;
+    const s = series({ from, to: now + 1, calls: daily, jump: (m) => (m >= now - 2 * MINUTE_MS ? 5 : 1) });
+    const out = assess(s, now, from, { ...POLICY, capUsdPerMinute: 1, severity: "warning" });
+    expect(out.findings.map((f) => [f.detector, f.severity])).toEqual([
+      [SPEND_CAP, "warning"],
+      [PRODUCTION_SPEND, "warning"],
+    ]);
+  });
+});
+
+describe("the pieces", () => {
+  it("sets the threshold from the false-alarm rate over every check and window in 30 days", () => {
+    const z = pageThreshold(1, 30_000, 4);
+    expect(1 - normalCdf(z)).toBeCloseTo(1 / (86_400 * 4), 12);
+    expect(pageThreshold(1, 60_000, 4)).toBeLessThan(z);
+    expect(pageThreshold(2, 30_000, 4)).toBeLessThan(z);
+    expect(pageThreshold(1, 30_000, 1)).toBeLessThan(z);
+    expect(() => pageThreshold(0, 30_000, 4)).toThrow(/false alarms per 30 days must be in \(0, 345600\), got 0/);
+    expect(() => pageThreshold(345_600, 30_000, 4)).toThrow(RangeError);
+  });
+
+  it("weighs a window's minutes by overlap, the minute in progress whole as observed and elapsed as expected", () => {
+    const m = tuesday(12);
+    expect(windowWeights(m + 45_000, 1)).toEqual([
+      { minuteMs: m - MINUTE_MS, observed: 0.25, expected: 0.25 },
+      { minuteMs: m, observed: 1, expected: 0.75 },
+    ]);
+    // Early in a minute the skew guard counts at least 15 s elapsed.
+    expect(windowWeights(m + 5_000, 3)).toEqual([
+      { minuteMs: m - 3 * MINUTE_MS, observed: expect.closeTo(55 / 60, 12), expected: expect.closeTo(55 / 60, 12) },
+      { minuteMs: m - 2 * MINUTE_MS, observed: 1, expected: 1 },
+      { minuteMs: m - MINUTE_MS, observed: 1, expected: 1 },
+      { minuteMs: m, observed: 1, expected: 0.25 },
+    ]);
+    expect(windowWeights(m, 1)).toEqual([
+      { minuteMs: m - MINUTE_MS, observed: 1, expected: 1 },
+      { minuteMs: m, observed: 1, expected: 0.25 },
+    ]);
+  });
+
+  it("scores a window as log ratio over level, baseline and counting noise", () => {
+    const b = { rate: 1, callRate: 10, kappa: 2, sigmaLevel: 0.2, sigmaBase: 0.1, days: 7, weeks: 4 };
+    const m = tuesday(12);
+    const s: SpendSeries = (x) => (x === m - MINUTE_MS ? { calls: 40, tokens: 0, costUsd: 4, unpricedCalls: 0 } : undefined);
+    const w = checkWindow(s, "cost", m, 1, b);
+    // Weight 1 (previous minute) + 0.25 (skew guard).
+    expect(w.expected).toBeCloseTo(1.25, 12);
+    expect(w.expectedCalls).toBeCloseTo(12.5, 12);
+    expect(w.ratio).toBeCloseTo(4 / 1.25, 12);
+    expect(w.z).toBeCloseTo(Math.log(3.2) / Math.sqrt(0.04 + 0.01 + Math.log1p(2 / 12.5)), 12);
+    expect(checkWindow(() => undefined, "cost", m, 1, b).z).toBe(Number.NEGATIVE_INFINITY);
+  });
+
+  it("takes tokens when any call in the last hour or in a history slot was unpriced", () => {
+    const now = tuesday(12) + 30_000;
+    const at =
+      (target: number): SpendSeries =>
+      (m) =>
+        m === target ? { calls: 1, tokens: 5, costUsd: 0, unpricedCalls: 1 } : undefined;
+    const minute = now - 30_000;
+    expect(chooseMeasure(at(minute), now, from)).toBe("tokens");
+    expect(chooseMeasure(at(minute - 59 * MINUTE_MS), now, from)).toBe("tokens");
+    expect(chooseMeasure(at(minute - 60 * MINUTE_MS), now, from)).toBe("cost");
+    expect(chooseMeasure(at(minute - 3 * DAY_MS + 14 * MINUTE_MS), now, from)).toBe("tokens");
+    expect(chooseMeasure(at(minute - 3 * DAY_MS + 15 * MINUTE_MS), now, from)).toBe("cost");
+    expect(chooseMeasure(at(minute - 28 * DAY_MS - 15 * MINUTE_MS), now, MONDAY - 30 * DAY_MS)).toBe("tokens");
+    // Before the agent was first seen nothing counts.
+    expect(chooseMeasure(at(minute - 3 * DAY_MS), now, minute - 2 * DAY_MS)).toBe("cost");
+  });
+
+  it("builds 30-minute slots centred on now's time of day, on each past day the agent was seen", () => {
+    const now = tuesday(12) + 30_000;
+    const slots = historySlots(series({ from, to: now, calls: () => 1 }), "cost", now, from);
+    expect(slots.daily.map((s) => s.daysAgo)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(slots.weekly.map((s) => s.daysAgo)).toEqual([7]);
+    expect(slots.daily[0]).toEqual({ daysAgo: 1, minutes: 30, total: expect.closeTo(0.3, 9), calls: 30, sumSq: expect.closeTo(0.003, 9) });
+    // Only the slot the agent's first minute is at or before.
+    const twoDays = historySlots(series({ from, to: now, calls: () => 1 }), "cost", now, now - 30_000 - 2 * DAY_MS - 15 * MINUTE_MS);
+    expect(twoDays.daily.map((s) => s.daysAgo)).toEqual([1, 2]);
+  });
+
+  it("takes the larger of the daily and weekly medians, with one pseudo call per slot", () => {
+    const slot = (daysAgo: number, calls: number) => ({ daysAgo, minutes: 30, total: calls, calls, sumSq: calls });
+    const dailyOnly = seasonalBaseline([slot(1, 29), slot(2, 59), slot(3, 89)], [], 0);
+    expect(dailyOnly!.rate).toBeCloseTo(2, 12);
+    expect(dailyOnly!.callRate).toBeCloseTo(2, 12);
+    const busierWeek = seasonalBaseline([slot(1, 29), slot(2, 59), slot(3, 89)], [slot(7, 149), slot(14, 89)], 0);
+    expect(busierWeek!.rate).toBeCloseTo(4, 12);
+    // One weekly slot is not a weekly median.
+    expect(seasonalBaseline([slot(1, 29), slot(2, 59), slot(3, 89)], [slot(7, 149)], 0)!.rate).toBeCloseTo(2, 12);
+    expect(seasonalBaseline([], [slot(7, 10), slot(14, 10)], 0)).toBeNull();
+    // No call in any slot: the pseudo call is priced at the fallback.
+    expect(seasonalBaseline([slot(1, 0)], [], 0.6)!.rate).toBeCloseTo(0.02, 12);
+  });
+
+  it("spreads by the MAD of daily log rates with 3 days or more, a wide prior below, never under the floor", () => {
+    const slot = (daysAgo: number, total: number) => ({ daysAgo, minutes: 30, total, calls: total * 100, sumSq: (total * total) / 30 });
+    const steady = seasonalBaseline([slot(1, 10), slot(2, 10), slot(3, 10)], [], 0)!;
+    expect(steady.sigmaLevel).toBe(SIGMA_FLOOR);
+    expect(steady.sigmaBase).toBeCloseTo(Math.sqrt(((Math.PI / 2) * SIGMA_FLOOR ** 2) / 3), 12);
+    const twoDays = seasonalBaseline([slot(1, 10), slot(2, 10)], [], 0)!;
+    // The slots' own counting noise (κ 1 over 2,000 calls a minute) comes off the prior.
+    expect(twoDays.sigmaLevel).toBeCloseTo(Math.sqrt(PRIOR_SIGMA ** 2 - Math.log1p(1 / (1001 / 30) / 30)), 12);
+    expect(twoDays.sigmaBase).toBeCloseTo(Math.sqrt(((Math.PI / 2) * PRIOR_SIGMA ** 2) / 2), 12);
+    const varied = seasonalBaseline([slot(1, 5), slot(2, 10), slot(3, 20), slot(4, 10), slot(5, 40)], [], 0)!;
+    expect(varied.sigmaLevel).toBeGreaterThan(0.5);
+    expect(varied.sigmaLevel).toBeLessThan(1.1);
+  });
+
+  it("measures dispersion as minute variance over mean × cost per call, and needs 10 calls", () => {
+    // 30 minutes: half at 2, half at 0; 30 calls of 1 → var = 30/29·1, mean 1, per call 1.
+    expect(slotKappa({ daysAgo: 1, minutes: 30, total: 30, calls: 30, sumSq: 60 })).toBeCloseTo(30 / 29, 12);
+    expect(slotKappa({ daysAgo: 1, minutes: 30, total: 30, calls: 9, sumSq: 60 })).toBeUndefined();
+    expect(slotKappa({ daysAgo: 1, minutes: 30, total: 0, calls: 10, sumSq: 0 })).toBeUndefined();
+    // Steady traffic: variance 0, so κ is floored at 1 in the baseline.
+    const flat = { daysAgo: 1, minutes: 30, total: 30, calls: 30, sumSq: 30 };
+    expect(slotKappa(flat)).toBe(0);
+    expect(seasonalBaseline([flat], [], 0)!.kappa).toBe(1);
+  });
+});

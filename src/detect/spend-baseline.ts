@@ -121,13 +121,15 @@ const MEDIAN_EFFICIENCY = Math.PI / 2;
 
 /**
  * The seasonal baseline from the past slots, or null without a daily slot (cold start).
- * - Level: the larger of the daily slots' median and (with ≥ 2) the weekly slots' median. An
- *   upward-only detector may take the larger: either seasonality calling this level normal is
- *   enough, so a weekend that is busier than weekdays never pages, and a median ignores up to 3 of
- *   7 days of an earlier incident.
+ * - Level: with 2 or more past weeks, the median of the same time of week (weekly seasonality
+ *   exactly: a quiet weekend is judged against past weekends, not weekdays); before that, the
+ *   larger of the daily slots' median and last week's slot, since an upward-only detector may take
+ *   the larger while weekly history is thin (a weekend busier than weekdays does not page). A
+ *   median ignores an earlier incident on a minority of the days.
  * - Each slot's rate carries one pseudo call (at the mean cost per call), so an hour the agent is
  *   usually idle has a small positive baseline instead of zero.
- * - Spread: MAD of the daily slots' log rates, minus the slots' own counting noise, floored.
+ * - Spread: MAD of the daily slots' log rates (day-to-day variation), minus the slots' own
+ *   counting noise, floored; the median's own uncertainty from the same spread over its slots.
  */
 export function seasonalBaseline(daily: readonly Slot[], weekly: readonly Slot[], fallbackPerCall: number): SeasonalBaseline | null {
   if (daily.length === 0) return null;
@@ -136,15 +138,16 @@ export function seasonalBaseline(daily: readonly Slot[], weekly: readonly Slot[]
   const perCall = calls > 0 ? all.reduce((a, s) => a + s.total, 0) / calls : fallbackPerCall;
   const rateOf = (s: Slot) => (s.total + perCall) / s.minutes;
   const callRateOf = (s: Slot) => (s.calls + 1) / s.minutes;
-  const useWeekly = weekly.length >= 2;
-  const rate = Math.max(median(daily.map(rateOf)), useWeekly ? median(weekly.map(rateOf)) : 0);
-  const callRate = Math.max(median(daily.map(callRateOf)), useWeekly ? median(weekly.map(callRateOf)) : 0);
+  const level = (of: (s: Slot) => number) =>
+    weekly.length >= 2 ? median(weekly.map(of)) : Math.max(median(daily.map(of)), ...weekly.map(of));
+  const rate = level(rateOf);
+  const callRate = level(callRateOf);
   const kappas = all.map(slotKappa).filter((k): k is number => k !== undefined);
   const kappa = Math.max(1, kappas.length > 0 ? median(kappas) : KAPPA_PRIOR);
   const k = daily.length;
   const spread = k >= 3 ? madScaled(daily.map((s) => Math.log(rateOf(s)))) : PRIOR_SIGMA;
   const slotCounting = Math.log1p(kappa / (callRate * 2 * SLOT_HALF_MINUTES));
   const sigmaLevel = Math.sqrt(Math.max(SIGMA_FLOOR ** 2, spread ** 2 - slotCounting));
-  const sigmaBase = Math.sqrt((MEDIAN_EFFICIENCY * Math.max(spread, SIGMA_FLOOR) ** 2) / k);
+  const sigmaBase = Math.sqrt((MEDIAN_EFFICIENCY * Math.max(spread, SIGMA_FLOOR) ** 2) / (weekly.length >= 2 ? weekly.length : k));
   return { rate, callRate, kappa, sigmaLevel, sigmaBase, days: k, weeks: weekly.length };
 }

@@ -24,6 +24,7 @@ import {
   type SpendSeries,
 } from "../../src/detect/spend-baseline.ts";
 import { normalCdf } from "../../src/stats/distributions.ts";
+import { madScaled } from "../../src/stats/robust.ts";
 
 /** Monday 2026-01-05 00:00 UTC. */
 const MONDAY = Date.UTC(2026, 0, 5);
@@ -293,15 +294,24 @@ describe("the pieces", () => {
     expect(twoDays.daily.map((s) => s.daysAgo)).toEqual([1, 2]);
   });
 
-  it("takes the larger of the daily and weekly medians, with one pseudo call per slot", () => {
+  it("takes the weekly median from two past weeks, before that the larger of the daily median and last week", () => {
     const slot = (daysAgo: number, calls: number) => ({ daysAgo, minutes: 30, total: calls, calls, sumSq: calls });
-    const dailyOnly = seasonalBaseline([slot(1, 29), slot(2, 59), slot(3, 89)], [], 0);
+    const days = [slot(1, 29), slot(2, 59), slot(3, 89)];
+    const dailyOnly = seasonalBaseline(days, [], 0);
     expect(dailyOnly!.rate).toBeCloseTo(2, 12);
     expect(dailyOnly!.callRate).toBeCloseTo(2, 12);
-    const busierWeek = seasonalBaseline([slot(1, 29), slot(2, 59), slot(3, 89)], [slot(7, 149), slot(14, 89)], 0);
-    expect(busierWeek!.rate).toBeCloseTo(4, 12);
-    // One weekly slot is not a weekly median.
-    expect(seasonalBaseline([slot(1, 29), slot(2, 59), slot(3, 89)], [slot(7, 149)], 0)!.rate).toBeCloseTo(2, 12);
+    // The same time of week, busier or quieter than the days around it.
+    const busierWeek = seasonalBaseline(days, [slot(7, 149), slot(14, 89)], 0)!;
+    expect(busierWeek.rate).toBeCloseTo(4, 12);
+    expect(busierWeek.callRate).toBeCloseTo(4, 12);
+    // The median's uncertainty over its 2 weekly slots, from the 3 days' spread.
+    const spread = madScaled([1, 2, 3].map(Math.log));
+    expect(busierWeek.sigmaBase).toBeCloseTo(Math.sqrt(((Math.PI / 2) * spread ** 2) / 2), 12);
+    expect(dailyOnly!.sigmaBase).toBeCloseTo(Math.sqrt(((Math.PI / 2) * spread ** 2) / 3), 12);
+    expect(seasonalBaseline(days, [slot(7, 29), slot(14, 29), slot(21, 89)], 0)!.rate).toBeCloseTo(1, 12);
+    // One past week: the larger of it and the daily median.
+    expect(seasonalBaseline(days, [slot(7, 149)], 0)!.rate).toBeCloseTo(5, 12);
+    expect(seasonalBaseline(days, [slot(7, 29)], 0)!.rate).toBeCloseTo(2, 12);
     expect(seasonalBaseline([], [slot(7, 10), slot(14, 10)], 0)).toBeNull();
     // No call in any slot: the pseudo call is priced at the fallback.
     expect(seasonalBaseline([slot(1, 0)], [], 0.6)!.rate).toBeCloseTo(0.02, 12);

@@ -4,16 +4,16 @@
 import { normalQuantile } from "../stats/distributions.ts";
 import { ratio as formatRatio, round } from "./format.ts";
 import {
-  DAILY_OFFSETS,
+  DAY_MS,
   historyDays,
   historySlots,
   MINUTE_MS,
   minuteOf,
+  SLOT_DAYS,
   SLOT_HALF_MINUTES,
+  slotStart,
   seasonalBaseline,
   valueOf,
-  WEEKLY_OFFSETS,
-  DAY_MS,
   type Measure,
   type SeasonalBaseline,
   type SpendSeries,
@@ -88,8 +88,8 @@ export function windowWeights(nowMs: number, minutes: number): { minuteMs: numbe
 }
 
 /**
- * One window against the baseline. The noise of log(observed / expected) adds the day-to-day
- * level variation, the baseline median's own uncertainty and counting noise: for compound-Poisson
+ * One window against the baseline. The noise of log(observed / expected) adds the baseline's
+ * prediction error at this time of day and counting noise: for compound-Poisson
  * spend with dispersion κ over n expected calls, log(1 + κ/n) (lognormal moment match), so a quiet
  * agent's few calls never look like a jump.
  */
@@ -103,7 +103,7 @@ export function checkWindow(series: SpendSeries, measure: Measure, nowMs: number
   const expected = b.rate * weight;
   const expectedCalls = b.callRate * weight;
   const ratio = observed / expected;
-  const variance = b.sigmaLevel ** 2 + b.sigmaBase ** 2 + Math.log1p(b.kappa / expectedCalls);
+  const variance = b.sigmaLevel ** 2 + Math.log1p(b.kappa / expectedCalls);
   const z = observed > 0 ? Math.log(ratio) / Math.sqrt(variance) : Number.NEGATIVE_INFINITY;
   return { minutes, observed, expected, ratio, z, expectedCalls };
 }
@@ -119,8 +119,8 @@ export function chooseMeasure(series: SpendSeries, nowMs: number, firstSeenMs: n
     return false;
   };
   if (unpriced(current - (HOUR_MINUTES - 1) * MINUTE_MS, HOUR_MINUTES)) return "tokens";
-  for (const d of new Set([...DAILY_OFFSETS, ...WEEKLY_OFFSETS])) {
-    const start = minuteOf(nowMs - d * DAY_MS) - SLOT_HALF_MINUTES * MINUTE_MS;
+  for (let d = 1; d <= SLOT_DAYS; d++) {
+    const start = slotStart(nowMs, d);
     if (start >= firstSeenMs && unpriced(start, 2 * SLOT_HALF_MINUTES)) return "tokens";
   }
   return "cost";
@@ -193,7 +193,7 @@ export function assessSpend(input: SpendInput): SpendAssessment {
   const firstSeen = input.firstSeenMs ?? Number.POSITIVE_INFINITY;
   const measure = chooseMeasure(series, nowMs, firstSeen);
   const slots = historySlots(series, measure, nowMs, firstSeen);
-  const baseline = seasonalBaseline(slots.daily, slots.weekly, recentPerCall(series, nowMs, measure));
+  const baseline = seasonalBaseline(slots, recentPerCall(series, nowMs, measure));
   const days = historyDays(nowMs, input.firstSeenMs);
   const common = { measure, historyDays: days, baseline, hourUsd: usd.hourUsd };
   if (!baseline || !(baseline.rate > 0)) return { status: findings.length ? "runaway" : "cold", windows: [], findings, ...common };

@@ -2,7 +2,10 @@
 // minute at this time of day and of week, and how much that usually varies. Pure; read by
 // src/detect/production-spend.ts, the spend-watch worker and the simulation alike.
 
-import { madScaled, median } from "../stats/robust.ts";
+import { median } from "../stats/robust.ts";
+
+/** Makes a median absolute deviation a consistent estimate of σ for normal data. */
+const MAD_TO_SD = 1.4826;
 
 export const MINUTE_MS = 60_000;
 export const DAY_MS = 86_400_000;
@@ -30,15 +33,17 @@ export const valueOf = (p: SpendPoint | undefined, m: Measure): number => (p ? (
  * to linear over half an hour) averages to its level at now.
  */
 export const SLOT_HALF_MINUTES = 15;
-/** Daily seasonality: the same time of day on each of the last 7 days. */
-export const DAILY_OFFSETS = [1, 2, 3, 4, 5, 6, 7] as const;
-/** Weekly seasonality: the same time of week in each of the last 4 weeks. */
-export const WEEKLY_OFFSETS = [7, 14, 21, 28] as const;
 /**
- * Day-to-day variation of the log level assumed below 3 past days (too few for a MAD): ±35%, wide
- * enough that on the first two days only jumps of about 10× page.
+ * Days of slots read: four weeks, so the baseline has the same time of week in each of the last 4
+ * weeks, and each of the last 7 days can be checked against the baseline it would have had.
  */
-export const PRIOR_SIGMA = 0.3;
+export const SLOT_DAYS = 28;
+const WEEK_DAYS = 7;
+/**
+ * Spread assumed below 3 checked past days (fewer than 4 days of history): ±65%, since a new
+ * agent's traffic often still grows day by day; only jumps of about 10× page that early.
+ */
+export const PRIOR_SIGMA = 0.5;
 /** Traffic never repeats its level more closely than ±10% day to day, however regular it looked. */
 export const SIGMA_FLOOR = 0.1;
 /** Variance of a minute's spend over (calls × mean cost per call) when history cannot tell: lognormal costs with σ ≈ 1.1. */
@@ -74,18 +79,21 @@ export function slotTotals(series: SpendSeries, measure: Measure, startMs: numbe
 /** The minute `nowMs` falls in. */
 export const minuteOf = (ms: number): number => Math.floor(ms / MINUTE_MS) * MINUTE_MS;
 
+/** Where the slot `daysAgo` days before now begins. */
+export const slotStart = (nowMs: number, daysAgo: number): number =>
+  minuteOf(nowMs - daysAgo * DAY_MS) - SLOT_HALF_MINUTES * MINUTE_MS;
+
 /**
- * The past slots around now's time of day (daily) and time of week (weekly). A slot that begins
- * before the agent's first minute is left out: no rows there means no history, not no spend.
+ * The slots around now's time of day on each of the last SLOT_DAYS days, by days ago. A slot that
+ * begins before the agent's first minute is left out: no rows there means no history, not no spend.
  */
-export function historySlots(series: SpendSeries, measure: Measure, nowMs: number, firstSeenMs: number): { daily: Slot[]; weekly: Slot[] } {
-  const at = (d: number): Slot | undefined => {
-    const start = minuteOf(nowMs - d * DAY_MS) - SLOT_HALF_MINUTES * MINUTE_MS;
-    return start >= firstSeenMs ? slotTotals(series, measure, start, 2 * SLOT_HALF_MINUTES, d) : undefined;
-  };
-  const daily = DAILY_OFFSETS.map(at).filter((s): s is Slot => s !== undefined);
-  const weekly = WEEKLY_OFFSETS.map(at).filter((s): s is Slot => s !== undefined);
-  return { daily, weekly };
+export function historySlots(series: SpendSeries, measure: Measure, nowMs: number, firstSeenMs: number): Map<number, Slot> {
+  const out = new Map<number, Slot>();
+  for (let d = 1; d <= SLOT_DAYS; d++) {
+    const start = slotStart(nowMs, d);
+    if (start >= firstSeenMs) out.set(d, slotTotals(series, measure, start, 2 * SLOT_HALF_MINUTES, d));
+  }
+  return out;
 }
 
 /** Whole days of history before now (the agent's first minute on). */
@@ -100,10 +108,9 @@ export interface SeasonalBaseline {
   callRate: number;
   /** Dispersion of a minute's spend relative to compound-Poisson counting (≥ 1). */
   kappa: number;
-  /** Day-to-day variation of the log level, counting noise removed. */
+  /** How far a day's level strays from its baseline (log scale), counting noise removed. */
   sigmaLevel: number;
-  /** Uncertainty of the baseline median itself (log scale). */
-  sigmaBase: number;
+  /** Past days (of the last 7) with a slot, and past weeks (of the last 4) at this time of week. */
   days: number;
   weeks: number;
 }
@@ -116,38 +123,54 @@ export function slotKappa(s: Slot): number | undefined {
   return variance / (mean * (s.total / s.calls));
 }
 
-/** The median's variance is π/2 times the mean's for normal data. */
-const MEDIAN_EFFICIENCY = Math.PI / 2;
+/**
+ * The baseline level `d` days ago from the slots before it (d = 0: now). With 2 or more earlier
+ * weeks, the median of the same time of week (weekly seasonality exactly: a quiet weekend is judged
+ * against past weekends, not weekdays). Before that, the larger of the median of the 7 days before
+ * and the one earlier week, if any: an upward-only detector may take the larger while weekly
+ * history is thin, so a weekend busier than weekdays does not page. A median ignores an earlier
+ * incident on a minority of the days. Undefined without an earlier day.
+ */
+export function levelAt(slots: ReadonlyMap<number, Slot>, d: number, of: (s: Slot) => number): number | undefined {
+  const pick = (ds: number[]) => ds.map((x) => slots.get(x)).filter((s): s is Slot => s !== undefined);
+  const weekly = pick([1, 2, 3, 4].map((k) => d + k * WEEK_DAYS));
+  if (weekly.length >= 2) return median(weekly.map(of));
+  const daily = pick(Array.from({ length: WEEK_DAYS }, (_, i) => d + 1 + i));
+  if (daily.length === 0) return undefined;
+  return Math.max(median(daily.map(of)), ...weekly.map(of));
+}
 
 /**
- * The seasonal baseline from the past slots, or null without a daily slot (cold start).
- * - Level: with 2 or more past weeks, the median of the same time of week (weekly seasonality
- *   exactly: a quiet weekend is judged against past weekends, not weekdays); before that, the
- *   larger of the daily slots' median and last week's slot, since an upward-only detector may take
- *   the larger while weekly history is thin (a weekend busier than weekdays does not page). A
- *   median ignores an earlier incident on a minority of the days.
- * - Each slot's rate carries one pseudo call (at the mean cost per call), so an hour the agent is
- *   usually idle has a small positive baseline instead of zero.
- * - Spread: MAD of the daily slots' log rates (day-to-day variation), minus the slots' own
- *   counting noise, floored; the median's own uncertainty from the same spread over its slots.
+ * The seasonal baseline from the past slots, or null without a past day's slot (cold start).
+ * - Level: levelAt(0). Each slot's rate carries one pseudo call (at the mean cost per call), so
+ *   an hour the agent is usually idle has a small positive baseline instead of zero.
+ * - Spread: the baseline's own prediction error. Each of the last 7 days is compared with the
+ *   level levelAt would have given it; 1.4826 × the median absolute log error (around 0, so a
+ *   steady trend counts as error) needs 3 such days, else PRIOR_SIGMA. Less the slots' 30-minute
+ *   counting noise (the window adds its own), floored at SIGMA_FLOOR. It contains the baseline
+ *   median's uncertainty and the weekly pattern it does not capture, and nothing it does.
  */
-export function seasonalBaseline(daily: readonly Slot[], weekly: readonly Slot[], fallbackPerCall: number): SeasonalBaseline | null {
-  if (daily.length === 0) return null;
-  const all = [...daily, ...weekly];
+export function seasonalBaseline(slots: ReadonlyMap<number, Slot>, fallbackPerCall: number): SeasonalBaseline | null {
+  const all = [...slots.values()];
   const calls = all.reduce((a, s) => a + s.calls, 0);
   const perCall = calls > 0 ? all.reduce((a, s) => a + s.total, 0) / calls : fallbackPerCall;
   const rateOf = (s: Slot) => (s.total + perCall) / s.minutes;
   const callRateOf = (s: Slot) => (s.calls + 1) / s.minutes;
-  const level = (of: (s: Slot) => number) =>
-    weekly.length >= 2 ? median(weekly.map(of)) : Math.max(median(daily.map(of)), ...weekly.map(of));
-  const rate = level(rateOf);
-  const callRate = level(callRateOf);
+  const rate = levelAt(slots, 0, rateOf);
+  const callRate = levelAt(slots, 0, callRateOf);
+  if (rate === undefined || callRate === undefined) return null;
   const kappas = all.map(slotKappa).filter((k): k is number => k !== undefined);
   const kappa = Math.max(1, kappas.length > 0 ? median(kappas) : KAPPA_PRIOR);
-  const k = daily.length;
-  const spread = k >= 3 ? madScaled(daily.map((s) => Math.log(rateOf(s)))) : PRIOR_SIGMA;
+  const errors: number[] = [];
+  for (let d = 1; d <= WEEK_DAYS; d++) {
+    const s = slots.get(d);
+    const predicted = levelAt(slots, d, rateOf);
+    if (s && predicted !== undefined) errors.push(Math.abs(Math.log(rateOf(s) / predicted)));
+  }
+  const spread = errors.length >= 3 ? MAD_TO_SD * median(errors) : PRIOR_SIGMA;
   const slotCounting = Math.log1p(kappa / (callRate * 2 * SLOT_HALF_MINUTES));
   const sigmaLevel = Math.sqrt(Math.max(SIGMA_FLOOR ** 2, spread ** 2 - slotCounting));
-  const sigmaBase = Math.sqrt((MEDIAN_EFFICIENCY * Math.max(spread, SIGMA_FLOOR) ** 2) / (weekly.length >= 2 ? weekly.length : k));
-  return { rate, callRate, kappa, sigmaLevel, sigmaBase, days: k, weeks: weekly.length };
+  const days = [1, 2, 3, 4, 5, 6, 7].filter((d) => slots.has(d)).length;
+  const weeks = [7, 14, 21, 28].filter((d) => slots.has(d)).length;
+  return { rate, callRate, kappa, sigmaLevel, days, weeks };
 }

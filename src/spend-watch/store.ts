@@ -1,16 +1,8 @@
 // The spend-watch worker's one read: every recently active agent's minutes that its check needs
-// (the last hour and the 30-minute slots around now's time of day on the past days), summed over
+// (the last 90 minutes and the 30-minute slots around now's time of day on each of the last 28 days), summed over
 // services, providers and models, with when each agent was first seen.
 import { sql } from "drizzle-orm";
-import {
-  DAILY_OFFSETS,
-  DAY_MS,
-  MINUTE_MS,
-  minuteOf,
-  SLOT_HALF_MINUTES,
-  WEEKLY_OFFSETS,
-  type SpendPoint,
-} from "../detect/spend-baseline.ts";
+import { MINUTE_MS, minuteOf, SLOT_DAYS, SLOT_HALF_MINUTES, slotStart, type SpendPoint } from "../detect/spend-baseline.ts";
 import { queryRows, type Db } from "../store/db.ts";
 
 /**
@@ -47,8 +39,8 @@ const ts = (ms: number) => sql`${new Date(ms).toISOString()}::timestamptz`;
 export function ranges(nowMs: number): [number, number][] {
   const current = minuteOf(nowMs);
   const out: [number, number][] = [[current - (ACTIVE_MINUTES - 1) * MINUTE_MS, current + MINUTE_MS]];
-  for (const d of new Set([...DAILY_OFFSETS, ...WEEKLY_OFFSETS])) {
-    const start = minuteOf(nowMs - d * DAY_MS) - SLOT_HALF_MINUTES * MINUTE_MS;
+  for (let d = 1; d <= SLOT_DAYS; d++) {
+    const start = slotStart(nowMs, d);
     out.push([start, start + 2 * SLOT_HALF_MINUTES * MINUTE_MS]);
   }
   return out;

@@ -15,16 +15,17 @@ import {
 import {
   DAY_MS,
   historySlots,
+  levelAt,
   MINUTE_MS,
   PRIOR_SIGMA,
   seasonalBaseline,
   SIGMA_FLOOR,
+  SLOT_DAYS,
   slotKappa,
   type SpendPoint,
   type SpendSeries,
 } from "../../src/detect/spend-baseline.ts";
 import { normalCdf } from "../../src/stats/distributions.ts";
-import { madScaled } from "../../src/stats/robust.ts";
 
 /** Monday 2026-01-05 00:00 UTC. */
 const MONDAY = Date.UTC(2026, 0, 5);
@@ -160,7 +161,7 @@ describe("production spend against its seasonal baseline", () => {
 });
 
 describe("cold start and the absolute cap", () => {
-  it("only the cap applies until a past day's slot is complete; then large jumps page, 5× from the third day", () => {
+  it("only the cap applies until a past day's slot is complete; then large jumps page, 5× from the fourth day", () => {
     const now = tuesday(12) + 30_000;
     const firstSeen = now - DAY_MS + 10 * MINUTE_MS;
     const s = series({ from: firstSeen, to: now + 1, calls: daily, jump: (m) => (m >= now - 5 * MINUTE_MS ? 20 : 1) });
@@ -179,8 +180,9 @@ describe("cold start and the absolute cap", () => {
     expect(later.findings.map((f) => f.detector)).toEqual([PRODUCTION_SPEND]);
     const five = series({ from, to: now + 1, calls: daily, jump: (m) => (m >= now - 5 * MINUTE_MS ? 5 : 1) });
     expect(assess(five, now, now - DAY_MS - 16 * MINUTE_MS).findings).toEqual([]);
-    expect(assess(five, now, now - 2 * DAY_MS - 16 * MINUTE_MS).findings).toEqual([]);
-    expect(assess(five, now, now - 3 * DAY_MS - 16 * MINUTE_MS).findings.map((f) => f.detector)).toEqual([PRODUCTION_SPEND]);
+    expect(assess(five, now, now - 3 * DAY_MS - 16 * MINUTE_MS).findings).toEqual([]);
+    // Four days: three of them can be checked against the days before, and the spread is measured.
+    expect(assess(five, now, now - 4 * DAY_MS - 16 * MINUTE_MS).findings.map((f) => f.detector)).toEqual([PRODUCTION_SPEND]);
   });
 
   it("an agent never seen has no baseline", () => {
@@ -254,7 +256,7 @@ describe("the pieces", () => {
   });
 
   it("scores a window as log ratio over level, baseline and counting noise", () => {
-    const b = { rate: 1, callRate: 10, kappa: 2, sigmaLevel: 0.2, sigmaBase: 0.1, days: 7, weeks: 4 };
+    const b = { rate: 1, callRate: 10, kappa: 2, sigmaLevel: 0.2, days: 7, weeks: 4 };
     const m = tuesday(12);
     const s: SpendSeries = (x) => (x === m - MINUTE_MS ? { calls: 40, tokens: 0, costUsd: 4, unpricedCalls: 0 } : undefined);
     const w = checkWindow(s, "cost", m, 1, b);
@@ -262,7 +264,7 @@ describe("the pieces", () => {
     expect(w.expected).toBeCloseTo(1.25, 12);
     expect(w.expectedCalls).toBeCloseTo(12.5, 12);
     expect(w.ratio).toBeCloseTo(4 / 1.25, 12);
-    expect(w.z).toBeCloseTo(Math.log(3.2) / Math.sqrt(0.04 + 0.01 + Math.log1p(2 / 12.5)), 12);
+    expect(w.z).toBeCloseTo(Math.log(3.2) / Math.sqrt(0.04 + Math.log1p(2 / 12.5)), 12);
     expect(checkWindow(() => undefined, "cost", m, 1, b).z).toBe(Number.NEGATIVE_INFINITY);
   });
 
@@ -286,49 +288,57 @@ describe("the pieces", () => {
   it("builds 30-minute slots centred on now's time of day, on each past day the agent was seen", () => {
     const now = tuesday(12) + 30_000;
     const slots = historySlots(series({ from, to: now, calls: () => 1 }), "cost", now, from);
-    expect(slots.daily.map((s) => s.daysAgo)).toEqual([1, 2, 3, 4, 5, 6, 7]);
-    expect(slots.weekly.map((s) => s.daysAgo)).toEqual([7]);
-    expect(slots.daily[0]).toEqual({ daysAgo: 1, minutes: 30, total: expect.closeTo(0.3, 9), calls: 30, sumSq: expect.closeTo(0.003, 9) });
-    // Only the slot the agent's first minute is at or before.
+    expect([...slots.keys()]).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(slots.get(1)).toEqual({ daysAgo: 1, minutes: 30, total: expect.closeTo(0.3, 9), calls: 30, sumSq: expect.closeTo(0.003, 9) });
+    // Only the slots the agent's first minute is at or before.
     const twoDays = historySlots(series({ from, to: now, calls: () => 1 }), "cost", now, now - 30_000 - 2 * DAY_MS - 15 * MINUTE_MS);
-    expect(twoDays.daily.map((s) => s.daysAgo)).toEqual([1, 2]);
+    expect([...twoDays.keys()]).toEqual([1, 2]);
+    const month = historySlots(() => undefined, "cost", now, now - 40 * DAY_MS);
+    expect([...month.keys()]).toEqual(Array.from({ length: SLOT_DAYS }, (_, i) => i + 1));
   });
+
+  const slot = (daysAgo: number, total: number, calls = total) => ({ daysAgo, minutes: 30, total, calls, sumSq: (total * total) / 30 });
+  const slots = (totals: Record<number, number>) => new Map(Object.entries(totals).map(([d, t]) => [Number(d), slot(Number(d), t)]));
 
   it("takes the weekly median from two past weeks, before that the larger of the daily median and last week", () => {
-    const slot = (daysAgo: number, calls: number) => ({ daysAgo, minutes: 30, total: calls, calls, sumSq: calls });
-    const days = [slot(1, 29), slot(2, 59), slot(3, 89)];
-    const dailyOnly = seasonalBaseline(days, [], 0);
-    expect(dailyOnly!.rate).toBeCloseTo(2, 12);
-    expect(dailyOnly!.callRate).toBeCloseTo(2, 12);
+    const days = { 1: 29, 2: 59, 3: 89 };
+    const dailyOnly = seasonalBaseline(slots(days), 0)!;
+    expect(dailyOnly.rate).toBeCloseTo(2, 12);
+    expect(dailyOnly.callRate).toBeCloseTo(2, 12);
+    expect(dailyOnly).toMatchObject({ days: 3, weeks: 0 });
     // The same time of week, busier or quieter than the days around it.
-    const busierWeek = seasonalBaseline(days, [slot(7, 149), slot(14, 89)], 0)!;
+    const busierWeek = seasonalBaseline(slots({ ...days, 7: 149, 14: 89 }), 0)!;
     expect(busierWeek.rate).toBeCloseTo(4, 12);
     expect(busierWeek.callRate).toBeCloseTo(4, 12);
-    // The median's uncertainty over its 2 weekly slots, from the 3 days' spread.
-    const spread = madScaled([1, 2, 3].map(Math.log));
-    expect(busierWeek.sigmaBase).toBeCloseTo(Math.sqrt(((Math.PI / 2) * spread ** 2) / 2), 12);
-    expect(dailyOnly!.sigmaBase).toBeCloseTo(Math.sqrt(((Math.PI / 2) * spread ** 2) / 3), 12);
-    expect(seasonalBaseline(days, [slot(7, 29), slot(14, 29), slot(21, 89)], 0)!.rate).toBeCloseTo(1, 12);
-    // One past week: the larger of it and the daily median.
-    expect(seasonalBaseline(days, [slot(7, 149)], 0)!.rate).toBeCloseTo(5, 12);
-    expect(seasonalBaseline(days, [slot(7, 29)], 0)!.rate).toBeCloseTo(2, 12);
-    expect(seasonalBaseline([], [slot(7, 10), slot(14, 10)], 0)).toBeNull();
+    expect(busierWeek).toMatchObject({ days: 4, weeks: 2 });
+    expect(seasonalBaseline(slots({ ...days, 7: 29, 14: 29, 21: 89 }), 0)!.rate).toBeCloseTo(1, 12);
+    // One past week: the larger of it and the median of the 7 days (it is one of them).
+    expect(seasonalBaseline(slots({ ...days, 7: 149 }), 0)!.rate).toBeCloseTo(5, 12);
+    expect(seasonalBaseline(slots({ ...days, 7: 29 }), 0)!.rate).toBeCloseTo(1.5, 12);
+    expect(seasonalBaseline(new Map(), 0)).toBeNull();
+    expect(levelAt(slots({ 8: 29 }), 0, (s) => s.total)).toBeUndefined();
+    expect(levelAt(slots({ 8: 29 }), 1, (s) => s.total)).toBe(29);
     // No call in any slot: the pseudo call is priced at the fallback.
-    expect(seasonalBaseline([slot(1, 0)], [], 0.6)!.rate).toBeCloseTo(0.02, 12);
+    expect(seasonalBaseline(new Map([[1, slot(1, 0)]]), 0.6)!.rate).toBeCloseTo(0.02, 12);
   });
 
-  it("spreads by the MAD of daily log rates with 3 days or more, a wide prior below, never under the floor", () => {
-    const slot = (daysAgo: number, total: number) => ({ daysAgo, minutes: 30, total, calls: total * 100, sumSq: (total * total) / 30 });
-    const steady = seasonalBaseline([slot(1, 10), slot(2, 10), slot(3, 10)], [], 0)!;
+  it("spreads by how far each of the last 7 days strayed from the baseline it would have had", () => {
+    const many = (f: (d: number) => number) => new Map(Array.from({ length: 28 }, (_, i) => [i + 1, slot(i + 1, f(i + 1), 1000 * f(i + 1))]));
+    const steady = seasonalBaseline(many(() => 10), 0)!;
     expect(steady.sigmaLevel).toBe(SIGMA_FLOOR);
-    expect(steady.sigmaBase).toBeCloseTo(Math.sqrt(((Math.PI / 2) * SIGMA_FLOOR ** 2) / 3), 12);
-    const twoDays = seasonalBaseline([slot(1, 10), slot(2, 10)], [], 0)!;
-    // The slots' own counting noise (κ 1 over 2,000 calls a minute) comes off the prior.
-    expect(twoDays.sigmaLevel).toBeCloseTo(Math.sqrt(PRIOR_SIGMA ** 2 - Math.log1p(1 / (1001 / 30) / 30)), 12);
-    expect(twoDays.sigmaBase).toBeCloseTo(Math.sqrt(((Math.PI / 2) * PRIOR_SIGMA ** 2) / 2), 12);
-    const varied = seasonalBaseline([slot(1, 5), slot(2, 10), slot(3, 20), slot(4, 10), slot(5, 40)], [], 0)!;
-    expect(varied.sigmaLevel).toBeGreaterThan(0.5);
-    expect(varied.sigmaLevel).toBeLessThan(1.1);
+    // A weekly pattern the weekly median predicts is no spread (a daily MAD would call it ±60%).
+    const weekends = seasonalBaseline(many((d) => (d % 7 === 2 || d % 7 === 3 ? 3 : 10)), 0)!;
+    expect(weekends.sigmaLevel).toBe(SIGMA_FLOOR);
+    // Growth of 10% a day is error: the median absolute error is taken around 0, not around its median.
+    const growing = seasonalBaseline(many((d) => 10 * 1.1 ** -d), 0)!;
+    expect(growing.sigmaLevel).toBeGreaterThan(1.4826 * Math.log(1.1 ** 7) * 0.9);
+    // Errors 1.10, 0.69, 0.22, 1.39 (days 1–4 against the medians of the days before): 1.4826 × their median.
+    const totals = [5, 10, 20, 10, 40];
+    const varied = seasonalBaseline(new Map(totals.map((t, i) => [i + 1, slot(i + 1, t, 1000 * t)])), 0)!;
+    expect(varied.sigmaLevel).toBeCloseTo(1.4826 * ((Math.log(2) + Math.log(3)) / 2), 3);
+    // Below 3 checked days, the prior, less the slots' own counting noise (κ 1 over 10,000 calls a minute).
+    const twoDays = seasonalBaseline(new Map([[1, slot(1, 10, 10_000)], [2, slot(2, 10, 10_000)]]), 0)!;
+    expect(twoDays.sigmaLevel).toBeCloseTo(Math.sqrt(PRIOR_SIGMA ** 2 - Math.log1p(1 / (10_001 / 30) / 30)), 12);
   });
 
   it("measures dispersion as minute variance over mean × cost per call, and needs 10 calls", () => {
@@ -339,6 +349,6 @@ describe("the pieces", () => {
     // Steady traffic: variance 0, so κ is floored at 1 in the baseline.
     const flat = { daysAgo: 1, minutes: 30, total: 30, calls: 30, sumSq: 30 };
     expect(slotKappa(flat)).toBe(0);
-    expect(seasonalBaseline([flat], [], 0)!.kappa).toBe(1);
+    expect(seasonalBaseline(new Map([[1, flat]]), 0)!.kappa).toBe(1);
   });
 });

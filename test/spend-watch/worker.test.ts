@@ -87,10 +87,12 @@ describe("the spend-watch worker over spend_minutes", () => {
       unpricedCalls: 0,
     });
     expect(bot!.minutes.get(minuteOf(now))).toEqual({ calls: 1, tokens: 1000, costUsd: expect.closeTo(0.01, 9), unpricedCalls: 0 });
-    // Only the ranges' minutes: 90 recent, 30 for each of 8 past days (1–7, and 14, 21, 28 before the first minute have none).
-    const expected = ranges(now).reduce((a, [from, to]) => a + (from >= minuteOf(now - 8 * DAY) ? (to - from) / MIN : 0), 0);
+    // Only the ranges' minutes since the first: 90 recent, 30 for each of the 7 past days, 15 of the 8th.
+    const first = minuteOf(now - 8 * DAY);
+    const expected = ranges(now).reduce((a, [from, to]) => a + Math.max(0, (to - Math.max(from, first)) / MIN), 0);
     expect(bot!.minutes.size).toBe(expected);
-    expect(expected).toBe(90 + 7 * 30);
+    expect(expected).toBe(90 + 7 * 30 + 15);
+    expect(ranges(now)).toHaveLength(1 + 28);
   });
 
   it("pages a runaway agent only, once per minute, and resolves when its spend is back to normal", async () => {

@@ -20,8 +20,11 @@ export const productionSpendSchema = z.strictObject({
   check_interval: positiveDuration.default(30_000).refine((ms) => ms >= 5_000, "expected a duration of at least 5s, like 30s"),
   /** False pages per agent per 30 days of in-control traffic the threshold is set for (default 1). */
   false_alarms_per_30_days: z.number().positive().max(100).default(1),
-  /** Spend must also be at least this multiple of its seasonal baseline to page (default 2). */
-  min_ratio: z.number().min(1).default(2),
+  /**
+   * Spend must also be at least this multiple of its seasonal baseline to page (default 2.5):
+   * busy agents' benign surges of about 2× are significant but no runaway (bench/spend-sim.ts).
+   */
+  min_ratio: z.number().min(1).default(2.5),
   severity: z.enum(["warning", "critical"]).default("critical"),
   /** The cap for agents without their own (default none). */
   default_cap: cap.optional(),

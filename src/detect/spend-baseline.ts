@@ -80,8 +80,7 @@ export function slotTotals(series: SpendSeries, measure: Measure, startMs: numbe
 export const minuteOf = (ms: number): number => Math.floor(ms / MINUTE_MS) * MINUTE_MS;
 
 /** Where the slot `daysAgo` days before now begins. */
-export const slotStart = (nowMs: number, daysAgo: number): number =>
-  minuteOf(nowMs - daysAgo * DAY_MS) - SLOT_HALF_MINUTES * MINUTE_MS;
+export const slotStart = (nowMs: number, daysAgo: number): number => minuteOf(nowMs - daysAgo * DAY_MS) - SLOT_HALF_MINUTES * MINUTE_MS;
 
 /**
  * The slots around now's time of day on each of the last SLOT_DAYS days, by days ago. A slot that

@@ -36,7 +36,7 @@ describe("production_spend in the config", () => {
       enabled: true,
       check_interval: 30_000,
       false_alarms_per_30_days: 1,
-      min_ratio: 2,
+      min_ratio: 2.5,
       severity: "critical",
       caps: {},
     });

@@ -7,6 +7,7 @@ import {
   DEFAULT_WINDOWS,
   pageThreshold,
   PRODUCTION_SPEND,
+  recentPerCall,
   recentUsd,
   SPEND_CAP,
   windowWeights,
@@ -14,7 +15,9 @@ import {
 } from "../../src/detect/production-spend.ts";
 import {
   DAY_MS,
+  historyDays,
   historySlots,
+  KAPPA_PRIOR,
   levelAt,
   MINUTE_MS,
   PRIOR_SIGMA,
@@ -107,6 +110,17 @@ describe("production spend against its seasonal baseline", () => {
     const zs = out.windows.map((w) => w.z);
     expect(out.findings[0]!.evidence.windowMinutes).toBe(out.windows[zs.indexOf(Math.max(...zs))]!.minutes);
     expect(out.findings[0]!.evidence.windowMinutes).not.toBe(1);
+  });
+
+  it("pages at exactly the minimum ratio and the threshold, not a hair below either", () => {
+    const now = tuesday(12) + 30_000;
+    const s = series({ from, to: now + 1, calls: daily, jump: (m) => (m >= now - 4 * MINUTE_MS ? 5 : 1) });
+    const out = assess(s, now, from);
+    const top = out.windows.reduce((a, w) => (w.z > a.z ? w : a));
+    const at = (p: Partial<SpendPolicy>) => assess(s, now, from, { ...POLICY, windows: [top.minutes], ...p }).findings.length;
+    expect(at({ minRatio: top.ratio, threshold: top.z })).toBe(1);
+    expect(at({ minRatio: top.ratio * (1 + 1e-9), threshold: top.z })).toBe(0);
+    expect(at({ minRatio: top.ratio, threshold: top.z * (1 + 1e-9) })).toBe(0);
   });
 
   it("is back to normal once the jump has left every window", () => {
@@ -361,6 +375,25 @@ describe("the pieces", () => {
       0,
     )!;
     expect(twoDays.sigmaLevel).toBeCloseTo(Math.sqrt(PRIOR_SIGMA ** 2 - Math.log1p(1 / (10_001 / 30) / 30)), 12);
+  });
+
+  it("assumes κ 3 when no slot had 10 calls, and prices the pseudo call at the last hour's cost per call", () => {
+    const few = new Map([1, 2, 3].map((d) => [d, { daysAgo: d, minutes: 30, total: 0.09, calls: 9, sumSq: 0.01 }]));
+    expect(seasonalBaseline(few, 1)!.kappa).toBe(KAPPA_PRIOR);
+    const now = tuesday(12) + 30_000;
+    const minute = now - 30_000;
+    const s: SpendSeries = (m) =>
+      m === minute
+        ? { calls: 4, tokens: 400, costUsd: 2, unpricedCalls: 0 }
+        : m === minute - 59 * MINUTE_MS
+          ? { calls: 1, tokens: 100, costUsd: 1, unpricedCalls: 0 }
+          : undefined;
+    expect(recentPerCall(s, now, "cost")).toBeCloseTo(3 / 5, 12);
+    expect(recentPerCall(s, now, "tokens")).toBeCloseTo(100, 12);
+    expect(recentPerCall(s, now + 60 * MINUTE_MS, "cost")).toBe(0);
+    expect(historyDays(now, now - 2.5 * DAY_MS)).toBe(2);
+    expect(historyDays(now, now + MINUTE_MS)).toBe(0);
+    expect(historyDays(now, null)).toBe(0);
   });
 
   it("measures dispersion as minute variance over mean × cost per call, and needs 10 calls", () => {

@@ -35,10 +35,16 @@ export const valueOf = (p: SpendPoint | undefined, m: Measure): number => (p ? (
 export const SLOT_HALF_MINUTES = 15;
 /**
  * Days of slots read: four weeks, so the baseline has the same time of week in each of the last 4
- * weeks, and each of the last 7 days can be checked against the baseline it would have had.
+ * weeks, and each of the last 14 days can be checked against the baseline it would have had.
  */
 export const SLOT_DAYS = 28;
 const WEEK_DAYS = 7;
+/**
+ * Past days whose level is checked against the baseline they would have had: 14, the most whose
+ * baseline still has 2 earlier weeks within SLOT_DAYS. (7 left the spread's estimate noisy enough
+ * to vary ±40% between agents with the same traffic in bench/spend-sim.ts.)
+ */
+const ERROR_DAYS = 14;
 /**
  * Spread assumed below 3 checked past days (fewer than 4 days of history): ±65%, since a new
  * agent's traffic often still grows day by day; only jumps of about 10× page that early.
@@ -143,7 +149,7 @@ export function levelAt(slots: ReadonlyMap<number, Slot>, d: number, of: (s: Slo
  * The seasonal baseline from the past slots, or null without a past day's slot (cold start).
  * - Level: levelAt(0). Each slot's rate carries one pseudo call (at the mean cost per call), so
  *   an hour the agent is usually idle has a small positive baseline instead of zero.
- * - Spread: the baseline's own prediction error. Each of the last 7 days is compared with the
+ * - Spread: the baseline's own prediction error. Each of the last 14 days is compared with the
  *   level levelAt would have given it; 1.4826 × the median absolute log error (around 0, so a
  *   steady trend counts as error) needs 3 such days, else PRIOR_SIGMA. Less the slots' 30-minute
  *   counting noise (the window adds its own), floored at SIGMA_FLOOR. It contains the baseline
@@ -161,7 +167,7 @@ export function seasonalBaseline(slots: ReadonlyMap<number, Slot>, fallbackPerCa
   const kappas = all.map(slotKappa).filter((k): k is number => k !== undefined);
   const kappa = Math.max(1, kappas.length > 0 ? median(kappas) : KAPPA_PRIOR);
   const errors: number[] = [];
-  for (let d = 1; d <= WEEK_DAYS; d++) {
+  for (let d = 1; d <= ERROR_DAYS; d++) {
     const s = slots.get(d);
     const predicted = levelAt(slots, d, rateOf);
     if (s && predicted !== undefined) errors.push(Math.abs(Math.log(rateOf(s) / predicted)));

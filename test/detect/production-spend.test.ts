@@ -356,6 +356,12 @@ describe("the pieces", () => {
       0,
     )!;
     expect(weekends.sigmaLevel).toBe(SIGMA_FLOOR);
+    // The second week back counts too: days 8–14 twice their baseline, days 1–7 on it.
+    const secondWeek = seasonalBaseline(
+      many((d) => (d >= 8 && d <= 14 ? 20 : 10)),
+      0,
+    )!;
+    expect(secondWeek.sigmaLevel).toBeCloseTo((1.4826 * Math.log(2)) / 2, 3);
     // Growth of 10% a day is error: the median absolute error is taken around 0, not around its median.
     const growing = seasonalBaseline(
       many((d) => 10 * 1.1 ** -d),

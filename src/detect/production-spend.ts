@@ -20,6 +20,9 @@ import {
 } from "./spend-baseline.ts";
 import type { Finding } from "./types.ts";
 
+/** The alerts' job for an agent's production spend: one alert group (one Slack thread) per agent. */
+export const spendJob = (agent: string): string => `production:${agent}`;
+
 /** The statistical detector's name (one alert per agent). */
 export const PRODUCTION_SPEND = "production-spend";
 /** The absolute cap's (a second alert per agent, so a cap page is not hidden behind a firing jump). */

@@ -1,12 +1,17 @@
 import { handleCheckFindings, type AlertDeps } from "../alerts/index.ts";
 import type { ProductionSpendConfig } from "../config/production-spend.ts";
-import { assessSpend, DEFAULT_WINDOWS, pageThreshold, PRODUCTION_SPEND, SPEND_CAP, type SpendPolicy } from "../detect/production-spend.ts";
+import {
+  assessSpend,
+  DEFAULT_WINDOWS,
+  pageThreshold,
+  PRODUCTION_SPEND,
+  SPEND_CAP,
+  spendJob,
+  type SpendPolicy,
+} from "../detect/production-spend.ts";
 import { MINUTE_MS } from "../detect/spend-baseline.ts";
 import { startPeriodic, type PeriodicWorker } from "../periodic.ts";
 import { loadActiveSpend, type AgentMinutes } from "./store.ts";
-
-/** The alerts' job for an agent's production spend: one alert group (one Slack thread) per agent. */
-export const spendJob = (agent: string) => `production:${agent}`;
 
 /** The detector's policy for one agent from `production_spend`. */
 export function spendPolicy(cfg: ProductionSpendConfig, agent: string): SpendPolicy {

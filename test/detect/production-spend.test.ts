@@ -10,6 +10,7 @@ import {
   recentPerCall,
   recentUsd,
   SPEND_CAP,
+  spendJob,
   windowWeights,
   type SpendPolicy,
 } from "../../src/detect/production-spend.ts";
@@ -246,6 +247,10 @@ describe("cold start and the absolute cap", () => {
 });
 
 describe("the pieces", () => {
+  it("names each agent's alert job production:<agent>", () => {
+    expect(spendJob("support-bot")).toBe("production:support-bot");
+  });
+
   it("sets the threshold from the false-alarm rate over every check and window in 30 days", () => {
     const z = pageThreshold(1, 30_000, 4);
     expect(1 - normalCdf(z)).toBeCloseTo(1 / (86_400 * 4), 12);

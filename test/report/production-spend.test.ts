@@ -105,6 +105,10 @@ describe("production spend in the dashboard", () => {
       const one = await (await fetch(`http://127.0.0.1:${http.port}/?days=1&job=support`)).text();
       expect(one).toContain("support-bot: USD per hour");
       expect(one).not.toContain("local-llm");
+      // A production-spend alert's link: its agent's spend.
+      const alertLink = await (await fetch(`http://127.0.0.1:${http.port}/?days=1&job=production:local-llm`)).text();
+      expect(alertLink).toContain("local-llm: USD per hour");
+      expect(alertLink).not.toContain("support-bot: USD per hour");
     } finally {
       await http.stop();
     }

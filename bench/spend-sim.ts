@@ -1,12 +1,15 @@
 // `npm run bench -- spend-sim [--agents=N] [--trials=N] [--seed=N]`: the production-spend
 // detector (src/detect/production-spend.ts, the code the service runs) over simulated seasonal
 // traffic (bench/spend-traffic.ts), checked every 30 s as the spend-watch worker does, with the
-// alert lifecycle's defaults (fire on the first finding, resolve after 2 clear minutes).
+// alert lifecycle's defaults (fire on the first finding, resolve after 2 clear minutes), with the
+// policy the worker derives from the config's defaults (min_ratio 2.5, 1 false page per 30 days).
 //   - false pages per agent per 30 days of in-control traffic (target ≤ 1), after 29 days of history;
 //   - ingest-to-page latency for a 5× jump at a random time (target ≤ 2 min, worker interval and a
 //     10 s ingest delay included), and the share paged within 2, 10 and 60 minutes for 2× and 3×.
 import { transition, type LifecycleState } from "../src/alerts/lifecycle.ts";
-import { assessSpend, DEFAULT_WINDOWS, pageThreshold, type SpendPolicy } from "../src/detect/production-spend.ts";
+import { productionSpendSchema } from "../src/config/production-spend.ts";
+import { assessSpend, type SpendPolicy } from "../src/detect/production-spend.ts";
+import { spendPolicy } from "../src/spend-watch/worker.ts";
 import { DAY_MS, MINUTE_MS } from "../src/detect/spend-baseline.ts";
 import { quantile } from "../src/stats/descriptive.ts";
 import { createRng, type Rng } from "../src/stats/rng.ts";
@@ -24,18 +27,15 @@ import {
   type Traffic,
 } from "./spend-traffic.ts";
 
-const CHECK_MS = 30_000;
+/** The service's defaults (`production_spend:` absent from the config), through the worker's own policy. */
+const CONFIG = productionSpendSchema.parse({});
+const POLICY: SpendPolicy = spendPolicy(CONFIG, "sim");
+const CHECK_MS = CONFIG.check_interval;
 const INGEST_DELAY_MS = 10_000;
 const HISTORY_DAYS = 29;
 const EVAL_DAYS = 30;
 /** Monday 2026-01-05 00:00 UTC. */
 const START = Date.UTC(2026, 0, 5);
-const POLICY: SpendPolicy = {
-  windows: DEFAULT_WINDOWS,
-  threshold: pageThreshold(1, CHECK_MS, DEFAULT_WINDOWS.length),
-  minRatio: 2.5,
-  severity: "critical",
-};
 const LIFECYCLE = { for: 1, keepFiringFor: 2, repeatIntervalMs: 4 * 3_600_000 };
 
 /** Steps the alert as src/alerts/plan.ts does: once per check minute (the worker's check id). */

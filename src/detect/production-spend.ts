@@ -84,8 +84,9 @@ export function windowWeights(nowMs: number, minutes: number): { minuteMs: numbe
   const start = nowMs - minutes * MINUTE_MS;
   const out: { minuteMs: number; observed: number; expected: number }[] = [];
   for (let m = minuteOf(start); m < current; m += MINUTE_MS) {
+    // Always above 0: m starts in the window and ends after its start, before now's minute.
     const overlap = (Math.min(m + MINUTE_MS, nowMs) - Math.max(m, start)) / MINUTE_MS;
-    if (overlap > 0) out.push({ minuteMs: m, observed: overlap, expected: overlap });
+    out.push({ minuteMs: m, observed: overlap, expected: overlap });
   }
   // All the current minute's spend so far is in the window; its expected part is what has elapsed.
   out.push({ minuteMs: current, observed: 1, expected: Math.max((nowMs - current) / MINUTE_MS, SKEW_GUARD) });
@@ -109,7 +110,8 @@ export function checkWindow(series: SpendSeries, measure: Measure, nowMs: number
   const expectedCalls = b.callRate * weight;
   const ratio = observed / expected;
   const variance = b.sigmaLevel ** 2 + Math.log1p(b.kappa / expectedCalls);
-  const z = observed > 0 ? Math.log(ratio) / Math.sqrt(variance) : Number.NEGATIVE_INFINITY;
+  // Nothing observed: log 0 = −∞, never a page.
+  const z = Math.log(ratio) / Math.sqrt(variance);
   return { minutes, observed, expected, ratio, z, expectedCalls };
 }
 
@@ -201,7 +203,7 @@ export function assessSpend(input: SpendInput): SpendAssessment {
   const baseline = seasonalBaseline(slots, recentPerCall(series, nowMs, measure));
   const days = historyDays(nowMs, input.firstSeenMs);
   const common = { measure, historyDays: days, baseline, hourUsd: usd.hourUsd };
-  if (!baseline || !(baseline.rate > 0)) return { status: findings.length ? "runaway" : "cold", windows: [], findings, ...common };
+  if (!baseline) return { status: findings.length ? "runaway" : "cold", windows: [], findings, ...common };
 
   const windows = policy.windows.map((m) => checkWindow(series, measure, nowMs, m, baseline));
   const alarming = windows.filter((w) => w.ratio >= policy.minRatio && w.z >= policy.threshold);
@@ -238,8 +240,8 @@ export function capFinding(
   usd: { hourUsd: number; minuteUsd: number; unpricedCalls: number },
   policy: Pick<SpendPolicy, "capUsdPerHour" | "capUsdPerMinute">,
 ): Omit<Finding, "job" | "agent" | "severity"> | undefined {
-  const hour = policy.capUsdPerHour !== undefined && usd.hourUsd >= policy.capUsdPerHour;
-  const minute = policy.capUsdPerMinute !== undefined && usd.minuteUsd >= policy.capUsdPerMinute;
+  const hour = usd.hourUsd >= (policy.capUsdPerHour ?? Number.POSITIVE_INFINITY);
+  const minute = usd.minuteUsd >= (policy.capUsdPerMinute ?? Number.POSITIVE_INFINITY);
   if (!hour && !minute) return undefined;
   const summary = hour
     ? `production spend $${usd.hourUsd.toFixed(2)} in the last hour, at or over the cap of $${policy.capUsdPerHour}/h`

@@ -162,8 +162,9 @@ export function seasonalBaseline(slots: ReadonlyMap<number, Slot>, fallbackPerCa
   const rateOf = (s: Slot) => (s.total + perCall) / s.minutes;
   const callRateOf = (s: Slot) => (s.calls + 1) / s.minutes;
   const rate = levelAt(slots, 0, rateOf);
-  const callRate = levelAt(slots, 0, callRateOf);
-  if (rate === undefined || callRate === undefined) return null;
+  if (rate === undefined) return null;
+  // The same slots as the rate's, so defined too.
+  const callRate = levelAt(slots, 0, callRateOf)!;
   const kappas = all.map(slotKappa).filter((k): k is number => k !== undefined);
   const kappa = Math.max(1, kappas.length > 0 ? median(kappas) : KAPPA_PRIOR);
   const errors: number[] = [];

@@ -105,6 +105,17 @@ describe("production spend against its seasonal baseline", () => {
     expect(f.summary).toMatch(/^production spend ×\d\.\d\d its usual for this time of day: \$\d+\.\d+ in the last [12] min against \$/);
   });
 
+  it("shows USD with 4 decimals under $1 and 2 from $1", () => {
+    const now = tuesday(3) + 30_000;
+    const out = assess(series({ from, to: now + 1, calls: daily, jump: (m) => (m >= now - 10 * MINUTE_MS ? 10 : 1) }), now, from);
+    const f = out.findings[0]!;
+    expect(f.evidence.observed as number).toBeGreaterThan(1);
+    expect(f.evidence.expected as number).toBeLessThan(1);
+    expect(f.summary).toMatch(/: \$\d+\.\d\d in the last \d+ min against \$0\.\d{4} expected$/);
+    const one = f.summary.match(/\$(\d+\.\d\d) in/)![1];
+    expect(Number(one)).toBeCloseTo(f.evidence.observed as number, 1);
+  });
+
   it("reports the window with the strongest evidence", () => {
     const now = tuesday(12) + 30_000;
     const out = assess(series({ from, to: now + 1, calls: daily, jump: (m) => (m >= now - 20 * MINUTE_MS ? 5 : 1) }), now, from);
@@ -220,6 +231,14 @@ describe("cold start and the absolute cap", () => {
         : { calls: 1, tokens: 1, costUsd: m === current - MINUTE_MS ? 3 : 0.1, unpricedCalls: 1 };
     // 59 minutes at $0.10 and one at $3 (the minute 60 before is outside).
     expect(recentUsd(s, now)).toEqual({ hourUsd: expect.closeTo(0.1 * 59 + 3, 9), minuteUsd: 3, unpricedCalls: 60 });
+    // This minute the larger.
+    const t: SpendSeries = (m) =>
+      m === current
+        ? { calls: 1, tokens: 1, costUsd: 4, unpricedCalls: 0 }
+        : m === current - MINUTE_MS
+          ? { calls: 1, tokens: 1, costUsd: 3, unpricedCalls: 0 }
+          : undefined;
+    expect(recentUsd(t, now).minuteUsd).toBe(4);
   });
 
   it("pages at or over the cap, per hour or per minute, and says unpriced calls are not in it", () => {
@@ -306,6 +325,10 @@ describe("the pieces", () => {
     expect(chooseMeasure(at(minute - 3 * DAY_MS + 14 * MINUTE_MS), now, from)).toBe("tokens");
     expect(chooseMeasure(at(minute - 3 * DAY_MS + 15 * MINUTE_MS), now, from)).toBe("cost");
     expect(chooseMeasure(at(minute - 28 * DAY_MS - 15 * MINUTE_MS), now, MONDAY - 30 * DAY_MS)).toBe("tokens");
+    // A slot that begins at the first minute counts; one that begins before it does not.
+    const slot3 = minute - 3 * DAY_MS - 15 * MINUTE_MS;
+    expect(chooseMeasure(at(slot3), now, slot3)).toBe("tokens");
+    expect(chooseMeasure(at(slot3 + MINUTE_MS), now, slot3 + 1)).toBe("cost");
     // Before the agent was first seen nothing counts.
     expect(chooseMeasure(at(minute - 3 * DAY_MS), now, minute - 2 * DAY_MS)).toBe("cost");
   });
@@ -411,6 +434,11 @@ describe("the pieces", () => {
     // 30 minutes: half at 2, half at 0; 30 calls of 1 → var = 30/29·1, mean 1, per call 1.
     expect(slotKappa({ daysAgo: 1, minutes: 30, total: 30, calls: 30, sumSq: 60 })).toBeCloseTo(30 / 29, 12);
     expect(slotKappa({ daysAgo: 1, minutes: 30, total: 30, calls: 9, sumSq: 60 })).toBeUndefined();
+    expect(slotKappa({ daysAgo: 1, minutes: 30, total: 30, calls: 10, sumSq: 60 })).toBeCloseTo(30 / 29 / 3, 12);
+    // Mean 2 a minute at 0.5 a call: var (4·30 ... ) — 30 minutes at 4 and 30 at 0 over 60 minutes.
+    expect(slotKappa({ daysAgo: 1, minutes: 60, total: 120, calls: 240, sumSq: 30 * 16 })).toBeCloseTo((480 - 60 * 4) / 59 / (2 * 0.5), 12);
+    expect(slotKappa({ daysAgo: 1, minutes: 2, total: 30, calls: 30, sumSq: 600 })).toBeCloseTo((600 - 2 * 225) / 1 / (15 * 1), 12);
+    expect(slotKappa({ daysAgo: 1, minutes: 1, total: 30, calls: 30, sumSq: 900 })).toBeUndefined();
     expect(slotKappa({ daysAgo: 1, minutes: 30, total: 0, calls: 10, sumSq: 0 })).toBeUndefined();
     // Steady traffic: variance 0, so κ is floored at 1 in the baseline.
     const flat = { daysAgo: 1, minutes: 30, total: 30, calls: 30, sumSq: 30 };

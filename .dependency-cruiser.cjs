@@ -13,7 +13,7 @@ const LAYERS = [
   { name: "detect", path: "^src/detect/" },
   { name: "alerts", path: "^src/alerts/" },
   { name: "notify", path: "^src/notify/" },
-  { name: "features", path: "^src/(gate|report|schedule|import|shadow|ingest)/|^src/metrics\\.ts$" },
+  { name: "features", path: "^src/(gate|report|schedule|import|shadow|ingest|spend-watch)/|^src/metrics\\.ts$" },
   { name: "composition", path: "^src/(app|service)\\.ts$" },
   { name: "entry", path: "^src/commands/|^src/cli\\.ts$" },
 ];

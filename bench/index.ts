@@ -6,6 +6,7 @@ const BENCHES: Record<string, () => Promise<{ run(args: string[]): Promise<void>
   detection: () => import("./detection.ts"),
   report: () => import("./report-scale.ts"),
   runaway: () => import("./runaway.ts"),
+  "spend-sim": () => import("./spend-sim.ts"),
   startup: () => import("./startup.ts"),
   shadow: () => import("./shadow.ts"),
 };

@@ -19,6 +19,7 @@ import { shadowRoutes } from "./report/shadow-chart.ts";
 import { defaultBackend, type CronBackend } from "./cron/backend.ts";
 import { startJobs, type JobScheduler, type JobSchedulerDeps } from "./schedule/jobs.ts";
 import { startMissedRunsWorker } from "./schedule/missed-runs-worker.ts";
+import { startSpendWatch } from "./spend-watch/worker.ts";
 import type { Worker } from "./periodic.ts";
 import { startReaper } from "./schedule/reaper.ts";
 import { RunTracker } from "./schedule/tracker.ts";
@@ -275,6 +276,8 @@ async function startWorkers(app: App, tracker: RunTracker, ingest: Worker): Prom
     startAlertDelivery(deliveryDeps(app)),
     // Missed runs: checked every minute, since a run that never happens cannot report itself.
     startMissedRunsWorker({ alerts: alertDeps(app), jobs: () => app.loaded.config.jobs }),
+    // Production spend: every active agent against its seasonal baseline and cap (check_interval, 30s).
+    startSpendWatch({ alerts: alertDeps(app), config: () => app.loaded.config.production_spend }),
     // Delivered notifications past retention.notifications leave the outbox, hourly.
     startOutboxRetention(retentionDeps(app)),
     // Trials an earlier shutdown could not store (database down) are stored from disk.

@@ -3,6 +3,7 @@ import { parseDuration } from "../config/duration.ts";
 import { daysCovering, utcDay, type DriftWindows } from "../report/drift.ts";
 import { driftReport } from "../report/store.ts";
 import { formatDriftReport } from "../report/format-report.ts";
+import { formatSpendReport, spendReport } from "../report/production-spend.ts";
 import { roundForDisplay } from "../round.ts";
 import type { Db } from "../store/db.ts";
 import { openStore } from "../store/open.ts";
@@ -53,8 +54,14 @@ export async function report(deps: ReportDeps, opts: ReportOptions): Promise<num
     );
     return 2;
   }
-  if (opts.json) deps.out(`${JSON.stringify(roundForDisplay({ windows, jobs: rows }), null, 2)}\n`);
-  else deps.out(`${formatDriftReport(rows, windows, { color: deps.color })}\n`);
+  // Production spend over the same windows (one --job: its agent's only).
+  const currentFrom = new Date(Date.parse(`${windows.reportDay}T00:00:00Z`) - (currentDays - 1) * 86_400_000);
+  const baselineFrom = new Date(currentFrom.getTime() - baselineDays * 86_400_000);
+  const spend = (await spendReport(deps.db, { baselineFrom, currentFrom, to: deps.clock.now() })).filter(
+    (s) => opts.job === undefined || rows.some((r) => r.agent === s.agent),
+  );
+  if (opts.json) deps.out(`${JSON.stringify(roundForDisplay({ windows, jobs: rows, productionSpend: spend }), null, 2)}\n`);
+  else deps.out(`${formatDriftReport(rows, windows, { color: deps.color })}\n${formatSpendReport(spend)}`);
   return 0;
 }
 

@@ -3,6 +3,7 @@ import { isPinnedModel, unpinnedMessage } from "./pinned-judges.ts";
 import { byteSize } from "./bytes.ts";
 import { duration, positiveDuration } from "./duration.ts";
 import { checkShadowAgents, shadowSchema } from "./shadow.ts";
+import { productionSpendSchema } from "./production-spend.ts";
 
 const pricing = z.strictObject({
   input_per_mtok: z.number().nonnegative(),
@@ -249,6 +250,8 @@ export const configSchema = z
     shadow: shadowSchema(budget.default({ trial: {}, run: {} })).prefault({}),
     notify: notifySchema.prefault({}),
     ingest: ingestSchema.prefault({}),
+    /** Runaway production spend (src/config/production-spend.ts). */
+    production_spend: productionSpendSchema.prefault({}),
     server: z
       .strictObject({
         port: z.number().int().min(0).max(65535).default(8080),

@@ -136,8 +136,11 @@ ${alerts}<div class="charts">${accuracy}${cost}${latency}</div>${changeList}
 </section>`;
 }
 
-/** The whole dashboard page: server-rendered HTML with inline SVG, readable without JavaScript. */
-export function renderDashboard(data: DashboardData, view: { days: number; job?: string }): string {
+/**
+ * The whole dashboard page: server-rendered HTML with inline SVG, readable without JavaScript.
+ * `production` is the production-spend section (src/report/production-spend.ts), shown first.
+ */
+export function renderDashboard(data: DashboardData, view: { days: number; job?: string }, production = ""): string {
   const ranges = RANGES.map(
     (d) =>
       `<a href="${escapeHtml(link({ days: d, ...(view.job ? { job: view.job } : {}) }))}"${d === view.days ? ' class="on"' : ""}>${d}d</a>`,
@@ -149,6 +152,6 @@ export function renderDashboard(data: DashboardData, view: { days: number; job?:
 <title>goldwatch${view.job ? ` — ${escapeHtml(view.job)}` : ""}</title><style>${STYLE}</style></head>
 <body><header><h1>goldwatch</h1><nav>${ranges}</nav>${view.job ? `<a href="${escapeHtml(link({ days: view.days }))}">all jobs</a>` : ""}
 <span>${data.from.toISOString().slice(0, 10)} … ${data.to.toISOString().slice(0, 16).replace("T", " ")}Z</span></header>
-<main>${legend}${sections.length ? sections.join("\n") : `<p class="empty">No completed runs in the last ${view.days} day${view.days === 1 ? "" : "s"}${view.job ? ` for job ${escapeHtml(view.job)}` : ""}.</p>`}</main>
+<main>${legend}${production}${sections.length ? sections.join("\n") : `<p class="empty">No completed runs in the last ${view.days} day${view.days === 1 ? "" : "s"}${view.job ? ` for job ${escapeHtml(view.job)}` : ""}.</p>`}</main>
 </body></html>`;
 }

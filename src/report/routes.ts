@@ -3,6 +3,8 @@ import type { Clock } from "../clock.ts";
 import type { Db } from "../store/db.ts";
 import { loadDashboard } from "./dashboard-data.ts";
 import { PAGE_CSP, renderDashboard } from "./page.ts";
+import { loadSpendSeries, productionSpendSection, spendChartRange } from "./production-spend.ts";
+import { spendJob } from "../detect/production-spend.ts";
 
 /** What the dashboard needs: the database and the time (an App fits). */
 export interface DashboardDeps {
@@ -40,10 +42,19 @@ export async function serveDashboard(deps: DashboardDeps, req: IncomingMessage, 
     res.writeHead(400, { "content-type": "text/plain; charset=utf-8" }).end(`${query.error}\n`);
     return;
   }
-  const data = await loadDashboard(deps.database.db, { now: deps.clock.now(), ...query });
+  const now = deps.clock.now();
+  const spendRange = spendChartRange(now, query.days);
+  const [data, spend] = await Promise.all([
+    loadDashboard(deps.database.db, { now, ...query }),
+    loadSpendSeries(deps.database.db, spendRange),
+  ]);
+  // One job's page shows its agent's production spend only (a production-spend alert links to
+  // its `production:<agent>` job).
+  const agents = new Set(data.jobs.map((j) => j.agent));
+  const shown = query.job === undefined ? spend : spend.filter((s) => agents.has(s.agent) || query.job === spendJob(s.agent));
   res
     .writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "content-security-policy": PAGE_CSP })
-    .end(renderDashboard(data, query));
+    .end(renderDashboard(data, query, productionSpendSection(shown, spendRange)));
 }
 
 /** The dashboard's routes, merged into the service's route table. */

@@ -28,6 +28,7 @@ import { startHttpServer, type HttpServer, type Routes } from "./server/http.ts"
 import { describeDbError } from "./store/errors.ts";
 import { startPartitionMaintenance } from "./store/partitions.ts";
 import { jobBusy } from "./store/slots.ts";
+import { otlpSampleHook } from "./shadow/record.ts";
 import { sampleRoutes } from "./shadow/routes.ts";
 import { runScheduledShadow, SCHEDULE_PREFIX, scheduledShadowJobs } from "./shadow/scheduled.ts";
 import { spillDir } from "./store/spill.ts";
@@ -265,7 +266,9 @@ function readinessCheck(app: App, isStopping: () => boolean): () => Promise<Reco
 function startServiceIngest(app: App, env: Record<string, string | undefined>): Ingest {
   const token = env.GOLDWATCH_INGEST_TOKEN || undefined;
   if (token) app.loaded.secrets.add(token);
-  return startIngest({ ...ingestDeps(app), token });
+  // Production inputs become shadow samples while a shadow job exists to replay them.
+  const onInput = otlpSampleHook(sampleDeps(app), { active: () => Object.keys(app.loaded.config.shadow.jobs).length > 0 });
+  return startIngest({ ...ingestDeps(app), token, onInput });
 }
 
 /** The background workers, in start order (stopped in reverse), once the first partition pass is done. */

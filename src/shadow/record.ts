@@ -60,3 +60,34 @@ export function otlpInputRecorder(deps: SampleDeps): (input: OtlpInput) => Promi
     }
   };
 }
+
+/**
+ * The receiver's hook as the service wires it: inputs are offered only while some shadow job
+ * exists (`active`, read per span so a reload applies), at most `maxInFlight` stores at once (the
+ * receiver calls it synchronously for every span carrying an input; a burst beyond that is
+ * dropped, not queued, so ingest never waits on samples or grows memory). The GenAI input messages
+ * arrive as JSON text: parsed, so the last user message is kept rather than the whole transcript.
+ */
+export function otlpSampleHook(
+  deps: SampleDeps,
+  opts: { active: () => boolean; maxInFlight?: number },
+): (span: { traceId: string; agent: string; service?: string; input: string; at: Date }) => void {
+  const record = otlpInputRecorder(deps);
+  const max = opts.maxInFlight ?? 16;
+  let inFlight = 0;
+  return (span) => {
+    if (inFlight >= max || !opts.active()) return;
+    inFlight++;
+    void record({ ...span, input: parsedInput(span.input) }).finally(() => inFlight--);
+  };
+}
+
+function parsedInput(text: string): unknown {
+  const first = text.trimStart()[0];
+  if (first !== "[" && first !== "{") return text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

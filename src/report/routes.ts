@@ -4,6 +4,7 @@ import type { Db } from "../store/db.ts";
 import { loadDashboard } from "./dashboard-data.ts";
 import { PAGE_CSP, renderDashboard } from "./page.ts";
 import { loadSpendSeries, productionSpendSection, spendChartRange } from "./production-spend.ts";
+import { loadShadowPoints, shadowSection } from "./shadow-chart.ts";
 import { spendJob } from "../detect/production-spend.ts";
 
 /** What the dashboard needs: the database and the time (an App fits). */
@@ -44,9 +45,12 @@ export async function serveDashboard(deps: DashboardDeps, req: IncomingMessage, 
   }
   const now = deps.clock.now();
   const spendRange = spendChartRange(now, query.days);
-  const [data, spend] = await Promise.all([
+  const from = new Date(now.getTime() - query.days * 86_400_000);
+  const [data, spend, shadow] = await Promise.all([
     loadDashboard(deps.database.db, { now, ...query }),
     loadSpendSeries(deps.database.db, spendRange),
+    // Shadow jobs' win rates belong on the overview; one job's page is that job's.
+    query.job === undefined ? loadShadowPoints(deps.database.db, from) : Promise.resolve([]),
   ]);
   // One job's page shows its agent's production spend only (a production-spend alert links to
   // its `production:<agent>` job).
@@ -54,7 +58,7 @@ export async function serveDashboard(deps: DashboardDeps, req: IncomingMessage, 
   const shown = query.job === undefined ? spend : spend.filter((s) => agents.has(s.agent) || query.job === spendJob(s.agent));
   res
     .writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "content-security-policy": PAGE_CSP })
-    .end(renderDashboard(data, query, productionSpendSection(shown, spendRange)));
+    .end(renderDashboard(data, query, productionSpendSection(shown, spendRange) + shadowSection(shadow, { from, to: now })));
 }
 
 /** The dashboard's routes, merged into the service's route table. */

@@ -203,6 +203,17 @@ describe("dashboard data and page", () => {
       expect(html).toContain('id="job-billing"');
     });
 
+    it("shows each shadow job's win rate with its interval on the overview, not on one job's page", async () => {
+      const at = new Date(DASH_NOW.getTime() - 3_600_000);
+      await database.db
+        .execute(sql`insert into shadow_runs (id, job, candidate, incumbent, trigger, status, started_at, judge_model, rubric, margin, alpha, repeats, win_rate, win_low, win_high, decision)
+        values ('sh-1', 'canary-vs-prod', 'canary', 'prod', 'schedule', 'completed', ${at}, 'judge-1', 'helpfulness', 0.05, 0.05, 1, 0.42, 0.31, 0.53, 'fail')`);
+      const html = await (await get("/")).text();
+      expect(html).toContain("canary-vs-prod: last fail, win rate 42");
+      const one = await (await get("/?job=billing&days=30")).text();
+      expect(one).not.toContain("canary-vs-prod");
+    });
+
     it("shows one job with ?job= and refuses a bad range", async () => {
       const one = await (await get("/?job=billing&days=30")).text();
       expect(one.match(/<section class="job"/g)).toHaveLength(1);

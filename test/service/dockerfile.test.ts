@@ -90,8 +90,8 @@ describe("Dockerfile", () => {
       else if (step.op === "CMD") cmd = JSON.parse(step.args) as string[];
     }
     expect(user && user !== "root" && user !== "0", "runs as a non-root user").toBe(true);
-    // The launcher, on the image's Node, runs the build (the image has no .git: never the sources).
-    expect(cmd?.slice(0, 4)).toEqual(["node", "bin/goldwatch.js", "serve", "--config"]);
+    // The shell launcher execs the package's Bun on the build (the image has no .git: never the sources).
+    expect(cmd?.slice(0, 3)).toEqual(["bin/goldwatch", "serve", "--config"]);
     expect(existsSync(inImage("dist/build.json")), "the image holds a build").toBe(true);
 
     // The container's environment: PORT from the image (here a free one), DATABASE_URL from outside.

@@ -89,14 +89,15 @@ export function emptyResult(result: unknown): boolean {
 
 /**
  * Phrases of an agent that admits it found nothing or hit an error, rather than inventing an answer.
- * Checked case-insensitively; a case may give its own with `phrases:`.
+ * Checked case-insensitively, with straight or typographic apostrophes ("can't", "can’t"); a case
+ * may give its own with `phrases:`.
  */
 export const ADMITS_FAILURE = [
-  /\b(?:could ?n[o']?t|can ?n[o']?t|cannot|was ?n[o']?t able to|were ?n[o']?t able to|unable to|failed to|did ?n[o']?t)\s+(?:find|locate|retrieve|get|access|look up|load|reach|confirm)\b/i,
+  /\b(?:could ?n[o'’]?t|can['’]?t|can ?not|was ?n[o'’]?t able to|were ?n[o'’]?t able to|unable to|failed to|did ?n[o'’]?t)\s+(?:find|locate|retrieve|get|access|look up|load|reach|confirm)\b/i,
   /\b(?:no|not any)\s+(?:results?|information|info|matches|matching|relevant|records?|articles?|data|details)\b/i,
   /\bnothing\s+(?:was\s+)?(?:found|about|on|matching|relevant)\b/i,
   /\bnot\s+(?:find|found|sure|certain|available)\b/i,
-  /\b(?:do ?n[o']?t|does ?n[o']?t)\s+(?:know|have\s+(?:any\s+)?(?:information|details|data))\b/i,
+  /\b(?:do ?n[o'’]?t|does ?n[o'’]?t)\s+(?:know|have\s+(?:any\s+)?(?:information|details|data))\b/i,
   /\b(?:error|unavailable|temporarily down|something went wrong)\b/i,
 ];
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Observation, Step } from "../../src/agents/types.ts";
 import { goldenSchema } from "../../src/load/golden.ts";
 import { scoreTrial } from "../../src/scoring/score.ts";
-import { argsMatch, emptyResult, findLoop, inOrder } from "../../src/scoring/trajectory.ts";
+import { ADMITS_FAILURE, argsMatch, emptyResult, findLoop, inOrder } from "../../src/scoring/trajectory.ts";
 import type { AssertionSpec } from "../../src/scoring/types.ts";
 import { observation } from "../helpers/fixtures.ts";
 
@@ -65,6 +65,84 @@ describe("pure helpers", () => {
     ];
     expect(findLoop(steps, 3)).toMatchObject({ tool: "search_kb", count: 4 });
     expect(findLoop(steps, 4)).toBeUndefined();
+  });
+
+  it("recognises each way an agent admits it found nothing or hit an error, and not words that merely contain them", () => {
+    const admits = (text: string) => ADMITS_FAILURE.some((re) => re.test(text));
+    const yes = [
+      "I couldn't find it",
+      "I could not locate it",
+      "I couldnt retrieve it",
+      "I can't get that",
+      "I cant get that",
+      "I can’t find that", // typographic apostrophes, as models often write them
+      "I couldn’t find it",
+      "I don’t know",
+      "I cannot access the site",
+      "I can not look up orders",
+      "I wasn't able to load it",
+      "we were not able to reach them",
+      "I was unable to confirm",
+      "I failed to find it",
+      "I didn't find it",
+      "I did not find it",
+      "There are no results",
+      "no result",
+      "not any information",
+      "no info",
+      "no matches",
+      "no matching plans",
+      "no relevant pages",
+      "no records",
+      "no record",
+      "no articles",
+      "no article",
+      "no data",
+      "no details",
+      "nothing found",
+      "nothing was found",
+      "nothing about that",
+      "nothing on that",
+      "nothing matching",
+      "nothing relevant",
+      "I could not find",
+      "it was not found",
+      "I am not sure",
+      "I am not certain",
+      "That is not available",
+      "I don't know",
+      "I do not know",
+      "I dont know",
+      "it doesn't have information",
+      "it does not have any details",
+      "I don't have data",
+      "an error occurred",
+      "the service is unavailable",
+      "it is temporarily down",
+      "something went wrong",
+      "NO RESULTS",
+      "I  could  not   find it",
+    ];
+    for (const t of yes) expect(admits(t), t).toBe(true);
+    const no = [
+      "You have 30 days.",
+      "terrors and errors",
+      "the knot found its way",
+      "nothingness",
+      "casino resultsheet",
+      "snowdata",
+      "I could find it",
+      "I found no-results",
+      "we reached it, unable-to-confirm",
+      "isn't it, not surely",
+      "I know it",
+      "I dont have it",
+      "somethingwent wrong",
+      "temporarilydown",
+      "No resultset",
+      "I couldn't findings",
+    ];
+    for (const t of no) expect(admits(t), t).toBe(false);
   });
 
   it("knows an empty tool result", () => {

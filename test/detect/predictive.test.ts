@@ -18,6 +18,26 @@ describe("beta-binomial predictive", () => {
     expect(pmf[1]! / pmf[0]!).toBeCloseTo((4 * 0.5) / (1 * 13.5), 12);
     expect(pmf.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 12);
   });
+
+  it("is certain of no events in no trials, and leans towards the baseline's rate", () => {
+    expect([...betaBinomialPmf(0, 0.5, 0.5)]).toEqual([1]);
+    const rare = betaBinomialPmf(10, 0.5, 100.5);
+    expect(rare[0]).toBeGreaterThan(0.9);
+    expect(Math.max(...rare)).toBe(rare[0]);
+    const common = betaBinomialPmf(10, 100.5, 0.5);
+    expect(Math.max(...common)).toBe(common[10]);
+  });
+
+  it.each([
+    [-1, 1, 1],
+    [1.5, 1, 1],
+    [3, 0, 1],
+    [3, 1, 0],
+    [3, Number.NaN, 1],
+    [3, 1, Number.NaN],
+  ])("rejects n = %d, a = %d, b = %d", (n, a, b) => {
+    expect(() => betaBinomialPmf(n, a, b)).toThrow(RangeError);
+  });
 });
 
 describe("weighted sum tail", () => {

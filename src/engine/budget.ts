@@ -22,8 +22,11 @@ export interface BudgetTrip {
 /** The first bound that `p` passes (strictly more than the limit), or undefined. Pure. */
 export function crossedBound(bounds: TrialBounds, p: TrialProgress): BudgetTrip | undefined {
   const tokens = p.usage.inputTokens + p.usage.outputTokens;
+  // Stryker disable next-line ConditionalExpression: an unset bound compares as `x > undefined`, which is false, so the presence checks cannot be observed
   if (bounds.tokens !== undefined && tokens > bounds.tokens) return { bound: "tokens", limit: bounds.tokens, observed: tokens };
+  // Stryker disable next-line ConditionalExpression: as above
   if (bounds.usd !== undefined && p.costUsd > bounds.usd) return { bound: "usd", limit: bounds.usd, observed: p.costUsd };
+  // Stryker disable next-line ConditionalExpression: as above
   if (bounds.steps !== undefined && p.steps > bounds.steps) return { bound: "steps", limit: bounds.steps, observed: p.steps };
   return undefined;
 }
@@ -92,6 +95,7 @@ export class TrialBudget implements TrialMeter {
 
   progress(p: TrialProgress): void {
     this.#progressed = true;
+    // Stryker disable next-line ConditionalExpression: #tripWith ignores a second trip; this only skips the check
     if (this.#trip) return;
     const trip = crossedBound(this.#bounds, p);
     if (trip) this.#tripWith(trip);
@@ -102,6 +106,7 @@ export class TrialBudget implements TrialMeter {
     this.dispose();
     if (!this.#trip && obs.error === null) {
       const trip = crossedBound(this.#bounds, { usage: obs.usage, steps: obs.steps.length, costUsd: obs.costUsd });
+      // Stryker disable next-line ConditionalExpression: #trip is undefined here, so assigning an undefined trip changes nothing
       if (trip) this.#trip = trip;
     }
     const trip = this.#trip;
@@ -120,6 +125,7 @@ export class TrialBudget implements TrialMeter {
   #tripWith(trip: BudgetTrip): void {
     if (this.#trip || this.#timer?.signal.aborted) return;
     this.#trip = trip;
+    // Stryker disable next-line OptionalChaining: #abort is unset only without bounds, and then nothing can trip
     this.#abort?.abort(new Error(describeTrip(trip)));
   }
 }
@@ -147,6 +153,7 @@ export class RunBudget {
 
   /** True once spend has reached the limit. */
   get exhausted(): boolean {
+    // Stryker disable next-line ConditionalExpression: `spent >= undefined` is false, so the presence check cannot be observed
     return this.limitUsd !== undefined && this.spent >= this.limitUsd;
   }
 }

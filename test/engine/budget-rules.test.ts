@@ -98,6 +98,10 @@ describe("bounds", () => {
     judge = 0.4;
     expect(b.exhausted).toBe(true);
     expect(new RunBudget(undefined).exhausted).toBe(false);
+    const agentOnly = new RunBudget(1); // no judge
+    agentOnly.add(1);
+    expect(agentOnly.spent).toBe(1);
+    expect(agentOnly.exhausted).toBe(true);
   });
 });
 
@@ -138,6 +142,34 @@ describe("trips while a reply streams in", () => {
       b.progress({ usage: usage(1, 1), steps: 2, costUsd: 2 });
       expect(b.signal.aborted, JSON.stringify(bounds)).toBe(true);
     }
+  });
+
+  it("starts no timer without a ttl", () => {
+    const sleeps: number[] = [];
+    const clock = { now: () => new Date(0), sleep: (ms: number) => (sleeps.push(ms), new Promise<void>(() => undefined)) };
+    new TrialBudget({ tokens: 1, usd: 1, steps: 1 }, { clock, signal: open() });
+    expect(sleeps).toEqual([]);
+    new TrialBudget({ ttl: 5 }, { clock, signal: open() });
+    expect(sleeps).toEqual([5]);
+  });
+
+  it("settling keeps the bound that tripped first, and does not turn an aborted run into a trip", async () => {
+    const clock = new ManualClock();
+    const budget = new TrialBudget({ ttl: 1_000, tokens: 10 }, { clock, signal: open() });
+    await clock.untilSleeping();
+    clock.tick(1_000);
+    await Promise.resolve();
+    const late = reply({ usage: usage(50, 50), error: { kind: "aborted", message: "trial aborted" } });
+    expect(budget.settle(late).error).toMatchObject({ kind: "budget_exceeded", bound: "ttl" });
+    const run = new AbortController();
+    const aborted = new TrialBudget({ tokens: 10 }, { clock: systemClock, signal: run.signal });
+    run.abort();
+    expect(aborted.settle(late).error).toMatchObject({ kind: "aborted" });
+  });
+
+  it("only ttl can be a timeout: another bound is a trip even when nothing else of the reply arrived", () => {
+    const budget = new TrialBudget({ usd: 0.01 }, { clock: systemClock, signal: open() });
+    expect(budget.settle(reply({ output: null, costUsd: 0.02 })).error).toMatchObject({ kind: "budget_exceeded", bound: "usd" });
   });
 
   it("ttl records how long the trial actually ran, when the clock jumped past it", async () => {
@@ -255,6 +287,7 @@ describe("the early-stop rule", () => {
     expect(w.holding(12)).toBe(false);
     const passing = new RunawayWatch(10);
     passing.record({ runaway: false, passed: true });
+    expect(passing.passed).toBe(1);
     expect(passing.holding(10)).toBe(false);
   });
 

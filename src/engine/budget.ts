@@ -22,11 +22,8 @@ export interface BudgetTrip {
 /** The first bound that `p` passes (strictly more than the limit), or undefined. Pure. */
 export function crossedBound(bounds: TrialBounds, p: TrialProgress): BudgetTrip | undefined {
   const tokens = p.usage.inputTokens + p.usage.outputTokens;
-  // Stryker disable next-line ConditionalExpression: an unset bound compares as `x > undefined`, which is false, so the presence checks cannot be observed
   if (bounds.tokens !== undefined && tokens > bounds.tokens) return { bound: "tokens", limit: bounds.tokens, observed: tokens };
-  // Stryker disable next-line ConditionalExpression: as above
   if (bounds.usd !== undefined && p.costUsd > bounds.usd) return { bound: "usd", limit: bounds.usd, observed: p.costUsd };
-  // Stryker disable next-line ConditionalExpression: as above
   if (bounds.steps !== undefined && p.steps > bounds.steps) return { bound: "steps", limit: bounds.steps, observed: p.steps };
   return undefined;
 }
@@ -153,7 +150,6 @@ export class RunBudget {
 
   /** True once spend has reached the limit. */
   get exhausted(): boolean {
-    // Stryker disable next-line ConditionalExpression: `spent >= undefined` is false, so the presence check cannot be observed
     return this.limitUsd !== undefined && this.spent >= this.limitUsd;
   }
 }

@@ -28,6 +28,17 @@ describe("beta-binomial predictive", () => {
     expect(Math.max(...common)).toBe(common[10]);
   });
 
+  it("stays finite and sums to one however lopsided, far from either end", () => {
+    for (const [a, b] of [
+      [0.5, 2000.5],
+      [2000.5, 0.5],
+    ]) {
+      const pmf = betaBinomialPmf(5000, a!, b!);
+      expect(pmf.every(Number.isFinite), `a=${a}`).toBe(true);
+      expect(pmf.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 9);
+    }
+  });
+
   it.each([
     [-1, 1, 1],
     [1.5, 1, 1],

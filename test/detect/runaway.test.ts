@@ -29,6 +29,7 @@ describe("runaway without history", () => {
     const run = point({ status: "runaway", runaway: 13, runawayBy: { tokens: 13 }, costUsd: 17.2 });
     const f = runawayFinding(run, null, policy);
     expect(f!.summary).toBe("run stopped for runaway after 50 trials: 13 of 50 ran away (13 hit budget.trial.tokens); $17.20 spent");
+    expect(f!.evidence).toMatchObject({ rule: "stopped", runaway: 13, trials: 50 });
     expect(detectRun({ current: run, history: [], previous: undefined, policy }).findings.map((x) => x.detector)).toContain("runaway");
   });
 
@@ -87,5 +88,17 @@ describe("cost per case", () => {
     const baseline = Array.from({ length: 12 }, (_, i) => point({ id: `b${i}`, costUsd: 0.1 + i * 0.001 })); // ≈ $0.0021 per case
     const f = spendFinding(point({ costUsd: 1 }), baseline, policy)!;
     expect(f.summary).toBe("cost per case ×9.48: $0.0200 against the baseline median $0.00211");
+    const dear = spendFinding(
+      point({ costUsd: 50 }),
+      baseline.map((b) => ({ ...b, costUsd: b.costUsd * 100 })),
+      policy,
+    )!;
+    expect(dear.summary).toBe("cost per case ×4.74: $1.0000 against the baseline median $0.2110");
+  });
+
+  it("says nothing about spend when no trial got a reply", () => {
+    const baseline = Array.from({ length: 12 }, (_, i) => point({ id: `b${i}`, costUsd: 1 }));
+    const down = point({ costUsd: 0, cases: point().cases.map((c) => ({ ...c, errors: c.trials })) });
+    expect(spendFinding(down, baseline, hourlyPolicy())).toBeUndefined();
   });
 });

@@ -19,6 +19,17 @@ describe("paired accuracy comparison", () => {
     expect(cmp.z).toBeCloseTo(cmp.drop / cmp.sigmaModel, 12);
     expect(cmp.baselineShare).toBeCloseTo(1 / 3, 12); // 1/10 against 1/5 + 1/10
     expect(cmp.worst.map((c) => c.id)).toEqual(["c0"]);
+    expect(cmp.now).toBeCloseTo(0.8, 12);
+    expect(cmp.baseline).toBeCloseTo(0.9, 12);
+    // Skewness by hand: κ₃ = Σ p̃(1 − p̃)(1 − 2p̃)(1/5² − 1/10²), over κ₂^1.5 with κ₂ = Σ v(1/5 + 1/10).
+    const third = [8.5 / 11, 10.5 / 11].reduce((s, p) => s + p * (1 - p) * (1 - 2 * p) * (1 / 25 - 1 / 100), 0);
+    expect(cmp.skew).toBeCloseTo(third / ((v1 + v2) * (1 / 5 + 1 / 10)) ** 1.5, 12);
+  });
+
+  it("trusts the baseline's own spread from exactly minEmpiricalRuns runs", () => {
+    const base = Array.from({ length: 12 }, (_, i) => point({ passes: Array.from({ length: 10 }, () => (i % 2 === 0 ? 5 : 3)) }));
+    expect(compareAccuracy(point(), base, 12)!.sigmaEmpirical).not.toBeNull();
+    expect(compareAccuracy(point(), base, 13)!.sigmaEmpirical).toBeNull();
   });
 
   it("widens σ to the baseline's own run-to-run spread when runs vary more than coin flips", () => {

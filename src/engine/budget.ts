@@ -92,6 +92,7 @@ export class TrialBudget implements TrialMeter {
 
   progress(p: TrialProgress): void {
     this.#progressed = true;
+    // Stryker disable next-line ConditionalExpression: #tripWith ignores a second trip; this only skips the check
     if (this.#trip) return;
     const trip = crossedBound(this.#bounds, p);
     if (trip) this.#tripWith(trip);
@@ -102,6 +103,7 @@ export class TrialBudget implements TrialMeter {
     this.dispose();
     if (!this.#trip && obs.error === null) {
       const trip = crossedBound(this.#bounds, { usage: obs.usage, steps: obs.steps.length, costUsd: obs.costUsd });
+      // Stryker disable next-line ConditionalExpression: #trip is undefined here, so assigning an undefined trip changes nothing
       if (trip) this.#trip = trip;
     }
     const trip = this.#trip;
@@ -120,6 +122,7 @@ export class TrialBudget implements TrialMeter {
   #tripWith(trip: BudgetTrip): void {
     if (this.#trip || this.#timer?.signal.aborted) return;
     this.#trip = trip;
+    // Stryker disable next-line OptionalChaining: #abort is unset only without bounds, and then nothing can trip
     this.#abort?.abort(new Error(describeTrip(trip)));
   }
 }

@@ -9,7 +9,7 @@ export const DEFAULT_MAX_REPEATS = 3;
 const toolName = z.string().min(1);
 const list = (names: readonly string[]) => (names.length === 0 ? "no tools" : names.join(" → "));
 const brief = (v: unknown, max = 80) => {
-  const s = typeof v === "string" ? JSON.stringify(v) : canonicalJson(v);
+  const s = canonicalJson(v); // a string comes back quoted, as JSON
   return s.length > max ? `${s.slice(0, max)}…` : s;
 };
 
@@ -33,7 +33,8 @@ export function argsMatch(actual: unknown, expected: unknown, mode: "exact" | "s
 /** True when `want` appears in `names` in this order, other tools allowed in between. */
 export function inOrder(names: readonly string[], want: readonly string[]): boolean {
   let i = 0;
-  for (const n of names) if (i < want.length && n === want[i]) i++;
+  // Past the end want[i] is undefined, which no name equals.
+  for (const n of names) if (n === want[i]) i++;
   return i === want.length;
 }
 
@@ -89,14 +90,15 @@ export function emptyResult(result: unknown): boolean {
 
 /**
  * Phrases of an agent that admits it found nothing or hit an error, rather than inventing an answer.
- * Checked case-insensitively; a case may give its own with `phrases:`.
+ * Checked case-insensitively, with straight or typographic apostrophes ("can't", "can’t"); a case
+ * may give its own with `phrases:`.
  */
 export const ADMITS_FAILURE = [
-  /\b(?:could ?n[o']?t|can ?n[o']?t|cannot|was ?n[o']?t able to|were ?n[o']?t able to|unable to|failed to|did ?n[o']?t)\s+(?:find|locate|retrieve|get|access|look up|load|reach|confirm)\b/i,
+  /\b(?:could ?n[o'’]?t|can['’]?t|can ?not|was ?n[o'’]?t able to|were ?n[o'’]?t able to|unable to|failed to|did ?n[o'’]?t)\s+(?:find|locate|retrieve|get|access|look up|load|reach|confirm)\b/i,
   /\b(?:no|not any)\s+(?:results?|information|info|matches|matching|relevant|records?|articles?|data|details)\b/i,
   /\bnothing\s+(?:was\s+)?(?:found|about|on|matching|relevant)\b/i,
   /\bnot\s+(?:find|found|sure|certain|available)\b/i,
-  /\b(?:do ?n[o']?t|does ?n[o']?t)\s+(?:know|have\s+(?:any\s+)?(?:information|details|data))\b/i,
+  /\b(?:do ?n[o'’]?t|does ?n[o'’]?t)\s+(?:know|have\s+(?:any\s+)?(?:information|details|data))\b/i,
   /\b(?:error|unavailable|temporarily down|something went wrong)\b/i,
 ];
 
@@ -199,7 +201,8 @@ export const trajectoryAssertions: Record<string, AssertionDef> = {
       const failed = calls.filter((s) => s.error !== undefined || emptyResult(s.result));
       if (calls.length === 0) return { type: "handles_tool_error", passed: true, reason: `${arg.tool} was not called; nothing to handle` };
       // A later successful call means the agent recovered: it had something to answer from.
-      if (failed.length === 0 || calls.at(-1) !== failed.at(-1)) {
+      // Also when none failed: failed.at(-1) is then undefined.
+      if (calls.at(-1) !== failed.at(-1)) {
         return { type: "handles_tool_error", passed: true, reason: `${arg.tool} returned results; nothing to handle` };
       }
       const what = failed.at(-1)!.error !== undefined ? "an error" : "no results";

@@ -113,6 +113,42 @@ describe("detectRun", () => {
     expect(out.record).toMatchObject({ baselineKey: "new-golden|", baselineRuns: 0, cusum: 0, cusumRun: 0 });
   });
 
+  it("says what changed when a new baseline starts: the golden set, the judge, or both", () => {
+    const old = point({ id: "old", goldenHash: "aaaaaaaaaaaaaaaa", judgeModel: "judge-1" });
+    const reason = (current: RunPoint, history: RunPoint[] = [old], previous?: DetectionRecord) =>
+      detectRun({ current, history, previous, policy }).baselineChange?.reason;
+    expect(reason(point({ goldenHash: "aaaaaaaaaaaaaaaa", judgeModel: "judge-2" }))).toBe("judge judge-1 → judge-2");
+    expect(reason(point({ goldenHash: "aaaaaaaaaaaaaaaa", judgeModel: null }))).toBe("judge judge-1 → none");
+    expect(reason(point({ goldenHash: "bbbbbbbbbbbbbbbb", judgeModel: "judge-1" }))).toBe("golden set aaaaaaaaaaaa → bbbbbbbbbbbb");
+    expect(reason(point({ goldenHash: "bbbbbbbbbbbbbbbb", judgeModel: null }))).toBe(
+      "golden set aaaaaaaaaaaa → bbbbbbbbbbbb, judge judge-1 → none",
+    );
+    expect(reason({ ...old, id: "same" })).toBeUndefined();
+    expect(reason(point(), [])).toBeUndefined(); // a first run starts no "new" baseline
+    // The previous record's key counts over the history's (its runs may be gone); without a run to compare, no details.
+    const record = detectRun({ current: old, history: [], previous: undefined, policy }).record;
+    expect(reason(point({ goldenHash: "c" }), [], record)).toBe("new baseline");
+    expect(reason(old, [point({ goldenHash: "other" })], record)).toBeUndefined();
+  });
+
+  it("records the run's runaway count, from its budget hits when loops were not counted", () => {
+    const run = point({ budgetExceeded: 4 });
+    delete (run as { runaway?: number }).runaway;
+    expect(detectRun({ current: run, history: [], previous: undefined, policy }).record).toMatchObject({
+      runaway: 4,
+      runId: "run",
+      job: "job",
+      agent: "bot",
+      baselineRuns: 0,
+      incident: false,
+      incidentSince: null,
+      incidentClearRuns: 0,
+      drop: null,
+      dropP: null,
+      sigma: null,
+    });
+  });
+
   it("a run stopped for runaway pages runaway, not the accuracy floor its cut trials would trip", () => {
     const floor = hourlyPolicy({ accuracy_below: 0.85 });
     const cases = Array.from({ length: 10 }, (_, i) => ({ id: `c${i}`, scored: 1, passes: 0, trials: 1, errors: 0, budgetExceeded: 1 }));

@@ -18,6 +18,37 @@ describe("beta-binomial predictive", () => {
     expect(pmf[1]! / pmf[0]!).toBeCloseTo((4 * 0.5) / (1 * 13.5), 12);
     expect(pmf.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 12);
   });
+
+  it("is certain of no events in no trials, and leans towards the baseline's rate", () => {
+    expect([...betaBinomialPmf(0, 0.5, 0.5)]).toEqual([1]);
+    const rare = betaBinomialPmf(10, 0.5, 100.5);
+    expect(rare[0]).toBeGreaterThan(0.9);
+    expect(Math.max(...rare)).toBe(rare[0]);
+    const common = betaBinomialPmf(10, 100.5, 0.5);
+    expect(Math.max(...common)).toBe(common[10]);
+  });
+
+  it("stays finite and sums to one however lopsided, far from either end", () => {
+    for (const [a, b] of [
+      [0.5, 2000.5],
+      [2000.5, 0.5],
+    ]) {
+      const pmf = betaBinomialPmf(5000, a!, b!);
+      expect(pmf.every(Number.isFinite), `a=${a}`).toBe(true);
+      expect(pmf.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 9);
+    }
+  });
+
+  it.each([
+    [-1, 1, 1],
+    [1.5, 1, 1],
+    [3, 0, 1],
+    [3, 1, 0],
+    [3, Number.NaN, 1],
+    [3, 1, Number.NaN],
+  ])("rejects n = %d, a = %d, b = %d", (n, a, b) => {
+    expect(() => betaBinomialPmf(n, a, b)).toThrow(RangeError);
+  });
 });
 
 describe("weighted sum tail", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { detectRun } from "../../src/detect/detect-run.ts";
-import { describeRunaway, runawayFinding } from "../../src/detect/spend.ts";
+import { costPerCase, describeRunaway, runawayFinding, spendFinding } from "../../src/detect/spend.ts";
 import { hourlyPolicy, point } from "./helpers.ts";
 
 const policy = hourlyPolicy();
@@ -29,6 +29,7 @@ describe("runaway without history", () => {
     const run = point({ status: "runaway", runaway: 13, runawayBy: { tokens: 13 }, costUsd: 17.2 });
     const f = runawayFinding(run, null, policy);
     expect(f!.summary).toBe("run stopped for runaway after 50 trials: 13 of 50 ran away (13 hit budget.trial.tokens); $17.20 spent");
+    expect(f!.evidence).toMatchObject({ rule: "stopped", runaway: 13, trials: 50 });
     expect(detectRun({ current: run, history: [], previous: undefined, policy }).findings.map((x) => x.detector)).toContain("runaway");
   });
 
@@ -46,5 +47,58 @@ describe("runaway without history", () => {
   it("describes why trials ran away, most common first", () => {
     expect(describeRunaway({ loop: 2, tokens: 38, ttl: 0 })).toBe("38 hit budget.trial.tokens; 2 looped on a repeated tool call");
     expect(describeRunaway(undefined)).toBe("hit a budget bound or looped");
+    expect(describeRunaway({ tokens: 0 })).toBe("hit a budget bound or looped");
+    // Ties by name; "budget" is a bound not recorded more precisely.
+    expect(describeRunaway({ steps: 2, loop: 2, budget: 3 })).toBe(
+      "3 hit a budget bound; 2 looped on a repeated tool call; 2 hit budget.trial.steps",
+    );
+  });
+
+  it("a run stopped at its spending limit pages, naming runaway trials only when there were some", () => {
+    const quiet = runawayFinding(point({ status: "budget_exhausted", trials: 30, runaway: 0, costUsd: 12 }), null, policy);
+    expect(quiet!.summary).toBe("run stopped at its spending limit after 30 trials ($12.00 spent)");
+    expect(quiet!.evidence).toMatchObject({ rule: "run_budget", runaway: 0 });
+    const loud = runawayFinding(
+      point({ status: "budget_exhausted", trials: 30, runaway: 3, runawayBy: { loop: 3 }, costUsd: 12 }),
+      null,
+      policy,
+    );
+    expect(loud!.summary).toBe(
+      "run stopped at its spending limit after 30 trials ($12.00 spent); 3 ran away (3 looped on a repeated tool call)",
+    );
+  });
+
+  it("counts budget hits as runaway for runs recorded before loops were counted, and needs trials", () => {
+    const old = point({ budgetExceeded: 10 });
+    delete (old as { runaway?: number }).runaway;
+    expect(runawayFinding(old, null, policy)?.evidence).toMatchObject({ runaway: 10, budgetExceeded: 10 });
+    expect(runawayFinding(point({ runaway: 3, trials: 0, cases: [] }), null, policy)).toBeUndefined();
+    expect(runawayFinding(point({ runaway: 5 }), null, policy)!.evidence).not.toHaveProperty("runawayBy");
+  });
+});
+
+describe("cost per case", () => {
+  it("divides the cost by the trials that got a reply, and is unknown when none did", () => {
+    expect(costPerCase({ costUsd: 3, trials: 10, errored: 4 })).toBe(0.5);
+    expect(costPerCase({ costUsd: 3, trials: 4, errored: 4 })).toBeNull();
+  });
+
+  it("states small costs to three significant digits, larger ones to four decimals", () => {
+    const policy = hourlyPolicy({ spend_growth: 1.5 });
+    const baseline = Array.from({ length: 12 }, (_, i) => point({ id: `b${i}`, costUsd: 0.1 + i * 0.001 })); // ≈ $0.0021 per case
+    const f = spendFinding(point({ costUsd: 1 }), baseline, policy)!;
+    expect(f.summary).toBe("cost per case ×9.48: $0.0200 against the baseline median $0.00211");
+    const dear = spendFinding(
+      point({ costUsd: 50 }),
+      baseline.map((b) => ({ ...b, costUsd: b.costUsd * 100 })),
+      policy,
+    )!;
+    expect(dear.summary).toBe("cost per case ×4.74: $1.0000 against the baseline median $0.2110");
+  });
+
+  it("says nothing about spend when no trial got a reply", () => {
+    const baseline = Array.from({ length: 12 }, (_, i) => point({ id: `b${i}`, costUsd: 1 }));
+    const down = point({ costUsd: 0, cases: point().cases.map((c) => ({ ...c, errors: c.trials })) });
+    expect(spendFinding(down, baseline, hourlyPolicy())).toBeUndefined();
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import type { Observation } from "../../src/agents/types.ts";
+import type { Agent, AgentRequest, Observation } from "../../src/agents/types.ts";
 import { systemClock } from "../../src/clock.ts";
 import {
+  callWithBudget,
   crossedBound,
   defaultRunBudget,
   describeTrip,
@@ -97,6 +98,162 @@ describe("bounds", () => {
     judge = 0.4;
     expect(b.exhausted).toBe(true);
     expect(new RunBudget(undefined).exhausted).toBe(false);
+    const agentOnly = new RunBudget(1); // no judge
+    agentOnly.add(1);
+    expect(agentOnly.spent).toBe(1);
+    expect(agentOnly.exhausted).toBe(true);
+  });
+});
+
+describe("trips while a reply streams in", () => {
+  const open = () => new AbortController().signal;
+
+  it("the first crossing aborts the signal with the trip's description, and later progress does not replace it", () => {
+    const budget = new TrialBudget({ steps: 3, tokens: 100 }, { clock: systemClock, signal: open() });
+    budget.progress({ usage: usage(10, 10), steps: 3, costUsd: 0 });
+    expect(budget.tripped).toBeUndefined();
+    expect(budget.signal.aborted).toBe(false);
+    budget.progress({ usage: usage(10, 10), steps: 4, costUsd: 0 });
+    expect(budget.tripped).toEqual({ bound: "steps", limit: 3, observed: 4 });
+    expect(budget.signal.aborted).toBe(true);
+    expect((budget.signal.reason as Error).message).toBe("trial budget exceeded: 4 steps > 3 steps (budget.trial.steps)");
+    budget.progress({ usage: usage(500, 500), steps: 9, costUsd: 0 });
+    expect(budget.tripped).toEqual({ bound: "steps", limit: 3, observed: 4 });
+    // The settled observation names the bound that tripped first, not what the final reply shows.
+    const settled = budget.settle(reply({ usage: usage(500, 500), error: { kind: "aborted", message: "trial aborted" } }));
+    expect(settled.error).toEqual({
+      kind: "budget_exceeded",
+      bound: "steps",
+      message: "trial budget exceeded: 4 steps > 3 steps (budget.trial.steps)",
+    });
+  });
+
+  it("states a usd trip to four decimals", () => {
+    expect(describeTrip({ bound: "usd", limit: 0.01, observed: 0.02 })).toBe("trial budget exceeded: $0.0200 > $0.0100 (budget.trial.usd)");
+  });
+
+  it("with no bound, the request's own signal is used as is; with one, it still follows the run's abort", () => {
+    const run = open();
+    expect(new TrialBudget({}, { clock: systemClock, signal: run }).signal).toBe(run);
+    for (const bounds of [{ tokens: 1 }, { usd: 1 }, { steps: 1 }]) {
+      const b = new TrialBudget(bounds, { clock: systemClock, signal: run });
+      expect(b.signal, JSON.stringify(bounds)).not.toBe(run);
+      b.progress({ usage: usage(0, 0), steps: 2, costUsd: 2 });
+      b.progress({ usage: usage(1, 1), steps: 2, costUsd: 2 });
+      expect(b.signal.aborted, JSON.stringify(bounds)).toBe(true);
+    }
+  });
+
+  it("starts no timer without a ttl", () => {
+    const sleeps: number[] = [];
+    const clock = { now: () => new Date(0), sleep: (ms: number) => (sleeps.push(ms), new Promise<void>(() => undefined)) };
+    new TrialBudget({ tokens: 1, usd: 1, steps: 1 }, { clock, signal: open() });
+    expect(sleeps).toEqual([]);
+    new TrialBudget({ ttl: 5 }, { clock, signal: open() });
+    expect(sleeps).toEqual([5]);
+  });
+
+  it("settling keeps the bound that tripped first, and does not turn an aborted run into a trip", async () => {
+    const clock = new ManualClock();
+    const budget = new TrialBudget({ ttl: 1_000, tokens: 10 }, { clock, signal: open() });
+    await clock.untilSleeping();
+    clock.tick(1_000);
+    await Promise.resolve();
+    const late = reply({ usage: usage(50, 50), error: { kind: "aborted", message: "trial aborted" } });
+    expect(budget.settle(late).error).toMatchObject({ kind: "budget_exceeded", bound: "ttl" });
+    const run = new AbortController();
+    const aborted = new TrialBudget({ tokens: 10 }, { clock: systemClock, signal: run.signal });
+    run.abort();
+    expect(aborted.settle(late).error).toMatchObject({ kind: "aborted" });
+  });
+
+  it("only ttl can be a timeout: another bound is a trip even when nothing else of the reply arrived", () => {
+    const budget = new TrialBudget({ usd: 0.01 }, { clock: systemClock, signal: open() });
+    expect(budget.settle(reply({ output: null, costUsd: 0.02 })).error).toMatchObject({ kind: "budget_exceeded", bound: "usd" });
+  });
+
+  it("ttl records how long the trial actually ran, when the clock jumped past it", async () => {
+    const clock = new ManualClock();
+    const budget = new TrialBudget({ ttl: 3_000 }, { clock, signal: open() });
+    await clock.untilSleeping();
+    clock.tick(5_000);
+    await Promise.resolve();
+    expect(budget.tripped).toEqual({ bound: "ttl", limit: 3_000, observed: 5_000 });
+  });
+
+  it("a ttl trip is a runaway once anything of the reply arrived, in the observation or streamed", async () => {
+    const clock = new ManualClock();
+    const aborted = { kind: "aborted" as const, message: "trial aborted" };
+    const cases: [string, Observation, string][] = [
+      ["nothing", reply({ output: null, error: aborted }), "timeout"],
+      ["output", reply({ output: "partial", error: aborted }), "budget_exceeded"],
+      ["steps", reply({ output: null, steps: [{ tool: "t" }], error: aborted }), "budget_exceeded"],
+      ["input tokens", reply({ output: null, usage: usage(1, 0), error: aborted }), "budget_exceeded"],
+      ["output tokens", reply({ output: null, usage: usage(0, 1), error: aborted }), "budget_exceeded"],
+    ];
+    for (const [what, obs, kind] of cases) {
+      const budget = new TrialBudget({ ttl: 1_000 }, { clock, signal: open() });
+      await clock.untilSleeping();
+      clock.tick(1_000);
+      await Promise.resolve();
+      expect(budget.settle(obs).error?.kind, what).toBe(kind);
+    }
+  });
+
+  it("a trial settled before its ttl is not tripped later, and disposing twice is safe", async () => {
+    const clock = new ManualClock();
+    const budget = new TrialBudget({ ttl: 1_000 }, { clock, signal: open() });
+    await clock.untilSleeping();
+    expect(budget.settle(reply()).error).toBeNull();
+    budget.dispose();
+    clock.tick(5_000);
+    await Promise.resolve();
+    expect(budget.tripped).toBeUndefined();
+    expect(budget.signal.aborted).toBe(false);
+  });
+
+  it("a trial that is already aborted by a bound does not trip again when ttl passes", async () => {
+    const clock = new ManualClock();
+    const budget = new TrialBudget({ ttl: 1_000, steps: 1 }, { clock, signal: open() });
+    await clock.untilSleeping();
+    budget.progress({ usage: usage(0, 0), steps: 2, costUsd: 0 });
+    clock.tick(1_000);
+    await Promise.resolve();
+    expect(budget.tripped).toMatchObject({ bound: "steps" });
+  });
+});
+
+describe("calling an agent under a budget", () => {
+  const agent = (call: (req: AgentRequest) => Promise<Observation>): Agent => ({ name: "a", call });
+
+  it("hands the agent the budget's signal and meter, and settles the reply", async () => {
+    const run = new AbortController();
+    let seen: AgentRequest | undefined;
+    const obs = await callWithBudget(
+      agent(async (req) => {
+        seen = req;
+        req.meter!.progress({ usage: usage(0, 0), steps: 5, costUsd: 0 });
+        return reply({ steps: Array.from({ length: 5 }, () => ({ tool: "t" })) });
+      }),
+      { input: "q", caseId: "c", trialId: "t", signal: run.signal },
+      { steps: 4 },
+      systemClock,
+    );
+    expect(seen!.signal).not.toBe(run.signal);
+    expect(seen!.signal.aborted).toBe(true);
+    expect(seen!.input).toBe("q");
+    expect(obs.error).toMatchObject({ kind: "budget_exceeded", bound: "steps" });
+  });
+
+  it("stops the ttl timer however the call ends", async () => {
+    const clock = new ManualClock();
+    const req = { input: "q", caseId: "c", trialId: "t", signal: new AbortController().signal };
+    const failing = agent(async () => {
+      await clock.untilSleeping();
+      throw new Error("boom");
+    });
+    await expect(callWithBudget(failing, req, { ttl: 1_000 }, clock)).rejects.toThrow("boom");
+    expect(clock.waiting).toBe(0);
   });
 });
 
@@ -130,6 +287,7 @@ describe("the early-stop rule", () => {
     expect(w.holding(12)).toBe(false);
     const passing = new RunawayWatch(10);
     passing.record({ runaway: false, passed: true });
+    expect(passing.passed).toBe(1);
     expect(passing.holding(10)).toBe(false);
   });
 

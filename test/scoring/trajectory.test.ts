@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Observation, Step } from "../../src/agents/types.ts";
 import { goldenSchema } from "../../src/load/golden.ts";
 import { scoreTrial } from "../../src/scoring/score.ts";
-import { argsMatch, emptyResult, findLoop, inOrder } from "../../src/scoring/trajectory.ts";
+import { ADMITS_FAILURE, argsMatch, emptyResult, findLoop, inOrder } from "../../src/scoring/trajectory.ts";
 import type { AssertionSpec } from "../../src/scoring/types.ts";
 import { observation } from "../helpers/fixtures.ts";
 
@@ -49,6 +49,21 @@ describe("pure helpers", () => {
     expect(argsMatch(actual, { query: "refund", top_k: 3, lang: "en" }, "exact")).toBe(false);
   });
 
+  it("compares values and shapes strictly: null, arrays against objects, primitives against objects", () => {
+    expect(argsMatch({ a: null }, { a: null }, "exact")).toBe(true);
+    expect(argsMatch({ a: 0 }, { a: null }, "subset")).toBe(false);
+    expect(argsMatch(null, { a: 1 }, "subset")).toBe(false);
+    expect(argsMatch("abc", { length: 3 }, "subset")).toBe(false);
+    expect(argsMatch([1], { 0: 1 }, "subset")).toBe(false);
+  });
+
+  it("reports the most repeated call, the first to get there on a tie, wherever it starts", () => {
+    const call = (q: string): Step => ({ tool: "search_kb", args: { q } });
+    expect(findLoop([call("b"), ...Array.from({ length: 4 }, () => call("a"))], 3)).toMatchObject({ args: { q: "a" }, count: 4 });
+    const tie = [call("a"), call("b"), call("a"), call("b"), call("a"), call("b"), call("a"), call("b")];
+    expect(findLoop(tie, 3)).toMatchObject({ args: { q: "a" }, count: 4 });
+  });
+
   it("finds tools in order with others between", () => {
     expect(inOrder(["plan", "search_kb", "rerank", "answer"], ["search_kb", "answer"])).toBe(true);
     expect(inOrder(["answer", "search_kb"], ["search_kb", "answer"])).toBe(false);
@@ -67,10 +82,93 @@ describe("pure helpers", () => {
     expect(findLoop(steps, 4)).toBeUndefined();
   });
 
+  it("recognises each way an agent admits it found nothing or hit an error, and not words that merely contain them", () => {
+    const admits = (text: string) => ADMITS_FAILURE.some((re) => re.test(text));
+    const yes = [
+      "I couldn't find it",
+      "I could not locate it",
+      "I couldnt retrieve it",
+      "I can't get that",
+      "I cant get that",
+      "I can’t find that", // typographic apostrophes, as models often write them
+      "I couldn’t find it",
+      "I don’t know",
+      "I cannot access the site",
+      "I can not look up orders",
+      "I wasn't able to load it",
+      "we were not able to reach them",
+      "I was unable to confirm",
+      "I failed to find it",
+      "I didn't find it",
+      "I did not find it",
+      "There are no results",
+      "no result",
+      "not any information",
+      "no info",
+      "no matches",
+      "no matching plans",
+      "no relevant pages",
+      "no records",
+      "no record",
+      "no articles",
+      "no article",
+      "no data",
+      "no details",
+      "nothing found",
+      "nothing was found",
+      "nothing about that",
+      "nothing on that",
+      "nothing matching",
+      "nothing relevant",
+      "I could not find",
+      "it was not found",
+      "I am not sure",
+      "I am not certain",
+      "That is not available",
+      "I don't know",
+      "I do not know",
+      "I dont know",
+      "it doesn't have information",
+      "it does not have any details",
+      "I don't have data",
+      "an error occurred",
+      "the service is unavailable",
+      "it is temporarily down",
+      "something went wrong",
+      "NO RESULTS",
+      "I  could  not   find it",
+    ];
+    for (const t of yes) expect(admits(t), t).toBe(true);
+    const no = [
+      "You have 30 days.",
+      "terrors and errors",
+      "the knot found its way",
+      "nothingness",
+      "casino resultsheet",
+      "snowdata",
+      "I could find it",
+      "I found no-results",
+      "we reached it, unable-to-confirm",
+      "isn't it, not surely",
+      "I know it",
+      "I dont have it",
+      "somethingwent wrong",
+      "temporarilydown",
+      "No resultset",
+      "I couldn't findings",
+    ];
+    for (const t of no) expect(admits(t), t).toBe(false);
+  });
+
   it("knows an empty tool result", () => {
     for (const r of [undefined, null, "", "  ", "[]", "no results", [], {}, { results: [] }, { items: [], hits: [] }])
       expect(emptyResult(r), JSON.stringify(r)).toBe(true);
+    for (const r of ["[ ]", "{}", "{ }", " null ", "No result.", "NO RESULTS", { items: [], total: 0 }])
+      expect(emptyResult(r), JSON.stringify(r)).toBe(true);
     for (const r of ["one article", ["a"], { results: ["a"] }, { total: 0 }, 0]) expect(emptyResult(r), JSON.stringify(r)).toBe(false);
+    // Not "nothing": text around the empty marker, a list holding a list, one empty list beside a full one.
+    for (const r of ["x null", "null x", "[ x ]", "no resultsx", [[]], { results: [], related: ["a"] }])
+      expect(emptyResult(r), JSON.stringify(r)).toBe(false);
   });
 });
 
@@ -210,6 +308,134 @@ describe("loop detection", () => {
     expect(s.status).toBe("budget_exceeded");
     expect(s.assertions).toHaveLength(1);
     expect(s.assertions[0]).toMatchObject({ kind: "loop", passed: false });
+  });
+});
+
+describe("every check states its type, verdict and reason", () => {
+  const noResults = search("warranty", []);
+  const long = "x".repeat(100);
+  it.each([
+    [{ tool_called: "search_kb" }, obs([search("a"), search("b")]), "tool_called", true, "search_kb called 2×"],
+    [{ tool_called: "lookup" }, obs([]), "tool_called", false, "lookup was never called (called: no tools)"],
+    [
+      { tool_called: { name: "search_kb", args: { query: "b" } } },
+      obs([search("a"), search("b")]),
+      "tool_called",
+      true,
+      'search_kb called with {"query":"b"}',
+    ],
+    [
+      { tool_called: { name: "search_kb", args: { query: "b", top_k: 3 }, match: "exact" } },
+      obs([search("b")]),
+      "tool_called",
+      true,
+      'search_kb called with exactly {"query":"b","top_k":3}',
+    ],
+    [
+      { tool_called: { name: "search_kb", args: { query: "b" }, match: "exact" } },
+      obs([search("b")]),
+      "tool_called",
+      false,
+      'search_kb was called, but never with exactly {"query":"b"} (got {"query":"b","top_k":3})',
+    ],
+    [
+      { tool_called: { name: "search_kb", args: { query: long } } },
+      obs([search("b")]),
+      "tool_called",
+      false,
+      `search_kb was called, but never with {"query":"${"x".repeat(70)}… (got {"query":"b","top_k":3})`,
+    ],
+    [
+      // 80 characters exactly are shown whole.
+      { tool_called: { name: "search_kb", args: { query: "x".repeat(68) } } },
+      obs([search("b")]),
+      "tool_called",
+      false,
+      `search_kb was called, but never with {"query":"${"x".repeat(68)}"} (got {"query":"b","top_k":3})`,
+    ],
+    [
+      { tool_called: { name: "answer", args: "30 days" } },
+      obs([{ tool: "answer", args: "30 days" }]),
+      "tool_called",
+      true,
+      'answer called with "30 days"',
+    ],
+    [{ tool_order: ["search_kb", "answer"] }, obs([search("a"), answer]), "tool_order", true, "tools ran in order search_kb → answer"],
+    [
+      { tool_order: { tools: ["search_kb", "answer"], exact: true } },
+      obs([search("a"), { tool: "plan" }]),
+      "tool_order",
+      false,
+      "expected search_kb → answer exactly, got search_kb → plan",
+    ],
+    [
+      { tool_order: { tools: ["search_kb", "answer"], exact: true } },
+      obs([search("a")]),
+      "tool_order",
+      false,
+      "expected search_kb → answer exactly, got search_kb",
+    ],
+    [{ max_steps: 2 }, obs([search("a"), answer]), "max_steps", true, "2 steps ≤ 2"],
+    [{ no_tool: ["refund", "delete"] }, obs([search("a")]), "no_tool", true, "refund, delete not called"],
+    [
+      { no_tool: ["refund", "delete"] },
+      obs([{ tool: "delete" }, { tool: "refund" }, { tool: "delete" }]),
+      "no_tool",
+      false,
+      "called delete, refund",
+    ],
+    [{ handles_tool_error: "search_kb" }, obs([answer]), "handles_tool_error", true, "search_kb was not called; nothing to handle"],
+    [{ handles_tool_error: "search_kb" }, obs([search("a")]), "handles_tool_error", true, "search_kb returned results; nothing to handle"],
+    [
+      { handles_tool_error: "search_kb" },
+      obs([noResults], "I could not find it."),
+      "handles_tool_error",
+      true,
+      "search_kb returned no results and the agent said so",
+    ],
+    [
+      { handles_tool_error: "search_kb" },
+      obs([{ ...search("a"), error: "timeout" }], "Here it is."),
+      "handles_tool_error",
+      false,
+      "search_kb returned an error but the agent answered as if it had not",
+    ],
+    [{ no_loop: false }, obs([]), "no_loop", true, "loop check disabled"],
+    [{ no_loop: true }, obs(Array.from({ length: 3 }, () => search("a"))), "no_loop", true, "no tool call repeated more than 3 times"],
+    [
+      { no_loop: true },
+      obs(Array.from({ length: 4 }, () => search("a"))),
+      "no_loop",
+      false,
+      'loop: search_kb({"query":"a","top_k":3}) called 4 times (more than 3)',
+    ],
+  ])("%j", async (assertion, o, type, passed, reason) => {
+    const s = await score([assertion], o);
+    expect(s.assertions[0]).toMatchObject({ type, passed, reason });
+  });
+
+  it("an error alongside a result still counts as the call failing", async () => {
+    const o = obs([{ tool: "search_kb", result: ["partial"], error: "timeout after 1 of 3 pages" }], "The warranty is 5 years.");
+    expect((await score([{ handles_tool_error: "search_kb" }], o)).status).toBe("fail");
+  });
+
+  it("only the named tool's calls count: another tool's result after a failed search is no recovery", async () => {
+    const o = obs([search("warranty", []), { tool: "lookup_order", result: { id: 7 } }], "The warranty is 5 years.");
+    expect((await score([{ handles_tool_error: "search_kb" }], o)).status).toBe("fail");
+  });
+
+  it("any one of the case's phrases is enough, and a reply with no text admits nothing", async () => {
+    const o = (output: string | null) => obs([search("warranty", [])], output as string, { output });
+    expect(
+      (await score([{ handles_tool_error: { tool: "search_kb", phrases: ["no idea", "manual is silent"] } }], o("The manual is silent.")))
+        .status,
+    ).toBe("pass");
+    expect((await score([{ handles_tool_error: { tool: "search_kb", phrases: ["here"] } }], o(null))).status).toBe("fail");
+  });
+
+  it("a call matches when any one of several calls has the arguments", async () => {
+    const o = obs([search("a"), search("b")]);
+    expect((await score([{ tool_called: { name: "search_kb", args: { query: "a" } } }], o)).status).toBe("pass");
   });
 });
 

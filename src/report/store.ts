@@ -280,12 +280,29 @@ function driftRowOf(r: DriftReportRow): DriftRow {
   };
 }
 
-/** text[] arrives as a JS array from both drivers; a Postgres array literal is parsed just in case. */
-function parseTextArray(v: string[] | string | null): string[] {
+/**
+ * text[] arrives as a JS array from PGlite, and as its array literal from a server (postgres.js runs
+ * without fetch_types, see src/store/db.ts): `{a,"b, c","say \\"hi\\"",NULL}`. NULL elements are dropped.
+ */
+export function parseTextArray(v: string[] | string | null): string[] {
   if (Array.isArray(v)) return v.map(String);
-  if (typeof v !== "string" || v === "{}") return [];
-  return v
-    .slice(1, -1)
-    .split(",")
-    .map((s) => s.replace(/^"|"$/g, "").replace(/\\"/g, '"'));
+  if (typeof v !== "string" || v.length < 2) return [];
+  const out: string[] = [];
+  let i = 1;
+  while (i < v.length - 1) {
+    let item = "";
+    if (v[i] === '"') {
+      for (i++; i < v.length && v[i] !== '"'; i++) item += v[i] === "\\" ? v[++i] : v[i];
+      i++; // the closing quote
+      out.push(item);
+    } else {
+      const comma = v.indexOf(",", i);
+      const end = comma === -1 ? v.length - 1 : comma;
+      item = v.slice(i, end);
+      i = end;
+      if (item !== "NULL" && item !== "") out.push(item);
+    }
+    i++; // the comma
+  }
+  return out;
 }

@@ -112,6 +112,10 @@ async function openPostgres(url: string, opts: OpenOptions): Promise<Database> {
     onnotice: () => {},
     // A replica must survive a database outage: connect lazily and keep retrying per query.
     connect_timeout: 10,
+    // No array-type query on each new connection: a round trip before its first statement, and
+    // postgres.js does not await it, so a connection cut during it was an unhandled rejection.
+    // The one text[] goldwatch reads is parsed by report/store.ts.
+    fetch_types: false,
     ...(opts.schema ? { connection: { search_path: opts.schema } } : {}),
   });
   if (opts.schema) await client.unsafe(`CREATE SCHEMA IF NOT EXISTS ${ident(opts.schema)}`);

@@ -207,7 +207,7 @@ describe("dashboard data and page", () => {
       const at = new Date(DASH_NOW.getTime() - 3_600_000);
       await database.db
         .execute(sql`insert into shadow_runs (id, job, candidate, incumbent, trigger, status, started_at, judge_model, rubric, margin, alpha, repeats, win_rate, win_low, win_high, decision)
-        values ('sh-1', 'canary-vs-prod', 'canary', 'prod', 'schedule', 'completed', ${at}, 'judge-1', 'helpfulness', 0.05, 0.05, 1, 0.42, 0.31, 0.53, 'fail')`);
+        values ('sh-1', 'canary-vs-prod', 'canary', 'prod', 'schedule', 'completed', ${at.toISOString()}::timestamptz, 'judge-1', 'helpfulness', 0.05, 0.05, 1, 0.42, 0.31, 0.53, 'fail')`);
       const html = await (await get("/")).text();
       expect(html).toContain("canary-vs-prod: last fail, win rate 42");
       const one = await (await get("/?job=billing&days=30")).text();

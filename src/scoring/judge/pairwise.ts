@@ -9,7 +9,7 @@ import { storeVerdict, takeCachedVerdict } from "../../store/judge-cache.ts";
 import { canonicalJson } from "../canonical.ts";
 import { callJudge } from "./client.ts";
 import { buildPairwiseMessages, PAIRWISE_JSON_SCHEMA, parsePairwise, type PairwiseRequest } from "./pairwise-prompt.ts";
-import type { JudgeStats } from "./types.ts";
+import { emptyJudgeStats, type JudgeStats } from "./types.ts";
 
 export type { PairwiseRequest };
 
@@ -63,16 +63,7 @@ export function pairwiseKey(model: string, req: PairwiseRequest): string {
 export function createPairwiseJudge(cfg: JudgeConfig, deps: PairwiseJudgeDeps): PairwiseJudge {
   const { clock, secrets, log } = deps;
   const pricing = resolvePricing(cfg.pricing, [cfg.model], deps.prices);
-  const stats: JudgeStats = {
-    model: cfg.model,
-    verdicts: 0,
-    cacheHits: 0,
-    requests: 0,
-    errors: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    costUsd: 0,
-  };
+  const stats: JudgeStats = emptyJudgeStats(cfg.model);
 
   async function cached(key: string): Promise<PairwiseOutcome | undefined> {
     try {

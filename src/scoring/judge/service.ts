@@ -11,7 +11,7 @@ import { canonicalJson } from "../canonical.ts";
 import { callJudge } from "./client.ts";
 import { buildJudgeMessages } from "./prompt.ts";
 import { parseVerdict } from "./reply.ts";
-import type { Judge, JudgeOutcome, JudgeRequest, JudgeStats } from "./types.ts";
+import { emptyJudgeStats, type Judge, type JudgeOutcome, type JudgeRequest, type JudgeStats } from "./types.ts";
 
 /** What the judge service needs. */
 export interface JudgeDeps {
@@ -87,16 +87,7 @@ export function createJudge(cfg: JudgeConfig, deps: JudgeDeps): JudgeService {
   const { clock, secrets, log } = deps;
   const pricing = resolvePricing(cfg.pricing, [cfg.model], deps.prices);
   const inflight = new Map<string, Promise<JudgeOutcome>>();
-  const stats: JudgeStats = {
-    model: cfg.model,
-    verdicts: 0,
-    cacheHits: 0,
-    requests: 0,
-    errors: 0,
-    inputTokens: 0,
-    outputTokens: 0,
-    costUsd: 0,
-  };
+  const stats: JudgeStats = emptyJudgeStats(cfg.model);
   const charge = (usage: Usage) => {
     stats.inputTokens += usage.inputTokens;
     stats.outputTokens += usage.outputTokens;

@@ -40,3 +40,15 @@ export interface JudgeStats {
   outputTokens: number;
   costUsd: number;
 }
+
+/** A judge's counters before its first request. */
+export const emptyJudgeStats = (model: string): JudgeStats => ({
+  model,
+  verdicts: 0,
+  cacheHits: 0,
+  requests: 0,
+  errors: 0,
+  inputTokens: 0,
+  outputTokens: 0,
+  costUsd: 0,
+});

@@ -57,6 +57,7 @@ export function accuracyInterval(cases: readonly { passes: number; trials: numbe
   const pooled = wilson(passes, trials, level);
   const rates = scored.map((c) => c.passes / c.trials);
   const maxRepeats = Math.max(0, ...scored.map((c) => c.trials));
+  // Stryker disable next-line ConditionalExpression: `true` is equivalent, tInterval's se is NaN below two rates and the pooled branch then returns that same NaN
   const t = rates.length >= 2 ? tInterval(rates, level) : undefined;
   if (!t || maxRepeats <= 1 || !(t.se > 0)) {
     return { ...pooled, method: "wilson-pooled", se: t?.se ?? Number.NaN, pooled };

@@ -46,6 +46,7 @@ const MAX_WORK = 60_000_000;
  */
 export function weightedSumTail(terms: readonly WeightedCount[]): WeightedTail {
   const live = terms.filter((t) => t.weight > 0 && t.pmf.length > 1);
+  // Stryker disable next-line ConditionalExpression: `false` is equivalent, with no live term the code below returns the same p = 1, observed 0, expected 0 (maxSum 0, dist [1])
   if (live.length === 0) return { p: 1, observed: 0, expected: 0, method: "exact" };
   const maxSum = live.reduce((s, t) => s + t.weight * (t.pmf.length - 1), 0);
   const unit = maxSum / GRID;
@@ -79,9 +80,11 @@ export function weightedSumTail(terms: readonly WeightedCount[]): WeightedTail {
   let dist = Float64Array.of(1);
   live.forEach((t, i) => {
     const w = ints[i]!;
+    // Stryker disable next-line ArithmeticOperator: `t.pmf.length + 1` is equivalent, it only appends cells that stay 0 (the tests kill the other arithmetic mutants of this line)
     const next = new Float64Array(dist.length + w * (t.pmf.length - 1));
     for (let x = 0; x < t.pmf.length; x++) {
       const q = t.pmf[x]!;
+      // Stryker disable next-line ConditionalExpression: `false` is equivalent, a zero probability adds 0 to each cell; the skip only saves time
       if (q === 0) continue;
       const shift = w * x;
       for (let j = 0; j < dist.length; j++) next[j + shift] = next[j + shift]! + q * dist[j]!;

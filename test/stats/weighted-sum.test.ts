@@ -1,10 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { upperTail, weightedSumTail, type Pmf } from "../../src/stats/weighted-sum.ts";
+import { binomialTable } from "../../src/stats/discrete.ts";
+import { upperTail, weightedSumTail, type Pmf, type WeightedCount } from "../../src/stats/weighted-sum.ts";
 import { expectRel } from "./helpers.ts";
 
 // Tables with dyadic probabilities, so every sum below is exact in floating point.
 const geometric = Float64Array.of(0.5, 0.25, 0.125, 0.0625, 0.0625); // mean 0.9375
 const coin = Float64Array.of(0.5, 0.5);
+
+/** A table of `length` values with all its mass at `value`. */
+const sureAt = (value: number, length: number) => {
+  const pmf = new Float64Array(length);
+  pmf[value] = 1;
+  return pmf;
+};
 
 /** The tail of T = X + w·Y, X ~ `x` and Y ~ `y`, at the observed x and y. */
 const xPlusWy = (x: Pmf, w: number, y: Pmf) => (ox: number, oy: number) =>
@@ -108,5 +116,59 @@ describe("weightedSumTail", () => {
     const withDead = weightedSumTail([{ weight: 0, pmf: coin, observed: 1 }, live, { weight: 5, pmf: Float64Array.of(1), observed: 0 }]);
     expect(alone.p).toBe(1 / 2);
     expect(withDead).toEqual(alone);
+  });
+
+  describe("normal approximation, past 60 million convolution steps", () => {
+    // 22 terms X ~ Binomial(500, ½) (mean 250, variance 125): about 63 million steps. The weights are
+    // below one grid step here (the step is 1/2000 of the largest sum, 11,000 or more).
+    const binomial = binomialTable(500, 0.5).probs;
+    const terms = (term: (i: number) => [weight: number, observed: number]): WeightedCount[] =>
+      Array.from({ length: 22 }, (_, i) => {
+        const [weight, observed] = term(i);
+        return { weight, pmf: binomial, observed };
+      });
+
+    it("is ½ at the expectation", () => {
+      const r = weightedSumTail(terms(() => [1, 250]));
+      expect(r.method).toBe("normal");
+      expectRel(r.p, 0.5, 1e-9);
+      expectRel(r.observed, 5500, 1e-12);
+      expectRel(r.expected, 5500, 1e-12);
+    });
+
+    it("standardises the weighted sum by its own mean and variance", () => {
+      // Weights 1 and 2 alternating: E T = 250·(11 + 22) = 8250, Var T = 125·(11·1 + 11·4) = 6875.
+      // Observed 250 on weight 1 and 255 on weight 2: T = 8360, z = 110/√6875 = 1.32665;
+      // P = 0.0923123 (scipy.stats.norm.sf).
+      const r = weightedSumTail(terms((i) => (i % 2 === 0 ? [1, 250] : [2, 255])));
+      expect(r.method).toBe("normal");
+      expectRel(r.observed, 8360, 1e-12);
+      expectRel(r.expected, 8250, 1e-12);
+      expectRel(r.p, 0.09231225781169983, 1e-9);
+    });
+
+    it("compares observed and expected directly when nothing varies", () => {
+      // X = 100 surely, on a table of 8,001 values (64 million steps).
+      const p = (observed: number) => weightedSumTail([{ weight: 1, pmf: sureAt(100, 8001), observed }]);
+      expect(p(100)).toEqual({ p: 1, observed: 100, expected: 100, method: "normal" });
+      expect(p(101).p).toBe(0);
+      expect(p(99).p).toBe(1);
+    });
+  });
+
+  it("convolves up to 60 million steps and approximates past them", () => {
+    // Tables of 4,260 and 4,680 values and a coin, one grid step each: 4,260² + 4,680·8,939 + 2·8,940
+    // = 60,000,000 steps. X = Y = 10 surely, so T = 20 + C and P(T ≥ 21) = ½ exactly; the normal
+    // approximation gives P(Z ≥ (21 − 20.5)/½) = 0.158655 (scipy.stats.norm.sf(1)).
+    const tail = (length: number) =>
+      weightedSumTail([
+        { weight: 1, pmf: sureAt(10, 4260), observed: 10 },
+        { weight: 1, pmf: sureAt(10, length), observed: 10 },
+        { weight: 1, pmf: coin, observed: 1 },
+      ]);
+    expect(tail(4680)).toMatchObject({ p: 0.5, method: "exact" });
+    const past = tail(4681);
+    expect(past.method).toBe("normal");
+    expectRel(past.p, 0.15865525393145707, 1e-9);
   });
 });

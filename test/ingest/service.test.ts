@@ -1,14 +1,10 @@
 import { sql } from "drizzle-orm";
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/app.ts";
-import { cronerBackend } from "../../src/cron/backend.ts";
-import { createLogger } from "../../src/log.ts";
-import { startService } from "../../src/service.ts";
 import { queryRows } from "../../src/store/db.ts";
-import { captureStream } from "../helpers/fixtures.ts";
 import { testDatabase } from "../helpers/db.ts";
 import { configYaml, loadTestConfig } from "../service/fixtures.ts";
 import { agentTurn, otelSdk } from "./otel.ts";
+import { serveWithIngest } from "./serve.ts";
 
 const TOKEN = "serve-ingest-token-7f3a";
 
@@ -16,15 +12,13 @@ describe("goldwatch serve with GOLDWATCH_INGEST_TOKEN", () => {
   it("takes spans from the SDK exporter on /v1/traces and writes them by shutdown; the token is never logged", async () => {
     const loaded = await loadTestConfig(configYaml({ job: { schedule: "0 0 1 1 *" } }));
     const database = await testDatabase();
-    const out = captureStream();
-    const app = createApp(loaded, database, createLogger({ secrets: loaded.secrets, destination: out.stream, level: "debug" }));
-    const service = await startService(app, { env: { GOLDWATCH_INGEST_TOKEN: TOKEN }, watch: false, backend: cronerBackend });
+    const { service, tracesUrl, logged } = await serveWithIngest(loaded, database, { token: TOKEN });
     try {
-      const sdk = otelSdk({ url: `http://127.0.0.1:${service.port}/v1/traces`, token: TOKEN, protocol: "proto", gzip: true });
+      const sdk = otelSdk({ url: tracesUrl, token: TOKEN, protocol: "proto", gzip: true });
       agentTurn(sdk.tracer, "support-bot");
       await sdk.flush();
       await sdk.shutdown();
-      const wrong = await fetch(`http://127.0.0.1:${service.port}/v1/traces`, {
+      const wrong = await fetch(tracesUrl, {
         method: "POST",
         body: "{}",
         headers: { "content-type": "application/json" },
@@ -48,7 +42,7 @@ describe("goldwatch serve with GOLDWATCH_INGEST_TOKEN", () => {
       sql`select to_char(minute at time zone 'UTC', 'HH24:MI') as minute, agent, calls::int as calls, cost_usd as cost from spend_minutely`,
     );
     expect(minutely).toEqual([{ minute: "10:15", agent: "support-bot", calls: 2, cost: (1200 * 2.5 + 120 * 10) / 1e6 }]);
-    expect(out.text()).not.toContain(TOKEN);
+    expect(logged()).not.toContain(TOKEN);
     await database.close();
   });
 });

@@ -29,9 +29,12 @@ export interface JobOptions {
   repeats?: number;
 }
 
-/** A config with one job `probe` against `agentUrl` (or the demo bot), and server options. */
+/**
+ * A config with one job `probe` against `agentUrl` (or the demo bot), and server options. With
+ * `slackApiUrl`, pages go to #agent-oncall on that Slack Web API, with the token from SLACK_BOT_TOKEN.
+ */
 export function configYaml(
-  opts: { agentUrl?: string; job?: JobOptions; server?: Record<string, string | number>; database?: string } = {},
+  opts: { agentUrl?: string; job?: JobOptions; server?: Record<string, string | number>; database?: string; slackApiUrl?: string } = {},
 ): string {
   const job = { schedule: "* * * * *", timezone: "UTC", repeats: 1, ...opts.job };
   const agent = opts.agentUrl
@@ -51,17 +54,17 @@ ${agent}jobs:
     concurrency: 4
 ${job.grace ? `    grace: ${job.grace}\n` : ""}${job.catch_up !== undefined ? `    catch_up: ${job.catch_up}\n` : ""}notify:
   console: false
-server:
+${opts.slackApiUrl ? `  slack: { token: "\${SLACK_BOT_TOKEN}", channel: "#agent-oncall", api_url: ${JSON.stringify(opts.slackApiUrl)} }\n` : ""}server:
 ${Object.entries(server)
   .map(([k, v]) => `  ${k}: ${v}`)
   .join("\n")}
 `;
 }
 
-/** Writes the config and golden set into a temp folder and loads it. */
-export async function loadTestConfig(yaml: string): Promise<LoadedConfig & { dir: string }> {
+/** Writes the config and golden set into a temp folder and loads it (`${VAR}` references from `env`). */
+export async function loadTestConfig(yaml: string, env: Record<string, string> = {}): Promise<LoadedConfig & { dir: string }> {
   const dir = await tempFiles({ "goldwatch.config.yaml": yaml, "golden.yaml": GOLDEN });
-  return loadConfig(path.join(dir, "goldwatch.config.yaml"), { env: {} });
+  return loadConfig(path.join(dir, "goldwatch.config.yaml"), { env });
 }
 
 /** Rewrites the config file of a loaded config. */

@@ -1,4 +1,5 @@
-// `npm run bench -- spend-sim [--agents=N] [--trials=N] [--seed=N]`: the production-spend
+// `npm run bench -- spend-sim [--agents=N] [--trials=N] [--seed=N] [--false-alarms=N] [--min-ratio=X]
+// [--delay=S]`: the production-spend
 // detector (src/detect/production-spend.ts, the code the service runs) over simulated seasonal
 // traffic (bench/spend-traffic.ts), checked every 30 s as the spend-watch worker does, with the
 // alert lifecycle's defaults (fire on the first finding, resolve after 2 clear minutes), with the
@@ -6,6 +7,8 @@
 //   - false pages per agent per 30 days of in-control traffic (target ≤ 1), after 29 days of history;
 //   - ingest-to-page latency for a 5× jump at a random time (target ≤ 2 min, worker interval and a
 //     10 s ingest delay included), and the share paged within 2, 10 and 60 minutes for 2× and 3×.
+// --false-alarms and --min-ratio set the config's false_alarms_per_30_days and min_ratio; --delay
+// the seconds between a call and its spend being in the table (default 10).
 import { transition, type LifecycleState } from "../src/alerts/lifecycle.ts";
 import { productionSpendSchema } from "../src/config/production-spend.ts";
 import { assessSpend, type SpendPolicy } from "../src/detect/production-spend.ts";
@@ -27,11 +30,18 @@ import {
   type Traffic,
 } from "./spend-traffic.ts";
 
-/** The service's defaults (`production_spend:` absent from the config), through the worker's own policy. */
-const CONFIG = productionSpendSchema.parse({});
-const POLICY: SpendPolicy = spendPolicy(CONFIG, "sim");
-const CHECK_MS = CONFIG.check_interval;
-const INGEST_DELAY_MS = 10_000;
+/** What one simulation runs with: the worker's policy from a `production_spend` config, and the ingest delay. */
+interface Setting {
+  policy: SpendPolicy;
+  checkMs: number;
+  delayMs: number;
+}
+
+/** The config's defaults unless the arguments set false_alarms_per_30_days or min_ratio, through the worker's own policy. */
+function setting(falseAlarms: number, minRatio: number, delayMs: number): Setting {
+  const config = productionSpendSchema.parse({ false_alarms_per_30_days: falseAlarms, min_ratio: minRatio });
+  return { policy: spendPolicy(config, "sim"), checkMs: config.check_interval, delayMs };
+}
 const HISTORY_DAYS = 29;
 const EVAL_DAYS = 30;
 /** Monday 2026-01-05 00:00 UTC. */
@@ -63,10 +73,11 @@ class Pager {
 const WHAT_IF_RATIOS = [2, 3];
 
 /** One check as the worker makes it: findings (the service's decision) and, per what-if ratio, whether it would page. */
-function check(traffic: Traffic, minutes: ReturnType<typeof minutePoints>, nowMs: number, extra?: Traffic): boolean[] {
-  const series = seriesAt(traffic, minutes, nowMs - INGEST_DELAY_MS, extra);
-  const a = assessSpend({ job: "sim", agent: "sim", nowMs, series, firstSeenMs: traffic.startMs, policy: POLICY });
-  return [a.findings.length > 0, ...WHAT_IF_RATIOS.map((r) => a.windows.some((w) => w.ratio >= r && w.z >= POLICY.threshold))];
+function check(sim: Setting, traffic: Traffic, minutes: ReturnType<typeof minutePoints>, nowMs: number, extra?: Traffic): boolean[] {
+  const { policy } = sim;
+  const series = seriesAt(traffic, minutes, nowMs - sim.delayMs, extra);
+  const a = assessSpend({ job: "sim", agent: "sim", nowMs, series, firstSeenMs: traffic.startMs, policy });
+  return [a.findings.length > 0, ...WHAT_IF_RATIOS.map((r) => a.windows.some((w) => w.ratio >= r && w.z >= policy.threshold))];
 }
 
 /** The extra calls of a jump to `multiple`× from `atMs` for `minutes`, at the in-control rate without bursts. */
@@ -93,7 +104,8 @@ interface AgentResult {
   jumps: Map<number, Jump[]>;
 }
 
-function simulateAgent(seed: number, trials: number): AgentResult {
+function simulateAgent(sim: Setting, seed: number, trials: number): AgentResult {
+  const checkMs = sim.checkMs;
   const rng = createRng(seed);
   const shape = randomShape(rng, 0.5, 100);
   const traffic = simulateTraffic(rng, shape, START, HISTORY_DAYS + EVAL_DAYS);
@@ -101,8 +113,8 @@ function simulateAgent(seed: number, trials: number): AgentResult {
   const phase = rng.int(3) * SUB_MS;
   const evalStart = START + HISTORY_DAYS * DAY_MS;
   const pagers = [0, ...WHAT_IF_RATIOS].map(() => new Pager());
-  for (let t = evalStart + phase; t < evalStart + EVAL_DAYS * DAY_MS; t += CHECK_MS) {
-    const present = check(traffic, minutes, t);
+  for (let t = evalStart + phase; t < evalStart + EVAL_DAYS * DAY_MS; t += checkMs) {
+    const present = check(sim, traffic, minutes, t);
     pagers.forEach((p, i) => p.step(t, present[i]!));
   }
 
@@ -116,10 +128,10 @@ function simulateAgent(seed: number, trials: number): AgentResult {
       const extra = jumpTraffic(rng, shape, at, multiple, 61);
       const ps = [0, ...WHAT_IF_RATIOS].map(() => new Pager());
       const latency = ps.map(() => Number.POSITIVE_INFINITY);
-      let first = Math.ceil((at - phase) / CHECK_MS) * CHECK_MS + phase;
-      if (first === at) first += CHECK_MS;
-      for (let t = first; t <= at + 60 * MINUTE_MS && latency.some((l) => !Number.isFinite(l)); t += CHECK_MS) {
-        const present = check(traffic, minutes, t, extra);
+      let first = Math.ceil((at - phase) / checkMs) * checkMs + phase;
+      if (first === at) first += checkMs;
+      for (let t = first; t <= at + 60 * MINUTE_MS && latency.some((l) => !Number.isFinite(l)); t += checkMs) {
+        const present = check(sim, traffic, minutes, t, extra);
         ps.forEach((p, i) => {
           if (p.step(t, present[i]!) && !Number.isFinite(latency[i]!)) latency[i] = t - at;
         });
@@ -153,13 +165,15 @@ export async function run(args: string[]): Promise<void> {
   const agents = arg(args, "agents", 24);
   const trials = arg(args, "trials", 20);
   const seed = arg(args, "seed", 15);
+  const sim = setting(arg(args, "false-alarms", 1), arg(args, "min-ratio", 2.5), arg(args, "delay", 10) * 1000);
+  const { policy, checkMs, delayMs } = sim;
   const began = performance.now();
   const results: AgentResult[] = [];
-  for (let a = 0; a < agents; a++) results.push(simulateAgent(seed * 1_000 + a, trials));
+  for (let a = 0; a < agents; a++) results.push(simulateAgent(sim, seed * 1_000 + a, trials));
   const pages = results.reduce((s, r) => s + r.falsePages, 0);
   console.log(
     `production spend: ${agents} agents (0.5–100 calls/min, peak/trough 2.7–20×, weekends 0.3–1.3×, ~4 benign 1.2–1.8× bursts a day), ` +
-      `checked every ${CHECK_MS / 1000}s, ${INGEST_DELAY_MS / 1000}s ingest delay, z ≥ ${POLICY.threshold.toFixed(2)} and ≥ ${POLICY.minRatio}×, seed ${seed}`,
+      `checked every ${checkMs / 1000}s, ${delayMs / 1000}s ingest delay, z ≥ ${policy.threshold.toFixed(2)} and ≥ ${policy.minRatio}×, seed ${seed}`,
   );
   const worst = Math.max(...results.map((r) => r.falsePages));
   console.log(

@@ -7,13 +7,17 @@ import {
   DAY_MS,
   historyDays,
   historySlots,
+  localLevel,
+  MIN_CHECKED_DAYS,
   MINUTE_MS,
   minuteOf,
   SLOT_DAYS,
+  SIGMA_FLOOR,
   SLOT_HALF_MINUTES,
   slotStart,
   seasonalBaseline,
   valueOf,
+  type LocalLevel,
   type Measure,
   type SeasonalBaseline,
   type SpendSeries,
@@ -36,6 +40,20 @@ export const SPEND_CAP = "spend-cap";
  */
 export const DEFAULT_WINDOWS: readonly number[] = [1, 2, 5, 15, 30];
 /**
+ * Windows also judged against today's own level (localLevel: the quarter hour before them). The
+ * seasonal baseline must allow for how far a whole day strays from past days (σ 0.2–0.35 where
+ * traffic wanders from day to day), which hid a 5× jump at 20–50 calls a minute for over two
+ * minutes; today's level, read minutes before, leaves only counting noise and SIGMA_FLOOR.
+ */
+export const LOCAL_WINDOWS: readonly number[] = [1, 2];
+/**
+ * Today's level counts between 1 and 1.5× the baseline. Not below 1: an agent back from an outage
+ * has an empty quarter hour behind it. Not above 1.5: a runaway that began in the reference minutes
+ * must not become its own baseline (its page would resolve while it runs); a day busier than that
+ * is itself a rise for the seasonal windows to judge.
+ */
+export const LOCAL_LEVEL_RANGE = [1, 1.5] as const;
+/**
  * The current, partial minute counts as at least a quarter elapsed: spans stamped by a host clock up
  * to 15 s ahead of ours cannot make its first seconds look like a jump.
  */
@@ -46,6 +64,8 @@ const HOUR_MINUTES = 60;
 /** How the detector decides (resolved from `production_spend` in the config). */
 export interface SpendPolicy {
   windows: readonly number[];
+  /** Windows also judged against today's level (LOCAL_WINDOWS). */
+  localWindows: readonly number[];
   /** z a window must reach (see pageThreshold). */
   threshold: number;
   /** Spend must also be at least this multiple of the baseline: significance alone is not a runaway. */
@@ -76,6 +96,8 @@ export interface WindowCheck {
   /** log(ratio) over the total noise: level, baseline and counting. */
   z: number;
   expectedCalls: number;
+  /** Judged against today's level (the factor it applied), or against the baseline alone (null). */
+  todayLevel: number | null;
 }
 
 /** The minutes a window ending at `nowMs` covers, and how much of each it counts as observed and as expected. */
@@ -97,22 +119,34 @@ export function windowWeights(nowMs: number, minutes: number): { minuteMs: numbe
  * One window against the baseline. The noise of log(observed / expected) adds the baseline's
  * prediction error at this time of day and counting noise: for compound-Poisson
  * spend with dispersion κ over n expected calls, log(1 + κ/n) (lognormal moment match), so a quiet
- * agent's few calls never look like a jump.
+ * agent's few calls never look like a jump. With today's level, the expectation is scaled by it
+ * (within LOCAL_LEVEL_RANGE) and the day-to-day error gives way to SIGMA_FLOOR and the reference
+ * minutes' own counting noise. Only once the spread is measured (MIN_CHECKED_DAYS), like 5× pages.
  */
-export function checkWindow(series: SpendSeries, measure: Measure, nowMs: number, minutes: number, b: SeasonalBaseline): WindowCheck {
+export function checkWindow(
+  series: SpendSeries,
+  measure: Measure,
+  nowMs: number,
+  minutes: number,
+  b: SeasonalBaseline,
+  today?: LocalLevel,
+): WindowCheck {
   let observed = 0;
   let weight = 0;
   for (const w of windowWeights(nowMs, minutes)) {
     observed += valueOf(series(w.minuteMs), measure) * w.observed;
     weight += w.expected;
   }
-  const expected = b.rate * weight;
+  const [lo, hi] = LOCAL_LEVEL_RANGE;
+  const todayLevel = today ? Math.min(hi, Math.max(lo, today.factor)) : null;
+  const expected = b.rate * weight * (todayLevel ?? 1);
   const expectedCalls = b.callRate * weight;
   const ratio = observed / expected;
-  const variance = b.sigmaLevel ** 2 + Math.log1p(b.kappa / expectedCalls);
+  const level = today ? SIGMA_FLOOR ** 2 + Math.log1p(b.kappa / today.expectedCalls) : b.sigmaLevel ** 2;
+  const variance = level + Math.log1p(b.kappa / expectedCalls);
   // Nothing observed: log 0 = −∞, never a page.
   const z = Math.log(ratio) / Math.sqrt(variance);
-  return { minutes, observed, expected, ratio, z, expectedCalls };
+  return { minutes, observed, expected, ratio, z, expectedCalls, todayLevel };
 }
 
 /**
@@ -205,7 +239,10 @@ export function assessSpend(input: SpendInput): SpendAssessment {
   const common = { measure, historyDays: days, baseline, hourUsd: usd.hourUsd };
   if (!baseline) return { status: findings.length ? "runaway" : "cold", windows: [], findings, ...common };
 
+  // Not while the spread is assumed: a new agent's days can still grow several-fold.
+  const today = baseline.checkedDays >= MIN_CHECKED_DAYS ? localLevel(series, measure, nowMs, firstSeen, baseline.perCall) : undefined;
   const windows = policy.windows.map((m) => checkWindow(series, measure, nowMs, m, baseline));
+  if (today) windows.push(...policy.localWindows.map((m) => checkWindow(series, measure, nowMs, m, baseline, today)));
   const alarming = windows.filter((w) => w.ratio >= policy.minRatio && w.z >= policy.threshold);
   const worst = alarming.reduce<WindowCheck | undefined>((a, w) => (a && a.z >= w.z ? a : w), undefined);
   if (worst) {
@@ -218,6 +255,7 @@ export function assessSpend(input: SpendInput): SpendAssessment {
       evidence: {
         measure,
         windowMinutes: worst.minutes,
+        todayLevel: worst.todayLevel === null ? null : round(worst.todayLevel),
         observed: round(worst.observed),
         expected: round(worst.expected),
         ratio: round(worst.ratio),

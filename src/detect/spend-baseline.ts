@@ -50,6 +50,8 @@ const ERROR_DAYS = 14;
  * agent's traffic often still grows day by day; only jumps of about 10× page that early.
  */
 export const PRIOR_SIGMA = 0.5;
+/** Past days checked against their baseline before the spread is measured rather than PRIOR_SIGMA. */
+export const MIN_CHECKED_DAYS = 3;
 /** Traffic never repeats its level more closely than ±10% day to day, however regular it looked. */
 export const SIGMA_FLOOR = 0.1;
 /** Variance of a minute's spend over (calls × mean cost per call) when history cannot tell: lognormal costs with σ ≈ 1.1. */
@@ -111,10 +113,14 @@ export interface SeasonalBaseline {
   rate: number;
   /** Expected calls per minute now. */
   callRate: number;
+  /** Measure per call over the past slots (the pseudo call an idle slot carries). */
+  perCall: number;
   /** Dispersion of a minute's spend relative to compound-Poisson counting (≥ 1). */
   kappa: number;
   /** How far a day's level strays from its baseline (log scale), counting noise removed. */
   sigmaLevel: number;
+  /** Past days checked against their own baseline for sigmaLevel (below 3: PRIOR_SIGMA, the spread is assumed). */
+  checkedDays: number;
   /** Past days (of the last 7) with a slot, and past weeks (of the last 4) at this time of week. */
   days: number;
   weeks: number;
@@ -173,10 +179,51 @@ export function seasonalBaseline(slots: ReadonlyMap<number, Slot>, fallbackPerCa
     const predicted = levelAt(slots, d, rateOf);
     if (s && predicted !== undefined) errors.push(Math.abs(Math.log(rateOf(s) / predicted)));
   }
-  const spread = errors.length >= 3 ? MAD_TO_SD * median(errors) : PRIOR_SIGMA;
+  const spread = errors.length >= MIN_CHECKED_DAYS ? MAD_TO_SD * median(errors) : PRIOR_SIGMA;
   const slotCounting = Math.log1p(kappa / (callRate * 2 * SLOT_HALF_MINUTES));
   const sigmaLevel = Math.sqrt(Math.max(SIGMA_FLOOR ** 2, spread ** 2 - slotCounting));
   const days = [1, 2, 3, 4, 5, 6, 7].filter((d) => slots.has(d)).length;
   const weeks = [7, 14, 21, 28].filter((d) => slots.has(d)).length;
-  return { rate, callRate, kappa, sigmaLevel, days, weeks };
+  return { rate, callRate, perCall, kappa, sigmaLevel, checkedDays: errors.length, days, weeks };
+}
+
+/** Today's level is read over [now's minute − 15, now's minute − 3): 12 whole minutes inside the past days' slots. */
+export const LOCAL_REF_FROM_MINUTES = 15;
+export const LOCAL_REF_TO_MINUTES = 3;
+
+/** Today's recent level against what the same minutes usually hold. */
+export interface LocalLevel {
+  /** Observed over expected in the reference minutes (1: a usual day). */
+  factor: number;
+  /** Calls the reference minutes usually hold (its counting noise). */
+  expectedCalls: number;
+}
+
+/**
+ * How busy today is running, from the quarter hour before now: what the reference minutes
+ * (LOCAL_REF_*) hold today over what they held on past days (levelAt over the same minutes, so
+ * a morning ramp is in the expectation). Undefined when today's reference minutes or every past
+ * day's begin before the agent's first minute.
+ */
+export function localLevel(
+  series: SpendSeries,
+  measure: Measure,
+  nowMs: number,
+  firstSeenMs: number,
+  perCall: number,
+): LocalLevel | undefined {
+  const minutes = LOCAL_REF_FROM_MINUTES - LOCAL_REF_TO_MINUTES;
+  const start = minuteOf(nowMs) - LOCAL_REF_FROM_MINUTES * MINUTE_MS;
+  if (start < firstSeenMs) return undefined;
+  const past = new Map<number, Slot>();
+  for (let d = 1; d <= SLOT_DAYS; d++) {
+    const from = start - d * DAY_MS;
+    if (from >= firstSeenMs) past.set(d, slotTotals(series, measure, from, minutes, d));
+  }
+  const expected = levelAt(past, 0, (s) => s.total + perCall);
+  if (expected === undefined) return undefined;
+  const today = slotTotals(series, measure, start, minutes, 0);
+  // The same slots as the expectation's, so defined too.
+  const expectedCalls = levelAt(past, 0, (s) => s.calls + 1)!;
+  return { factor: today.total / expected, expectedCalls };
 }

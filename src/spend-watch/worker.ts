@@ -3,6 +3,7 @@ import type { ProductionSpendConfig } from "../config/production-spend.ts";
 import {
   assessSpend,
   DEFAULT_WINDOWS,
+  LOCAL_WINDOWS,
   pageThreshold,
   PRODUCTION_SPEND,
   SPEND_CAP,
@@ -18,7 +19,8 @@ export function spendPolicy(cfg: ProductionSpendConfig, agent: string): SpendPol
   const cap = cfg.caps[agent] ?? cfg.default_cap;
   return {
     windows: DEFAULT_WINDOWS,
-    threshold: pageThreshold(cfg.false_alarms_per_30_days, cfg.check_interval, DEFAULT_WINDOWS.length),
+    localWindows: LOCAL_WINDOWS,
+    threshold: pageThreshold(cfg.false_alarms_per_30_days, cfg.check_interval, DEFAULT_WINDOWS.length + LOCAL_WINDOWS.length),
     minRatio: cfg.min_ratio,
     capUsdPerHour: cap?.usd_per_hour,
     capUsdPerMinute: cap?.usd_per_minute,

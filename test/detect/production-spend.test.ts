@@ -5,6 +5,8 @@ import {
   checkWindow,
   chooseMeasure,
   DEFAULT_WINDOWS,
+  LOCAL_LEVEL_RANGE,
+  LOCAL_WINDOWS,
   pageThreshold,
   PRODUCTION_SPEND,
   recentPerCall,
@@ -20,6 +22,7 @@ import {
   historySlots,
   KAPPA_PRIOR,
   levelAt,
+  localLevel,
   MINUTE_MS,
   PRIOR_SIGMA,
   seasonalBaseline,
@@ -36,7 +39,8 @@ const MONDAY = Date.UTC(2026, 0, 5);
 const HOUR = 3_600_000;
 const POLICY: SpendPolicy = {
   windows: DEFAULT_WINDOWS,
-  threshold: pageThreshold(1, 30_000, DEFAULT_WINDOWS.length),
+  localWindows: LOCAL_WINDOWS,
+  threshold: pageThreshold(1, 30_000, DEFAULT_WINDOWS.length + LOCAL_WINDOWS.length),
   minRatio: 2.5,
   severity: "critical",
 };
@@ -192,6 +196,74 @@ describe("production spend against its seasonal baseline", () => {
   });
 });
 
+describe("against today's own level", () => {
+  /** 20 calls a minute on a level that wanders ±35% from day to day; today (the ninth day) 1.2×. */
+  const LEVELS = [1.3, 0.7, 1.25, 0.75, 1.35, 0.7, 1.0, 1.3, 1.2];
+  const wandering = (m: number) => 20 * LEVELS[Math.floor((m - MONDAY) / DAY_MS)]!;
+  const now = tuesday(12) + 50_000;
+
+  it("pages a 5× jump 40 s old at 20 calls a minute although the days wander too much for the baseline alone", () => {
+    const s = series({ from, to: now + 1, calls: wandering, jump: (m) => (m >= now - 50_000 ? 5 : 1) });
+    const out = assess(s, now, from);
+    expect(out.baseline!.sigmaLevel).toBeGreaterThan(0.2);
+    expect(out.findings.map((f) => f.detector)).toEqual([PRODUCTION_SPEND]);
+    expect(out.findings[0]!.evidence.todayLevel).toEqual(expect.any(Number));
+    expect(LOCAL_WINDOWS).toContain(out.findings[0]!.evidence.windowMinutes);
+    // The seasonal windows alone carry the day-to-day spread and stay below the threshold.
+    expect(assess(s, now, from, { ...POLICY, localWindows: [] }).findings).toEqual([]);
+    // A usual minute on the same day pages nothing.
+    expect(assess(series({ from, to: now + 1, calls: wandering }), now, from).findings).toEqual([]);
+  });
+
+  it("reads today's level from the quarter hour before the windows, against the same minutes on past days", () => {
+    const current = now - 50_000;
+    // Past days 10 calls a minute at $0.01; today's reference minutes 13.
+    const s = series({ from, to: now + 1, calls: (m) => (m >= current - 15 * MINUTE_MS ? 13 : 10) });
+    const level = localLevel(s, "cost", now, from, 0.01)!;
+    // 12 minutes: 156 calls today; 120 usually, plus the pseudo call.
+    expect(level.factor).toBeCloseTo(1.56 / 1.21, 12);
+    expect(level.expectedCalls).toBe(121);
+    const spike = (at: number) => localLevel(series({ from, to: now + 1, calls: (m) => (m === at ? 130 : 10) }), "cost", now, from, 0.01)!;
+    expect(spike(current - 15 * MINUTE_MS).factor).toBeCloseTo(2.4 / 1.21, 12);
+    expect(spike(current - 4 * MINUTE_MS).factor).toBeCloseTo(2.4 / 1.21, 12);
+    expect(spike(current - 16 * MINUTE_MS).factor).toBeCloseTo(1.2 / 1.21, 12);
+    expect(spike(current - 3 * MINUTE_MS).factor).toBeCloseTo(1.2 / 1.21, 12);
+    // Today's reference or every past day's before the first minute: no level.
+    expect(localLevel(s, "cost", now, current - 14 * MINUTE_MS, 0.01)).toBeUndefined();
+    expect(localLevel(s, "cost", now, current - DAY_MS - 14 * MINUTE_MS, 0.01)).toBeUndefined();
+    expect(localLevel(s, "cost", now, current - DAY_MS - 15 * MINUTE_MS, 0.01)).toBeDefined();
+  });
+
+  it("scales a window by today's level within 1 and 1.5, with the floor spread and both counting noises", () => {
+    const b = { rate: 1, callRate: 10, perCall: 0.1, kappa: 2, sigmaLevel: 0.4, checkedDays: 7, days: 7, weeks: 4 };
+    const m = tuesday(12);
+    const s: SpendSeries = (x) => (x === m - MINUTE_MS ? { calls: 40, tokens: 0, costUsd: 4, unpricedCalls: 0 } : undefined);
+    const at = (factor: number) => checkWindow(s, "cost", m, 1, b, { factor, expectedCalls: 100 });
+    expect(LOCAL_LEVEL_RANGE).toEqual([1, 1.5]);
+    expect(at(1.2).expected).toBeCloseTo(1.25 * 1.2, 12);
+    expect(at(1.2).todayLevel).toBe(1.2);
+    expect(at(0.2).todayLevel).toBe(1);
+    expect(at(0.2).expected).toBeCloseTo(1.25, 12);
+    expect(at(3).todayLevel).toBe(1.5);
+    expect(at(1.2).z).toBeCloseTo(Math.log(4 / 1.5) / Math.sqrt(SIGMA_FLOOR ** 2 + Math.log1p(2 / 100) + Math.log1p(2 / 12.5)), 12);
+    expect(checkWindow(s, "cost", m, 1, b).todayLevel).toBeNull();
+  });
+
+  it("does not page an agent back from an outage: its empty quarter hour counts as a usual level", () => {
+    const down = (m: number) => (m >= now - 20 * MINUTE_MS && m < now - 60_000 - 50_000 ? 0 : 1);
+    const out = assess(series({ from, to: now + 1, calls: daily, jump: down }), now, from);
+    expect(out.windows.filter((w) => w.todayLevel !== null).map((w) => w.todayLevel)).toEqual([1, 1]);
+    expect(out.findings).toEqual([]);
+  });
+
+  it("keeps paging a runaway that has filled the reference minutes: today's level stops at 1.5", () => {
+    const s = series({ from, to: now + 1, calls: daily, jump: (m) => (m >= now - 14 * MINUTE_MS ? 5 : 1) });
+    const out = assess(s, now, from, { ...POLICY, windows: [] });
+    expect(out.windows.map((w) => w.todayLevel)).toEqual([1.5, 1.5]);
+    expect(out.findings).toHaveLength(1);
+  });
+});
+
 describe("cold start and the absolute cap", () => {
   it("only the cap applies until a past day's slot is complete; then large jumps page, 5× from the fourth day", () => {
     const now = tuesday(12) + 30_000;
@@ -300,7 +372,7 @@ describe("the pieces", () => {
   });
 
   it("scores a window as log ratio over level, baseline and counting noise", () => {
-    const b = { rate: 1, callRate: 10, kappa: 2, sigmaLevel: 0.2, days: 7, weeks: 4 };
+    const b = { rate: 1, callRate: 10, perCall: 0.1, kappa: 2, sigmaLevel: 0.2, checkedDays: 7, days: 7, weeks: 4 };
     const m = tuesday(12);
     const s: SpendSeries = (x) => (x === m - MINUTE_MS ? { calls: 40, tokens: 0, costUsd: 4, unpricedCalls: 0 } : undefined);
     const w = checkWindow(s, "cost", m, 1, b);

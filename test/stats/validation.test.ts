@@ -9,9 +9,7 @@ import { nonInferiority, pairedDifference } from "../../src/stats/paired.ts";
 import { clusteredMeanVariance, minimumDetectableDrop, repeatsNeeded } from "../../src/stats/power.ts";
 import { fisherExact, mcnemar, newcombeDiff, newcombePairedNonInferiorityP } from "../../src/stats/proportions.ts";
 import { createRng } from "../../src/stats/rng.ts";
-
-const rejects = (f: () => unknown, message: RegExp) =>
-  expect(f).toThrow(expect.objectContaining({ name: "RangeError", message: expect.stringMatching(message) }));
+import { rejects } from "./helpers.ts";
 
 describe("control charts", () => {
   it("arlCusum needs k and h ≥ 0", () => {

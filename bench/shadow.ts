@@ -69,7 +69,8 @@ export async function run(args: string[]): Promise<void> {
   ] as const) {
     const rng = createRng(seed++);
     const n = { pass: 0, fail: 0, inconclusive: 0 };
-    for (let i = 0; i < marginReps; i++) n[summarizePairs(simulateRun(rng, { ...base, theta }, k, r), { margin, alpha }).decision.decision]++;
+    for (let i = 0; i < marginReps; i++)
+      n[summarizePairs(simulateRun(rng, { ...base, theta }, k, r), { margin, alpha }).decision.decision]++;
     const [f, p] = [n.fail / marginReps, n.pass / marginReps];
     console.log(
       `   ${String(k).padStart(4)} × ${r}           ${pct(f).padStart(5)} ± ${pct(2 * mcSe(f, marginReps))}    ${pct(p).padStart(5)} ± ${pct(2 * mcSe(p, marginReps))}    ${pct(n.inconclusive / marginReps)}`,

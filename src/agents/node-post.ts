@@ -73,7 +73,8 @@ export async function rawPost(req: RawRequest): Promise<RawReply> {
     status: res.statusCode,
     header,
     discard: () => body.destroy(),
-    read: (maxBytes) => readAtMost(body, (header("content-encoding") ?? "identity").trim().toLowerCase(), header("content-length"), maxBytes),
+    read: (maxBytes) =>
+      readAtMost(body, (header("content-encoding") ?? "identity").trim().toLowerCase(), header("content-length"), maxBytes),
   };
 }
 

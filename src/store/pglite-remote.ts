@@ -32,7 +32,6 @@ class RemotePgError extends Error {
 
 type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: Record<string, unknown> };
 
-
 /**
  * PGlite on a worker thread, driven by messages. It keeps PGlite's semantics: one session, so
  * queries run one at a time and a transaction holds the database until it ends (other queries

@@ -185,7 +185,8 @@ export async function run(args: string[]): Promise<void> {
     ["all", () => true],
     ["≥ 50 calls/min at the jump", (j) => j.callsPerMinute >= 50],
     ["20–50 calls/min", (j) => j.callsPerMinute >= 20 && j.callsPerMinute < 50],
-    ["5–20 calls/min", (j) => j.callsPerMinute >= 5 && j.callsPerMinute < 20],
+    ["10–20 calls/min", (j) => j.callsPerMinute >= 10 && j.callsPerMinute < 20],
+    ["5–10 calls/min", (j) => j.callsPerMinute >= 5 && j.callsPerMinute < 10],
     ["1–5 calls/min", (j) => j.callsPerMinute >= 1 && j.callsPerMinute < 5],
     ["< 1 call/min", (j) => j.callsPerMinute < 1],
   ];

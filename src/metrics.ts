@@ -13,6 +13,8 @@ export interface MetricSources {
   readiness?(): Promise<Record<string, string>>;
   /** Notifications waiting in the outbox, per channel; undefined when unreadable (outage). */
   outbox?(): Promise<OutboxBacklog[] | undefined>;
+  /** Spend rows the OTLP receiver holds, not yet written; absent (ingest off): no gauge. */
+  ingestPending?(): number;
 }
 
 /** One channel's undelivered notifications. */
@@ -50,8 +52,8 @@ export function createMetrics(events: Events, sources: MetricSources): Metrics {
   scrapeGauges(registry, sources);
   healthGauges(registry, sources);
 
-  const on = {
-    "run:finished": (s: GoldwatchEvents["run:finished"][0]) => {
+  const unsubscribe = subscribe(events, {
+    "run:finished": (s) => {
       runs.inc({ job: s.job, status: s.status });
       cost.inc({ job: s.job }, s.costUsd);
       runDuration.observe({ job: s.job }, s.durationMs / 1000);
@@ -60,37 +62,33 @@ export function createMetrics(events: Events, sources: MetricSources): Metrics {
         accuracyLow.set({ job: s.job }, s.accuracy.low);
       }
     },
-    "trial:finished": (t: GoldwatchEvents["trial:finished"][0]) => {
+    "trial:finished": (t) => {
       trials.inc({ job: t.job, status: t.status });
       trialLatency.observe({ job: t.job }, t.latencyMs / 1000);
     },
-    "slot:outcome": (o: GoldwatchEvents["slot:outcome"][0]) => {
+    "slot:outcome": (o) => {
       slots.inc({ job: o.job, outcome: o.outcome });
       if (o.outcome === "started") lag.observe({ job: o.job }, Math.max(0, o.lagMs) / 1000);
     },
     "store:retry": () => storeRetries.inc(),
-    "alert:sent": (a: GoldwatchEvents["alert:sent"][0]) => notifications.inc({ channel: a.channel, outcome: "sent" }),
-    "alert:failed": (a: GoldwatchEvents["alert:failed"][0]) =>
-      notifications.inc({ channel: a.channel, outcome: a.permanent ? "failed" : "retry" }),
-  };
-  events.on("run:finished", on["run:finished"]);
-  events.on("trial:finished", on["trial:finished"]);
-  events.on("slot:outcome", on["slot:outcome"]);
-  events.on("store:retry", on["store:retry"]);
-  events.on("alert:sent", on["alert:sent"]);
-  events.on("alert:failed", on["alert:failed"]);
-  return {
-    registry,
-    contentType: registry.contentType,
-    render: () => registry.metrics(),
-    stop() {
-      events.off("run:finished", on["run:finished"]);
-      events.off("trial:finished", on["trial:finished"]);
-      events.off("slot:outcome", on["slot:outcome"]);
-      events.off("store:retry", on["store:retry"]);
-      events.off("alert:sent", on["alert:sent"]);
-      events.off("alert:failed", on["alert:failed"]);
-    },
+    "alert:sent": (a) => notifications.inc({ channel: a.channel, outcome: "sent" }),
+    "alert:failed": (a) => notifications.inc({ channel: a.channel, outcome: a.permanent ? "failed" : "retry" }),
+    ...ingestInstruments(registry, sources),
+  });
+  return { registry, contentType: registry.contentType, render: () => registry.metrics(), stop: unsubscribe };
+}
+
+/** A listener per event, each taking that event's arguments. */
+type Handlers = { [K in keyof GoldwatchEvents]?: (...args: GoldwatchEvents[K]) => void };
+
+/** Subscribes each handler to its event; returns the unsubscribe. */
+function subscribe(events: Events, handlers: Handlers): () => void {
+  const names = Object.keys(handlers) as (keyof GoldwatchEvents)[];
+  // The emitter's overloads cannot follow a name held in a variable; each handler matches its name by Handlers' type.
+  const listener = (n: keyof GoldwatchEvents) => handlers[n] as never;
+  for (const n of names) events.on(n, listener(n));
+  return () => {
+    for (const n of names) events.off(n, listener(n));
   };
 }
 
@@ -165,6 +163,46 @@ function eventInstruments(registry: Registry) {
     registers: [registry],
   });
   return { runs, trials, accuracy, accuracyLow, cost, trialLatency, runDuration, slots, lag, storeRetries, notifications };
+}
+
+/** The OTLP receiver's counters and the handlers of the events that feed them, and its backlog gauge. */
+function ingestInstruments(registry: Registry, sources: MetricSources): Handlers {
+  const requests = new Counter({
+    name: "goldwatch_ingest_requests_total",
+    help: "OTLP /v1/traces requests answered, by HTTP status (429 and 503: exporters told to back off).",
+    labelNames: ["status"],
+    registers: [registry],
+  });
+  const spans = new Counter({
+    name: "goldwatch_ingest_spans_total",
+    help: "Spans in answered OTLP requests, by outcome (accepted, or rejected in a partialSuccess).",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  const writes = new Counter({
+    name: "goldwatch_ingest_rows_written_total",
+    help: "Spend rows written to spend_minutes, by outcome (ok; failed: held and retried).",
+    labelNames: ["outcome"],
+    registers: [registry],
+  });
+  const pending = sources.ingestPending;
+  if (pending)
+    new Gauge({
+      name: "goldwatch_ingest_pending_rows",
+      help: "Spend rows the OTLP receiver holds, not yet written.",
+      registers: [registry],
+      collect() {
+        this.set(pending());
+      },
+    });
+  return {
+    "ingest:request": (r) => {
+      requests.inc({ status: String(r.status) });
+      if (r.spans > r.rejected) spans.inc({ outcome: "accepted" }, r.spans - r.rejected);
+      if (r.rejected > 0) spans.inc({ outcome: "rejected" }, r.rejected);
+    },
+    "ingest:write": (w) => writes.inc({ outcome: w.ok ? "ok" : "failed" }, w.rows),
+  };
 }
 
 /** Gauges read from their owners at scrape time. */

@@ -93,12 +93,7 @@ async function withTimeout<T>(clock: Clock, p: Promise<T>, ms: number): Promise<
  */
 export async function startService(app: App, opts: ServiceOptions = {}): Promise<Service> {
   const env = opts.env ?? process.env;
-  const apiToken = env.GOLDWATCH_API_TOKEN || undefined;
-  if (apiToken) app.loaded.secrets.add(apiToken);
-  // With a read token, every GET but the probes needs it (or the API token): see docs/security.md.
-  const readToken = env.GOLDWATCH_READ_TOKEN || undefined;
-  if (readToken) app.loaded.secrets.add(readToken);
-  const readTokens = readToken ? [readToken, ...(apiToken ? [apiToken] : [])] : [];
+  const { apiToken, readTokens } = serviceTokens(app, env);
   const server = app.loaded.config.server;
   const tracker = new RunTracker();
   const backend = opts.backend ?? defaultBackend();
@@ -110,6 +105,7 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
 
   const isStopping = () => stopping;
   const readiness = readinessCheck(app, isStopping);
+  const ingest = startServiceIngest(app, env);
   const metrics = createMetrics(app.events, {
     activeRuns: () => tracker.size,
     scheduledJobs: () => jobs.size,
@@ -117,9 +113,9 @@ export async function startService(app: App, opts: ServiceOptions = {}): Promise
     alertsFiring: () => withTimeout(app.clock, firingAlertsByJob(app.database.db), PING_TIMEOUT_MS),
     readiness,
     outbox: () => withTimeout(app.clock, outboxBacklog(app.database.db, app.clock.now()), PING_TIMEOUT_MS),
+    ...(env.GOLDWATCH_INGEST_TOKEN ? { ingestPending: () => ingest.worker.pending } : {}),
   });
 
-  const ingest = startServiceIngest(app, env);
   const routes = serviceRoutes(app, {
     readiness,
     metrics: async () => ({ contentType: metrics.contentType, body: await metrics.render() }),
@@ -260,6 +256,18 @@ function readinessCheck(app: App, isStopping: () => boolean): () => Promise<Reco
     }
     return { database, scheduler: isStopping() ? "stopping" : "ok" };
   };
+}
+
+/**
+ * The API token (POST routes) and the tokens a GET needs, both registered as secrets. With a read
+ * token, every GET but the probes needs it or the API token: see docs/security.md.
+ */
+function serviceTokens(app: App, env: Record<string, string | undefined>): { apiToken: string | undefined; readTokens: string[] } {
+  const apiToken = env.GOLDWATCH_API_TOKEN || undefined;
+  if (apiToken) app.loaded.secrets.add(apiToken);
+  const readToken = env.GOLDWATCH_READ_TOKEN || undefined;
+  if (readToken) app.loaded.secrets.add(readToken);
+  return { apiToken, readTokens: readToken ? [readToken, ...(apiToken ? [apiToken] : [])] : [] };
 }
 
 /** OTLP spend ingest (POST /v1/traces): off (404) without GOLDWATCH_INGEST_TOKEN, a secret once set. */

@@ -30,6 +30,10 @@ export interface GoldwatchEvents {
       retryAt: Date | null;
     },
   ];
+  /** An OTLP export request answered (src/ingest/routes.ts): its status, and its spans read and rejected. */
+  "ingest:request": [{ status: number; spans: number; rejected: number }];
+  /** A write of aggregated spend to spend_minutes: rows written, or failed (they stay held and are retried). */
+  "ingest:write": [{ rows: number; ok: boolean }];
 }
 
 export class Events extends EventEmitter<GoldwatchEvents> {}

@@ -18,5 +18,5 @@ export interface Ingest {
  */
 export function startIngest(deps: IngestDeps & { token: string | undefined }): Ingest {
   const receiver = startReceiver(deps);
-  return { routes: ingestRoutes({ receiver, log: deps.log, config: deps.config, token: deps.token }), worker: receiver };
+  return { routes: ingestRoutes({ receiver, log: deps.log, config: deps.config, token: deps.token, events: deps.events }), worker: receiver };
 }

@@ -1,6 +1,7 @@
 import { backoffMs, DB_OUTAGE } from "../backoff.ts";
 import type { Clock } from "../clock.ts";
 import type { IngestConfig } from "../config/schema.ts";
+import type { Events } from "../engine/events.ts";
 import type { Logger } from "../log.ts";
 import { startPeriodic, type PeriodicWorker, type Worker } from "../periodic.ts";
 import type { PriceTable } from "../pricing.ts";
@@ -28,6 +29,8 @@ export interface IngestDeps {
    * Must be quick; what it throws is logged and ignored.
    */
   onInput?: (s: SpanInput) => void;
+  /** Told of every write to spend_minutes (`ingest:write`), for the metrics. */
+  events?: Events | undefined;
 }
 
 /** Why a request is refused before it is read, and when to come back. */
@@ -83,7 +86,7 @@ function guarded(hook: ((s: SpanInput) => void) | undefined, log: Logger): ((s: 
  * rows and the rest go back to the buffer; resolves to the backoff to wait then (and counts the
  * failure), undefined once all is written.
  */
-function flusher(db: Db, buffer: SpendBuffer, log: Logger) {
+function flusher(db: Db, buffer: SpendBuffer, log: Logger, events: Events | undefined) {
   let failures = 0;
   return {
     failures: () => failures,
@@ -95,6 +98,8 @@ function flusher(db: Db, buffer: SpendBuffer, log: Logger) {
         } catch (e) {
           // Each statement is atomic: what it did not store goes back, to be added again.
           buffer.restore(rows.slice(i));
+          if (i > 0) events?.emit("ingest:write", { rows: i, ok: true });
+          events?.emit("ingest:write", { rows: rows.length - i, ok: false });
           failures++;
           const waitMs = backoffMs(failures, DB_OUTAGE);
           log.warn(
@@ -104,6 +109,7 @@ function flusher(db: Db, buffer: SpendBuffer, log: Logger) {
           return waitMs;
         }
       }
+      if (rows.length > 0) events?.emit("ingest:write", { rows: rows.length, ok: true });
       if (failures > 0) log.info({ attempts: failures }, "ingest: writing spend recovered");
       failures = 0;
     },
@@ -132,7 +138,7 @@ export function startReceiver(deps: IngestDeps): Receiver {
   };
   const prices = pricesFrom(deps.prices);
   const onInput = guarded(deps.onInput, log);
-  const spend = flusher(deps.db, buffer, log);
+  const spend = flusher(deps.db, buffer, log, deps.events);
   const failures = spend.failures;
   const sampler = rawSampler({ db: deps.db, clock, log, retentionMs: () => deps.config().raw_span_retention });
   const flush = async (): Promise<number | void> => {

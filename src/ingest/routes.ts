@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { IngestConfig } from "../config/schema.ts";
+import type { Events } from "../engine/events.ts";
 import type { Logger } from "../log.ts";
 import { bearerMatcher } from "../server/auth.ts";
 import type { Handler, Routes } from "../server/router.ts";
@@ -16,6 +17,15 @@ export interface IngestRouteDeps {
   config: () => IngestConfig;
   /** GOLDWATCH_INGEST_TOKEN; without it the OTLP endpoints are off (404). */
   token: string | undefined;
+  /** Told of every /v1/traces answer (`ingest:request`), for the metrics. */
+  events?: Events | undefined;
+}
+
+/** What one /v1/traces request came to. */
+interface Outcome {
+  status: number;
+  spans: number;
+  rejected: number;
 }
 
 function send(res: ServerResponse, status: number, format: Format, body: Buffer, headers: Record<string, string> = {}): void {
@@ -71,37 +81,52 @@ async function decodeBody(req: IncomingMessage, format: Format, deps: IngestRout
   }
 }
 
+const spansIn = (d: DecodedRequest) => d.resources.reduce((n, r) => n + r.spans.length, 0) + d.rejected;
+
+/** Answers one /v1/traces request that passed the preflight; says what it came to. */
+async function answerTraces(
+  req: IncomingMessage,
+  res: ServerResponse,
+  format: Format,
+  deps: IngestRouteDeps,
+  inflight: InflightBytes,
+): Promise<Outcome> {
+  const refused = (status: number, message: string, headers: Record<string, string> = {}): Outcome => {
+    fail(res, status, format, message, headers);
+    return { status, spans: 0, rejected: 0 };
+  };
+  const admission = deps.receiver.admit();
+  if (!admission.ok) return refused(admission.status, admission.message, { "retry-after": String(admission.retryAfterS) });
+  try {
+    let decoded: DecodedRequest;
+    try {
+      decoded = await decodeBody(req, format, deps, inflight);
+    } catch (e) {
+      // 413 and 429 can come before the body is read through: close, rather than read the rest.
+      if (e instanceof BodyError)
+        return refused(
+          e.status,
+          e.message,
+          e.status === 429 ? { "retry-after": "1", connection: "close" } : e.status === 413 ? { connection: "close" } : {},
+        );
+      if (e instanceof BadData || e instanceof RangeError) return refused(400, `bad OTLP ${format} body: ${(e as Error).message}`);
+      throw e;
+    }
+    const accepted = deps.receiver.accept(decoded);
+    if (!accepted) return refused(503, "this replica is shutting down; retry", { "retry-after": "1" });
+    send(res, 200, format, successBody(format, accepted.rejected, accepted.reasons.join("; ")));
+    return { status: 200, spans: spansIn(decoded), rejected: accepted.rejected };
+  } finally {
+    admission.release();
+  }
+}
+
 function tracesHandler(deps: IngestRouteDeps, authorized: ((req: IncomingMessage) => boolean) | undefined): Handler {
   const inflight = new InflightBytes(() => deps.config().max_inflight_bytes);
   return async (req, res) => {
     const format = preflight(req, res, authorized);
-    if (!format) return;
-    const admission = deps.receiver.admit();
-    if (!admission.ok) return fail(res, admission.status, format, admission.message, { "retry-after": String(admission.retryAfterS) });
-    try {
-      let decoded: DecodedRequest;
-      try {
-        decoded = await decodeBody(req, format, deps, inflight);
-      } catch (e) {
-        // 413 and 429 can come before the body is read through: close, rather than read the rest.
-        if (e instanceof BodyError)
-          return fail(
-            res,
-            e.status,
-            format,
-            e.message,
-            e.status === 429 ? { "retry-after": "1", connection: "close" } : e.status === 413 ? { connection: "close" } : {},
-          );
-        if (e instanceof BadData || e instanceof RangeError)
-          return fail(res, 400, format, `bad OTLP ${format} body: ${(e as Error).message}`);
-        throw e;
-      }
-      const accepted = deps.receiver.accept(decoded);
-      if (!accepted) return fail(res, 503, format, "this replica is shutting down; retry", { "retry-after": "1" });
-      send(res, 200, format, successBody(format, accepted.rejected, accepted.reasons.join("; ")));
-    } finally {
-      admission.release();
-    }
+    const outcome = format ? await answerTraces(req, res, format, deps, inflight) : { status: res.statusCode, spans: 0, rejected: 0 };
+    deps.events?.emit("ingest:request", outcome);
   };
 }
 

@@ -3,8 +3,10 @@ import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { systemClock } from "../../src/clock.ts";
+import { Events } from "../../src/engine/events.ts";
 import { startIngest, type Ingest, type SpanInput } from "../../src/ingest/index.ts";
 import { silentLogger } from "../../src/log.ts";
+import { createMetrics } from "../../src/metrics.ts";
 import { startHttpServer } from "../../src/server/http.ts";
 import { queryRows, type Database } from "../../src/store/db.ts";
 import { serverUrl, testDatabase } from "../helpers/db.ts";
@@ -23,6 +25,7 @@ async function receiver(
     config?: Parameters<typeof ingestConfig>[0];
     database?: Database;
     onInput?: (s: SpanInput) => void;
+    events?: Events;
   } = {},
 ) {
   const database = opts.database ?? (await testDatabase());
@@ -35,6 +38,7 @@ async function receiver(
     prices: () => ({ "house-model": { input_per_mtok: 1, output_per_mtok: 2 } }),
     token: "token" in opts ? opts.token : TOKEN,
     ...(opts.onInput ? { onInput: opts.onInput } : {}),
+    events: opts.events,
   });
   const http = await startHttpServer({ port: 0, host: "127.0.0.1", routes: ingest.routes, log: silentLogger() });
   cleanup.push(async () => {
@@ -348,6 +352,45 @@ describe("OTLP/HTTP answers", () => {
     const late = await post(r.url, goodJson());
     expect([late.status, late.headers.get("retry-after")]).toEqual([503, "1"]);
     expect((await rows(database.db)).map((x) => x.calls)).toEqual([2]);
+    await database.close();
+  });
+
+  it("counts every answer by status, the spans accepted and rejected, and the rows written or failed, in /metrics", async () => {
+    const database = await testDatabase();
+    const events = new Events();
+    const r = await receiver({ database, events });
+    const metrics = createMetrics(events, { activeRuns: () => 0, scheduledJobs: () => 0, ingestPending: () => r.ingest.worker.pending });
+    cleanup.push(async () => metrics.stop());
+    const value = async (line: string) => {
+      const found = (await metrics.render()).split("\n").find((l) => l.startsWith(`${line} `));
+      return found === undefined ? undefined : Number(found.slice(line.length + 1));
+    };
+    expect((await post(r.url, goodJson())).status).toBe(200);
+    const partial = JSON.parse(goodJson()) as { resourceSpans: { scopeSpans: { spans: Record<string, unknown>[] }[] }[] };
+    partial.resourceSpans[0]!.scopeSpans[0]!.spans.push({ spanId: "not-hex" });
+    expect((await post(r.url, JSON.stringify(partial))).status).toBe(200);
+    expect((await post(r.url, "{not json")).status).toBe(400);
+    expect((await post(r.url, goodJson(), { authorization: "Bearer wrong" })).status).toBe(401);
+    expect(await value("goldwatch_ingest_pending_rows")).toBe(1);
+    await database.db.execute(sql`alter table spend_minutes rename to spend_minutes_away`);
+    await r.ingest.worker.flush();
+    expect((await post(r.url, goodJson())).status).toBe(503);
+    await database.db.execute(sql`alter table spend_minutes_away rename to spend_minutes`);
+    await r.ingest.worker.flush();
+
+    expect(await value('goldwatch_ingest_requests_total{status="200"}')).toBe(2);
+    expect(await value('goldwatch_ingest_requests_total{status="400"}')).toBe(1);
+    expect(await value('goldwatch_ingest_requests_total{status="401"}')).toBe(1);
+    expect(await value('goldwatch_ingest_requests_total{status="503"}')).toBe(1);
+    expect(await value('goldwatch_ingest_spans_total{outcome="accepted"}')).toBe(2);
+    expect(await value('goldwatch_ingest_spans_total{outcome="rejected"}')).toBe(1);
+    expect(await value('goldwatch_ingest_rows_written_total{outcome="failed"}')).toBe(1);
+    expect(await value('goldwatch_ingest_rows_written_total{outcome="ok"}')).toBe(1);
+    expect(await value("goldwatch_ingest_pending_rows")).toBe(0);
+    // Ingest off: no backlog gauge.
+    const off = createMetrics(new Events(), { activeRuns: () => 0, scheduledJobs: () => 0 });
+    expect(await off.render()).not.toMatch(/^goldwatch_ingest_pending_rows /m);
+    off.stop();
     await database.close();
   });
 

@@ -355,6 +355,21 @@ describe("protobuf key-values", () => {
     expect(attrsOf([...sField(1, "k"), ...lField(2, str("v")), ...sField(1, "zz")])).toStrictEqual({});
   });
 
+  it("the value may come before its key: fields come in any order", () => {
+    expect(attrsOf([...lField(2, str("v")), ...sField(1, "k")])).toStrictEqual({ k: "v" });
+    expect(attrsOf([...sField(1, "zz"), ...lField(2, str("v")), ...sField(1, "k")])).toStrictEqual({ k: "v" });
+    expect(valueOf(kvlist([...lField(2, int(1)), ...sField(1, "a")]))).toBe('{"a":1}');
+    const resource = lField(1, [...lField(2, str("svc")), ...sField(1, "service.name")]);
+    expect(decode(request([ids()], resource)).resources[0]!.service).toBe("svc");
+    // Still decoded only for a wanted key, and a keyless kvlist entry's value not at all.
+    const broken = [...tag(4, FIXED64), 1];
+    expect(attrsOf([...lField(2, broken), ...sField(1, "unwanted")])).toStrictEqual({});
+    expect(valueOf(kvlist(lField(2, broken), kv("a", str("x"))))).toBe('{"a":"x"}');
+    expect(() => attrsOf([...lField(2, broken), ...sField(1, "k")])).toThrow("truncated double");
+    // A value whose varint runs on into the key after it.
+    expect(() => attrsOf([...tag(2, LEN), 2, ...tag(3, VARINT), 0x80, ...sField(1, "k")])).toThrow("field runs past its message");
+  });
+
   it("a key-value with no key or no value is not kept", () => {
     expect(attrsOf(lField(2, str("v")))).toStrictEqual({});
     expect(attrsOf(sField(1, "k"))).toStrictEqual({});

@@ -16,7 +16,7 @@ export default defineConfig({
       "test/replay/assertions.test.ts",
       "test/engine/{budget-rules,run-row,trial-row}.test.ts",
       "test/backoff.test.ts",
-      "test/ingest/{buffer,decode,usage}.test.ts",
+      "test/ingest/{buffer,decode,decode-json,decode-protobuf,usage}.test.ts",
     ],
     // Database-backed: the store and `baseline accept` round trips.
     exclude: ["test/detect/store.test.ts", "test/detect/accept.test.ts"],

@@ -1,20 +1,17 @@
 import type { PriceTable } from "../pricing.ts";
 import { callCost } from "./price.ts";
 import type { AttrValue, DecodedRequest, DecodedSpan } from "./span.ts";
-import { INPUT_KEYS, spanInput, spanRole, type SpanRole } from "./usage.ts";
+import { INPUT_KEYS, spanInput, spanRole, type SpanRole, type SpanUsage } from "./usage.ts";
 
-/** One model call's contribution to a spend_minutes row. */
-export interface SpendRecord {
+/** One model call's contribution to a spend_minutes row: the span's usage, attributed and priced. */
+export interface SpendRecord extends Pick<
+  SpanUsage,
+  "provider" | "model" | "inputTokens" | "outputTokens" | "cacheReadTokens" | "cacheCreationTokens"
+> {
   /** Start of the minute (ms since the epoch, UTC) the call ended in. */
   minuteMs: number;
   agent: string;
   service: string;
-  provider: string;
-  model: string;
-  inputTokens: number;
-  outputTokens: number;
-  cacheReadTokens: number;
-  cacheCreationTokens: number;
   /** USD; 0 when unpriced. */
   cost: number;
   unpriced: boolean;

@@ -2,14 +2,12 @@ import { gzipSync } from "node:zlib";
 import { sql } from "drizzle-orm";
 import postgres from "postgres";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { systemClock } from "../../src/clock.ts";
 import { Events } from "../../src/engine/events.ts";
-import { startIngest, type Ingest, type SpanInput } from "../../src/ingest/index.ts";
-import { silentLogger } from "../../src/log.ts";
+import type { SpanInput } from "../../src/ingest/index.ts";
 import { createMetrics } from "../../src/metrics.ts";
-import { startHttpServer } from "../../src/server/http.ts";
 import { queryRows, type Database } from "../../src/store/db.ts";
 import { serverUrl, testDatabase } from "../helpers/db.ts";
+import { listenIngest } from "./listen.ts";
 import { agentTurn, AT, chat, ingestConfig, otelSdk, span, type Protocol } from "./otel.ts";
 
 const TOKEN = "ingest-token-for-tests";
@@ -29,24 +27,18 @@ async function receiver(
   } = {},
 ) {
   const database = opts.database ?? (await testDatabase());
-  const config = ingestConfig(opts.config);
-  const ingest: Ingest = startIngest({
-    db: database.db,
-    clock: systemClock,
-    log: silentLogger(),
-    config: () => config,
-    prices: () => ({ "house-model": { input_per_mtok: 1, output_per_mtok: 2 } }),
+  const { ingest, url, stop } = await listenIngest(database.db, {
+    config: ingestConfig(opts.config),
+    prices: { "house-model": { input_per_mtok: 1, output_per_mtok: 2 } },
     token: "token" in opts ? opts.token : TOKEN,
     ...(opts.onInput ? { onInput: opts.onInput } : {}),
-    events: opts.events,
+    ...(opts.events ? { events: opts.events } : {}),
   });
-  const http = await startHttpServer({ port: 0, host: "127.0.0.1", routes: ingest.routes, log: silentLogger() });
   cleanup.push(async () => {
-    await ingest.worker.stop();
-    await http.stop();
+    await stop();
     if (!opts.database) await database.close();
   });
-  return { database, ingest, url: `http://127.0.0.1:${http.port}`, http };
+  return { database, ingest, url };
 }
 
 interface Row {

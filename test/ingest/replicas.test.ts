@@ -1,11 +1,8 @@
 import { sql } from "drizzle-orm";
 import { afterEach, describe, expect, it } from "vitest";
-import { systemClock } from "../../src/clock.ts";
-import { startIngest } from "../../src/ingest/index.ts";
-import { silentLogger } from "../../src/log.ts";
-import { startHttpServer } from "../../src/server/http.ts";
 import { openDatabase, queryRows } from "../../src/store/db.ts";
 import { serverUrl, testDatabase } from "../helpers/db.ts";
+import { listenIngest } from "./listen.ts";
 import { ingestConfig, otelSdk, span, chat } from "./otel.ts";
 
 const TOKEN = "replica-token";
@@ -23,19 +20,10 @@ describe("two replicas ingesting at once", () => {
     const urls: string[] = [];
     for (let i = 0; i < 2; i++) {
       const database = i === 0 ? first : await openDatabase({ url: serverUrl!, schema: first.schema, maxConnections: 4 });
-      const ingest = startIngest({
-        db: database.db,
-        clock: systemClock,
-        log: silentLogger(),
-        config: () => config,
-        prices: () => ({}),
-        token: TOKEN,
-      });
-      const http = await startHttpServer({ port: 0, host: "127.0.0.1", routes: ingest.routes, log: silentLogger() });
-      urls.push(`http://127.0.0.1:${http.port}/v1/traces`);
+      const replica = await listenIngest(database.db, { config, token: TOKEN });
+      urls.push(`${replica.url}/v1/traces`);
       cleanup.push(async () => {
-        await ingest.worker.stop();
-        await http.stop();
+        await replica.stop();
         if (database !== first) await database.close();
       });
     }

@@ -2,12 +2,10 @@ import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { systemClock } from "../../src/clock.ts";
 import { configSchema } from "../../src/config/schema.ts";
-import { startIngest } from "../../src/ingest/index.ts";
-import { silentLogger } from "../../src/log.ts";
-import { startHttpServer } from "../../src/server/http.ts";
 import { otlpSampleHook } from "../../src/shadow/record.ts";
 import { queryRows } from "../../src/store/db.ts";
 import { testDatabase } from "../helpers/db.ts";
+import { listenIngest } from "../ingest/listen.ts";
 import { chat, ingestConfig, otelSdk, span } from "../ingest/otel.ts";
 
 /**
@@ -25,23 +23,12 @@ async function receiverWithHook(active: () => boolean) {
   const database = await testDatabase();
   const sampling = configSchema.parse({ agents: {}, shadow: { sampling: { agents: ["support-bot"] } } }).shadow.sampling;
   const onInput = otlpSampleHook({ db: database.db, clock: systemClock, sampling: () => sampling }, { active });
-  const config = ingestConfig();
-  const ingest = startIngest({
-    db: database.db,
-    clock: systemClock,
-    log: silentLogger(),
-    config: () => config,
-    prices: () => ({}),
-    token: TOKEN,
-    onInput,
-  });
-  const http = await startHttpServer({ port: 0, host: "127.0.0.1", routes: ingest.routes, log: silentLogger() });
+  const { ingest, url, stop } = await listenIngest(database.db, { config: ingestConfig(), token: TOKEN, onInput });
   stops.push(async () => {
-    await ingest.worker.stop();
-    await http.stop();
+    await stop();
     await database.close();
   });
-  return { database, ingest, url: `http://127.0.0.1:${http.port}/v1/traces` };
+  return { database, ingest, url: `${url}/v1/traces` };
 }
 
 /** One agent turn per (agent, question): an invoke_agent span and its model call carrying the messages. */

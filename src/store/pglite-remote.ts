@@ -1,6 +1,9 @@
 import { Worker } from "node:worker_threads";
 import { EMBEDDED_RESTART } from "./errors.ts";
 
+/** Encodes COPY rows for the thread (see `#copy`). */
+const encoder = new TextEncoder();
+
 /** A query result as PGlite gives it. */
 export interface RemoteResults {
   rows: unknown[];
@@ -76,7 +79,16 @@ export class RemotePglite implements RemoteQueryable {
   }
 
   async copyFrom(sql: string, text: string): Promise<void> {
-    await this.#call({ op: "copy", sql, text });
+    await this.#copy(sql, text);
+  }
+
+  /**
+   * The rows go to the thread as UTF-8 bytes whose buffer is transferred, not copied: a string
+   * would be cloned into the thread and encoded again there, two more copies of every batch.
+   */
+  #copy(sql: string, text: string, tx?: number): Promise<unknown> {
+    const bytes = encoder.encode(text);
+    return this.#call({ op: "copy", ...(tx !== undefined ? { tx } : {}), sql, bytes }, this.#nextId++, [bytes.buffer]);
   }
 
   /**
@@ -96,7 +108,7 @@ export class RemotePglite implements RemoteQueryable {
       query: (sql, params = [], opts = {}) => this.#call({ op: "query", tx: txId, sql, params, rowMode: opts.rowMode }),
       exec: (sql) => this.#call({ op: "exec", tx: txId, sql }),
       copyFrom: async (sql, text) => {
-        await this.#call({ op: "copy", tx: txId, sql, text });
+        await this.#copy(sql, text, txId);
       },
       rollback: () => end(false).catch(() => undefined),
       get closed() {
@@ -181,17 +193,17 @@ export class RemotePglite implements RemoteQueryable {
     else call.reject(new RemotePgError(msg.error));
   }
 
-  async #call<T>(msg: Record<string, unknown>, id = this.#nextId++): Promise<T> {
+  async #call<T>(msg: Record<string, unknown>, id = this.#nextId++, transfer: ArrayBuffer[] = []): Promise<T> {
     if (this.#closed) throw new Error("the embedded database is closed");
     const worker = this.#worker ?? (await this.#start());
-    return this.#post(worker, msg, id);
+    return this.#post(worker, msg, id, transfer);
   }
 
-  #post<T>(worker: Worker, msg: Record<string, unknown>, id: number): Promise<T> {
+  #post<T>(worker: Worker, msg: Record<string, unknown>, id: number, transfer: ArrayBuffer[] = []): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       if (this.#pending.size === 0) worker.ref(); // work outstanding keeps the process alive
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      worker.postMessage({ ...msg, id });
+      worker.postMessage({ ...msg, id }, transfer);
     });
   }
 

@@ -34,7 +34,7 @@ async function handle(msg) {
     case "exec":
       return target.exec(msg.sql, { parsers: PARSERS });
     case "copy":
-      return target.query(msg.sql, [], { blob: new Blob([msg.text]) });
+      return target.query(msg.sql, [], { blob: new Blob([msg.bytes]) });
     case "close":
       await pg.close();
       return null;

@@ -186,7 +186,7 @@ export async function run(): Promise<void> {
     );
     console.log(`ratio: ${((rate / ceiling) * 100).toFixed(0)}% of the ceiling (target under Bun: ≥ ${serverUrl ? 70 : 60}%)`);
     console.log(
-      `of the ${seconds.toFixed(1)} s: trials ${((lastTrialAt - started - paused) / 1000).toFixed(2)} s, then finishing the run (its aggregates, computed by the database from the stored trials) ${((finishedAt - lastTrialAt) / 1000).toFixed(2)} s`,
+      `of the ${seconds.toFixed(1)} s: trials ${((lastTrialAt - started - paused) / 1000).toFixed(2)} s, then finishing the run (its aggregates were tallied as trials finished; the last batch stored, the run's row written) ${((finishedAt - lastTrialAt) / 1000).toFixed(2)} s`,
     );
     console.log(
       `peak RSS: ${mb(peak)} (target ≤ ${serverUrl ? 200 : 300} MB); after opening the database, before any trial: ${mb(openRss)}`,

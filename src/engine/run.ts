@@ -21,6 +21,7 @@ import { finishedRunRow } from "./run-row.ts";
 import { flushOrSpill, stoppingDeadline, untilAborted, type Spill } from "./stopping.ts";
 import { summarize, type PagingDesign, type RunSummary } from "./summary.ts";
 import { runTrial, workItems, type TrialContext } from "./trial.ts";
+import { TrialTally } from "./tally.ts";
 import { isRunawayTrial } from "./trial-row.ts";
 
 /** Services a run needs. */
@@ -106,6 +107,8 @@ interface ActiveRun {
   log: Logger;
   retry: (what: string, signal?: AbortSignal) => RetryOptions;
   writer: BatchWriter<TrialRow>;
+  /** The run's aggregates, counted as trials finish. */
+  tally: TrialTally;
 }
 
 /** What the run may spend, and who watches it. */
@@ -174,7 +177,7 @@ async function startRun(deps: RunDeps, req: RunRequest): Promise<ActiveRun> {
   await retrying(() => insertRun(deps.db, startedRow(deps, req, runId, startedAt)), retry("storing the run", signal));
   deps.events?.emit("run:started", { runId, job: req.jobName, total });
   log.info({ agent: req.agent.name, cases: cases.length, repeats: req.job.repeats, golden: req.golden.hash.slice(0, 12) }, "run started");
-  return { deps, req, runId, startedAt, signal, total, log, retry, writer: trialWriter(deps, log, signal) };
+  return { deps, req, runId, startedAt, signal, total, log, retry, writer: trialWriter(deps, log, signal), tally: new TrialTally() };
 }
 
 /** Runs the trials, each stored as it finishes, until all ran, the run is stopped, or it fails. */
@@ -199,6 +202,7 @@ async function replayTrials(run: ActiveRun, { judge, runBudget, watch }: Spendin
       async (item) => {
         outcome.started++;
         const row = await runTrial(ctx, item);
+        run.tally.add(row);
         runBudget.add(row.costUsd);
         watch.record({ runaway: isRunawayTrial(row), passed: row.passed });
         // Stored before it is announced: a listener's fault must not lose a completed trial.
@@ -244,10 +248,12 @@ async function storeResult(run: ActiveRun, outcome: Outcome, spending: Spending)
   const spilling = stoppingDeadline(signal, req.hurry, clock, spillAfterMs, HURRIED_MS, stalledSince);
   const ending = stoppingDeadline(signal, req.hurry, clock, 2 * spillAfterMs, 2 * HURRIED_MS, stalledSince);
   let spilled = 0;
+  let unstored = false;
   try {
     if (deps.spill) spilled = await flushOrSpill(writer, deps.spill, runId, spilling.signal, run.log);
     else await writer.flush();
   } catch (e) {
+    unstored = true;
     outcome.status = "failed";
     outcome.failure ??= describeDbError(e, secrets);
     run.log.error({ err: outcome.failure }, "storing trials failed");
@@ -265,7 +271,9 @@ async function storeResult(run: ActiveRun, outcome: Outcome, spending: Spending)
         { cause: e },
       );
     });
-  const agg = await finalWrite("aggregating the run", () => aggregateTrials(db, runId));
+  // With every trial stored, the tally is what the stored trials add up to. Otherwise the run's row
+  // describes what the database holds, so it counts them (and fails as before while it is down).
+  const agg = spilled === 0 && !unstored ? run.tally.result() : await finalWrite("aggregating the run", () => aggregateTrials(db, runId));
   const order = new Map(req.golden.cases.map((c, i) => [c.id, i]));
   agg.cases.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
   const error = stopReason(outcome, { aborted: signal.aborted, total: run.total, ...spending });

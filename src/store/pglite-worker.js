@@ -25,6 +25,22 @@ const pg = new PGlite({ ...(dataDir ? { dataDir } : {}), startParams });
 /** Open transactions by id: their handle, and how the caller ends them. */
 const transactions = new Map();
 
+/**
+ * Each COPY leaves its rows here three times over, outside the JS heap (the transferred bytes, the
+ * Blob, PGlite's copy of it), and this thread allocates too little else for Bun's collector to
+ * run soon: with a collection after every COPY the engine bench's RSS stayed 40–90 MB lower than
+ * with none, but with a fifth less throughput. One full collection per COLLECT_BYTES of rows
+ * takes about 10 ms, once per ~20k trials. (Node has no Bun.gc: nothing is done there.)
+ */
+const COLLECT_BYTES = 8 * 1024 * 1024;
+let sinceCollect = 0;
+function collectAfter(bytes) {
+  sinceCollect += bytes;
+  if (sinceCollect < COLLECT_BYTES) return;
+  sinceCollect = 0;
+  globalThis.Bun?.gc(true);
+}
+
 async function handle(msg) {
   const target = msg.tx === undefined ? pg : transactions.get(msg.tx)?.tx;
   if (!target) throw new Error(`transaction ${msg.tx} is not open`);
@@ -34,7 +50,11 @@ async function handle(msg) {
     case "exec":
       return target.exec(msg.sql, { parsers: PARSERS });
     case "copy":
-      return target.query(msg.sql, [], { blob: new Blob([msg.bytes]) });
+      try {
+        return await target.query(msg.sql, [], { blob: new Blob([msg.bytes]) });
+      } finally {
+        collectAfter(msg.bytes.byteLength);
+      }
     case "close":
       await pg.close();
       return null;

@@ -74,7 +74,11 @@ export interface CaseCounts {
   runawayBy?: Record<string, number>;
 }
 
-/** Aggregates of a run computed by the database from its trials (memory stays flat in the engine). */
+/**
+ * Aggregates of a run's trials. The engine tallies them as trials finish (engine/tally.ts);
+ * `aggregateTrials` computes the same from the stored trials, for a run whose trials were not all
+ * stored when it ended.
+ */
 export interface TrialAggregates {
   cases: CaseCounts[];
   p50Ms: number | null;

@@ -18,11 +18,14 @@ import { Events } from "../src/engine/events.ts";
 import { silentLogger } from "../src/log.ts";
 import { openDatabase } from "../src/store/db.ts";
 import { migrate } from "../src/store/migrate.ts";
+import { rawFetch, rawLoop } from "./raw-http-loop.ts";
 
 const CASES = Number(process.env.BENCH_CASES ?? 40);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2500);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const LIVE_HEAP = process.env.BENCH_LIVE_HEAP === "1";
+/** `--raw-client`: the engine's agent calls go through bench/raw-http-loop.ts instead of fetch (what a cheaper client would buy). */
+const RAW_CLIENT = process.argv.includes("--raw-client");
 const mb = (b: number) => `${(b / 1024 / 1024).toFixed(0)} MB`;
 
 /**
@@ -161,7 +164,7 @@ export async function run(): Promise<void> {
       () =>
         executeRun(
           { db: database.db, clock: systemClock, log: silentLogger(), secrets: new Secrets(), replica: "bench", events },
-          { jobName: "bench", job, agent: createHttpAgent("echo", cfg), golden, trigger: "manual" },
+          { jobName: "bench", job, agent: createHttpAgent("echo", cfg, RAW_CLIENT ? { fetch: rawFetch() } : {}), golden, trigger: "manual" },
         ),
     );
     const summary = engine.result;
@@ -177,12 +180,20 @@ export async function run(): Promise<void> {
       () => bareLoop(agent.url, ceilingN),
     );
     const ceiling = (before.result + after.result) / 2;
+    const raw = await cpuPer(
+      () => ceilingN,
+      () => rawLoop(agent.url, ceilingN, CONCURRENCY),
+    );
     console.log(
       `bare HTTP loop (ceiling): ${ceiling.toFixed(0)} req/s (${before.result.toFixed(0)} before the engine, ${after.result.toFixed(0)} after)`,
     );
     console.log(`CPU per request, bare loop: ${us(after)}; per trial, engine: ${us(engine)}`);
+    if (raw.result !== undefined)
+      console.log(
+        `the same requests through raw sockets (a minimal HTTP/1.1 client, bench/raw-http-loop.ts, not fetch): ${raw.result.toFixed(0)} req/s, ${us(raw)} per request`,
+      );
     console.log(
-      `engine with scoring + storage: ${rate.toFixed(0)} trials/s (${summary.trials.toLocaleString("en-US")} trials in ${seconds.toFixed(1)} s, accuracy ${summary.accuracy?.estimate})`,
+      `engine with scoring + storage${RAW_CLIENT ? " (agent calls through raw sockets, --raw-client)" : ""}: ${rate.toFixed(0)} trials/s (${summary.trials.toLocaleString("en-US")} trials in ${seconds.toFixed(1)} s, accuracy ${summary.accuracy?.estimate})`,
     );
     console.log(`ratio: ${((rate / ceiling) * 100).toFixed(0)}% of the ceiling (target under Bun: ≥ ${serverUrl ? 70 : 60}%)`);
     console.log(

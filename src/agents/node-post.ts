@@ -23,9 +23,35 @@ export interface RawRequest {
   signal: AbortSignal;
 }
 
-type Request = typeof import("undici").request;
+type PoolClass = typeof import("undici").Pool;
+type Pool = InstanceType<PoolClass>;
+type ResponseData = import("undici").Dispatcher.ResponseData;
 /** Loaded on the first request: a command that never calls an agent does not pay for undici. */
-let loading: Promise<Request> | undefined;
+let loading: Promise<PoolClass> | undefined;
+
+/** A connection pool per origin, and where each agent URL points in it. */
+const pools = new Map<string, Pool>();
+const targets = new Map<string, { pool: Pool; path: string }>();
+
+/**
+ * The pool and path of `url`. A pool of the origin directly, not undici's `request(url)` through
+ * its global agent, which parses the URL and looks the pool up on every call: 25 against 19 µs of
+ * CPU per request at concurrency 32 (Node 20, loopback).
+ */
+function targetOf(PoolOf: PoolClass, url: string): { pool: Pool; path: string } {
+  let target = targets.get(url);
+  if (!target) {
+    const u = new URL(url);
+    let pool = pools.get(u.origin);
+    if (!pool) {
+      pool = new PoolOf(u.origin);
+      pools.set(u.origin, pool);
+    }
+    target = { pool, path: `${u.pathname}${u.search}` };
+    targets.set(url, target);
+  }
+  return target;
+}
 
 /** True where agent requests go through undici (Node); Bun's fetch is already native. */
 export const useUndici = typeof (globalThis as { Bun?: unknown }).Bun === "undefined";
@@ -53,10 +79,16 @@ function decoderOf(encoding: string): Transform | null {
  * with the network error as `cause`), so callers describe them the same way on both runtimes.
  */
 export async function rawPost(req: RawRequest): Promise<RawReply> {
-  const request = await (loading ??= import("undici").then((m) => m.request));
-  let res: Awaited<ReturnType<Request>>;
+  const { pool, path } = targetOf(await (loading ??= import("undici").then((m) => m.Pool)), req.url);
+  let res: ResponseData;
   try {
-    res = await request(req.url, { method: req.method as "POST", headers: mergeHeaders(req.headers), body: req.body, signal: req.signal });
+    res = await pool.request({
+      path,
+      method: req.method as "POST",
+      headers: mergeHeaders(req.headers),
+      body: req.body,
+      signal: req.signal,
+    });
   } catch (e) {
     if (req.signal.aborted) throw e;
     throw new TypeError("fetch failed", { cause: e });

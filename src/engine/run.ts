@@ -202,10 +202,11 @@ async function replayTrials(run: ActiveRun, { judge, runBudget, watch }: Spendin
       async (item) => {
         outcome.started++;
         const row = await runTrial(ctx, item);
-        run.tally.add(row);
         runBudget.add(row.costUsd);
         watch.record({ runaway: isRunawayTrial(row), passed: row.passed });
-        // Stored before it is announced: a listener's fault must not lose a completed trial.
+        // Stored before it is announced: a listener's fault must not lose a completed trial. Counted
+        // as it is handed to the writer, so the tally holds exactly the rows given to be stored.
+        run.tally.add(row);
         const room = run.writer.offer(row);
         if (room) await room;
         deps.events?.emit("trial:finished", {

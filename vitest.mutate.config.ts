@@ -14,7 +14,7 @@ export default defineConfig({
       "test/notify/format.test.ts",
       "test/scoring/{pii,regex,safety,structured,text,trajectory}.test.ts",
       "test/replay/assertions.test.ts",
-      "test/engine/{budget-rules,run-row,trial-row}.test.ts",
+      "test/engine/{budget-rules,run-row,tally-rules,trial-row}.test.ts",
       "test/backoff.test.ts",
       "test/ingest/{buffer,decode,decode-json,decode-protobuf,usage}.test.ts",
     ],

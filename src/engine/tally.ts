@@ -19,15 +19,15 @@ function runawayReason(row: TrialRow): string | null {
 
 /** The most frequent value; ties go to the one that sorts first, as Postgres's mode() does. */
 function mode(counts: Map<string, number>): string | null {
-  let best: string | null = null;
+  let best = "";
   let bestCount = 0;
   for (const [value, count] of counts) {
-    if (count > bestCount || (count === bestCount && best !== null && value < best)) {
+    if (count > bestCount || (count === bestCount && value < best)) {
       best = value;
       bestCount = count;
     }
   }
-  return best;
+  return bestCount > 0 ? best : null;
 }
 
 /** Linear-interpolated percentile of sorted values, as percentile_cont; null for none. */

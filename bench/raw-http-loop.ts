@@ -11,23 +11,25 @@ interface Socket {
 /** One keep-alive connection; `post` resolves with the reply's body. */
 class Connection {
   #socket: Socket | undefined;
-  #buffer = "";
-  #waiting: ((body: string) => void) | undefined;
+  /** Bytes received and not yet handed out: a reply may arrive in pieces. */
+  #buffer: Buffer = Buffer.alloc(0);
+  #waiting: { resolve(body: string): void; reject(e: Error): void } | undefined;
 
   static async open(port: number): Promise<Connection> {
     const c = new Connection();
     const bun = (globalThis as unknown as { Bun: { connect(o: unknown): Promise<Socket> } }).Bun;
+    const lost = (why: string) => () => c.#fail(new Error(`raw connection ${why}`));
     c.#socket = await bun.connect({
       hostname: "127.0.0.1",
       port,
-      socket: { data: (_s: unknown, d: Uint8Array) => c.#received(d), error() {}, close() {} },
+      socket: { data: (_s: unknown, d: Uint8Array) => c.#received(d), error: lost("failed"), close: lost("closed") },
     });
     return c;
   }
 
   post(path: string, body: string): Promise<string> {
-    return new Promise((resolve) => {
-      this.#waiting = resolve;
+    return new Promise((resolve, reject) => {
+      this.#waiting = { resolve, reject };
       this.#socket!.write(
         `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
       );
@@ -38,35 +40,43 @@ class Connection {
     this.#socket?.end();
   }
 
+  #fail(error: Error): void {
+    const waiting = this.#waiting;
+    this.#waiting = undefined;
+    waiting?.reject(error);
+  }
+
   #received(data: Uint8Array): void {
-    this.#buffer += decoder.decode(data);
+    // Copied: the runtime may reuse `data` for the next read.
+    this.#buffer = this.#buffer.length === 0 ? Buffer.from(data) : Buffer.concat([this.#buffer, data]);
     const head = this.#buffer.indexOf("\r\n\r\n");
     if (head < 0) return;
-    const length = Number(/content-length: *(\d+)/i.exec(this.#buffer.slice(0, head))?.[1] ?? 0);
+    const length = Number(/content-length: *(\d+)/i.exec(this.#buffer.toString("latin1", 0, head))?.[1] ?? 0);
     if (this.#buffer.length < head + 4 + length) return;
-    const body = this.#buffer.slice(head + 4, head + 4 + length);
-    this.#buffer = this.#buffer.slice(head + 4 + length);
-    const waiting = this.#waiting!;
+    const body = this.#buffer.toString("utf8", head + 4, head + 4 + length);
+    this.#buffer = this.#buffer.subarray(head + 4 + length);
+    const waiting = this.#waiting;
     this.#waiting = undefined;
-    waiting(body);
+    waiting?.resolve(body);
   }
 }
-
-const decoder = new TextDecoder();
 
 /**
  * A `fetch` for the engine over the same raw connections (a pool, one request at a time on each):
  * what the engine would run at if its HTTP client cost what this one does. POST with a string
- * body and a content-length reply only; the signal is ignored.
+ * body and a content-length reply only; the signal is ignored, and a connection that fails rejects.
  */
 export function rawFetch(): typeof fetch {
   const idle: Connection[] = [];
   const call = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
-    const { port, pathname } = new URL(String(input));
+    const { port, pathname, search } = new URL(String(input));
     const c = idle.pop() ?? (await Connection.open(Number(port)));
-    const body = await c.post(pathname, String(init?.body ?? ""));
+    const body = await c.post(`${pathname}${search}`, String(init?.body ?? ""));
     idle.push(c);
-    return new Response(body, { status: 200, headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) } });
+    return new Response(body, {
+      status: 200,
+      headers: { "content-type": "application/json", "content-length": String(Buffer.byteLength(body)) },
+    });
   };
   return call as typeof fetch;
 }

@@ -211,6 +211,9 @@ interface Tracked {
  */
 const inFlight = new WeakMap<AbortSignal, Tracked[]>();
 
+/** How many requests are in flight under `caller`: settled ones have left its list. */
+export const requestsInFlight = (caller: AbortSignal): number => inFlight.get(caller)?.length ?? 0;
+
 function track(caller: AbortSignal, controller: AbortController): () => void {
   let list = inFlight.get(caller);
   if (!list) {

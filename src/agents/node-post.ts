@@ -26,8 +26,25 @@ export interface RawRequest {
 type PoolClass = typeof import("undici").Pool;
 type Pool = InstanceType<PoolClass>;
 type ResponseData = import("undici").Dispatcher.ResponseData;
+interface Undici {
+  Pool: PoolClass;
+  request: typeof import("undici").request;
+}
 /** Loaded on the first request: a command that never calls an agent does not pay for undici. */
-let loading: Promise<PoolClass> | undefined;
+let loading: Promise<Undici> | undefined;
+
+/** Where undici (and Node's own fetch) keep the process's global dispatcher. */
+const GLOBAL_DISPATCHER = Symbol.for("undici.globalDispatcher.1");
+
+/**
+ * True when the process's global dispatcher was replaced (a proxy: Node's NODE_USE_ENV_PROXY, or
+ * setGlobalDispatcher): requests then go through it, as `request(url)` always did. The default
+ * one is a plain `Agent`, which Node's fetch may have created on its first call.
+ */
+function dispatcherReplaced(): boolean {
+  const current = (globalThis as Record<symbol, { constructor?: { name?: string } } | undefined>)[GLOBAL_DISPATCHER];
+  return current !== undefined && current.constructor?.name !== "Agent";
+}
 
 /** A connection pool per origin, and where each agent URL points in it. */
 const pools = new Map<string, Pool>();
@@ -79,16 +96,15 @@ function decoderOf(encoding: string): Transform | null {
  * with the network error as `cause`), so callers describe them the same way on both runtimes.
  */
 export async function rawPost(req: RawRequest): Promise<RawReply> {
-  const { pool, path } = targetOf(await (loading ??= import("undici").then((m) => m.Pool)), req.url);
+  const undici = await (loading ??= import("undici").then((m) => ({ Pool: m.Pool, request: m.request })));
+  const opts = { method: req.method as "POST", headers: mergeHeaders(req.headers), body: req.body, signal: req.signal };
   let res: ResponseData;
   try {
-    res = await pool.request({
-      path,
-      method: req.method as "POST",
-      headers: mergeHeaders(req.headers),
-      body: req.body,
-      signal: req.signal,
-    });
+    if (dispatcherReplaced()) res = await undici.request(req.url, opts);
+    else {
+      const { pool, path } = targetOf(undici.Pool, req.url);
+      res = await pool.request({ path, ...opts });
+    }
   } catch (e) {
     if (req.signal.aborted) throw e;
     throw new TypeError("fetch failed", { cause: e });

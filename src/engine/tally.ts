@@ -3,7 +3,7 @@
 // (0.1 s per 100k trials on a server, 0.3 s and a burst of memory on the embedded database).
 // test/engine/tally.test.ts holds the two equal. Pure.
 import type { CaseCounts, TrialAggregates } from "../store/runs.ts";
-import type { TrialRow } from "../store/trials.ts";
+import { asStored, type TrialRow } from "../store/trials.ts";
 
 type CaseTally = CaseCounts & { runaway: number; runawayBy: Record<string, number> };
 
@@ -17,12 +17,15 @@ function runawayReason(row: TrialRow): string | null {
   return looped ? "loop" : null;
 }
 
+/** Byte order of the UTF-8 forms, which is how `collate "C"` sorts (aggregateTrials's mode()). */
+const sortsBefore = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0;
+
 /** The most frequent value; ties go to the one that sorts first, as Postgres's mode() does. */
 function mode(counts: Map<string, number>): string | null {
   let best = "";
   let bestCount = 0;
   for (const [value, count] of counts) {
-    if (count > bestCount || (count === bestCount && value < best)) {
+    if (count > bestCount || (count === bestCount && sortsBefore(value, best))) {
       best = value;
       bestCount = count;
     }
@@ -38,9 +41,36 @@ function percentile(sorted: Float64Array, p: number): number | null {
   return sorted[lo]! + (h - lo) * (sorted[Math.ceil(h)]! - sorted[lo]!);
 }
 
+/** Counts a value as it is stored, so values the database holds as one are counted as one. */
 const bump = (counts: Map<string, number>, value: string | null | undefined) => {
-  if (value !== null && value !== undefined) counts.set(value, (counts.get(value) ?? 0) + 1);
+  if (value === null || value === undefined) return;
+  const stored = asStored(value);
+  counts.set(stored, (counts.get(stored) ?? 0) + 1);
 };
+
+/**
+ * Copies of the counts, one per case id as stored: ids that differ only by what storing removes
+ * (a NUL) are one case to the database, so they are one here too.
+ */
+function mergedById(tallies: Iterable<CaseTally>): CaseTally[] {
+  const byId = new Map<string, CaseTally>();
+  for (const c of tallies) {
+    const into = byId.get(c.id);
+    if (!into) {
+      byId.set(c.id, { ...c, runawayBy: { ...c.runawayBy } });
+      continue;
+    }
+    into.trials += c.trials;
+    into.scored += c.scored;
+    into.passes += c.passes;
+    into.errors += c.errors;
+    into.budgetExceeded += c.budgetExceeded;
+    into.judgeErrors += c.judgeErrors;
+    into.runaway += c.runaway;
+    for (const [why, n] of Object.entries(c.runawayBy)) into.runawayBy[why] = (into.runawayBy[why] ?? 0) + n;
+  }
+  return [...byId.values()];
+}
 
 export class TrialTally {
   readonly #cases = new Map<string, CaseTally>();
@@ -56,7 +86,8 @@ export class TrialTally {
   add(row: TrialRow): void {
     let c = this.#cases.get(row.caseId);
     if (!c) {
-      c = { id: row.caseId, trials: 0, scored: 0, passes: 0, errors: 0, budgetExceeded: 0, judgeErrors: 0, runaway: 0, runawayBy: {} };
+      const id = asStored(row.caseId);
+      c = { id, trials: 0, scored: 0, passes: 0, errors: 0, budgetExceeded: 0, judgeErrors: 0, runaway: 0, runawayBy: {} };
       this.#cases.set(row.caseId, c);
     }
     c.trials++;
@@ -89,7 +120,7 @@ export class TrialTally {
   result(): TrialAggregates {
     const sorted = this.#latencies.slice(0, this.#replies).sort();
     return {
-      cases: [...this.#cases.values()].map((c) => ({ ...c, runawayBy: { ...c.runawayBy } })),
+      cases: mergedById(this.#cases.values()),
       p50Ms: percentile(sorted, 0.5),
       p95Ms: percentile(sorted, 0.95),
       inputTokens: this.#inputTokens,

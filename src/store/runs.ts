@@ -116,14 +116,16 @@ export async function aggregateTrials(db: Db, runId: string): Promise<TrialAggre
   const totalling = queryRows<Record<string, unknown>>(
     db,
     // Latency and model over trials that got a reply (a timeout is not a latency); spend over all
-    // of them, since a reply that failed after using tokens was still paid for.
+    // of them, since a reply that failed after using tokens was still paid for. A tie in mode()
+    // goes to the value that sorts first, in byte order whatever the database's collation, as
+    // the engine's tally does.
     sql`select percentile_cont(0.5) within group (order by latency_ms) filter (where status <> 'error') as p50,
           percentile_cont(0.95) within group (order by latency_ms) filter (where status <> 'error') as p95,
           coalesce(sum(input_tokens), 0)::bigint as input_tokens,
           coalesce(sum(output_tokens), 0)::bigint as output_tokens,
           coalesce(sum(cost_usd), 0)::float8 as cost_usd,
-          mode() within group (order by model) filter (where status <> 'error') as model,
-          mode() within group (order by fingerprint) filter (where status <> 'error') as fingerprint
+          mode() within group (order by model collate "C") filter (where status <> 'error') as model,
+          mode() within group (order by fingerprint collate "C") filter (where status <> 'error') as fingerprint
         from trials where run_id = ${runId}`,
   );
   const [groups, [totals]] = await Promise.all([grouping, totalling]);

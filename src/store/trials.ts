@@ -59,6 +59,15 @@ export async function copyTrials(db: Db, rows: TrialRow[]): Promise<boolean> {
 const NUL = /\u0000/g;
 const clean = (s: string) => (s.includes("\u0000") ? s.replace(NUL, "") : s);
 
+/** A lone UTF-16 surrogate: UTF-8 has no form for it, and encoding stores U+FFFD instead. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** A text value as the database ends up holding it: NULs dropped, lone surrogates as U+FFFD. */
+export function asStored(s: string): string {
+  const text = clean(s);
+  return text.search(LONE_SURROGATE) < 0 ? text : text.replace(LONE_SURROGATE, "\uFFFD");
+}
+
 const NEEDS_ESCAPE = /[\\\t\n\r\u0000]/;
 const ESCAPES: Record<string, string> = { "\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r" };
 

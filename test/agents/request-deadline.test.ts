@@ -2,7 +2,7 @@
 // that settled leave its list (swap-removal, src/agents/http-call.ts) whatever order they end in.
 import type { ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { postJson, type JsonReply } from "../../src/agents/http-call.ts";
+import { postJson, requestsInFlight, type JsonReply } from "../../src/agents/http-call.ts";
 import { json, startFakeServer, type FakeServer } from "../helpers/agent-server.ts";
 
 /** Replies held by the server until the test releases them, by the request's `n`. */
@@ -34,16 +34,20 @@ describe("requests under one caller signal", () => {
     const calls = [1, 2, 3, 4, 5].map((n) => post(n, caller.signal));
     await arrived(5);
     // The first, then the middle, then the last: each removal moves another entry in the list.
+    expect(requestsInFlight(caller.signal)).toBe(5);
     for (const n of [1, 3, 5]) {
       release(n);
       expect(await calls[n - 1]).toMatchObject({ ok: true, body: { n } });
     }
+    // Settled requests leave the list (a finished one kept there would be held until the run ends).
+    expect(requestsInFlight(caller.signal)).toBe(2);
     caller.abort(new Error("run stopped"));
     expect(await calls[1]).toMatchObject({ ok: false, error: { kind: "aborted" } });
     expect(await calls[3]).toMatchObject({ ok: false, error: { kind: "aborted" } });
+    expect(requestsInFlight(caller.signal)).toBe(0);
   });
 
-  it("a request started after the others settled is still aborted, and one that settled is not touched", async () => {
+  it("a request started after another settled is still aborted", async () => {
     held.clear();
     const caller = new AbortController();
     const first = post(1, caller.signal);

@@ -75,6 +75,31 @@ describe("the tally's counts by case", () => {
     });
   });
 
+  it("case ids that differ only by a NUL (dropped when stored) are one case, their counts and reasons added", () => {
+    const { cases } = tallyOf([
+      row({ caseId: "a\u0000", status: "budget_exceeded", passed: false, errorMessage: "(budget.trial.usd)" }),
+      row({ caseId: "a", status: "budget_exceeded", passed: false, errorMessage: "(budget.trial.usd)" }),
+      row({ caseId: "a", status: "budget_exceeded", passed: false, errorMessage: "(budget.trial.ttl)" }),
+      row({ caseId: "a\u0000", status: "pass" }),
+      row({ caseId: "a\u0000", status: "error", passed: false }),
+      row({ caseId: "a\u0000", status: "judge_error", passed: false }),
+      row({ caseId: "a\u0000", status: "fail", passed: false, assertions: [{ kind: "loop" }] }),
+    ]);
+    expect(cases).toEqual([
+      {
+        id: "a",
+        trials: 7,
+        scored: 5,
+        passes: 1,
+        errors: 1,
+        budgetExceeded: 3,
+        judgeErrors: 1,
+        runaway: 4,
+        runawayBy: { usd: 2, ttl: 1, loop: 1 },
+      },
+    ]);
+  });
+
   it("hands out copies: a later trial does not change a result already taken", () => {
     const t = new TrialTally();
     t.add(row({ status: "budget_exceeded", errorMessage: "(budget.trial.usd)" }));
@@ -141,6 +166,15 @@ describe("the tally's run-wide figures", () => {
     const r = tallyOf(Array.from({ length: 3000 }, (_, i) => row({ latencyMs: i })));
     expect(r.p50Ms).toBe(1499.5);
     expect(r.p95Ms).toBeCloseTo(2849.05, 9);
+  });
+
+  it("counts a model as stored (NUL dropped, lone surrogate as U+FFFD), and breaks ties in UTF-8 byte order", () => {
+    expect(tallyOf([row({ model: "b" }), row({ model: "b\u0000" }), row({ model: "a" })]).model).toBe("b");
+    expect(tallyOf([row({ fingerprint: "\uD800" }), row({ fingerprint: "\uFFFD" }), row({ fingerprint: "\u{1F600}" })]).fingerprint).toBe(
+      "\uFFFD",
+    );
+    // U+1F600 sorts before U+FF5E in UTF-16 code units, after it in UTF-8 bytes (and in "C").
+    expect(tallyOf([row({ model: "\u{1F600}" }), row({ model: "\uFF5E" })]).model).toBe("\uFF5E");
   });
 
   it("a value seen more often wins over one that sorts first", () => {

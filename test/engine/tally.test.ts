@@ -96,6 +96,33 @@ describe("the tally of a run's trials", () => {
     expect(await aggregateTrials(database.db, runId)).toMatchObject({ model: "m-a", fingerprint: "fp-a" });
   });
 
+  it("counts models as stored: a NUL dropped, a lone surrogate as U+FFFD, ties in byte order", async () => {
+    const runId = randomUUID();
+    // "\uFF5F\u0000" is stored as "\uFF5F", which so has 3 against 2 for each of the others
+    // (counted apart, the tie would go to U+FF5E). U+FF5E sorts before U+1F600 in UTF-8 (and in
+    // "C"), though not in UTF-16 code units.
+    const models = ["\uFF5F", "\uFF5F\u0000", "\uFF5F", "\u{1F600}", "\u{1F600}", "\uFF5E", "\uFF5E"];
+    // Fingerprints tie 2–2 between "\uFFFD", reached from a lone surrogate, and "\u{1F600}".
+    const prints = ["\uD800", "\uFFFD", "\u{1F600}", "\u{1F600}", null, null, null];
+    const rows = trials(runId, models.length).map((r, i) => ({
+      ...r,
+      status: "pass",
+      caseId: i < 2 ? "case\u0000" : "case",
+      model: models[i]!,
+      fingerprint: prints[i]!,
+    }));
+    await insertTrials(database.db, rows);
+    const tally = new TrialTally();
+    for (const row of rows) tally.add(row);
+    const mine = byId(tally.result());
+    expect(mine).toMatchObject({ model: "\uFF5F", fingerprint: "\uFFFD", cases: [{ id: "case", trials: 7 }] });
+    expect({ ...mine, costUsd: 0 }).toEqual({ ...byId(await aggregateTrials(database.db, runId)), costUsd: 0 });
+    // Without the U+FF5Fs: 2 each, and the tie goes to U+FF5E.
+    const tied = new TrialTally();
+    for (const row of rows.filter((r) => !r.model!.startsWith("\uFF5F"))) tied.add(row);
+    expect(tied.result().model).toBe("\uFF5E");
+  });
+
   it("a run without replies has no latency, model or fingerprint, as the database says", async () => {
     const runId = randomUUID();
     const rows = trials(runId, 14).map((r) => ({ ...r, status: "error", passed: false }));

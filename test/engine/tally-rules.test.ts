@@ -78,12 +78,13 @@ describe("the tally's counts by case", () => {
   it("case ids that differ only by a NUL (dropped when stored) are one case, their counts and reasons added", () => {
     const { cases } = tallyOf([
       row({ caseId: "a\u0000", status: "budget_exceeded", passed: false, errorMessage: "(budget.trial.usd)" }),
+      row({ caseId: "a\u0000", status: "fail", passed: false, assertions: [{ kind: "loop" }] }),
+      // Seen second, so these are added into the first one's counts.
       row({ caseId: "a", status: "budget_exceeded", passed: false, errorMessage: "(budget.trial.usd)" }),
       row({ caseId: "a", status: "budget_exceeded", passed: false, errorMessage: "(budget.trial.ttl)" }),
-      row({ caseId: "a\u0000", status: "pass" }),
-      row({ caseId: "a\u0000", status: "error", passed: false }),
-      row({ caseId: "a\u0000", status: "judge_error", passed: false }),
-      row({ caseId: "a\u0000", status: "fail", passed: false, assertions: [{ kind: "loop" }] }),
+      row({ caseId: "a", status: "pass" }),
+      row({ caseId: "a", status: "error", passed: false }),
+      row({ caseId: "a", status: "judge_error", passed: false }),
     ]);
     expect(cases).toEqual([
       {

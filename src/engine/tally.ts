@@ -4,24 +4,24 @@
 // test/engine/tally.test.ts holds the two equal. Pure.
 import type { CaseCounts, TrialAggregates } from "../store/runs.ts";
 import { asStored, type TrialRow } from "../store/trials.ts";
+import { runawayReason } from "./trial-row.ts";
 
 type CaseTally = CaseCounts & { runaway: number; runawayBy: Record<string, number> };
-
-/** The bound a budget trip names in its message (describeTrip: "… (budget.trial.tokens)"). */
-const TRIP_BOUND = /[(]budget[.]trial[.]([a-z]+)[)]/;
-
-/** Why a trial ran away, as aggregateTrials reads it from the row; null when it did not. */
-function runawayReason(row: TrialRow): string | null {
-  if (row.status === "budget_exceeded") return TRIP_BOUND.exec(row.errorMessage ?? "")?.[1] ?? "budget";
-  const looped = Array.isArray(row.assertions) && row.assertions.some((a) => (a as { kind?: unknown } | null)?.kind === "loop");
-  return looped ? "loop" : null;
-}
 
 /** Byte order of the UTF-8 forms, which is how `collate "C"` sorts (aggregateTrials's mode()). */
 const sortsBefore = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b)) < 0;
 
-/** The most frequent value; ties go to the one that sorts first, as Postgres's mode() does. */
-function mode(counts: Map<string, number>): string | null {
+/**
+ * The most frequent value as stored (see asStored: values the database holds as one count as
+ * one); ties go to the one that sorts first, as Postgres's mode() does. Counted raw while trials
+ * run, converted once here.
+ */
+function mode(raw: Map<string, number>): string | null {
+  const counts = new Map<string, number>();
+  for (const [value, count] of raw) {
+    const stored = asStored(value);
+    counts.set(stored, (counts.get(stored) ?? 0) + count);
+  }
   let best = "";
   let bestCount = 0;
   for (const [value, count] of counts) {
@@ -41,11 +41,8 @@ function percentile(sorted: Float64Array, p: number): number | null {
   return sorted[lo]! + (h - lo) * (sorted[Math.ceil(h)]! - sorted[lo]!);
 }
 
-/** Counts a value as it is stored, so values the database holds as one are counted as one. */
 const bump = (counts: Map<string, number>, value: string | null | undefined) => {
-  if (value === null || value === undefined) return;
-  const stored = asStored(value);
-  counts.set(stored, (counts.get(stored) ?? 0) + 1);
+  if (value !== null && value !== undefined) counts.set(value, (counts.get(value) ?? 0) + 1);
 };
 
 /**

@@ -60,7 +60,19 @@ export function toTrialRow(t: TrialOutcome, redaction: TrialRedaction): TrialRow
   };
 }
 
+/** The bound a budget trip names in its message (describeTrip: "… (budget.trial.tokens)"). */
+const TRIP_BOUND = /[(]budget[.]trial[.]([a-z]+)[)]/;
+
+/**
+ * Why a trial ran away: the bound it hit with a reply that arrived ("budget" when its message
+ * names none), or "loop" when its loop check failed within budget; null when it did not. The run's
+ * aggregates read it the same way from stored rows (aggregateTrials in store/runs.ts).
+ */
+export function runawayReason(row: TrialRow): string | null {
+  if (row.status === "budget_exceeded") return TRIP_BOUND.exec(row.errorMessage ?? "")?.[1] ?? "budget";
+  const looped = Array.isArray(row.assertions) && row.assertions.some((a) => (a as { kind?: unknown } | null)?.kind === "loop");
+  return looped ? "loop" : null;
+}
+
 /** A trial that hit a budget bound with a reply that arrived, or looped (its loop check failed). */
-export const isRunawayTrial = (row: TrialRow): boolean =>
-  row.status === "budget_exceeded" ||
-  (Array.isArray(row.assertions) && row.assertions.some((a) => (a as { kind?: string }).kind === "loop"));
+export const isRunawayTrial = (row: TrialRow): boolean => runawayReason(row) !== null;
